@@ -1,0 +1,490 @@
+"""The run loop: many learning rates in one vectorised run, with records.
+
+:func:`run` trains ``K`` independent runs of one problem at once.  Each run is a
+row of a ``(K, dim)`` parameter array; the problem evaluates all rows with one
+stacked computation and the optimizer updates them together, so a sweep over 50
+learning rates costs about as much Python as a single run.
+
+Per step ``t = 0, 1, …, steps − 1`` the loop does::
+
+    loss_t, g_t = loss(x_t, batch_t), ∇loss(x_t, batch_t)     # all K rows at once
+    record loss_t, ‖g_t‖                                       # before clipping
+    check divergence of loss_t                                  # see below
+    g_t ← clip(g_t)                                            # optional, per run
+    x_{t+1} = optimizer.step(x_t, g_t)
+    record the lr the optimizer used (optimizer.last_lr)
+
+so ``loss[t]`` is the loss at the parameters *before* step ``t``, on the batch that
+step ``t`` uses, and ``lr[t]`` is the rate applied in step ``t`` (the convention of
+fastai's recorder and of a PyTorch loop that logs ``loss.item()`` before
+``optimizer.step()``).
+
+Divergence
+----------
+With ``L0[k]`` the first recorded loss of run ``k``, the run is declared diverged at
+the first step ``t`` whose loss is non-finite or exceeds the threshold::
+
+    L0 + (divergence_factor − 1) · max(|L0|, 1e-12)
+
+For a positive start loss this is exactly ``divergence_factor × L0``; the form also
+stays sensible for a start loss that is zero (a run started at the minimum: the floor
+1e-12 stands in for |L0|) or negative (a non-convex objective such as
+``WavyValley`` can have negative losses; the run may rise by
+``(divergence_factor − 1)·|L0|`` before it counts as diverged).
+
+A diverged run is stopped, not removed: its parameters are frozen at ``x_t`` (or at
+``x_{t−1}`` when ``x_t`` itself is no longer finite), the optimizer keeps receiving
+the full ``(K, dim)`` array with a zero gradient in that row, and the row it returns
+is overwritten by the frozen parameters.  ``loss[t]`` and ``grad_norm[t]`` keep the
+values that triggered the stop (the blow-up shows in a plot); from ``t + 1`` on the
+run's losses, gradient norms and validation records are NaN.  When all K runs have
+diverged the loop ends early (``steps_taken < steps``) and the remaining records are
+NaN.  The whole loop runs under ``np.errstate`` so overflow never surfaces as a
+numpy warning: divergence is reported in the result instead.
+
+Clipping (per run, applied after the gradient norm is recorded)
+---------------------------------------------------------------
+- by norm, as ``torch.nn.utils.clip_grad_norm_(params, clip_norm)``:
+  ``g ← g · min(1, clip_norm / (‖g‖₂ + 1e-6))``;
+- by value, as ``torch.nn.utils.clip_grad_value_(params, clip_value)``:
+  ``g ← clip(g, −clip_value, clip_value)`` elementwise.
+
+Mini-batches
+------------
+With ``batch_size`` the problem must offer ``batches(batch_size, seed)`` (an iterator
+of index arrays) and accept them as ``loss(x, batch)`` / ``grad(x, batch)``.  All K
+runs see the same sequence of batches, so runs in a sweep differ only in their
+hyperparameters, not in the luck of the draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lrcourse import _validation as check
+
+__all__ = ["run", "RunResult", "divergence_threshold", "clip_by_norm", "clip_by_value"]
+
+#: Added to the gradient norm before dividing, as in torch.nn.utils.clip_grad_norm_.
+CLIP_NORM_EPS = 1e-6
+#: Stand-in for |initial loss| when that is (nearly) zero.
+LOSS_FLOOR = 1e-12
+
+_CURVES = ("loss", "lr", "grad_norm", "val_loss", "val_accuracy", "train_loss")
+
+
+def divergence_threshold(initial_loss, divergence_factor: float) -> np.ndarray:
+    """Loss above which a run counts as diverged.
+
+    ``L0 + (divergence_factor − 1) · max(|L0|, 1e-12)``, which equals
+    ``divergence_factor · L0`` whenever ``L0 ≥ 1e-12``.  ``divergence_factor=np.inf``
+    gives an infinite threshold (only non-finite losses then count as divergence).
+    """
+    initial_loss = np.asarray(initial_loss, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = np.maximum(np.abs(initial_loss), LOSS_FLOOR)
+        return initial_loss + (divergence_factor - 1.0) * scale
+
+
+def clip_by_norm(grad: np.ndarray, clip_norm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Scale each row of ``grad`` (shape ``(K, dim)``) to L2 norm at most ``clip_norm``.
+
+    ``g ← g · min(1, clip_norm / (‖g‖₂ + 1e-6))`` per row, the rule of
+    ``torch.nn.utils.clip_grad_norm_`` (each row is one model).  Returns the clipped
+    gradient (a new array) and the norms before clipping, shape ``(K,)``.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = np.sqrt(np.einsum("kd,kd->k", grad, grad))
+        coef = np.minimum(clip_norm / (norms + CLIP_NORM_EPS), 1.0)
+        return grad * coef[:, None], norms
+
+
+def clip_by_value(grad: np.ndarray, clip_value: float) -> np.ndarray:
+    """Clamp every entry of ``grad`` to ``[−clip_value, clip_value]``
+    (``torch.nn.utils.clip_grad_value_``)."""
+    return np.clip(grad, -clip_value, clip_value)
+
+
+@dataclass(repr=False)
+class RunResult:
+    """What :func:`run` recorded.  Arrays are indexed ``[step, run]``.
+
+    Attributes
+    ----------
+    loss : ndarray, shape (steps, K)
+        Loss at the parameters before step ``t``, on the batch step ``t`` used
+        (the full training set without ``batch_size``).  NaN after divergence.
+    lr : ndarray, shape (steps, K)
+        Learning rate applied in step ``t`` (``optimizer.last_lr`` per run; a
+        per-parameter lr is averaged over the parameters).  NaN for steps not taken.
+    grad_norm : ndarray, shape (steps, K)
+        L2 norm of each run's gradient before clipping.  NaN after divergence.
+    diverged : ndarray of bool, shape (K,)
+    diverged_at : ndarray of int, shape (K,)
+        Step ``t`` whose iterate ``x_t`` was first found diverged (``steps`` when only
+        the last iterate was), −1 for runs that did not diverge.
+    x : ndarray, shape (K, dim)
+        Final parameters (frozen ones for diverged runs).
+    final_loss : ndarray, shape (K,)
+        Full training loss at ``x`` after the last step; NaN for diverged runs.
+    steps : int
+        Steps requested.
+    steps_taken : int
+        Steps actually run (smaller when every run diverged early).
+    eval_steps : ndarray of int or None
+        Steps ``t`` at which ``x_t`` was evaluated: 0, e, 2e, … and ``steps``.
+    train_loss, val_loss, val_accuracy : ndarray, shape (len(eval_steps), K), or None
+        Full training loss, validation loss and validation accuracy at
+        ``eval_steps`` (``val_*`` only when the problem has them).
+    trajectory : ndarray, shape (steps + 1, K, dim), or None
+        ``x_0, x_1, …, x_steps`` with ``keep_trajectory=True``.
+    problem_name : str
+    """
+
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    diverged: np.ndarray
+    diverged_at: np.ndarray
+    x: np.ndarray
+    final_loss: np.ndarray
+    steps: int
+    steps_taken: int
+    eval_steps: np.ndarray | None = None
+    train_loss: np.ndarray | None = None
+    val_loss: np.ndarray | None = None
+    val_accuracy: np.ndarray | None = None
+    trajectory: np.ndarray | None = None
+    problem_name: str = ""
+
+    @property
+    def n_runs(self) -> int:
+        """K, the number of runs carried together."""
+        return self.loss.shape[1]
+
+    @property
+    def best_loss(self) -> np.ndarray:
+        """Lowest loss each run reached (recorded losses and the final loss), shape (K,).
+
+        NaN only for a run with no finite loss at all.
+        """
+        candidates = np.vstack([self.loss, self.final_loss[None, :]])
+        with np.errstate(invalid="ignore"):
+            finite = np.where(np.isfinite(candidates), candidates, np.nan)
+            return np.fmin.reduce(finite, axis=0)
+
+    def curve(self, name: str = "loss", k: int = 0) -> np.ndarray:
+        """One run's record as a 1-D array: ``result.curve("loss")`` for K = 1.
+
+        ``name`` is one of ``loss``, ``lr``, ``grad_norm`` (length ``steps``) or
+        ``train_loss``, ``val_loss``, ``val_accuracy`` (length ``len(eval_steps)``).
+        """
+        check.one_of("name", name, _CURVES)
+        k = check.integer("k", k)
+        if not -self.n_runs <= k < self.n_runs:
+            check.fail("k", f"a run index in [0, {self.n_runs})", k)
+        record = getattr(self, name)
+        if record is None:
+            hint = ("pass eval_every=... to run()" if name != "val_accuracy"
+                    else "the problem has no accuracy(), or eval_every was not given")
+            check.fail("name", "a record this run kept", name, hint)
+        return record[:, k]
+
+    def divergence_lr(self, k: int) -> float:
+        """The last learning rate run ``k`` applied before it was declared diverged
+        (NaN when it diverged at step 0 or did not diverge)."""
+        at = int(self.diverged_at[k])
+        return float(self.lr[at - 1, k]) if at >= 1 else float("nan")
+
+    def summary(self) -> str:
+        """A short human-readable account of the run(s)."""
+        K = self.n_runs
+        runs = "1 run" if K == 1 else f"{K} runs"
+        name = f" on {self.problem_name}" if self.problem_name else ""
+        lines = [f"{runs} × {self.steps} steps{name}"
+                 + (f" (stopped after {self.steps_taken})" if self.steps_taken < self.steps else "")]
+        finite = self.final_loss[np.isfinite(self.final_loss)]
+        if K == 1 and finite.size:
+            lines.append(f"final loss {finite[0]:.4g} (best {self.best_loss[0]:.4g})")
+        elif finite.size:
+            lines.append(f"final loss {finite.min():.4g} (best run) … {finite.max():.4g} "
+                         f"(worst finished run), median {np.median(finite):.4g}")
+        n_div = int(self.diverged.sum())
+        if n_div == 0:
+            lines.append("no run diverged" if K > 1 else "did not diverge")
+        else:
+            first = int(np.argmin(np.where(self.diverged, self.diverged_at, np.iinfo(int).max)))
+            at = int(self.diverged_at[first])
+            lr = self.divergence_lr(first)
+            where = f"lr={lr:.3g}" if np.isfinite(lr) else "at the start point"
+            lines.append(f"{n_div} of {K} runs diverged (first at step {at}, {where})"
+                         if K > 1 else f"diverged at step {at} ({where})")
+        return "; ".join(lines)
+
+    def __repr__(self) -> str:
+        return f"RunResult({self.summary()})"
+
+
+def _call_problem(problem, method: str, x, batch):
+    function = getattr(problem, method)
+    return function(x) if batch is None else function(x, batch)
+
+
+def _make_evaluator(problem, minibatch: bool):
+    """Return ``f(x, batch) -> (loss (K,), grad (K, dim))`` using the cheapest route."""
+    both = getattr(problem, "loss_and_grad", None)
+    if callable(both):
+        if minibatch:
+            return lambda x, batch: both(x, batch)
+        return lambda x, batch: both(x)
+    if minibatch:
+        return lambda x, batch: (problem.loss(x, batch), problem.grad(x, batch))
+    return lambda x, batch: (problem.loss(x), problem.grad(x))
+
+
+def _lr_per_run(last_lr: Any, K: int, dim: int) -> np.ndarray | float:
+    """``optimizer.last_lr`` as something that assigns into a row of shape (K,)."""
+    if isinstance(last_lr, (float, int, np.floating, np.integer)):
+        return float(last_lr)
+    lr = np.asarray(last_lr, dtype=float)
+    if lr.ndim == 0:
+        return float(lr)
+    if lr.shape == (K, 1):
+        return lr[:, 0]
+    return np.broadcast_to(lr, (K, dim)).mean(axis=1)
+
+
+def _infer_runs(optimizer) -> int | None:
+    """K implied by the optimizer's lr array (shape (K, 1) or (K, dim)), else None."""
+    lr = getattr(optimizer, "lr", None)
+    if lr is None or callable(lr) or np.ndim(lr) < 2:
+        return None
+    return int(np.shape(lr)[0])
+
+
+def _validate_problem(problem) -> None:
+    for method in ("loss", "grad"):
+        if not callable(getattr(problem, method, None)):
+            check.fail("problem", "an object with loss(x) and grad(x) methods and a dim",
+                       type(problem).__name__, error=TypeError)
+    check.positive_int("problem.dim", getattr(problem, "dim", None))
+
+
+def _start_point(x0, problem, optimizer) -> np.ndarray:
+    x0 = check.finite_array("x0", x0)
+    dim = int(problem.dim)
+    if x0.ndim not in (1, 2) or x0.shape[-1] != dim:
+        check.fail("x0", f"an array of shape ({dim},) or (K, {dim})",
+                   check.Described(f"shape {x0.shape}"),
+                   f"{getattr(problem, 'name', 'the problem')} has {dim} parameters")
+    if not np.all(np.isfinite(x0)):
+        check.fail("x0", "finite", x0)
+    K_lr = _infer_runs(optimizer)
+    if x0.ndim == 1:
+        return np.tile(x0, (K_lr or 1, 1))
+    if K_lr is not None and K_lr != x0.shape[0] and K_lr != 1:
+        check.fail("x0", f"an array with {K_lr} rows (one per learning rate) or of shape ({dim},)",
+                   check.Described(f"shape {x0.shape}"),
+                   f"the optimizer's lr has shape {np.shape(optimizer.lr)}")
+    return x0.copy()
+
+
+def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=None,
+        clip_value=None, divergence_factor=1e4, eval_every=None,
+        keep_trajectory=False) -> RunResult:
+    """Train ``K`` runs of ``problem`` with ``optimizer`` for ``steps`` steps.
+
+    Parameters
+    ----------
+    problem : object with ``dim``, ``loss(x)``, ``grad(x)``
+        Evaluated on the stacked ``(K, dim)`` parameters.  Uses
+        ``loss_and_grad(x[, batch])`` when the problem has it.  ``batches``,
+        ``val_loss`` and ``accuracy`` are used when needed (see below).
+    optimizer : object with ``step(x, grad) -> x_next`` and ``last_lr``
+        An :mod:`lrcourse.optim` optimizer.  Its lr may be an array of shape
+        ``(K, 1)``: then K runs with K learning rates are trained together.
+        Its state is not reset: a fresh optimizer gives a fresh run.
+    x0 : array, shape (dim,) or (K, dim)
+        Start point(s).  A ``(dim,)`` start is repeated for every run.
+    steps : int ≥ 1
+        Optimizer steps to take.
+    batch_size : int or None
+        None: full-batch gradients.  Otherwise mini-batches of this size from
+        ``problem.batches(batch_size, seed)``, shared by all runs.
+    seed : int
+        Seeds the order of the mini-batches.
+    clip_norm, clip_value : float or None
+        Clip each run's gradient by L2 norm or by value (at most one of the two);
+        see the module docstring for the exact rules.
+    divergence_factor : float > 1
+        A run stops when its loss exceeds ``divergence_factor ×`` its first loss
+        (exact rule in the module docstring) or becomes non-finite.  ``np.inf``
+        keeps only the non-finite test.
+    eval_every : int or None
+        Evaluate the full training loss, and the problem's ``val_loss`` /
+        ``accuracy(x, split="val")`` when it has them, at ``x_t`` for
+        ``t = 0, eval_every, 2·eval_every, …`` and at ``t = steps``.
+    keep_trajectory : bool
+        Keep every iterate: ``trajectory`` of shape ``(steps + 1, K, dim)``.
+
+    Returns
+    -------
+    RunResult
+        Records of shape ``(steps, K)``; see :class:`RunResult`.
+    """
+    _validate_problem(problem)
+    if not callable(getattr(optimizer, "step", None)):
+        check.fail("optimizer", "an object with a step(x, grad) method",
+                   type(optimizer).__name__, error=TypeError)
+    steps = check.positive_int("steps", steps)
+    seed = check.nonnegative_int("seed", seed)
+    minibatch = batch_size is not None
+    if minibatch:
+        batch_size = check.positive_int("batch_size", batch_size)
+        if not callable(getattr(problem, "batches", None)):
+            check.fail("batch_size", "None for a problem without mini-batches", batch_size,
+                       f"{type(problem).__name__} has no batches(); use full-batch gradients")
+    if clip_norm is not None:
+        clip_norm = check.positive("clip_norm", clip_norm)
+    if clip_value is not None:
+        clip_value = check.positive("clip_value", clip_value)
+    if clip_norm is not None and clip_value is not None:
+        check.fail("clip_value", "None when clip_norm is given", clip_value,
+                   "clip by norm or by value, not both")
+    divergence_factor = check.real("divergence_factor", divergence_factor,
+                                   "a number > 1 (np.inf disables the ratio test)")
+    if not divergence_factor > 1:
+        check.fail("divergence_factor", "a number > 1 (np.inf disables the ratio test)",
+                   divergence_factor)
+    if eval_every is not None:
+        eval_every = check.positive_int("eval_every", eval_every)
+    if not isinstance(keep_trajectory, (bool, np.bool_)):
+        check.fail("keep_trajectory", "True or False", keep_trajectory, error=TypeError)
+
+    x = _start_point(x0, problem, optimizer)
+    K, dim = x.shape
+    evaluate = _make_evaluator(problem, minibatch)
+    batches = iter(problem.batches(batch_size, seed)) if minibatch else None
+
+    nan = np.nan
+    loss_rec = np.full((steps, K), nan)
+    lr_rec = np.full((steps, K), nan)
+    norm_rec = np.full((steps, K), nan)
+    trajectory = np.full((steps + 1, K, dim), nan) if keep_trajectory else None
+    if trajectory is not None:
+        trajectory[0] = x
+
+    has_val = callable(getattr(problem, "val_loss", None))
+    has_acc = callable(getattr(problem, "accuracy", None))
+    if eval_every is not None:
+        eval_steps = np.arange(0, steps + 1, eval_every)
+        if eval_steps[-1] != steps:
+            eval_steps = np.append(eval_steps, steps)
+        train_rec = np.full((eval_steps.size, K), nan)
+        val_rec = np.full((eval_steps.size, K), nan) if has_val else None
+        acc_rec = np.full((eval_steps.size, K), nan) if has_acc else None
+        next_eval = 0  # index into eval_steps
+    else:
+        eval_steps = train_rec = val_rec = acc_rec = None
+        next_eval = -1
+
+    def record_evaluation(t: int, alive: np.ndarray, every_run_alive: bool) -> None:
+        nonlocal next_eval
+        i = next_eval
+        train_rec[i] = problem.loss(x)
+        if val_rec is not None:
+            val_rec[i] = problem.val_loss(x)
+        if acc_rec is not None:
+            acc_rec[i] = problem.accuracy(x, split="val")
+        if not every_run_alive:
+            for record in (train_rec, val_rec, acc_rec):
+                if record is not None:
+                    record[i, ~alive] = nan
+        next_eval += 1
+
+    active = np.ones(K, dtype=bool)
+    all_active = True
+    diverged_at = np.full(K, -1, dtype=int)
+    threshold = None
+    x_prev = x
+    steps_taken = steps
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for t in range(steps):
+            if next_eval >= 0 and eval_steps[next_eval] == t:
+                record_evaluation(t, active, all_active)
+            batch = next(batches) if minibatch else None
+            loss, grad = evaluate(x, batch)
+            loss = np.asarray(loss, dtype=float).reshape(K)
+            grad = np.asarray(grad, dtype=float)
+            if threshold is None:
+                threshold = divergence_threshold(loss, divergence_factor)
+
+            if clip_norm is not None:
+                grad, norms = clip_by_norm(grad, clip_norm)
+            else:
+                norms = np.sqrt(np.einsum("kd,kd->k", grad, grad))
+                if clip_value is not None:
+                    grad = clip_by_value(grad, clip_value)
+
+            if all_active:
+                loss_rec[t] = loss
+                norm_rec[t] = norms
+            else:
+                loss_rec[t] = np.where(active, loss, nan)
+                norm_rec[t] = np.where(active, norms, nan)
+
+            newly = active & ~(np.isfinite(loss) & (loss <= threshold))
+            if newly.any():
+                diverged_at[newly] = t
+                active = active & ~newly
+                all_active = False
+                lost = newly & ~np.isfinite(x).all(axis=1)
+                if lost.any():  # x_t overflowed: freeze at the last finite iterate
+                    x = x.copy()
+                    x[lost] = x_prev[lost]
+                if not active.any():
+                    steps_taken = t + 1
+                    if trajectory is not None:
+                        trajectory[t + 1:] = x
+                    break
+
+            if not all_active:
+                grad = np.where(active[:, None], grad, 0.0)
+            x_prev = x
+            x = optimizer.step(x, grad)
+            if np.shape(x) != (K, dim):
+                check.fail("optimizer.step(x, grad)", f"an array of shape ({K}, {dim})",
+                           check.Described(f"shape {np.shape(x)}"),
+                           "an lr array of shape (K, 1) needs x0 of shape (dim,) or (K, dim)")
+            if not all_active:
+                x = np.where(active[:, None], x, x_prev)
+            lr_rec[t] = _lr_per_run(optimizer.last_lr, K, dim)
+            if trajectory is not None:
+                trajectory[t + 1] = x
+
+        if next_eval >= 0:
+            while next_eval < eval_steps.size:
+                record_evaluation(int(eval_steps[next_eval]), active, all_active)
+        final_loss = np.asarray(problem.loss(x), dtype=float).reshape(K)
+        # The last iterate x_steps gets the same divergence test as the others.
+        newly = active & ~(np.isfinite(final_loss) & (final_loss <= threshold))
+        if newly.any():
+            diverged_at[newly] = steps
+            active = active & ~newly
+            lost = newly & ~np.isfinite(x).all(axis=1)
+            if lost.any():
+                x = x.copy()
+                x[lost] = x_prev[lost]
+        final_loss = np.where(active, final_loss, nan)
+
+    return RunResult(
+        loss=loss_rec, lr=lr_rec, grad_norm=norm_rec,
+        diverged=~active, diverged_at=diverged_at, x=x, final_loss=final_loss,
+        steps=steps, steps_taken=steps_taken, eval_steps=eval_steps,
+        train_loss=train_rec, val_loss=val_rec, val_accuracy=acc_rec,
+        trajectory=trajectory, problem_name=str(getattr(problem, "name", "")),
+    )

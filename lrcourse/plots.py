@@ -1,0 +1,973 @@
+"""The course's figures.
+
+Every function here *draws* arrays and results that something else computed
+(:class:`lrcourse.train.RunResult`, :class:`lrcourse.tune.SweepResult`,
+:class:`lrcourse.tune.FinderResult`, schedules, a problem's ``loss``); none of them
+optimises.  Each returns ``(fig, ax)``, accepts an optional ``ax=`` to draw into an
+existing axes, and applies the course style (:mod:`lrcourse.style`) for the duration
+of the call only.
+
+Conventions
+-----------
+- Colours: an optimizer keeps its colour everywhere (:func:`lrcourse.style.colors_for`);
+  several learning rates are coloured by a sequential colormap on a log scale with a
+  colorbar.
+- Steps: a run's loss curve has ``steps + 1`` points, ``f(x_0), …, f(x_T)`` — the
+  recorded losses before each step and the final loss after the last one.
+- Divergence: a diverged run is drawn up to its divergence step and marked there
+  with ✕ and "diverged at step N".
+- Contours: ``x₁`` on the horizontal axis, ``x₂`` on the vertical one
+  (``np.meshgrid(xs, ys, indexing="xy")``; ``Z[i, j] = f(xs[j], ys[i])``).
+
+The classes :class:`TrajectoryArtist` and :class:`LossCurveArtist` are the updatable
+pieces the figures are built from; :mod:`lrcourse.widgets` moves them on every slider
+change instead of drawing a new figure.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from lrcourse import _validation as v
+from lrcourse import style
+
+__all__ = [
+    "new_figure",
+    "figure_to_png",
+    "contour_trajectory",
+    "trajectory_1d",
+    "loss_curves",
+    "schedule_curves",
+    "finder_curve",
+    "sweep_curve",
+    "rate_map",
+    "stability_plot",
+    "TrajectoryArtist",
+    "LossCurveArtist",
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _styled(function: Callable) -> Callable:
+    """Run a plot function inside the course's rc context (never touching globals)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with mpl.rc_context(style.RC):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_styled
+def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, **subplot_kw):
+    """A figure in the course style with ``ncols`` axes side by side.
+
+    ``pyplot=True`` (the default) registers the figure with pyplot, so a notebook
+    shows it at the end of the cell; ``pyplot=False`` makes a standalone
+    :class:`matplotlib.figure.Figure` on an Agg canvas (what the widgets render
+    themselves, without pyplot's global state).
+
+    Returns ``(fig, ax)`` for one column, ``(fig, axes)`` otherwise.
+    """
+    ncols = v.positive_int("ncols", ncols)
+    if figsize is None:
+        figsize = style.SINGLE if ncols == 1 else style.SIDE_BY_SIDE
+    if pyplot:
+        import matplotlib.pyplot as plt
+
+        fig = plt.figure(figsize=figsize, layout="constrained")
+    else:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, layout="constrained")
+        FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False, subplot_kw=subplot_kw or None)[0]
+    return (fig, axes[0]) if ncols == 1 else (fig, axes)
+
+
+def _figure_and_axes(ax):
+    if ax is None:
+        return new_figure()
+    if not isinstance(ax, mpl.axes.Axes):
+        v.fail("ax", "a matplotlib Axes or None", ax, error=TypeError)
+    return ax.figure, ax
+
+
+def _rgba_png(canvas) -> bytes:
+    """Encode the canvas's current Agg buffer as PNG (fast zlib level)."""
+    from PIL import Image
+
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def figure_to_png(fig, *, draw: bool = True) -> bytes:
+    """The figure rendered to PNG bytes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    draw : bool
+        True renders the whole figure first.  False encodes the canvas as it was
+        last rendered (after a widget has blitted its moving parts onto it).
+    """
+    if not isinstance(fig, mpl.figure.Figure):
+        v.fail("fig", "a matplotlib Figure", fig, error=TypeError)
+    canvas = fig.canvas
+    if not hasattr(canvas, "buffer_rgba"):
+        canvas = FigureCanvasAgg(fig)
+    if draw:
+        with mpl.rc_context(style.RC):
+            canvas.draw()
+    return _rgba_png(canvas)
+
+
+def _result_curves(result) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A RunResult as ``(losses (T+1, K), diverged_at (K,), lrs (K,))``.
+
+    ``losses[t] = f(x_t)``: the recorded losses followed by the final loss.
+    """
+    loss = np.asarray(result.loss, dtype=float)
+    if loss.ndim == 1:
+        loss = loss[:, None]
+    final = np.asarray(result.final_loss, dtype=float).reshape(1, -1)
+    curves = np.vstack([loss, final])
+    diverged_at = np.asarray(result.diverged_at, dtype=int).reshape(-1)
+    with np.errstate(invalid="ignore"):
+        lr_record = np.asarray(result.lr, dtype=float)
+        if lr_record.ndim == 1:
+            lr_record = lr_record[:, None]
+        first_lr = lr_record[0] if lr_record.shape[0] else np.full(curves.shape[1], np.nan)
+    return curves, diverged_at, first_lr
+
+
+def _is_run_result(obj) -> bool:
+    return all(hasattr(obj, name) for name in ("loss", "final_loss", "diverged_at"))
+
+
+def _as_xy(name: str, trajectory) -> np.ndarray:
+    """A 2-D trajectory as an array of shape (T, 2) (RunResult with one run allowed)."""
+    if _is_run_result(trajectory):
+        if trajectory.trajectory is None:
+            v.fail(name, "a RunResult recorded with keep_trajectory=True", "a RunResult without trajectory")
+        trajectory = trajectory.trajectory
+    xy = v.finite_array(name, trajectory)
+    if xy.ndim == 3 and xy.shape[1] == 1:
+        xy = xy[:, 0, :]
+    if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 1:
+        v.fail(name, "an array of shape (T, 2) (or a 2-D run kept with keep_trajectory=True)",
+               v.Described(f"shape {xy.shape}"))
+    return xy
+
+
+def _clip_far(xy: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Drop non-finite rows, then cut the path at the first point outside ``box``.
+
+    The cut point is where the segment leaving the box crosses it, so the drawn
+    direction of a diverging path is exact while coordinates stay drawable.
+    """
+    xy = xy[np.all(np.isfinite(xy), axis=1)]
+    x0, x1, y0, y1 = box
+    outside = (xy[:, 0] < x0) | (xy[:, 0] > x1) | (xy[:, 1] < y0) | (xy[:, 1] > y1)
+    if not outside.any():
+        return xy
+    first = int(np.argmax(outside))
+    if first == 0:
+        return xy[:1] if xy.size else xy
+    a, b = xy[first - 1], xy[first]
+    d = b - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ts = [t for t in ((x0 - a[0]) / d[0], (x1 - a[0]) / d[0], (y0 - a[1]) / d[1], (y1 - a[1]) / d[1])
+              if np.isfinite(t) and 0 <= t <= 1]
+    t = min(ts) if ts else 0.0
+    return np.vstack([xy[:first], a + t * d])
+
+
+def _labels(labels, count: int, default: Callable[[int], str]) -> list[str]:
+    if labels is None:
+        return [default(i) for i in range(count)]
+    labels = [str(label) for label in labels]
+    if len(labels) != count:
+        v.fail("labels", f"a list of {count} labels (one per curve)", v.Described(f"{len(labels)} labels"))
+    return labels
+
+
+def _set_title(ax, title):
+    if title:
+        ax.set_title(title)
+
+
+def _colorbar_for_lrs(fig, ax, norm, label="learning rate η"):
+    mappable = mpl.cm.ScalarMappable(norm=norm, cmap=style.LR_CMAP)
+    bar = fig.colorbar(mappable, ax=ax, pad=0.02)
+    bar.set_label(label)
+    return bar
+
+
+def _fmt(value: float) -> str:
+    """A number for a label: 3 significant digits."""
+    return f"{value:.3g}"
+
+
+# ----------------------------------------------------------------- updatable artists
+
+class TrajectoryArtist:
+    """A trajectory on a contour plot: the path with markers, its start and its end.
+
+    Parameters
+    ----------
+    ax : Axes
+    color : colour
+    label : str
+        Legend label of the path.
+    clip_box : (x0, x1, y0, y1) or None
+        A diverging path is cut where it leaves this box (default: the axes' view
+        enlarged 50×), so huge coordinates never reach the renderer.
+
+    ``update(xy)`` moves the artists to a new path of shape ``(T, 2)``.
+    """
+
+    #: At most this many markers along a path (longer paths show every k-th iterate).
+    max_markers = 60
+
+    def __init__(self, ax, color, label: str = "", *, clip_box=None, markersize=None,
+                 linestyle="-"):
+        self.ax = ax
+        self.clip_box = clip_box
+        size = markersize or mpl.rcParams["lines.markersize"]
+        (self.path,) = ax.plot([], [], marker="o", linestyle=linestyle, color=color, label=label,
+                               markersize=size, linewidth=1.5, alpha=0.95, zorder=4)
+        (self.start,) = ax.plot([], [], "o", markersize=size + 4.5, markerfacecolor="white",
+                                markeredgecolor=color, markeredgewidth=2, zorder=5)
+        (self.end,) = ax.plot([], [], "D", markersize=size + 2.5, markerfacecolor=color,
+                              markeredgecolor="black", markeredgewidth=0.8, zorder=6)
+
+    @property
+    def artists(self) -> tuple:
+        return (self.path, self.start, self.end)
+
+    def _box(self):
+        if self.clip_box is not None:
+            return self.clip_box
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        w, h = abs(x1 - x0), abs(y1 - y0)
+        return (min(x0, x1) - 25 * w, max(x0, x1) + 25 * w, min(y0, y1) - 25 * h, max(y0, y1) + 25 * h)
+
+    def update(self, xy) -> None:
+        xy = _clip_far(np.asarray(xy, dtype=float), self._box())
+        if xy.shape[0] == 0:
+            for artist in self.artists:
+                artist.set_data([], [])
+            return
+        self.path.set_data(xy[:, 0], xy[:, 1])
+        self.path.set_markevery(max(1, int(np.ceil(xy.shape[0] / self.max_markers))))
+        self.start.set_data(xy[:1, 0], xy[:1, 1])
+        self.end.set_data(xy[-1:, 0], xy[-1:, 1])
+
+
+class LossCurveArtist:
+    """One loss curve: the line, and for a diverged run an ✕ with "diverged at step N".
+
+    ``update(losses, diverged_at=-1)`` redraws the curve from ``losses[t] = f(x_t)``
+    (NaN where nothing was recorded); a run with ``diverged_at ≥ 0`` is drawn up to
+    that step and marked there.
+    """
+
+    def __init__(self, ax, color, label: str = "", *, linewidth=None, alpha=1.0,
+                 annotate: bool = True, linestyle="-"):
+        self.ax = ax
+        self.annotate = annotate
+        (self.line,) = ax.plot([], [], linestyle=linestyle, color=color, label=label, alpha=alpha,
+                               linewidth=linewidth or mpl.rcParams["lines.linewidth"], zorder=3)
+        (self.cross,) = ax.plot([], [], "X", color=style.DIVERGED_COLOR, markersize=10,
+                                markeredgecolor="white", markeredgewidth=0.8, zorder=5)
+        self.text = ax.annotate("", (0, 1), xytext=(6, 4), textcoords="offset points",
+                                color=style.DIVERGED_COLOR, fontsize=10, zorder=6,
+                                annotation_clip=False)
+        self.text.set_visible(False)
+
+    @property
+    def artists(self) -> tuple:
+        return (self.line, self.cross, self.text)
+
+    def update(self, losses, diverged_at: int = -1) -> None:
+        losses = np.asarray(losses, dtype=float).reshape(-1)
+        steps = np.arange(losses.size)
+        if diverged_at is not None and diverged_at >= 0:
+            shown = losses[: diverged_at + 1].copy()
+            finite = np.flatnonzero(np.isfinite(shown))
+            self.line.set_data(steps[: shown.size], shown)
+            if finite.size:
+                last = int(finite[-1])
+                self.cross.set_data([last], [shown[last]])
+                self.text.xy = (last, shown[last])
+            else:
+                self.cross.set_data([], [])
+            self.text.set_text(f"diverged at step {diverged_at}")
+            self.text.set_visible(self.annotate and finite.size > 0)
+        else:
+            self.line.set_data(steps, losses)
+            self.cross.set_data([], [])
+            self.text.set_visible(False)
+
+
+# ------------------------------------------------------------------------- contours
+
+def _minimizer(problem):
+    for name in ("minimizer", "global_minimizer"):
+        point = getattr(problem, name, None)
+        if point is not None:
+            point = np.asarray(point, dtype=float)
+            if np.all(np.isfinite(point)):
+                return point
+    return None
+
+
+def _default_box(trajectories: list[np.ndarray], minimizer) -> tuple[float, float, float, float]:
+    """A view around the starts, the minimiser and the nearby part of every path."""
+    anchors = [xy[0] for xy in trajectories]
+    if minimizer is not None:
+        anchors.append(minimizer.reshape(2))
+    if not anchors:
+        return (-2.0, 2.0, -2.0, 2.0)
+    anchors = np.array(anchors)
+    center = minimizer.reshape(2) if minimizer is not None else anchors.mean(axis=0)
+    reach = max(float(np.max(np.linalg.norm(anchors - center, axis=1))), 1e-3)
+    points = [anchors]
+    for xy in trajectories:
+        finite = xy[np.all(np.isfinite(xy), axis=1)]
+        near = np.linalg.norm(finite - center, axis=1) <= 2.5 * reach
+        points.append(finite[near])
+    points = np.vstack(points)
+    low, high = points.min(axis=0), points.max(axis=0)
+    span = np.maximum(high - low, 0.15 * reach)
+    # A landscape box, between 5:4 and 5:3, so equal-aspect contours fill a notebook-wide axes.
+    width, height = span
+    if width < 1.25 * height:
+        width = 1.25 * height
+    if height < 0.6 * width:
+        height = 0.6 * width
+    mid = (low + high) / 2
+    pad = 1.15
+    return (mid[0] - pad * width / 2, mid[0] + pad * width / 2,
+            mid[1] - pad * height / 2, mid[1] + pad * height / 2)
+
+
+def _levels(Z: np.ndarray, levels) -> np.ndarray:
+    """Contour levels: log-spaced when the values span decades and are positive."""
+    if not isinstance(levels, (int, np.integer)) or isinstance(levels, bool):
+        array = v.finite_array("levels", levels).ravel()
+        if array.size < 2 or not np.all(np.diff(array) > 0):
+            v.fail("levels", "an int or an increasing array of at least 2 levels", levels)
+        return array
+    count = v.positive_int("levels", levels)
+    finite = Z[np.isfinite(Z)]
+    low, high = float(finite.min()), float(finite.max())
+    floor = float(np.percentile(finite, 0.5))
+    if low >= 0 and high > 0 and high / max(floor, high * 1e-12) > 100:
+        bottom = max(floor, high * 1e-6)
+        return np.geomspace(bottom, high, count + 1)[:-1]
+    return np.linspace(low, high, count + 2)[1:-1]
+
+
+@_styled
+def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None, ylim=None,
+                       levels=14, *, colors=None, resolution=200, equal_aspect=True,
+                       title=None, legend=True):
+    """Contours of a 2-D problem with optimisation paths drawn on top.
+
+    Parameters
+    ----------
+    problem : 2-D problem
+        Anything with ``loss(x)`` for ``x`` of shape ``(..., 2)`` (a ``Quadratic``,
+        ``Rosenbrock``).  ``minimizer`` (or ``global_minimizer``) is marked ★.
+    trajectories : array (T, 2), a RunResult kept with ``keep_trajectory=True``,
+        or a list / dict of them
+        Each path gets a line with markers, its start ○ and its end ◆.  A dict's
+        keys are the labels.
+    labels : list of str, optional
+    xlim, ylim : (low, high), optional
+        View box; by default it frames the starts, the minimiser and the paths near
+        them (a diverging path leaves the frame, as it should).
+    levels : int or increasing array
+        Number of contour levels (log-spaced when the loss spans more than two
+        decades, as on Rosenbrock) or the levels themselves.
+    colors : list, optional
+        One colour per path; default: each optimizer's course colour.
+    resolution : int
+        Grid points per axis.
+    equal_aspect : bool
+        One unit is the same length on both axes, so the gradient is drawn at a
+        right angle to the contours.
+
+    Notes
+    -----
+    The grid is ``X, Y = np.meshgrid(xs, ys, indexing="xy")`` and
+    ``Z = problem.loss(np.stack([X, Y], -1))``, so ``Z[i, j] = f(xs[j], ys[i])``:
+    columns follow x₁ (horizontal), rows follow x₂ (vertical).
+    """
+    if isinstance(trajectories, Mapping):
+        if labels is None:
+            labels = list(trajectories.keys())
+        trajectories = list(trajectories.values())
+    elif _is_run_result(trajectories) or isinstance(trajectories, np.ndarray):
+        trajectories = [trajectories]
+    paths = [_as_xy(f"trajectories[{i}]", t) for i, t in enumerate(trajectories)]
+    labels = _labels(labels, len(paths), lambda i: f"path {i + 1}" if len(paths) > 1 else "path")
+    if colors is None:
+        colors = style.colors_for(labels)
+    dim = getattr(problem, "dim", 2)
+    if dim != 2:
+        v.fail("problem", "a 2-D problem (dim == 2)", v.Described(f"dim {dim}"),
+               "use trajectory_1d for a 1-D problem")
+    resolution = v.positive_int("resolution", resolution)
+
+    fig, ax = _figure_and_axes(ax)
+    minimizer = _minimizer(problem)
+    box = _default_box(paths, minimizer)
+    x0, x1 = (float(xlim[0]), float(xlim[1])) if xlim is not None else box[:2]
+    y0, y1 = (float(ylim[0]), float(ylim[1])) if ylim is not None else box[2:]
+
+    xs = np.linspace(x0, x1, resolution)
+    ys = np.linspace(y0, y1, resolution)
+    X, Y = np.meshgrid(xs, ys, indexing="xy")
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = np.asarray(problem.loss(np.stack([X, Y], axis=-1)), dtype=float)
+    levels = _levels(Z, levels)
+    log_levels = np.all(levels > 0) and levels[-1] / levels[0] > 100
+    norm = mpl.colors.LogNorm(levels[0] / 10, levels[-1]) if log_levels else None
+    finite_z = Z[np.isfinite(Z)]
+    top = max(float(finite_z.max()), levels[-1]) + abs(levels[-1]) * 1e-4
+    bottom = levels[0] / 10 if log_levels else min(float(finite_z.min()), levels[0])
+    bottom -= abs(bottom) * 1e-4 + 1e-300
+    fill_levels = np.concatenate([[bottom], levels, [top]])
+    with np.errstate(invalid="ignore"):
+        Z_fill = np.clip(Z, bottom + abs(bottom) * 1e-5, top)
+    ax.contourf(X, Y, Z_fill, levels=fill_levels,
+                cmap="Blues_r", norm=norm, alpha=0.35, extend="neither", zorder=0)
+    ax.contour(X, Y, Z, levels=levels, colors="#4a5a6a", linewidths=0.6, alpha=0.7, zorder=1)
+
+    if minimizer is not None:
+        ax.plot(*minimizer.reshape(2), "*", color=style.REFERENCE_COLOR, markersize=14,
+                markeredgecolor="white", markeredgewidth=0.8, label="minimiser", zorder=7)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    if equal_aspect:
+        ax.set_aspect("equal", adjustable="box")
+    clip = (x0 - 25 * (x1 - x0), x1 + 25 * (x1 - x0), y0 - 25 * (y1 - y0), y1 + 25 * (y1 - y0))
+    for xy, label, color, dash in zip(paths, labels, colors, style.linestyles_for(colors)):
+        TrajectoryArtist(ax, color, label, clip_box=clip, linestyle=dash).update(xy)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+    _set_title(ax, title if title is not None else f"{getattr(problem, 'name', 'loss')}: contours of f")
+    if legend and (paths or minimizer is not None):
+        _trajectory_legend(ax, with_markers=bool(paths))
+    return fig, ax
+
+
+def _trajectory_legend(ax, with_markers=True):
+    handles, labels = ax.get_legend_handles_labels()
+    if with_markers:
+        handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                           markeredgecolor="#555555", markeredgewidth=2, markersize=9),
+                    Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999",
+                           markeredgecolor="black", markersize=7)]
+        labels += ["start", "end"]
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                     borderaxespad=0.0, fontsize=9, frameon=False)
+
+
+@_styled
+def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
+                  colors=None, resolution=600, title=None, legend=True):
+    """A 1-D objective f(x) with the iterates of one or more runs drawn on it.
+
+    Each run's iterates ``x_t`` appear as points ``(x_t, f(x_t))`` joined in order
+    (so a zig-zag across the valley is visible), with the start ○ and the end ◆.
+    ``problem.local_minima`` (if any) are ticked and the minimiser marked ★.
+
+    Parameters
+    ----------
+    problem : 1-D problem (``dim == 1``)
+    trajectories : array (T,) or (T, 1), RunResult with a trajectory, list or dict
+    xlim : (low, high), optional
+        Default: the starts, the minimiser and the nearby iterates.
+    """
+    if isinstance(trajectories, Mapping):
+        if labels is None:
+            labels = list(trajectories.keys())
+        trajectories = list(trajectories.values())
+    elif _is_run_result(trajectories) or isinstance(trajectories, np.ndarray):
+        trajectories = [trajectories]
+    paths = []
+    for i, t in enumerate(trajectories):
+        if _is_run_result(t):
+            if t.trajectory is None:
+                v.fail(f"trajectories[{i}]", "a RunResult recorded with keep_trajectory=True",
+                       "a RunResult without trajectory")
+            t = t.trajectory
+        xs = v.finite_array(f"trajectories[{i}]", t)
+        if xs.ndim > 1:
+            if xs.shape[-1] != 1 or any(n != 1 for n in xs.shape[1:-1]):
+                v.fail(f"trajectories[{i}]", "an array of shape (T,) or (T, 1)",
+                       v.Described(f"shape {xs.shape}"))
+            xs = xs.reshape(-1)
+        paths.append(xs)
+    labels = _labels(labels, len(paths), lambda i: f"run {i + 1}" if len(paths) > 1 else "run")
+    if colors is None:
+        colors = style.colors_for(labels)
+    dim = getattr(problem, "dim", 1)
+    if dim != 1:
+        v.fail("problem", "a 1-D problem (dim == 1)", v.Described(f"dim {dim}"),
+               "use contour_trajectory for a 2-D problem")
+
+    fig, ax = _figure_and_axes(ax)
+    minimizer = _minimizer(problem)
+    if xlim is None:
+        anchors = [p[0] for p in paths if p.size and np.isfinite(p[0])]
+        if minimizer is not None:
+            anchors.append(float(minimizer.reshape(-1)[0]))
+        anchors = np.array(anchors) if anchors else np.array([-1.0, 1.0])
+        center = float(minimizer.reshape(-1)[0]) if minimizer is not None else float(anchors.mean())
+        reach = max(float(np.max(np.abs(anchors - center))), 0.5)
+        near = [p[np.isfinite(p) & (np.abs(p - center) <= 2.5 * reach)] for p in paths]
+        pts = np.concatenate([anchors] + near)
+        low, high = float(pts.min()), float(pts.max())
+        pad = 0.1 * max(high - low, reach)
+        xlim = (low - pad, high + pad)
+    grid = np.linspace(float(xlim[0]), float(xlim[1]), v.positive_int("resolution", resolution))
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = np.asarray(problem.loss(grid[:, None]), dtype=float)
+    ax.plot(grid, f, color="#4a5a6a", linewidth=1.6, zorder=1, label="f(x)")
+    minima = getattr(problem, "local_minima", None)
+    if minima is not None:
+        minima = np.asarray(minima, dtype=float)
+        shown = minima[(minima >= xlim[0]) & (minima <= xlim[1])]
+        if shown.size:
+            with np.errstate(over="ignore", invalid="ignore"):
+                fm = np.asarray(problem.loss(shown[:, None]), dtype=float)
+            ax.plot(shown, fm, "v", color="#888888", markersize=7, zorder=2, label="local minima",
+                    linestyle="")
+    if minimizer is not None:
+        m = float(minimizer.reshape(-1)[0])
+        ax.plot([m], [float(np.asarray(problem.loss(np.array([[m]])), dtype=float).ravel()[0])], "*",
+                color=style.REFERENCE_COLOR, markersize=14, markeredgecolor="white",
+                label="minimiser", zorder=7)
+    ax.set_xlim(*xlim)
+    y_low, y_high = np.nanmin(f[np.isfinite(f)]), np.nanmax(f[np.isfinite(f)])
+    y_pad = 0.08 * (y_high - y_low or 1.0)
+    ax.set_ylim(y_low - y_pad, y_high + y_pad)
+    for xs, label, color, dash in zip(paths, labels, colors, style.linestyles_for(colors)):
+        with np.errstate(over="ignore", invalid="ignore"):
+            fx = np.asarray(problem.loss(xs[:, None]), dtype=float)
+        xy = _clip_far(np.column_stack([xs, fx]),
+                       (xlim[0] - 25 * (xlim[1] - xlim[0]), xlim[1] + 25 * (xlim[1] - xlim[0]),
+                        y_low - 25 * (y_high - y_low + 1), y_high + 25 * (y_high - y_low + 1)))
+        TrajectoryArtist(ax, color, label, linestyle=dash).update(xy)
+    ax.set_xlabel("parameter x")
+    ax.set_ylabel("loss f(x)")
+    _set_title(ax, title if title is not None else f"{getattr(problem, 'name', 'f')}: iterates on f(x)")
+    if legend:
+        _trajectory_legend(ax, with_markers=bool(paths))
+    return fig, ax
+
+
+# ---------------------------------------------------------------------- loss curves
+
+@_styled
+def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title="Loss curves",
+                ylabel="loss f(xₜ)", colorbar=True, legend=True):
+    """Loss against step for one or more runs.
+
+    Parameters
+    ----------
+    results : RunResult, array, or a dict / list of them
+        A RunResult contributes one curve per run (``f(x_0) … f(x_T)``: the recorded
+        losses and the final loss).  A RunResult carrying several learning rates
+        is coloured by η on a log colormap with a colorbar; named results (a dict,
+        e.g. ``{"SGD": r1, "Adam": r2}``) by their optimizer colours.  A plain
+        array is one curve (shape (T,)) or one per column (shape (T, K)).
+    logy : bool
+        Log-scale loss axis (the default: losses span decades).
+    labels : list of str, optional
+        One per curve.
+
+    A diverged run is drawn up to the step where it was stopped and marked ✕ with
+    "diverged at step N".
+    """
+    if isinstance(results, Mapping):
+        names, items = list(results.keys()), list(results.values())
+    elif isinstance(results, (list, tuple)):
+        names, items = None, list(results)
+    else:
+        names, items = None, [results]
+
+    curves, divergence, curve_names, lr_of_curve = [], [], [], []
+    for i, item in enumerate(items):
+        if _is_run_result(item):
+            losses, diverged_at, lrs = _result_curves(item)
+        else:
+            losses = v.finite_array(f"results[{i}]", item)
+            if losses.ndim == 1:
+                losses = losses[:, None]
+            if losses.ndim != 2:
+                v.fail(f"results[{i}]", "a RunResult or an array of shape (T,) or (T, K)",
+                       v.Described(f"shape {losses.shape}"))
+            diverged_at = np.full(losses.shape[1], -1)
+            lrs = np.full(losses.shape[1], np.nan)
+        K = losses.shape[1]
+        for k in range(K):
+            curves.append(losses[:, k])
+            divergence.append(int(diverged_at[k]))
+            lr_of_curve.append(float(lrs[k]))
+            base = str(names[i]) if names is not None else None
+            if K > 1 and np.isfinite(lrs[k]):
+                name = f"η = {_fmt(lrs[k])}" if base is None else f"{base}, η = {_fmt(lrs[k])}"
+            elif base is not None:
+                name = base
+            else:
+                name = f"run {len(curve_names) + 1}"
+            curve_names.append(name)
+
+    labels = _labels(labels, len(curves), lambda i: curve_names[i])
+    lr_sweep = (names is None and len(items) == 1 and len(curves) > 1
+                and np.all(np.isfinite(lr_of_curve)) and colors is None)
+    fig, ax = _figure_and_axes(ax)
+    if lr_sweep:
+        norm = style.lr_norm(lr_of_curve)
+        cmap = mpl.colormaps[style.LR_CMAP]
+        colors = [cmap(norm(lr)) for lr in lr_of_curve]
+    elif colors is None:
+        colors = style.colors_for(labels)
+    if logy:
+        ax.set_yscale("log", nonpositive="mask")
+    dashes = ["-"] * len(curves) if lr_sweep else style.linestyles_for(colors)
+    for losses, at, label, color, dash in zip(curves, divergence, labels, colors, dashes):
+        LossCurveArtist(ax, color, label, annotate=len(curves) <= 6, linestyle=dash).update(losses, at)
+    ax.relim()
+    ax.autoscale_view()
+    ax.set_xlabel("step t")
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(left=0)
+    _set_title(ax, title)
+    if lr_sweep and colorbar:
+        _colorbar_for_lrs(fig, ax, norm)
+    elif legend and len(curves) > 1 and len(curves) <= 10:
+        ax.legend(loc="best")
+    if any(at >= 0 for at in divergence):
+        _mark_divergence_in_legend(ax, legend and not lr_sweep and len(curves) > 1)
+    return fig, ax
+
+
+def _mark_divergence_in_legend(ax, has_legend):
+    """Add an entry explaining the ✕ to the legend (or make a legend for it)."""
+    cross = Line2D([], [], marker="X", linestyle="", color=style.DIVERGED_COLOR,
+                   markeredgecolor="white", markersize=10)
+    if has_legend and ax.get_legend() is not None:
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles + [cross], labels + ["diverged (run stopped)"], loc="best")
+    else:
+        ax.legend([cross], ["diverged (run stopped)"], loc="best")
+
+
+# ------------------------------------------------------------------------ schedules
+
+def _schedule_name(schedule, index: int) -> str:
+    name = getattr(schedule, "name", None) or getattr(schedule, "__name__", None)
+    if not name or name == "<lambda>":
+        return f"schedule {index + 1}"
+    return str(name)
+
+
+@_styled
+def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
+                    title="Learning-rate schedules", legend=True):
+    """Learning rate against step for one or more schedules.
+
+    Parameters
+    ----------
+    schedules : callable, list of callables, or dict name → callable
+        Each is a vectorised ``step -> lr`` schedule (:mod:`lrcourse.schedules`);
+        it is evaluated once on ``np.arange(steps)``.
+    steps : int or array of steps
+    logy : bool
+        Log-scale lr axis (for exponential decay, or warm-up from a tiny rate).
+    """
+    if callable(schedules) and not isinstance(schedules, Mapping):
+        schedules = [schedules]
+    if isinstance(schedules, Mapping):
+        names, funcs = [str(k) for k in schedules.keys()], list(schedules.values())
+    else:
+        funcs = list(schedules)
+        names = [_schedule_name(s, i) for i, s in enumerate(funcs)]
+    for i, f in enumerate(funcs):
+        if not callable(f):
+            v.fail(f"schedules[{i}]", "a schedule (a callable step -> lr)", f, error=TypeError)
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
+        t = np.arange(v.positive_int("steps", steps))
+    else:
+        t = v.finite_array("steps", steps).ravel()
+    if colors is None:
+        colors = style.colors_for(names)
+    fig, ax = _figure_and_axes(ax)
+    for f, name, color, dash in zip(funcs, names, colors, style.linestyles_for(colors)):
+        lr = np.broadcast_to(np.asarray(f(t), dtype=float), t.shape)
+        ax.plot(t, lr, color=color, label=name, linestyle=dash)
+    if logy:
+        ax.set_yscale("log")
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_xlim(t.min(), t.max())
+    ax.set_xlabel("step t")
+    ax.set_ylabel("learning rate ηₜ")
+    _set_title(ax, title)
+    if legend and len(funcs) > 1:
+        ax.legend(loc="best")
+    return fig, ax
+
+
+# ----------------------------------------------------------------- finder and sweep
+
+def _suggestions(result) -> dict[str, float]:
+    raw = getattr(result, "suggestions", None) or {}
+    out = {}
+    for name, value in dict(raw).items():
+        value = getattr(value, "lr", value)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            continue
+        if np.isfinite(value) and value > 0:
+            out[str(name)] = value
+    return out
+
+
+_SUGGESTION_STYLES = ("--", "-.", ":", (0, (5, 2, 1, 2)))
+
+
+@_styled
+def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", show_raw=True):
+    """The LR finder's loss against learning rate (log x).
+
+    Draws the raw losses faintly, the smoothed loss (bias-corrected EMA) boldly,
+    each suggestion as a labelled vertical line, and the point where the test
+    stopped (smoothed loss above ``diverge_threshold ×`` its best).
+    """
+    lrs = v.finite_array("finder_result.lrs", finder_result.lrs).ravel()
+    raw = v.finite_array("finder_result.losses", getattr(finder_result, "losses", None)
+                         if getattr(finder_result, "losses", None) is not None
+                         else finder_result.raw_losses).ravel()
+    smooth = v.finite_array("finder_result.smoothed", finder_result.smoothed).ravel()
+    n = min(lrs.size, raw.size, smooth.size)
+    lrs, raw, smooth = lrs[:n], raw[:n], smooth[:n]
+    fig, ax = _figure_and_axes(ax)
+    ax.set_xscale("log")
+    if show_raw:
+        ax.plot(lrs, raw, color=style.CYCLE[0], alpha=0.3, linewidth=1.0, label="loss (raw)")
+    ax.plot(lrs, smooth, color=style.CYCLE[0], linewidth=2.2, label="loss (smoothed)")
+
+    stopped = getattr(finder_result, "stopped_at", None)
+    if stopped is not None and stopped >= 0:
+        stopped = int(stopped)
+        i = min(stopped, n - 1)
+        ax.plot([lrs[i]], [smooth[i]], "X", color=style.DIVERGED_COLOR, markersize=10,
+                markeredgecolor="white", zorder=5, label=f"stopped (step {stopped})")
+
+    finite = smooth[np.isfinite(smooth)]
+    if finite.size:
+        best = float(finite.min())
+        start = float(finite[0])
+        top = max(start, best) + 1.5 * abs(start - best) + 1e-12
+        span = top - best
+        ax.set_ylim(best - 0.1 * span, top)
+    ax.set_xlim(lrs.min(), lrs.max())
+    suggestions = _suggestions(finder_result)
+    for j, (name, lr) in enumerate(suggestions.items()):
+        ax.axvline(lr, color=style.CYCLE[(j + 1) % len(style.CYCLE)], linestyle=_SUGGESTION_STYLES[j % 4],
+                   linewidth=1.5, label=f"{name}: η = {_fmt(lr)}")
+    ax.set_xlabel("learning rate η (log scale)")
+    ax.set_ylabel("training loss")
+    _set_title(ax, title)
+    ax.legend(loc="upper left", fontsize=9)
+    return fig, ax
+
+
+def _sweep_arrays(sweep):
+    lrs = v.finite_array("sweep_result.lrs", sweep.lrs).ravel()
+    final = None
+    for name in ("final_loss", "final_losses", "loss"):
+        value = getattr(sweep, name, None)
+        if value is not None and np.ndim(value) == 1:
+            final = np.asarray(value, dtype=float).ravel()
+            break
+    if final is None:
+        v.fail("sweep_result", "a SweepResult with lrs and final_loss", type(sweep).__name__,
+               error=TypeError)
+    diverged = getattr(sweep, "diverged", None)
+    diverged = (np.asarray(diverged, dtype=bool).ravel() if diverged is not None
+                else ~np.isfinite(final))
+    return lrs, final, diverged
+
+
+@_styled
+def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against learning rate",
+                ylabel="final loss f(x_T)", label=None, color=None):
+    """Final loss against learning rate (log–log), one point per swept rate.
+
+    Diverged rates are marked ✕ along the top edge, the best rate ★ and labelled.
+
+    Parameters
+    ----------
+    sweep_result : SweepResult
+        From :func:`lrcourse.tune.lr_sweep` (``lrs``, ``final_loss``, ``diverged``).
+    vlines : dict label → lr, optional
+        Reference rates drawn as vertical lines, e.g. ``{"2/λ_max": q.stability_limit}``.
+    """
+    lrs, final, diverged = _sweep_arrays(sweep_result)
+    order = np.argsort(lrs)
+    lrs, final, diverged = lrs[order], final[order], diverged[order]
+    ok = ~diverged & np.isfinite(final)
+    fig, ax = _figure_and_axes(ax)
+    ax.set_xscale("log")
+    ax.set_yscale("log", nonpositive="mask")
+    color = color or (style.optimizer_color(label) if label else None) or style.CYCLE[0]
+    ax.plot(lrs[ok], final[ok], "-o", color=color, markersize=4, label=label or "converged or stalled")
+    if diverged.any():
+        ax.plot(lrs[diverged], np.ones(diverged.sum()), "X", color=style.DIVERGED_COLOR,
+                markersize=9, markeredgecolor="white", transform=ax.get_xaxis_transform(),
+                clip_on=False, label="diverged", zorder=5)
+    if ok.any():
+        positive = ok & (final > 0)
+        candidates = np.flatnonzero(positive if positive.any() else ok)
+        b = candidates[np.argmin(final[candidates])]
+        ax.plot([lrs[b]], [final[b]], "*", color=style.REFERENCE_COLOR, markersize=15,
+                markeredgecolor="white", zorder=6, label=f"best: η = {_fmt(lrs[b])}")
+    for j, (name, lr) in enumerate((vlines or {}).items()):
+        ax.axvline(float(lr), color=style.REFERENCE_COLOR, linestyle=_SUGGESTION_STYLES[j % 4],
+                   linewidth=1.2, label=f"{name} = {_fmt(float(lr))}")
+    ax.set_xlim(lrs.min() / 1.3, lrs.max() * 1.3)
+    ax.set_xlabel("learning rate η")
+    ax.set_ylabel(ylabel)
+    _set_title(ax, title)
+    ax.legend(loc="best", fontsize=9)
+    return fig, ax
+
+
+# ----------------------------------------------------------------- lesson-specific
+
+@_styled
+def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence rate over (η, β)",
+             point=None, mark_best=True):
+    """Heat map of a convergence rate ρ (per step; smaller is faster) over (η, β).
+
+    Parameters
+    ----------
+    etas : array (n_eta,)
+        Learning rates (horizontal axis).
+    betas : array (n_beta,)
+        Momentum coefficients (vertical axis).
+    rates : array (n_beta, n_eta)
+        ``rates[i, j]`` is the rate at ``(etas[j], betas[i])``: rows follow β, columns
+        follow η (``np.meshgrid(etas, betas)`` order).  ρ ≥ 1 or NaN (no convergence)
+        is drawn grey.
+    point : (eta, beta), optional
+        A point to mark (e.g. the current slider setting).
+    """
+    etas = v.finite_array("etas", etas).ravel()
+    betas = v.finite_array("betas", betas).ravel()
+    rates = v.finite_array("rates", rates)
+    if rates.shape != (betas.size, etas.size):
+        v.fail("rates", f"an array of shape (len(betas), len(etas)) = ({betas.size}, {etas.size})",
+               v.Described(f"shape {rates.shape}"), "rows follow β, columns follow η")
+    fig, ax = _figure_and_axes(ax)
+    cmap = mpl.colormaps["magma"].with_extremes(over="#d9d9d9", bad="#d9d9d9")
+    shown = np.where(np.isfinite(rates), rates, np.inf)
+    finite = shown[shown < 1]
+    vmin = float(finite.min()) if finite.size else 0.0
+    mesh = ax.pcolormesh(etas, betas, shown, shading="nearest", cmap=cmap, vmin=vmin, vmax=1.0,
+                         rasterized=True)
+    bar = fig.colorbar(mesh, ax=ax, pad=0.02, extend="max")
+    bar.set_label("rate ρ per step (smaller is faster)")
+    if log_eta:
+        ax.set_xscale("log")
+    handles = [Patch(facecolor="#d9d9d9", edgecolor="#999999", label="no convergence (ρ ≥ 1)")]
+    if mark_best and finite.size:
+        i, j = np.unravel_index(np.argmin(shown), shown.shape)
+        (best,) = ax.plot([etas[j]], [betas[i]], "*", color="white", markeredgecolor="black",
+                          markersize=15, label=f"fastest: η = {_fmt(etas[j])}, β = {_fmt(betas[i])}, "
+                                               f"ρ = {shown[i, j]:.3f}")
+        handles.insert(0, best)
+    if point is not None:
+        (p,) = ax.plot([point[0]], [point[1]], "o", markerfacecolor="none", markeredgecolor="#00d0ff",
+                       markeredgewidth=2.2, markersize=11, label="current (η, β)")
+        handles.append(p)
+    ax.set_xlabel("learning rate η")
+    ax.set_ylabel("momentum β")
+    _set_title(ax, title)
+    ax.legend(handles=handles, loc="upper left", fontsize=9, framealpha=0.9)
+    ax.grid(False)
+    return fig, ax
+
+
+@_styled
+def stability_plot(eigenvalues, etas=None, ax=None, *,
+                   title=r"Why $\eta < 2/\lambda_{\max}$: contraction $|1-\eta\lambda|$ per direction"):
+    """The per-direction contraction factor ``|1 − ηλ|`` of gradient descent against η.
+
+    On a quadratic, GD multiplies the error along the eigenvector of λ by
+    ``1 − ηλ`` each step.  The thick curve, ``max_λ |1 − ηλ|``, is the rate of the
+    whole run: below 1 it converges, above 1 it diverges.  Marked: the stability
+    limit ``2/λ_max`` and the optimal step ``2/(λ_min + λ_max)`` whose rate is
+    ``(κ − 1)/(κ + 1)``.
+
+    Parameters
+    ----------
+    eigenvalues : array of positive floats
+        The Hessian's eigenvalues (e.g. ``Quadratic.eigenvalues``).
+    etas : array, optional
+        Default: 400 rates from 0 to 1.25 · 2/λ_max.
+    """
+    lams = np.sort(v.finite_array("eigenvalues", eigenvalues).ravel())[::-1]
+    if lams.size == 0 or not np.all(np.isfinite(lams) & (lams > 0)):
+        v.fail("eigenvalues", "positive finite numbers", eigenvalues)
+    lmax, lmin = float(lams[0]), float(lams[-1])
+    limit, best = 2.0 / lmax, 2.0 / (lmin + lmax)
+    etas = np.linspace(0.0, 1.25 * limit, 400) if etas is None else v.finite_array("etas", etas).ravel()
+    fig, ax = _figure_and_axes(ax)
+    factors = np.abs(1.0 - np.outer(etas, lams))
+    shown = lams if lams.size <= 6 else np.array([lmax, lmin])
+    colors = style.colors_for([f"λ = {_fmt(l)}" for l in shown])
+    for lam, color in zip(shown, colors):
+        ax.plot(etas, np.abs(1 - etas * lam), color=color, linewidth=1.3, alpha=0.9,
+                label=f"λ = {_fmt(lam)}")
+    ax.plot(etas, factors.max(axis=1), color="black", linewidth=2.6, label=r"rate $\max_\lambda\,|1-\eta\lambda|$",
+            zorder=3)
+    ax.axhline(1.0, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.2)
+    ax.axvline(limit, color=style.DIVERGED_COLOR, linestyle="--", linewidth=1.3,
+               label=rf"$2/\lambda_{{\max}}$ = {_fmt(limit)}")
+    kappa = lmax / lmin
+    ax.axvline(best, color=style.REFERENCE_COLOR, linestyle="-.", linewidth=1.3,
+               label=rf"$2/(\lambda_{{\min}}+\lambda_{{\max}})$ = {_fmt(best)}, rate {(kappa - 1) / (kappa + 1):.3f}")
+    ax.set_xlim(float(etas.min()), float(etas.max()))
+    ax.set_ylim(0, 1.6)
+    ax.set_xlabel("learning rate η")
+    ax.set_ylabel("contraction per step |1 − ηλ|")
+    _set_title(ax, title)
+    ax.legend(loc="lower left", fontsize=9)
+    return fig, ax

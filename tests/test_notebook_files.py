@@ -1,0 +1,106 @@
+"""Static checks of the committed lesson notebooks (nbval executes them separately).
+
+The lessons are committed WITH their outputs, so they render (figures included)
+without running; ``benchmarks/bench_notebooks.py --write`` makes those outputs from a
+clean top-to-bottom run. These tests check that the stored files are clean and
+follow the course's lesson template.
+"""
+
+import ast
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXPECTED = [
+    "00_start_here", "01_gradient_descent", "02_stochastic_gd", "03_momentum",
+    "04_schedules", "05_adaptive_methods", "06_tuning", "07_generalization_capstone",
+]
+MACHINE_PATH = re.compile(r"(/tmp/|/root/|/home/[^/\s]+/|/Users/[^/\s]+/|site-packages|[A-Z]:\\\\Users)")
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def text(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def test_all_lessons_exist_in_order():
+    assert [p.stem for p in LESSONS] == EXPECTED
+
+
+@pytest.fixture(params=LESSONS, ids=lambda p: p.stem)
+def lesson(request):
+    return request.param, load(request.param)
+
+
+def test_kernel_and_size(lesson):
+    path, nb = lesson
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert path.stat().st_size < 3_000_000, "large outputs make the repository heavy"
+
+
+def test_outputs_are_clean_and_from_one_top_to_bottom_run(lesson):
+    path, nb = lesson
+    counts = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        counts.append(cell.get("execution_count"))
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", f"cell {index} stores an error"
+            assert output.get("name") != "stderr", f"cell {index} stores a warning (stderr)"
+        assert not MACHINE_PATH.search(json.dumps(cell.get("outputs", []))), (
+            f"cell {index} output shows a path of the machine it ran on")
+        assert not MACHINE_PATH.search(text(cell)), f"cell {index} source has a machine path"
+    assert counts == list(range(1, len(counts) + 1)), (
+        "stored outputs must come from one clean run (benchmarks/bench_notebooks.py --write)")
+
+
+def test_lesson_template(lesson):
+    path, nb = lesson
+    markdown = [text(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    opening, closing = markdown[0].lower(), "\n".join(markdown[-2:]).lower()
+    for needed in ("learning objectives", "prerequisites", "estimated time"):
+        assert needed in opening, f"the first cell must state the {needed}"
+    assert "summary" in closing, "the lesson must end with a summary"
+    number = path.stem[:2]
+    if number != "00":
+        assert f"../exercises/{number}_" in closing, "the end must link to the lesson's exercise"
+
+
+def test_lesson_uses_the_library_and_a_live_widget(lesson):
+    path, nb = lesson
+    code = "\n".join(text(c) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "lrcourse" in code
+    assert "widgets" in code, "every lesson has at least one live explorer from lrcourse.widgets"
+    assert "import *" not in code
+
+
+def _defined_functions(nb):
+    names = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse(text(cell))
+        except SyntaxError:  # IPython magics
+            continue
+        names |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+    return names
+
+
+def test_no_helper_is_copied_between_lessons():
+    owners = defaultdict(list)
+    for path in LESSONS:
+        for name in _defined_functions(load(path)):
+            owners[name].append(path.stem)
+    copied = {name: where for name, where in owners.items() if len(where) > 1}
+    assert not copied, f"helpers defined in several lessons belong in lrcourse: {copied}"

@@ -58,7 +58,7 @@ def _check_lrs(lrs) -> np.ndarray:
                    "pass e.g. np.geomspace(1e-4, 1, 20)")
     bad = ~(np.isfinite(array) & (array > 0))
     if bad.any():
-        check.fail("lrs", accepted, array, f"the first bad entry is {array[bad][0]!r}")
+        check.fail("lrs", accepted, array, f"the first bad entry is {float(array[bad][0])!r}")
     return array
 
 
@@ -287,10 +287,10 @@ def _check_ramp(start_lr, end_lr, num_steps):
 
 
 def _ramp(start_lr: float, end_lr: float, num_steps: int) -> Callable:
-    log_ratio = np.log(end_lr / start_lr)
-
+    # start·(end/start)^s written as start^(1−s)·end^s, which is exact at both ends
     def exponential_ramp_schedule(step):
-        return start_lr * np.exp(log_ratio * (np.asarray(step, dtype=float) / (num_steps - 1)))
+        s = np.asarray(step, dtype=float) / (num_steps - 1)
+        return start_lr ** (1.0 - s) * end_lr ** s
 
     return exponential_ramp_schedule
 

@@ -119,7 +119,8 @@ class RunResult:
         (the full training set without ``batch_size``).  NaN after divergence.
     lr : ndarray, shape (steps, K)
         Learning rate applied in step ``t`` (``optimizer.last_lr`` per run; a
-        per-parameter lr is averaged over the parameters).  NaN for steps not taken.
+        per-parameter lr is averaged over the parameters).  NaN for steps not taken
+        and for an optimizer without ``last_lr``.
     grad_norm : ndarray, shape (steps, K)
         L2 norm of each run's gradient before clipping.  NaN after divergence.
     diverged : ndarray of bool, shape (K,)
@@ -303,10 +304,12 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
         Evaluated on the stacked ``(K, dim)`` parameters.  Uses
         ``loss_and_grad(x[, batch])`` when the problem has it.  ``batches``,
         ``val_loss`` and ``accuracy`` are used when needed (see below).
-    optimizer : object with ``step(x, grad) -> x_next`` and ``last_lr``
+    optimizer : object with ``step(x, grad) -> x_next``
         An :mod:`lrcourse.optim` optimizer.  Its lr may be an array of shape
         ``(K, 1)``: then K runs with K learning rates are trained together.
-        Its state is not reset: a fresh optimizer gives a fresh run.
+        Its state is not reset: a fresh optimizer gives a fresh run.  The ``lr``
+        record is read from ``optimizer.last_lr`` after every step; an optimizer
+        without that attribute (a learner's own class, say) leaves it NaN.
     x0 : array, shape (dim,) or (K, dim)
         Start point(s).  A ``(dim,)`` start is repeated for every run.
     steps : int ≥ 1
@@ -365,6 +368,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
         check.fail("keep_trajectory", "True or False", keep_trajectory, error=TypeError)
 
     x = _start_point(x0, problem, optimizer)
+    records_lr = hasattr(optimizer, "last_lr")
     K, dim = x.shape
     evaluate = _make_evaluator(problem, minibatch)
     batches = iter(problem.batches(batch_size, seed)) if minibatch else None
@@ -391,7 +395,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
         eval_steps = train_rec = val_rec = acc_rec = None
         next_eval = -1
 
-    def record_evaluation(t: int, alive: np.ndarray, every_run_alive: bool) -> None:
+    def record_evaluation(alive: np.ndarray, every_run_alive: bool) -> None:
         nonlocal next_eval
         i = next_eval
         train_rec[i] = problem.loss(x)
@@ -415,7 +419,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for t in range(steps):
             if next_eval >= 0 and eval_steps[next_eval] == t:
-                record_evaluation(t, active, all_active)
+                record_evaluation(active, all_active)
             batch = next(batches) if minibatch else None
             loss, grad = evaluate(x, batch)
             loss = np.asarray(loss, dtype=float).reshape(K)
@@ -462,13 +466,14 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
                            "an lr array of shape (K, 1) needs x0 of shape (dim,) or (K, dim)")
             if not all_active:
                 x = np.where(active[:, None], x, x_prev)
-            lr_rec[t] = _lr_per_run(optimizer.last_lr, K, dim)
+            if records_lr:
+                lr_rec[t] = _lr_per_run(optimizer.last_lr, K, dim)
             if trajectory is not None:
                 trajectory[t + 1] = x
 
         if next_eval >= 0:
             while next_eval < eval_steps.size:
-                record_evaluation(int(eval_steps[next_eval]), active, all_active)
+                record_evaluation(active, all_active)
         final_loss = np.asarray(problem.loss(x), dtype=float).reshape(K)
         # The last iterate x_steps gets the same divergence test as the others.
         newly = active & ~(np.isfinite(final_loss) & (final_loss <= threshold))

@@ -177,6 +177,17 @@ def test_schedule_lr_is_recorded_step_by_step():
     np.testing.assert_allclose(result.lr[:, 0], schedule(np.arange(8)), rtol=1e-15)
 
 
+def test_an_optimizer_without_last_lr_leaves_the_lr_record_nan():
+    class Bare:
+        def step(self, x, grad):
+            return x - 0.1 * grad
+
+    result = run(DiagonalQuadratic(), Bare(), np.ones(2), 4)
+    assert np.isnan(result.lr).all()
+    losses, _ = gd_loop(DiagonalQuadratic(), 0.1, np.ones(2), 4)
+    np.testing.assert_allclose(result.loss[:, 0], losses, rtol=1e-15)
+
+
 # ----------------------------------------------------------------------------------
 # records
 # ----------------------------------------------------------------------------------
@@ -503,3 +514,48 @@ def test_bad_problem_and_optimizer_raise_type_errors():
 def test_x0_rows_must_match_the_number_of_learning_rates():
     with pytest.raises(ValueError, match=re.escape("x0 must be an array with 3 rows")):
         run(DiagonalQuadratic(), optim.SGD(lr=np.full((3, 1), 0.1)), np.ones((2, 2)), 3)
+
+
+# ----------------------------------------------------------------------------------
+# the real problems
+# ----------------------------------------------------------------------------------
+
+def test_rotated_quadratic_diverges_exactly_above_its_stability_limit():
+    from lrcourse.problems import Quadratic
+
+    problem = Quadratic([1.0, 10.0], angle=0.4, center=[0.5, -1.0])
+    limit = problem.stability_limit
+    lrs = np.array([0.5, 0.9, 0.99, 1.05, 1.3]) * limit
+    x0 = problem.init()
+    result = run(problem, optim.SGD(lr=lrs[:, None]), x0, 200)
+    np.testing.assert_array_equal(result.diverged, lrs > limit)
+    for k, lr in enumerate(lrs):
+        losses, xs = gd_loop(problem, lr, x0, 200)
+        over = np.flatnonzero(~(losses <= 1e4 * losses[0]))
+        if lr > limit:
+            assert result.diverged_at[k] == over[0]
+            np.testing.assert_allclose(result.loss[: over[0] + 1, k], losses[: over[0] + 1], rtol=1e-12)
+        else:
+            np.testing.assert_allclose(result.loss[:, k], losses, rtol=1e-12, atol=1e-300)
+
+
+def test_digits_softmax_minibatch_run():
+    from lrcourse.problems import SoftmaxRegression
+
+    problem = SoftmaxRegression()
+    lrs = np.array([0.1, 1.0, 3.0])
+    x0 = problem.init()
+    result = run(problem, optim.SGD(lr=lrs[:, None], momentum=0.9), x0, 30, batch_size=64,
+                 seed=5, eval_every=10)
+    first_batch = next(iter(problem.batches(64, 5)))
+    np.testing.assert_allclose(result.loss[0], problem.loss(x0, first_batch), rtol=1e-12)
+    for k, lr in enumerate(lrs):  # the K runs are one stacked product: same as alone
+        alone = run(problem, optim.SGD(lr=lr, momentum=0.9), x0, 30, batch_size=64, seed=5)
+        np.testing.assert_allclose(result.loss[:, k], alone.loss[:, 0], rtol=1e-10)
+        np.testing.assert_allclose(result.x[k], alone.x[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(result.eval_steps, [0, 10, 20, 30])
+    np.testing.assert_allclose(result.val_loss[-1], problem.val_loss(result.x), rtol=1e-12)
+    np.testing.assert_allclose(result.val_accuracy[-1], problem.accuracy(result.x), rtol=1e-12)
+    np.testing.assert_allclose(result.val_loss[0], np.log(10), rtol=1e-12)
+    assert (result.val_accuracy[-1] > 0.8).all()
+    assert not result.diverged.any()

@@ -369,3 +369,45 @@ def test_smoothing_and_stop_rule_arguments():
         finder_stop_index([1.0], 0.5)
     with pytest.raises(ValueError, match="num_steps must be an integer ≥ 2"):
         exponential_ramp(1e-3, 1.0, 1)
+
+
+# ----------------------------------------------------------------------------------
+# the real problems
+# ----------------------------------------------------------------------------------
+
+def test_sweep_on_a_rotated_quadratic_finds_its_optimal_lr():
+    from lrcourse.problems import Quadratic
+
+    problem = Quadratic([0.5, 8.0], angle=1.0)
+    lrs = np.linspace(0.5, 1.5, 201) * problem.optimal_lr
+    sweep = lr_sweep(problem, optim.SGD, lrs, 300)
+    assert abs(sweep.best_lr / problem.optimal_lr - 1) < 0.01
+    np.testing.assert_array_equal(sweep.diverged, lrs > problem.stability_limit * 1.01)
+
+
+def test_finder_on_digits_softmax_suggests_rates_that_train_well():
+    from lrcourse.problems import SoftmaxRegression
+
+    problem = SoftmaxRegression()
+    finder = lr_finder(problem, optim.SGD, end_lr=1e3, batch_size=64)
+    assert finder.stopped_at is not None
+    stop_lr = finder.lrs[finder.stopped_at]
+    assert set(finder.suggestions) == {"steepest", "minimum", "valley"}
+    assert all(1e-7 < lr < stop_lr for lr in finder.suggestions.values())
+    # each suggestion trains far better than the ramp's start, and generalises better
+    # than the rate at which the test stopped (which still fits the training set:
+    # softmax regression is convex)
+    candidates = np.r_[1e-7, sorted(finder.suggestions.values()), stop_lr]
+    sweep = lr_sweep(problem, optim.SGD, candidates, 200, batch_size=64)
+    assert np.all(sweep.final_loss[1:-1] < 0.5 * sweep.final_loss[0])
+    assert np.all(sweep.final_val_loss[1:-1] < 0.5 * sweep.final_val_loss[-1])
+    assert sweep.pick("val_loss") in finder.suggestions.values()
+
+
+def test_successive_halving_on_digits_with_minibatches():
+    from lrcourse.problems import SoftmaxRegression
+
+    result = successive_halving(SoftmaxRegression(), optim.Adam, np.geomspace(1e-4, 10, 9), 10,
+                                eta=3, batch_size=64, metric="val_loss")
+    assert [r.lrs.size for r in result.rounds] == [9, 3, 1]
+    assert 1e-3 <= result.best_lr <= 1.0

@@ -30,8 +30,10 @@ Building blocks
 ``constant``, ``linear_ramp``, ``cosine_ramp`` and ``exponential`` are the primitives;
 ``join(schedules, boundaries)`` runs them one after another (piece ``i`` sees the step
 counted from its own start, ``k - boundaries[i-1]``) and ``warmup(schedule, ...)``
-puts a linear warm-up in front of any schedule.  ``multistep``, ``linear_warmup``,
-``warmup_cosine`` and ``one_cycle`` are built from these.
+puts a linear warm-up in front of any schedule.  ``multistep``, ``linear``,
+``linear_warmup``, ``warmup_cosine`` and ``one_cycle`` are built from these, and
+``cosine`` / ``cosine_warm_restarts`` share the one cosine formula with
+``cosine_ramp``.  Any vectorised function ``step -> lr`` can be a piece too.
 
 :class:`ReduceLROnPlateau` is the one stateful schedule: it reacts to a metric
 (``.step(val_loss)``) instead of following a formula in ``k``.
@@ -54,7 +56,6 @@ from lrcourse._validation import (
     positive,
     positive_int,
     real,
-    unit_interval,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
 ]
 
 _STEP_ACCEPTED = "a non-negative integer (or an array of them)"
+_FIRST_STEP_HINT = "the first step uses this value, and a step with lr 0 does nothing"
 
 
 # --------------------------------------------------------------------------- core
@@ -165,6 +167,8 @@ def _format(value: Any) -> str:
         return repr(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_format(v) for v in value) + "]"
+    if callable(value) and not isinstance(value, Schedule):
+        return getattr(value, "__name__", type(value).__name__)  # no memory addresses in labels
     return repr(value)
 
 
@@ -277,8 +281,10 @@ def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
 
     Parameters
     ----------
-    start_lr, end_lr : float
-        Values at k = 0 and for k ≥ steps (≥ 0; either may be 0).
+    start_lr : float
+        Value at k = 0 (> 0: the first step uses it).
+    end_lr : float
+        Value for k ≥ steps (≥ 0).
     steps : int
         Length of the ramp (≥ 1).
 
@@ -288,7 +294,7 @@ def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     total_iters=steps)`` for an optimizer with ``lr=lr``, within LinearLR's limits
     (0 < start_factor ≤ 1, 0 ≤ end_factor ≤ 1).  See also :func:`linear`.
     """
-    start_lr = nonnegative("start_lr", start_lr)
+    start_lr = positive("start_lr", start_lr, _FIRST_STEP_HINT)
     end_lr = nonnegative("end_lr", end_lr)
     steps = positive_int("steps", steps)
     return _ramp(start_lr, end_lr, steps, "linear",
@@ -302,8 +308,10 @@ def cosine_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
 
     Parameters
     ----------
-    start_lr, end_lr : float
-        Values at k = 0 and for k ≥ steps (≥ 0).
+    start_lr : float
+        Value at k = 0 (> 0: the first step uses it).
+    end_lr : float
+        Value for k ≥ steps (≥ 0).
     steps : int
         Length of the ramp (≥ 1).
 
@@ -320,7 +328,7 @@ def cosine_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     Loshchilov, I. & Hutter, F. (2016). SGDR: Stochastic Gradient Descent with Warm
     Restarts. arXiv:1608.03983.
     """
-    start_lr = nonnegative("start_lr", start_lr)
+    start_lr = positive("start_lr", start_lr, _FIRST_STEP_HINT)
     end_lr = nonnegative("end_lr", end_lr)
     steps = positive_int("steps", steps)
     return _ramp(start_lr, end_lr, steps, "cos",
@@ -407,7 +415,7 @@ def _increasing_steps(name: str, values: Any) -> list:
     return steps
 
 
-def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.0) -> Schedule:
+def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.1) -> Schedule:
     """Put a linear warm-up in front of ``schedule``.
 
     For k < w (w = warmup_steps) the lr rises linearly from start_factor·s(0) to
@@ -424,15 +432,14 @@ def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.0) -> 
     warmup_steps : int
         Length w of the warm-up (≥ 1); the full rate s(0) is first used at k = w.
     start_factor : float
-        Fraction of s(0) used at k = 0, in [0, 1].  0 means the first step has lr 0
-        (the convention of Hugging Face's warm-up schedules).
+        Fraction of s(0) used at k = 0, in (0, 1]; default 0.1.
 
     Notes
     -----
     PyTorch: ``SequentialLR(opt, [LinearLR(opt, start_factor=start_factor,
     end_factor=1.0, total_iters=w), S], milestones=[w])`` where S is the scheduler of
-    ``schedule``.  PyTorch's LinearLR needs start_factor > 0; for start_factor = 0 use
-    a ``LambdaLR`` with the formula above.
+    ``schedule``.  Like LinearLR, start_factor must be above 0: a step with lr 0 does
+    nothing.  (Hugging Face's warm-up schedules start at exactly 0, wasting step 0.)
 
     References
     ----------
@@ -442,7 +449,7 @@ def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.0) -> 
     if not callable(schedule):
         fail("schedule", "a schedule (a callable step -> lr)", schedule, error=TypeError)
     warmup_steps = positive_int("warmup_steps", warmup_steps)
-    start_factor = unit_interval("start_factor", start_factor, include_one=True)
+    start_factor = _start_factor(start_factor)
     label = _label("warmup", schedule=schedule, warmup_steps=warmup_steps, start_factor=start_factor)
     return _warmup(schedule, warmup_steps, start_factor, label)
 
@@ -575,6 +582,14 @@ def polynomial(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
                     _label("polynomial", lr=lr, total_iters=total_iters, power=power))
 
 
+def _start_factor(start_factor: Any) -> float:
+    """A warm-up's starting fraction, in (0, 1] like PyTorch's LinearLR."""
+    number = real("start_factor", start_factor, "a number in (0, 1]")
+    if not (np.isfinite(number) and 0 < number <= 1):
+        fail("start_factor", "a number in (0, 1]", start_factor, _FIRST_STEP_HINT if number <= 0 else "")
+    return number
+
+
 def _eta_min(eta_min: Any, lr: float) -> float:
     eta_min = nonnegative("eta_min", eta_min)
     if eta_min > lr:
@@ -654,7 +669,7 @@ def linear(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                         total_iters=total_iters))
 
 
-def linear_warmup(lr: float, warmup_steps: int, start_factor: float = 0.0) -> Schedule:
+def linear_warmup(lr: float, warmup_steps: int, start_factor: float = 0.1) -> Schedule:
     """Linear warm-up to ``lr`` over ``warmup_steps`` steps, then constant.
 
     Formula: lr(k) = lr · (s + (1 − s) · min(k, w) / w), s = start_factor,
@@ -667,13 +682,12 @@ def linear_warmup(lr: float, warmup_steps: int, start_factor: float = 0.0) -> Sc
     warmup_steps : int
         Length w of the warm-up (≥ 1).
     start_factor : float
-        Fraction of lr used at k = 0, in [0, 1]; default 0 (the first step has lr 0).
+        Fraction of lr used at k = 0, in (0, 1]; default 0.1.
 
     Notes
     -----
     PyTorch: ``LinearLR(opt, start_factor=start_factor, end_factor=1.0,
-    total_iters=warmup_steps)`` with ``lr=lr`` when start_factor > 0 (LinearLR
-    refuses 0; use ``LambdaLR(opt, lambda k: min(1, k / w))`` then).
+    total_iters=warmup_steps)`` with ``lr=lr``.
 
     References
     ----------
@@ -682,12 +696,12 @@ def linear_warmup(lr: float, warmup_steps: int, start_factor: float = 0.0) -> Sc
     """
     lr = positive("lr", lr)
     warmup_steps = positive_int("warmup_steps", warmup_steps)
-    start_factor = unit_interval("start_factor", start_factor, include_one=True)
+    start_factor = _start_factor(start_factor)
     return _warmup(constant(lr), warmup_steps, start_factor,
                    _label("linear_warmup", lr=lr, warmup_steps=warmup_steps, start_factor=start_factor))
 
 
-def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.0,
+def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.1,
                   eta_min: float = 0.0) -> Schedule:
     """Linear warm-up for ``warmup_steps`` steps, then cosine decay to ``eta_min``.
 
@@ -709,7 +723,7 @@ def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: 
     total_steps : int
         T > w: warm-up plus decay.
     start_factor : float
-        Fraction of lr at k = 0, in [0, 1]; default 0.
+        Fraction of lr at k = 0, in (0, 1]; default 0.1.
     eta_min : float
         Floor of the cosine, in [0, lr]; default 0.
 
@@ -718,11 +732,11 @@ def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: 
     PyTorch (checked step by step, including the milestone step k = w):
     ``SequentialLR(opt, [LinearLR(opt, start_factor=s, end_factor=1.0,
     total_iters=w), CosineAnnealingLR(opt, T_max=T − w, eta_min=eta_min)],
-    milestones=[w])`` with ``lr=lr``, when s > 0.  At k = w SequentialLR restarts
-    the cosine at its step 0, i.e. at ``lr``; LinearLR's own value at k = w (also lr)
-    is never used.  With s = 0 and eta_min = 0 it is Hugging Face's
-    ``get_cosine_schedule_with_warmup(opt, w, T)``.  Past T the cosine climbs back,
-    as in :func:`cosine`.
+    milestones=[w])`` with ``lr=lr``.  At k = w SequentialLR restarts the cosine at
+    its step 0, i.e. at ``lr``; LinearLR's own value at k = w (also lr) is never
+    used.  Hugging Face's ``get_cosine_schedule_with_warmup(opt, w, T)`` is the same
+    curve with s = 0 and eta_min = 0 (its step 0 has lr 0, which is refused here, as
+    by LinearLR).  Past T the cosine climbs back, as in :func:`cosine`.
 
     References
     ----------
@@ -737,7 +751,7 @@ def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: 
     if total_steps <= warmup_steps:
         fail("total_steps", f"greater than warmup_steps={warmup_steps}", total_steps,
              "total_steps counts the warm-up and the decay together")
-    start_factor = unit_interval("start_factor", start_factor, include_one=True)
+    start_factor = _start_factor(start_factor)
     eta_min = _eta_min(eta_min, lr)
     decay = cosine(lr, T_max=total_steps - warmup_steps, eta_min=eta_min)
     return _warmup(decay, warmup_steps, start_factor,

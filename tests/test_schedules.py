@@ -141,6 +141,11 @@ def test_labels_are_readable_and_computed_once():
     assert repr(S.one_cycle(0.1, 100)).startswith("one_cycle(max_lr=0.1, total_steps=100, pct_start=0.3,")
     joined = S.join([S.constant(0.1), S.exponential(0.1, 0.5)], [3])
     assert repr(joined) == "join(schedules=[constant(lr=0.1), exponential(lr=0.1, gamma=0.5)], boundaries=[3])"
+    def halve(k):
+        return 0.1 * 0.5**k
+
+    assert repr(S.join([S.constant(0.1), halve], [3])) == (
+        "join(schedules=[constant(lr=0.1), halve], boundaries=[3])")  # no memory address
     assert repr(S.ReduceLROnPlateau(0.1)).startswith("ReduceLROnPlateau(lr=0.1, mode='min', factor=0.1,")
 
 
@@ -200,11 +205,12 @@ def test_multistep_is_a_join_of_constants():
 
 def test_warmup_cosine_is_warmup_of_cosine_and_peaks_at_the_boundary():
     lr, w, total = 0.1, 10, 100
-    composed = S.warmup(S.cosine(lr, T_max=total - w), w, start_factor=0.0)
+    composed = S.warmup(S.cosine(lr, T_max=total - w), w, start_factor=0.1)
     direct = S.warmup_cosine(lr, w, total)
     steps = np.arange(250)
     np.testing.assert_array_equal(direct(steps), composed(steps))
-    assert direct(0) == 0.0 and direct(w) == lr and direct(w - 1) < lr and direct(total) == 0.0
+    assert direct(0) == pytest.approx(0.1 * lr, rel=1e-15)
+    assert direct(w) == lr and direct(w - 1) < lr and direct(total) == 0.0
     assert int(np.argmax(direct(steps[:total]))) == w
 
 
@@ -219,8 +225,8 @@ def test_warmup_names_a_plain_function_that_is_not_vectorised():
 
 
 def test_warmup_accepts_a_plain_function_and_checks_its_start():
-    schedule = S.warmup(lambda k: 0.1 * 0.5 ** k, 2, start_factor=0.0)
-    np.testing.assert_allclose(schedule(np.arange(5)), [0.0, 0.05, 0.1, 0.05, 0.025], rtol=1e-15)
+    schedule = S.warmup(lambda k: 0.1 * 0.5 ** k, 2, start_factor=0.5)
+    np.testing.assert_allclose(schedule(np.arange(5)), [0.05, 0.075, 0.1, 0.05, 0.025], rtol=1e-15)
     with pytest.raises(ValueError, match=r"^schedule must be a schedule whose lr at step 0 is a positive"):
         S.warmup(lambda k: 0.0 * k, 5)
 
@@ -357,8 +363,10 @@ BAD_ARGUMENTS = [
     ("constant", dict(lr="0.1"), TypeError, "lr"),
     ("constant", dict(lr=True), TypeError, "lr"),
     ("linear_ramp", dict(start_lr=-1, end_lr=0.1, steps=5), ValueError, "start_lr"),
-    ("linear_ramp", dict(start_lr=0, end_lr=0.1, steps=0), ValueError, "steps"),
-    ("linear_ramp", dict(start_lr=0, end_lr=0.1, steps=2.5), TypeError, "steps"),
+    ("linear_ramp", dict(start_lr=0, end_lr=0.1, steps=5), ValueError, "start_lr"),
+    ("cosine_ramp", dict(start_lr=0, end_lr=0.1, steps=5), ValueError, "start_lr"),
+    ("linear_ramp", dict(start_lr=0.1, end_lr=0, steps=0), ValueError, "steps"),
+    ("linear_ramp", dict(start_lr=0.1, end_lr=0, steps=2.5), TypeError, "steps"),
     ("cosine_ramp", dict(start_lr=0.1, end_lr=-0.1, steps=5), ValueError, "end_lr"),
     ("exponential", dict(lr=0.1, gamma=0), ValueError, "gamma"),
     ("exponential", dict(lr=0.1, gamma=-0.5), ValueError, "gamma"),
@@ -389,6 +397,9 @@ BAD_ARGUMENTS = [
     ("linear_warmup", dict(lr=0.1, warmup_steps=0), ValueError, "warmup_steps"),
     ("linear_warmup", dict(lr=0.1, warmup_steps=5, start_factor=1.5), ValueError, "start_factor"),
     ("linear_warmup", dict(lr=0.1, warmup_steps=5, start_factor=-0.1), ValueError, "start_factor"),
+    ("linear_warmup", dict(lr=0.1, warmup_steps=5, start_factor=0), ValueError, "start_factor"),
+    ("warmup_cosine", dict(lr=0.1, warmup_steps=5, total_steps=10, start_factor=0), ValueError,
+     "start_factor"),
     ("warmup_cosine", dict(lr=0.1, warmup_steps=10, total_steps=10), ValueError, "total_steps"),
     ("warmup_cosine", dict(lr=0.1, warmup_steps=0, total_steps=10), ValueError, "warmup_steps"),
     ("warmup_cosine", dict(lr=0.1, warmup_steps=5, total_steps=10, eta_min=1.0), ValueError, "eta_min"),
@@ -426,6 +437,7 @@ BAD_ARGUMENTS = [
     ("warmup", dict(schedule=0.1, warmup_steps=5), TypeError, "schedule"),
     ("warmup", dict(schedule=C, warmup_steps=0), ValueError, "warmup_steps"),
     ("warmup", dict(schedule=C, warmup_steps=5, start_factor=2), ValueError, "start_factor"),
+    ("warmup", dict(schedule=C, warmup_steps=5, start_factor=0.0), ValueError, "start_factor"),
     ("ReduceLROnPlateau", dict(lr=0), ValueError, "lr"),
     ("ReduceLROnPlateau", dict(lr=0.1, mode="minimum"), ValueError, "mode"),
     ("ReduceLROnPlateau", dict(lr=0.1, factor=1.0), ValueError, "factor"),
@@ -456,7 +468,8 @@ def test_bad_arguments_raise_naming_the_parameter(factory, kwargs, error, parame
      (lambda: S.multistep(0.1, [30, 10]), "sort them"),
      (lambda: S.join([C, 0.1], [5]), r"wrap a number in constant"),
      (lambda: S.cyclic(0.01, 0.1, gamma=0.9), r"mode='triangular' ignores gamma"),
-     (lambda: S.one_cycle(0.1, 100, pct_start=0.005), r"warm-up phase would be empty")],
+     (lambda: S.one_cycle(0.1, 100, pct_start=0.005), r"warm-up phase would be empty"),
+     (lambda: S.linear_warmup(0.1, 5, start_factor=0), r"a step with lr 0 does nothing")],
 )
 def test_cross_argument_errors_carry_a_hint(call, hint):
     with pytest.raises((ValueError, TypeError), match=hint):

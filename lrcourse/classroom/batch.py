@@ -1,0 +1,261 @@
+"""Grade a whole class: every submission in its own process, in parallel.
+
+:func:`grade_class` finds the submissions, matches each to its source exercise,
+and grades them on ``workers`` processes at once (all cores by default).  Each
+submission is graded by a separate ``python -m lrcourse.classroom.worker`` process
+that starts its own kernel; a worker that crashes, hangs past its wall-clock limit
+or writes no result gives that submission ``grader error`` rows and the batch goes
+on.  A text progress bar on stderr shows how far the batch is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, TextIO
+
+from lrcourse import _validation as check
+from lrcourse.classroom import score
+from lrcourse.classroom.execute import INTERRUPT_GRACE
+from lrcourse.classroom.limits import Limits
+from lrcourse.classroom.report import SubmissionGrade, write_reports
+from lrcourse.classroom.restore import InvalidNotebook, load_source, read_submission
+from lrcourse.classroom.submissions import Submission, discover_submissions, find_exercises
+from lrcourse.classroom.worker import released_cells
+
+__all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_jobs"]
+
+
+@dataclass
+class BatchResult:
+    """What a batch produced: the grades (sorted), the files written, and remarks."""
+
+    grades: list[SubmissionGrade]
+    paths: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    workers: int = 1
+
+
+class ProgressBar:
+    """A one-line text progress bar (``[#####-----] 12/40 alice 01_x``) on a stream.
+
+    On a terminal the line is redrawn in place; otherwise one line is written per
+    update, so logs stay readable.
+    """
+
+    width = 30
+
+    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool = True):
+        self.total, self.done = total, 0
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = enabled and total > 0
+        self.started = time.monotonic()
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def advance(self, label: str = "") -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        filled = round(self.width * self.done / self.total)
+        elapsed = time.monotonic() - self.started
+        line = (f"grading [{'#' * filled}{'-' * (self.width - filled)}] "
+                f"{self.done}/{self.total}  {elapsed:5.1f} s  {label}")
+        if self.interactive:
+            self.stream.write("\r" + line[:120].ljust(120))
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _package_root() -> str:
+    import lrcourse
+
+    return str(Path(lrcourse.__file__).resolve().parents[1])
+
+
+def _run_worker(job: dict, workdir: Path, limits: Limits) -> dict:
+    """Grade one job in a child process; never raises."""
+    job_path, result_path = workdir / "job.json", workdir / "result.json"
+    log_path = workdir / "worker.log"
+    job_path.write_text(json.dumps(job), encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        dict.fromkeys([_package_root()] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    wall = limits.startup_timeout + limits.notebook_timeout + 4 * INTERRUPT_GRACE + 60
+    command = [sys.executable, "-m", "lrcourse.classroom.worker", str(job_path), str(result_path)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                   env=env, start_new_session=True)
+        try:
+            code = process.wait(timeout=wall)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            return {"error": f"the grader gave up after {wall:g} s (wall-clock limit of one submission)"}
+    try:
+        return json.loads(result_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        tail = log_path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
+        last = tail[-1] if tail else "no output"
+        return {"error": f"the grading process ended without a result (exit status {code}): {last}"}
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        process.kill()
+    process.wait()
+
+
+def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: ProgressBar) -> list[dict]:
+    """Run ``jobs`` on ``workers`` worker processes at a time; results in job order."""
+    results: list[dict | None] = [None] * len(jobs)
+    with tempfile.TemporaryDirectory(prefix="lrcourse-batch-") as scratch, \
+            ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {}
+        for index, job in enumerate(jobs):
+            workdir = Path(scratch) / f"job{index:05d}"
+            workdir.mkdir()
+            futures[pool.submit(_run_worker, job, workdir, limits)] = index
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                results[index] = future.result()
+            except Exception as error:  # noqa: BLE001 — never lose a submission
+                results[index] = {"error": f"the grader failed: {type(error).__name__}: {error}"}
+            progress.advance(f"{jobs[index]['learner']} {jobs[index]['exercise']}")
+    return results
+
+
+def _closest_exercise(path: Path, sources: dict) -> str | None:
+    """The exercise whose answer cells' grade_ids the notebook shares most, if any."""
+    try:
+        learner = read_submission(path.read_bytes())
+    except (InvalidNotebook, OSError):
+        return None
+    best, best_overlap = None, 0
+    for name, source in sources.items():
+        overlap = len(set(source.answer_ids) & set(learner.cells_by_id))
+        if overlap > best_overlap:
+            best, best_overlap = name, overlap
+    return best
+
+
+def _grade(learner, exercise, parts_dicts) -> SubmissionGrade:
+    parts = tuple(score.PartResult(**{**part, "notes": tuple(part.get("notes", ()))})
+                  for part in parts_dicts)
+    return SubmissionGrade(learner, exercise, parts)
+
+
+def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: str | Path | None = None,
+                *, exercises: Iterable[str] | None = None, learners: Iterable[str] | None = None,
+                limits: Limits | None = None, workers: int | None = None,
+                progress: bool = True, stream: TextIO | None = None) -> BatchResult:
+    """Grade every submission under ``submissions_dir`` and write the reports.
+
+    Parameters
+    ----------
+    submissions_dir : path
+        ``<learner>/<exercise>.ipynb`` (nbgrader's layout; see
+        :mod:`lrcourse.classroom.submissions`).  Only read, never written.
+    source_dir : path
+        The source exercises, ``<name>/<name>.ipynb``.
+    out_dir : path, optional
+        Where ``grades.csv``, ``totals.csv`` and ``feedback/`` go; nothing is
+        written if None.  Must not be inside ``submissions_dir``.
+    exercises, learners : iterable of str, optional
+        Grade only these.  Every listed exercise is expected from every learner
+        (a missing notebook gets ``not submitted`` rows); without a list, the
+        exercises that anyone submitted are expected from everyone.
+    limits : Limits, optional
+        Time, memory and output limits per submission.
+    workers : int, optional
+        Submissions graded at once (default: the number of CPU cores).
+    progress : bool
+        Show the progress bar on ``stream`` (default stderr).
+    """
+    started = time.monotonic()
+    limits = Limits() if limits is None else limits
+    workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
+    submissions_dir = Path(submissions_dir).resolve()
+    if out_dir is not None:
+        resolved_out = Path(out_dir).resolve()
+        if resolved_out == submissions_dir or submissions_dir in resolved_out.parents:
+            check.fail("out_dir", "a folder outside the submissions folder", str(out_dir),
+                       "grading never writes into the submissions")
+    source_paths = find_exercises(source_dir)
+    sources = {name: load_source(path, name) for name, path in source_paths.items()}
+    all_learners, found = discover_submissions(submissions_dir)
+    wanted_learners = set(learners) if learners is not None else None
+    wanted_exercises = list(exercises) if exercises is not None else None
+    for name in wanted_exercises or []:
+        if name not in sources:
+            check.fail("exercise", f"one of {', '.join(sources) or '(none found)'}", name)
+
+    warnings: list[str] = []
+    chosen: dict[tuple[str, str], Submission] = {}
+    for submission in found:
+        if wanted_learners is not None and submission.learner not in wanted_learners:
+            continue
+        if wanted_exercises is not None and submission.exercise not in wanted_exercises:
+            continue
+        key = (submission.learner, submission.exercise)
+        if key in chosen:
+            warnings.append(f"{submission.path}: a second notebook for {key[0]}/{key[1]}; "
+                            f"graded {chosen[key].path.name} only")
+            continue
+        chosen[key] = submission
+
+    grades: list[SubmissionGrade] = []
+    jobs = []
+    released: dict[str, dict] = {}
+    for (learner, exercise), submission in sorted(chosen.items()):
+        if exercise not in sources:
+            guess = _closest_exercise(submission.path, sources)
+            hint = f"; it looks like {guess}: rename it {guess}.ipynb" if guess else ""
+            reason = (f"no source exercise is named {exercise!r} (expected one of "
+                      f"{', '.join(sources)}){hint}")
+            grades.append(_grade(learner, exercise, [
+                {"part": "", "points": 0.0, "max_points": 0.0, "status": score.UNKNOWN_EXERCISE,
+                 "reason": reason, "message": reason}]))
+            continue
+        if exercise not in released:
+            released[exercise] = released_cells(sources[exercise])
+        jobs.append({"learner": learner, "exercise": exercise, "submission": str(submission.path),
+                     "source": str(source_paths[exercise]), "limits": limits.as_dict(),
+                     "released": released[exercise]})
+
+    expected = wanted_exercises if wanted_exercises is not None else sorted(
+        {exercise for (_, exercise) in chosen if exercise in sources})
+    roster = [name for name in all_learners if wanted_learners is None or name in wanted_learners]
+    for learner in roster:
+        for exercise in expected:
+            if (learner, exercise) not in chosen:
+                reason = f"no notebook {exercise}.ipynb in {learner}/"
+                grades.append(SubmissionGrade(learner, exercise, tuple(
+                    score.score_whole(sources[exercise], score.NOT_SUBMITTED, reason))))
+
+    bar = ProgressBar(len(jobs), stream=stream, enabled=progress)
+    for job, result in zip(jobs, grade_jobs(jobs, limits, workers, bar)):
+        if "error" in result:
+            parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
+            grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))
+        else:
+            grades.append(_grade(job["learner"], job["exercise"], result["parts"]))
+
+    grades.sort(key=lambda g: (g.learner.casefold(), g.learner, g.exercise))
+    paths = write_reports(grades, out_dir) if out_dir is not None else {}
+    return BatchResult(grades=grades, paths=paths, warnings=warnings,
+                       seconds=time.monotonic() - started, workers=workers)

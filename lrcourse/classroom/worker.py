@@ -1,0 +1,138 @@
+"""Grade one submission (run as a child process of the batch, one per submission).
+
+``python -m lrcourse.classroom.worker JOB.json RESULT.json`` reads a job (learner,
+exercise, submission path, source path, limits), grades it and writes the result.
+The batch runs each submission in its own worker process so that nothing a
+submission does — not even a grader crash on it — can stop the others.
+
+The submission file is only read (into memory); it is never opened for writing, and
+the kernel never learns its path.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import traceback
+from dataclasses import asdict
+from pathlib import Path
+
+from lrcourse.classroom import integrity, score
+from lrcourse.classroom.execute import run_cells
+from lrcourse.classroom.limits import Limits
+from lrcourse.classroom.restore import (
+    ANSWER, InvalidNotebook, SourceExercise, load_source, read_submission, restore,
+)
+
+__all__ = ["grade_submission", "released_cells", "preload_modules", "main"]
+
+
+def released_cells(source: SourceExercise) -> dict[str, str]:
+    """grade_id → code of that cell in the released learner notebook.
+
+    Uses the course's own generator (:func:`lrcourse.notebook_format.make_student_notebook`),
+    so "unchanged placeholder" means exactly what learners were given.
+    """
+    import nbformat
+
+    from lrcourse.notebook_format import make_student_notebook
+
+    notebook = nbformat.read(str(source.path), as_version=4)
+    student = make_student_notebook(notebook)
+    released = {}
+    for cell in student.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            released[grade_id] = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+    return released
+
+
+def preload_modules(import_statements: list[str]) -> list[str]:
+    """Module names imported by ``import_statements`` (imported before the first cell)."""
+    names: list[str] = []
+    for statement in import_statements:
+        node = ast.parse(statement).body[0]
+        if isinstance(node, ast.Import):
+            candidates = [alias.name for alias in node.names]
+        else:
+            candidates = [node.module] if node.module else []
+        names.extend(name for name in candidates if name not in names)
+    return names
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a sandbox even if the learner's code made parts of it read-only."""
+    def make_writable_and_retry(function, name, _info):
+        try:
+            os.chmod(os.path.dirname(name), stat.S_IRWXU)
+            os.chmod(name, stat.S_IRWXU)
+            function(name)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=make_writable_and_retry)
+
+
+def grade_submission(submission: str | Path, source_path: str | Path, exercise: str,
+                     limits: Limits, released: dict[str, str] | None = None) -> dict:
+    """Grade one submission; return ``{"parts": [part dicts]}`` (JSON-ready).
+
+    ``released`` is :func:`released_cells` of the source, when the caller has it
+    already (the batch computes it once per exercise).  Never raises for anything
+    the submission does; a failure of the grader itself gives every part the status
+    ``grader error``.
+    """
+    source = None
+    try:
+        source = load_source(source_path, name=exercise)
+        data = Path(submission).read_bytes()
+        try:
+            learner = read_submission(data)
+        except InvalidNotebook as error:
+            return _whole(source, score.INVALID_NOTEBOOK, f"invalid notebook: {error}")
+        setup_sources = [cell.source for cell in source.cells
+                         if cell.cell_type == "code" and cell.role not in (ANSWER, "manual")]
+        answers = [(grade_id, learner.copies(grade_id)[-1]) for grade_id in source.answer_ids
+                   if learner.copies(grade_id)]
+        findings = integrity.find_tampering(answers, setup_sources)
+        if findings:
+            reason = (f"{findings[0].describe()}: answers may not patch modules, builtins or "
+                      "the kernel, so this notebook was not run")
+            return _whole(source, score.TAMPERING, reason)
+        imports = integrity.protected_imports(setup_sources)
+        if released is None:
+            released = released_cells(source)
+        restored = restore(source, learner, released, integrity.guard_code(imports))
+        root = Path(tempfile.mkdtemp(prefix="lrcourse-grade-"))
+        try:
+            result = run_cells([step.source for step in restored.steps], limits, root,
+                               preload_modules(imports))
+        finally:
+            _remove_tree(root)
+        parts = score.score_run(source, restored, result, limits)
+        return {"parts": [asdict(part) for part in parts]}
+    except Exception as error:  # noqa: BLE001 — the batch must get a row, whatever happens
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return _whole(source, score.GRADER_ERROR, f"the grader failed on this submission: {detail}")
+
+
+def _whole(source, status: str, reason: str) -> dict:
+    return {"parts": [asdict(part) for part in score.score_whole(source, status, reason)]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    job_path, result_path = (sys.argv[1:] if argv is None else argv)[:2]
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    result = grade_submission(job["submission"], job["source"], job["exercise"],
+                              Limits(**job["limits"]), job.get("released"))
+    Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

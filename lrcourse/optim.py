@@ -142,6 +142,20 @@ def _shape_text(shape: tuple) -> str:
     return str(tuple(shape))
 
 
+def _descend(x: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """x − step, written into ``step``: a temporary of the current update, of x's shape."""
+    return np.subtract(x, step, out=step)
+
+
+def _with_l2(grad: np.ndarray, x: np.ndarray, weight_decay: float) -> np.ndarray:
+    """The gradient of f(x) + ½λ‖x‖²: grad + λ·x (``grad`` itself when λ = 0)."""
+    if weight_decay == 0:
+        return grad
+    g = weight_decay * x
+    g += grad
+    return g
+
+
 # ---------------------------------------------------------------------------
 # The common base class
 # ---------------------------------------------------------------------------
@@ -149,8 +163,12 @@ def _shape_text(shape: tuple) -> str:
 class Optimizer:
     """Common machinery of the optimizers: learning rate, step count, state, checks.
 
-    Subclasses implement ``_update(x, grad, lr, t)``, which returns the new
-    parameters and rebinds the state attributes listed in ``_state_names``.
+    Subclasses implement ``_update(x, grad, lr, t)`` (x and grad have at least
+    one dimension), which returns the new parameters and rebinds the state
+    attributes listed in ``_state_names``.  It may write into an array only if it
+    created that array during the same call (reusing a fresh temporary saves
+    allocations on large runs); never into ``x``, ``grad`` or a state array of an
+    earlier step.
 
     Every step rebinds the state attributes to freshly computed arrays instead of
     updating them in place, so an array read from ``opt.exp_avg`` (say) is a
@@ -304,12 +322,15 @@ class Optimizer:
                 "call opt.reset() before starting a run on parameters of another shape",
             )
         lr = self._lr_for_step(self.step_count, x.shape)
+        shape = x.shape
+        if not shape:  # a scalar: update a 1-element array (its state has shape (1,))
+            x, grad = x.reshape(1), grad.reshape(1)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows; train reports it
             x_next = self._update(x, grad, lr, self.step_count + 1)
         self.step_count += 1
         self.last_lr = lr
-        self._shape = x.shape
-        return x_next
+        self._shape = shape
+        return x_next.reshape(shape) if not shape else x_next
 
     def _update(self, x: np.ndarray, grad: np.ndarray, lr, t: int) -> np.ndarray:
         """Step number ``t`` (1, 2, …) with learning rate ``lr``; rebinds the state."""
@@ -366,8 +387,8 @@ class SGD(Optimizer):
 
     Notes
     -----
-    **Two ways to write momentum.**  PyTorch (and this class) accumulates gradients
-    and applies the learning rate when stepping::
+    **Conventions elsewhere: two ways to write momentum.**  PyTorch (and this
+    class) accumulates gradients and applies the learning rate when stepping::
 
         b ← μ·b + g,      x ← x − η·b                  (PyTorch)
 
@@ -438,20 +459,24 @@ class SGD(Optimizer):
         super().__init__(lr)
 
     def _update(self, x, grad, lr, t):
-        g = grad if self.weight_decay == 0 else grad + self.weight_decay * x
+        g = _with_l2(grad, x, self.weight_decay)
         mu = self.momentum
         if mu == 0:
-            return x - lr * g
+            return _descend(x, lr * g)
         previous = self.momentum_buffer
         if previous is None:
             buffer = g.copy() if g is grad else g  # private: never alias the caller's grad
-        elif self.dampening == 0:
-            buffer = mu * previous + g
         else:
-            buffer = mu * previous + (1 - self.dampening) * g
+            buffer = mu * previous
+            buffer += g if self.dampening == 0 else (1 - self.dampening) * g
         self.momentum_buffer = buffer
-        direction = g + mu * buffer if self.nesterov else buffer
-        return x - lr * direction
+        if self.nesterov:
+            step = mu * buffer
+            step += g
+            step *= lr
+        else:
+            step = lr * buffer
+        return _descend(x, step)
 
 
 # ---------------------------------------------------------------------------
@@ -523,15 +548,16 @@ class Adagrad(Optimizer):
         super().__init__(lr)
 
     def _update(self, x, grad, lr, t):
-        g = grad if self.weight_decay == 0 else grad + self.weight_decay * x
-        previous = self.sum
-        if previous is None:
-            previous = self.initial_accumulator_value
-        accumulated = previous + g * g
+        g = _with_l2(grad, x, self.weight_decay)
+        accumulated = g * g
+        accumulated += self.initial_accumulator_value if self.sum is None else self.sum
         self.sum = accumulated
         decayed_lr = lr / (1 + (t - 1) * self.lr_decay)
-        denominator = np.sqrt(accumulated) + self.eps
-        return x - decayed_lr * g / denominator
+        denominator = np.sqrt(accumulated)
+        denominator += self.eps
+        step = decayed_lr * g
+        step /= denominator
+        return _descend(x, step)
 
 
 # ---------------------------------------------------------------------------
@@ -616,29 +642,34 @@ class RMSprop(Optimizer):
         super().__init__(lr)
 
     def _update(self, x, grad, lr, t):
-        g = grad if self.weight_decay == 0 else grad + self.weight_decay * x
+        g = _with_l2(grad, x, self.weight_decay)
         alpha = self.alpha
-        square_avg = (1 - alpha) * (g * g)
+        square_avg = g * g
+        square_avg *= 1 - alpha
         if self.square_avg is not None:
-            square_avg = alpha * self.square_avg + square_avg
+            square_avg += alpha * self.square_avg
         if self.centered:
             grad_avg = (1 - alpha) * g
             if self.grad_avg is not None:
-                grad_avg = alpha * self.grad_avg + grad_avg
-            variance = np.maximum(square_avg - grad_avg * grad_avg, 0.0)
-            denominator = np.sqrt(variance) + self.eps
+                grad_avg += alpha * self.grad_avg
+            denominator = grad_avg * grad_avg
+            np.subtract(square_avg, denominator, out=denominator)  # v − m²
+            np.maximum(denominator, 0.0, out=denominator)  # rounding may leave it just below 0
+            np.sqrt(denominator, out=denominator)
             self.grad_avg = grad_avg
         else:
-            denominator = np.sqrt(square_avg) + self.eps
+            denominator = np.sqrt(square_avg)
+        denominator += self.eps
         self.square_avg = square_avg
-        normalised = g / denominator
         if self.momentum == 0:
-            return x - lr * normalised
-        buffer = normalised
+            step = lr * g
+            step /= denominator
+            return _descend(x, step)
+        buffer = g / denominator
         if self.momentum_buffer is not None:
-            buffer = self.momentum * self.momentum_buffer + normalised
+            buffer += self.momentum * self.momentum_buffer
         self.momentum_buffer = buffer
-        return x - lr * buffer
+        return _descend(x, lr * buffer)
 
 
 # ---------------------------------------------------------------------------
@@ -752,12 +783,13 @@ class Adam(Optimizer):
             if self._decoupled_weight_decay:
                 x = x * (1 - lr * self.weight_decay)
             else:
-                g = grad + self.weight_decay * x
+                g = _with_l2(grad, x, self.weight_decay)
         exp_avg = (1 - beta1) * g
-        exp_avg_sq = (1 - beta2) * (g * g)
+        exp_avg_sq = g * g
+        exp_avg_sq *= 1 - beta2
         if self.exp_avg is not None:
-            exp_avg = beta1 * self.exp_avg + exp_avg
-            exp_avg_sq = beta2 * self.exp_avg_sq + exp_avg_sq
+            exp_avg += beta1 * self.exp_avg
+            exp_avg_sq += beta2 * self.exp_avg_sq
         second_moment = exp_avg_sq
         if self.amsgrad:
             if self.max_exp_avg_sq is None:
@@ -768,8 +800,12 @@ class Adam(Optimizer):
         self.exp_avg = exp_avg
         self.exp_avg_sq = exp_avg_sq
         step_size = lr / (1 - beta1**t)
-        denominator = np.sqrt(second_moment) / math.sqrt(1 - beta2**t) + self.eps
-        return x - step_size * exp_avg / denominator
+        denominator = np.sqrt(second_moment)
+        denominator /= math.sqrt(1 - beta2**t)
+        denominator += self.eps
+        step = step_size * exp_avg
+        step /= denominator
+        return _descend(x, step)
 
 
 @_with_shared_docs
@@ -810,10 +846,12 @@ class AdamW(Adam):
     -----
     The decay multiplies the *full* learning rate, so changing ``lr`` also changes
     how strongly x is pulled to 0 per step (η·λ), and a schedule on ``lr`` decays
-    the weight decay with it.  PyTorch and optax do this.  Loshchilov & Hutter's
-    Algorithm 2 instead multiplies λ only by the schedule multiplier, not by the
-    base rate α: x ← x − η_t·(α·m̂/(√v̂ + ε) + λ·x).  A paper value λ therefore
-    corresponds to PyTorch's weight_decay = λ/α.
+    the weight decay with it.  PyTorch and optax do this.
+
+    **Conventions elsewhere.**  Loshchilov & Hutter's Algorithm 2 multiplies λ
+    only by the schedule multiplier η_t, not by the base rate α:
+    x ← x − η_t·(α·m̂/(√v̂ + ε) + λ·x).  A paper value λ therefore corresponds to
+    PyTorch's weight_decay = λ/α.
 
     References
     ----------

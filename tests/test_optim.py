@@ -274,6 +274,19 @@ def test_rmsprop_state_after_one_step():
     np.testing.assert_allclose(x1, X0 - 0.01 * normalised, rtol=1e-15)
 
 
+def test_rmsprop_first_step_is_about_ten_lr_with_the_default_alpha():
+    """No bias correction: √v_1 = √(1 − α)·|g| = |g|/10, as the docstring says."""
+    x1 = RMSprop(lr=0.01).step(X0, G0)
+    np.testing.assert_allclose(np.abs(x1 - X0), [0.1, 0.1, 0.0], rtol=1e-6)
+
+
+def test_adam_without_bias_correction_would_step_larger_by_the_documented_factor():
+    factor = [(1 - 0.9**t) / math.sqrt(1 - 0.999**t) for t in range(1, 5000)]
+    assert factor[0] == pytest.approx(math.sqrt(10), rel=1e-12)
+    assert max(factor) == pytest.approx(6.57, abs=0.01) and int(np.argmax(factor)) + 1 == 12
+    assert int(np.argmax(np.array(factor) < 1.05)) + 1 == pytest.approx(2400, abs=50)
+
+
 def test_rmsprop_uncentered_without_momentum_has_only_square_avg():
     opt = RMSprop(lr=0.01)
     x1 = opt.step(X0, G0)
@@ -507,12 +520,18 @@ def test_step_accepts_lists_ints_and_float32_and_returns_float64():
     assert out32.dtype == np.float64
 
 
-def test_scalar_parameters_work():
-    opt = SGD(lr=0.1, momentum=0.9)
-    x = 2.0
-    for _ in range(3):
-        x = opt.step(x, 2 * x)
-    assert np.ndim(x) == 0 and np.isfinite(x)
+@pytest.mark.parametrize("key", FULL_CONFIGS)
+def test_scalar_parameters_behave_like_one_element_arrays(key):
+    scalar_opt, vector_opt = full_optimizer(key), full_optimizer(key)
+    x, v = 2.0, np.array([2.0])
+    for _ in range(5):
+        x = scalar_opt.step(x, 2 * x)
+        v = vector_opt.step(v, 2 * v)
+        assert isinstance(x, np.ndarray) and x.shape == ()
+        assert x == v[0]
+    for name in scalar_opt._state_names:
+        ours, reference = getattr(scalar_opt, name), getattr(vector_opt, name)
+        assert (ours is None and reference is None) or np.array_equal(ours, reference)
 
 
 @pytest.mark.parametrize("key", FULL_CONFIGS)

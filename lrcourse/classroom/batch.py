@@ -24,7 +24,6 @@ from typing import Iterable, TextIO
 
 from lrcourse import _validation as check
 from lrcourse.classroom import score
-from lrcourse.classroom.execute import INTERRUPT_GRACE
 from lrcourse.classroom.limits import Limits
 from lrcourse.classroom.report import SubmissionGrade, write_reports
 from lrcourse.classroom.restore import InvalidNotebook, load_source, read_submission
@@ -93,7 +92,7 @@ def _run_worker(job: dict, workdir: Path, limits: Limits) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(
         dict.fromkeys([_package_root()] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    wall = limits.startup_timeout + limits.notebook_timeout + 4 * INTERRUPT_GRACE + 60
+    wall = limits.startup_timeout + limits.notebook_timeout + 4 * limits.interrupt_grace + 60
     command = [sys.executable, "-m", "lrcourse.classroom.worker", str(job_path), str(result_path)]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,

@@ -18,8 +18,8 @@ outcome ``status``      meaning
 ======================  ==========================================================
 
 After ``timeout`` or ``output limit`` the kernel is interrupted (``KeyboardInterrupt``)
-and the run goes on with the next cell if the kernel comes back within a few
-seconds; a kernel that does not come back ends the run, as do ``kernel died`` and
+and the run goes on with the next cell if the kernel comes back within
+``limits.interrupt_grace`` seconds; a kernel that does not come back ends the run, as do ``kernel died`` and
 ``notebook timeout``.
 """
 
@@ -62,8 +62,6 @@ KERNEL_DIED = "kernel died"
 NOT_RUN = "not run"
 
 KERNEL_NAME = "lrcourse-grader"
-#: Seconds an interrupted kernel has to become idle again before the run is ended.
-INTERRUPT_GRACE = 5.0
 #: Characters of stdout/stderr kept per cell (for feedback; the rest is counted only).
 KEPT_TEXT = 20_000
 #: Directories between the sandbox root and the kernel's working directory, so that
@@ -291,7 +289,7 @@ class _CellRunner:
             if interrupted_at is None and now >= cell_deadline:
                 outcome.status = NOTEBOOK_TIMEOUT if hits_notebook_limit else TIMEOUT
                 interrupted_at = await self._interrupt()
-            if interrupted_at is not None and now >= interrupted_at + INTERRUPT_GRACE:
+            if interrupted_at is not None and now >= interrupted_at + self.limits.interrupt_grace:
                 self.stuck = True
                 break
             if now >= next_alive_check:

@@ -11,7 +11,8 @@ Two measures, both cheap and both documented as *not* a sandbox:
 2. :func:`find_tampering` — a static scan of the answer cells for the plain ways of
    patching code the tests rely on: assigning to or deleting an attribute of an
    imported module or of an imported name (``np.allclose = ...``,
-   ``check.__code__ = ...``), ``setattr``/``delattr`` on one, and touching
+   ``check.__code__ = ...``) or an entry of an object's ``__dict__``,
+   ``setattr``/``delattr`` on an imported name, and touching
    ``builtins``, ``__builtins__``, ``sys.modules``, ``get_ipython``, function
    internals (``__code__``, ``__globals__``, ``__closure__``) or
    ``sys.settrace``/``sys.setprofile``.  A submission with any of these is not run.
@@ -106,6 +107,30 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _flatten(targets) -> list[ast.AST]:
+    """Assignment targets with tuple/list/starred unpacking opened up."""
+    flat, stack = [], list(targets)
+    while stack:
+        target = stack.pop(0)
+        if isinstance(target, (ast.Tuple, ast.List)):
+            stack[:0] = target.elts
+        elif isinstance(target, ast.Starred):
+            stack.insert(0, target.value)
+        else:
+            flat.append(target)
+    return flat
+
+
+def _through_dict(node: ast.AST) -> bool:
+    """``x.__dict__`` or ``vars(x)`` anywhere in the subscripted expression."""
+    for item in ast.walk(node):
+        if isinstance(item, ast.Attribute) and item.attr == "__dict__":
+            return True
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Name) and item.func.id == "vars":
+            return True
+    return False
+
+
 def _dotted(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
@@ -153,11 +178,12 @@ def find_tampering(answers: Sequence[tuple[str, str]], setup_sources: Iterable[s
 def _judge(node: ast.AST, imported: set[str]) -> str:
     if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
         targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
-        for target in targets:
-            for item in ast.walk(target):
-                if isinstance(item, ast.Attribute) and _root_name(item) in imported:
-                    verb = "deletes" if isinstance(node, ast.Delete) else "assigns to"
-                    return f"{verb} {_dotted(item)} (patching an imported module or function)"
+        verb = "deletes" if isinstance(node, ast.Delete) else "assigns to"
+        for target in _flatten(targets):
+            if isinstance(target, ast.Attribute) and _root_name(target) in imported:
+                return f"{verb} {_dotted(target)} (patching an imported module or function)"
+            if isinstance(target, ast.Subscript) and _through_dict(target.value):
+                return f"{verb} {_dotted(target)} (patching through __dict__)"
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
             and node.func.id in ("setattr", "delattr") and node.args:
         if _root_name(node.args[0]) in imported:

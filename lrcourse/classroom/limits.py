@@ -42,6 +42,9 @@ class Limits:
     startup_timeout : float
         Seconds the kernel may take to start (including pre-importing the modules the
         exercise imports).
+    interrupt_grace : float
+        Seconds an interrupted cell (time or output limit) has to stop; a kernel
+        still busy after that ends the run (the following cells are not run).
     """
 
     cell_timeout: float = 60.0
@@ -50,9 +53,11 @@ class Limits:
     max_output_bytes: int = 2**20
     max_file_bytes: int = 64 * 2**20
     startup_timeout: float = 60.0
+    interrupt_grace: float = 5.0
 
     def __post_init__(self):
         check.positive("cell_timeout", self.cell_timeout)
+        check.positive("interrupt_grace", self.interrupt_grace)
         check.positive("notebook_timeout", self.notebook_timeout)
         check.positive("startup_timeout", self.startup_timeout)
         for name in ("memory_bytes", "max_output_bytes", "max_file_bytes"):

@@ -101,8 +101,13 @@ class WavyValley(Problem):
     different depths; the bowl a·x² makes f → ∞, so a global minimum exists.  With
     the defaults (c = 2.5, a = 0.2) there are five local minima in [−6, 6]; the
     global one is near x ≈ −2.51.  Which valley gradient descent ends in depends on
-    the learning rate: a small step follows the nearest slope down, a large one jumps
-    over ridges, and cannot settle in a valley whose curvature f″ exceeds 2/η.
+    the learning rate, and not only through where the first steps land: GD can only
+    settle at a minimum x* where |1 − η f″(x*)| < 1, i.e. f″(x*) < 2/η, so a large
+    rate cannot stay in a sharp valley, however deep.  From ``init()`` (x₀ = 3), a
+    small rate (η ≤ 0.08) slides into the nearest valley (x ≈ 3.75, f″ ≈ 23.5),
+    η ≈ 0.15–0.21 ends in the deeper x ≈ 1.31 (f″ ≈ 9.2), and η ≈ 0.35–0.37 in the
+    flat, shallow x ≈ −0.32 (f″ ≈ 5.4); in between, the iterates bounce without
+    settling.
 
     Parameters
     ----------
@@ -119,9 +124,8 @@ class WavyValley(Problem):
     The minima are computed, not tabulated: sign changes of f′ on a fine grid are
     refined by bisection to the last floating-point digit.  The global minimiser lies
     in [−1/a, 1/a] (f(0) = 0 and f(x) ≥ a·x² − |x| > 0 outside), which is searched
-    whatever the plot range.  ``init`` returns x₀ = −1 (deterministic; ``seed`` is
-    accepted for the common interface): on the slope into the shallowest valley, so
-    a small learning rate gets stuck there and a larger one can reach a deeper one.
+    whatever the plot range.  ``init`` returns x₀ = 3 (deterministic; ``seed`` is
+    accepted for the common interface).
     """
 
     dim = 1
@@ -174,9 +178,9 @@ class WavyValley(Problem):
             return self._d2f(p[..., 0])
 
     def init(self, seed: int = 0) -> np.ndarray:
-        """x₀ = −1."""
+        """x₀ = 3: on a slope from which different rates end in different valleys."""
         v.nonnegative_int("seed", seed)
-        return np.array([-1.0])
+        return np.array([3.0])
 
     # --------------------------------------------------------------- critical points
     @property

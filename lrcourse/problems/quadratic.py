@@ -100,7 +100,7 @@ class Quadratic(Problem):
             v.fail("eigenvalues", accepted, v.Described(f"an array of shape {lam.shape}"))
         if not np.all(np.isfinite(lam) & (lam > 0)):
             bad = lam[~(np.isfinite(lam) & (lam > 0))][0]
-            v.fail("eigenvalues", accepted, eigenvalues, f"the first bad entry is {bad!r}")
+            v.fail("eigenvalues", accepted, eigenvalues, f"the first bad entry is {float(bad)!r}")
         dim = lam.size
 
         if angle is not None and rotation is not None:

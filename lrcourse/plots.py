@@ -44,14 +44,18 @@ __all__ = [
     "figure_to_png",
     "contour_trajectory",
     "trajectory_1d",
+    "loss_axes",
+    "divergence_threshold_line",
     "loss_curves",
     "schedule_curves",
     "finder_curve",
     "sweep_curve",
     "rate_map",
     "stability_plot",
+    "trajectory_legend",
     "TrajectoryArtist",
     "LossCurveArtist",
+    "PointArtist",
 ]
 
 
@@ -259,6 +263,12 @@ class TrajectoryArtist:
     def artists(self) -> tuple:
         return (self.path, self.start, self.end)
 
+    def set_color(self, color) -> None:
+        """Recolour the path (an explorer switching optimizer)."""
+        self.path.set_color(color)
+        self.start.set_markeredgecolor(color)
+        self.end.set_markerfacecolor(color)
+
     def _box(self):
         if self.clip_box is not None:
             return self.clip_box
@@ -293,27 +303,42 @@ class LossCurveArtist:
         (self.line,) = ax.plot([], [], linestyle=linestyle, color=color, label=label, alpha=alpha,
                                linewidth=linewidth or mpl.rcParams["lines.linewidth"], zorder=3)
         (self.cross,) = ax.plot([], [], "X", color=style.DIVERGED_COLOR, markersize=10,
-                                markeredgecolor="white", markeredgewidth=0.8, zorder=5)
+                                markeredgecolor="white", markeredgewidth=0.8, zorder=5, clip_on=False)
         self.text = ax.annotate("", (0, 1), xytext=(6, 4), textcoords="offset points",
                                 color=style.DIVERGED_COLOR, fontsize=10, zorder=6,
                                 annotation_clip=False)
         self.text.set_visible(False)
+        for artist in (self.cross, self.text):  # may sit on the edge; never resize the axes
+            artist.set_in_layout(False)
 
     @property
     def artists(self) -> tuple:
         return (self.line, self.cross, self.text)
 
-    def update(self, losses, diverged_at: int = -1) -> None:
+    def set_color(self, color) -> None:
+        self.line.set_color(color)
+
+    def update(self, losses, diverged_at: int = -1, steps=None) -> None:
+        """Redraw from ``losses[i]`` recorded at ``steps[i]`` (default ``0, 1, 2, …``)."""
         losses = np.asarray(losses, dtype=float).reshape(-1)
-        steps = np.arange(losses.size)
+        steps = np.arange(losses.size) if steps is None else np.asarray(steps, dtype=float).reshape(-1)
         if diverged_at is not None and diverged_at >= 0:
-            shown = losses[: diverged_at + 1].copy()
+            keep = steps <= diverged_at
+            shown, at = losses[keep], steps[keep]
             finite = np.flatnonzero(np.isfinite(shown))
-            self.line.set_data(steps[: shown.size], shown)
+            self.line.set_data(at, shown)
             if finite.size:
                 last = int(finite[-1])
-                self.cross.set_data([last], [shown[last]])
-                self.text.xy = (last, shown[last])
+                y = shown[last]
+                if not self.ax.get_autoscaley_on():
+                    # A blow-up above a fixed axis: mark it on the top edge.
+                    y = min(y, max(self.ax.get_ylim()))
+                self.cross.set_data([at[last]], [y])
+                self.text.xy = (at[last], y)
+                x0, x1 = self.ax.get_xlim()
+                near_right = x1 > x0 and (at[last] - x0) > 0.7 * (x1 - x0)
+                self.text.set_horizontalalignment("right" if near_right else "left")
+                self.text.set_position((-8, 4) if near_right else (6, 4))
             else:
                 self.cross.set_data([], [])
             self.text.set_text(f"diverged at step {diverged_at}")
@@ -322,6 +347,25 @@ class LossCurveArtist:
             self.line.set_data(steps, losses)
             self.cross.set_data([], [])
             self.text.set_visible(False)
+
+
+class PointArtist:
+    """One movable marker (the current (η, β) on a rate map, the current η on a sweep).
+
+    ``update(x, y)`` moves it.
+    """
+
+    def __init__(self, ax, label: str = "current setting", *, color="#00d0ff", marker="o"):
+        (self.marker,) = ax.plot([], [], marker, markerfacecolor="none", markeredgecolor=color,
+                                 markeredgewidth=2.4, markersize=12, label=label, zorder=8,
+                                 linestyle="")
+
+    @property
+    def artists(self) -> tuple:
+        return (self.marker,)
+
+    def update(self, x: float, y: float) -> None:
+        self.marker.set_data([x], [y])
 
 
 # ------------------------------------------------------------------------- contours
@@ -336,11 +380,29 @@ def _minimizer(problem):
     return None
 
 
-def _default_box(trajectories: list[np.ndarray], minimizer) -> tuple[float, float, float, float]:
-    """A view around the starts, the minimiser and the nearby part of every path."""
+def _plot_range(problem, dim: int):
+    """The problem's own suggested view (``plot_range``), or None."""
+    box = getattr(problem, "plot_range", None)
+    if box is None:
+        return None
+    try:
+        box = np.asarray(box, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    expected = (2,) if dim == 1 else (dim, 2)
+    if box.shape != expected or not np.all(np.isfinite(box)):
+        return None
+    return box
+
+
+def _default_box(trajectories: list[np.ndarray], minimizer, base=None) -> tuple[float, float, float, float]:
+    """A view around the problem's ``plot_range`` (``base``), the starts, the
+    minimiser and the part of every path near them."""
     anchors = [xy[0] for xy in trajectories]
     if minimizer is not None:
         anchors.append(minimizer.reshape(2))
+    if base is not None:
+        anchors += [base[:, 0], base[:, 1]]
     if not anchors:
         return (-2.0, 2.0, -2.0, 2.0)
     anchors = np.array(anchors)
@@ -361,7 +423,7 @@ def _default_box(trajectories: list[np.ndarray], minimizer) -> tuple[float, floa
     if height < 0.6 * width:
         height = 0.6 * width
     mid = (low + high) / 2
-    pad = 1.15
+    pad = 1.0 if base is not None else 1.15
     return (mid[0] - pad * width / 2, mid[0] + pad * width / 2,
             mid[1] - pad * height / 2, mid[1] + pad * height / 2)
 
@@ -386,7 +448,7 @@ def _levels(Z: np.ndarray, levels) -> np.ndarray:
 @_styled
 def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None, ylim=None,
                        levels=14, *, colors=None, resolution=200, equal_aspect=True,
-                       title=None, legend=True):
+                       title=None, legend=True, legend_loc="outside"):
     """Contours of a 2-D problem with optimisation paths drawn on top.
 
     Parameters
@@ -412,6 +474,9 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     equal_aspect : bool
         One unit is the same length on both axes, so the gradient is drawn at a
         right angle to the contours.
+    legend, legend_loc : bool, str
+        Draw a legend; ``"outside"`` puts it right of the axes, any matplotlib
+        ``loc`` puts it inside.
 
     Notes
     -----
@@ -437,7 +502,7 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
 
     fig, ax = _figure_and_axes(ax)
     minimizer = _minimizer(problem)
-    box = _default_box(paths, minimizer)
+    box = _default_box(paths, minimizer, _plot_range(problem, 2))
     x0, x1 = (float(xlim[0]), float(xlim[1])) if xlim is not None else box[:2]
     y0, y1 = (float(ylim[0]), float(ylim[1])) if ylim is not None else box[2:]
 
@@ -477,11 +542,13 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
         spine.set_visible(True)
     _set_title(ax, title if title is not None else f"{getattr(problem, 'name', 'loss')}: contours of f")
     if legend and (paths or minimizer is not None):
-        _trajectory_legend(ax, with_markers=bool(paths))
+        trajectory_legend(ax, with_markers=bool(paths), loc=legend_loc)
     return fig, ax
 
 
-def _trajectory_legend(ax, with_markers=True):
+def trajectory_legend(ax, with_markers=True, loc="outside"):
+    """The legend of a trajectory plot: every labelled artist, plus the start ○ and
+    end ◆ markers (``with_markers``); ``loc="outside"`` puts it right of the axes."""
     handles, labels = ax.get_legend_handles_labels()
     if with_markers:
         handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
@@ -489,8 +556,10 @@ def _trajectory_legend(ax, with_markers=True):
                     Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999",
                            markeredgecolor="black", markersize=7)]
         labels += ["start", "end"]
-    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                     borderaxespad=0.0, fontsize=9, frameon=False)
+    if loc == "outside":
+        return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                         borderaxespad=0.0, fontsize=9, frameon=False)
+    return ax.legend(handles, labels, loc=loc, fontsize=9, framealpha=0.85)
 
 
 @_styled
@@ -543,13 +612,16 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
         anchors = [p[0] for p in paths if p.size and np.isfinite(p[0])]
         if minimizer is not None:
             anchors.append(float(minimizer.reshape(-1)[0]))
+        base = _plot_range(problem, 1)
+        if base is not None:
+            anchors += [float(base[0]), float(base[1])]
         anchors = np.array(anchors) if anchors else np.array([-1.0, 1.0])
         center = float(minimizer.reshape(-1)[0]) if minimizer is not None else float(anchors.mean())
         reach = max(float(np.max(np.abs(anchors - center))), 0.5)
         near = [p[np.isfinite(p) & (np.abs(p - center) <= 2.5 * reach)] for p in paths]
         pts = np.concatenate([anchors] + near)
         low, high = float(pts.min()), float(pts.max())
-        pad = 0.1 * max(high - low, reach)
+        pad = 0.0 if base is not None else 0.1 * max(high - low, reach)
         xlim = (low - pad, high + pad)
     grid = np.linspace(float(xlim[0]), float(xlim[1]), v.positive_int("resolution", resolution))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -584,11 +656,35 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
     ax.set_ylabel("loss f(x)")
     _set_title(ax, title if title is not None else f"{getattr(problem, 'name', 'f')}: iterates on f(x)")
     if legend:
-        _trajectory_legend(ax, with_markers=bool(paths))
+        trajectory_legend(ax, with_markers=bool(paths))
     return fig, ax
 
 
 # ---------------------------------------------------------------------- loss curves
+
+@_styled
+def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="loss f(xₜ)"):
+    """Empty loss-against-step axes in the course style (what :func:`loss_curves`
+    draws into, and what an explorer fills with :class:`LossCurveArtist`)."""
+    fig, ax = _figure_and_axes(ax)
+    if logy:
+        ax.set_yscale("log", nonpositive="mask")
+    if steps is not None:
+        ax.set_xlim(0, v.positive_int("steps", steps))
+    ax.set_xlabel("step t")
+    ax.set_ylabel(ylabel)
+    _set_title(ax, title)
+    return fig, ax
+
+
+def divergence_threshold_line(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
+    """A dotted horizontal line at the loss where :func:`lrcourse.train.run` stops a
+    run, labelled at its left end."""
+    line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
+    ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 3),
+                textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=9, va="bottom")
+    return line
+
 
 @_styled
 def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title="Loss curves",
@@ -648,24 +744,19 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
     labels = _labels(labels, len(curves), lambda i: curve_names[i])
     lr_sweep = (names is None and len(items) == 1 and len(curves) > 1
                 and np.all(np.isfinite(lr_of_curve)) and colors is None)
-    fig, ax = _figure_and_axes(ax)
+    fig, ax = loss_axes(ax, logy=logy, title=title, ylabel=ylabel)
     if lr_sweep:
         norm = style.lr_norm(lr_of_curve)
         cmap = mpl.colormaps[style.LR_CMAP]
         colors = [cmap(norm(lr)) for lr in lr_of_curve]
     elif colors is None:
         colors = style.colors_for(labels)
-    if logy:
-        ax.set_yscale("log", nonpositive="mask")
     dashes = ["-"] * len(curves) if lr_sweep else style.linestyles_for(colors)
     for losses, at, label, color, dash in zip(curves, divergence, labels, colors, dashes):
         LossCurveArtist(ax, color, label, annotate=len(curves) <= 6, linestyle=dash).update(losses, at)
     ax.relim()
     ax.autoscale_view()
-    ax.set_xlabel("step t")
-    ax.set_ylabel(ylabel)
     ax.set_xlim(left=0)
-    _set_title(ax, title)
     if lr_sweep and colorbar:
         _colorbar_for_lrs(fig, ax, norm)
     elif legend and len(curves) > 1 and len(curves) <= 10:
@@ -873,7 +964,7 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
 
 @_styled
 def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence rate over (η, β)",
-             point=None, mark_best=True):
+             point=None, mark_best=True, legend_extra=()):
     """Heat map of a convergence rate ρ (per step; smaller is faster) over (η, β).
 
     Parameters
@@ -888,6 +979,11 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
         is drawn grey.
     point : (eta, beta), optional
         A point to mark (e.g. the current slider setting).
+    mark_best : bool or (eta, beta)
+        True marks the grid's fastest cell ★; a pair marks a known optimum instead
+        (e.g. ``(q.optimal_momentum_lr, q.optimal_momentum)``).
+    legend_extra : artists
+        More legend entries (an explorer's own movable :class:`PointArtist`).
     """
     etas = v.finite_array("etas", etas).ravel()
     betas = v.finite_array("betas", betas).ravel()
@@ -907,16 +1003,22 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
     if log_eta:
         ax.set_xscale("log")
     handles = [Patch(facecolor="#d9d9d9", edgecolor="#999999", label="no convergence (ρ ≥ 1)")]
-    if mark_best and finite.size:
+    if isinstance(mark_best, (tuple, list, np.ndarray)):
+        eta_b, beta_b = float(mark_best[0]), float(mark_best[1])
+        (best,) = ax.plot([eta_b], [beta_b], "*", color="white", markeredgecolor="black",
+                          markersize=15, label=f"optimum η* = {_fmt(eta_b)}, β* = {beta_b:.2f}")
+        handles.insert(0, best)
+    elif mark_best and finite.size:
         i, j = np.unravel_index(np.argmin(shown), shown.shape)
         (best,) = ax.plot([etas[j]], [betas[i]], "*", color="white", markeredgecolor="black",
-                          markersize=15, label=f"fastest: η = {_fmt(etas[j])}, β = {_fmt(betas[i])}, "
-                                               f"ρ = {shown[i, j]:.3f}")
+                          markersize=15, label=f"fastest on the grid: η = {_fmt(etas[j])}, "
+                                               f"β = {betas[i]:.2f}, ρ = {shown[i, j]:.3f}")
         handles.insert(0, best)
     if point is not None:
-        (p,) = ax.plot([point[0]], [point[1]], "o", markerfacecolor="none", markeredgecolor="#00d0ff",
-                       markeredgewidth=2.2, markersize=11, label="current (η, β)")
-        handles.append(p)
+        current = PointArtist(ax, "current (η, β)")
+        current.update(float(point[0]), float(point[1]))
+        handles.append(current.marker)
+    handles += list(legend_extra)
     ax.set_xlabel("learning rate η")
     ax.set_ylabel("momentum β")
     _set_title(ax, title)

@@ -1,0 +1,23 @@
+"""The lessons' live explorers (ipywidgets).
+
+Each explorer computes through the library (:mod:`lrcourse.problems`,
+:mod:`lrcourse.optim`, :mod:`lrcourse.train`, :mod:`lrcourse.schedules`) and draws
+through :mod:`lrcourse.plots`.  Display one as the last expression of a cell; where
+widgets cannot run (a static render of the notebook) the same output shows a PNG of
+its current state.
+
+- :func:`lr_explorer` — lesson 01: η on an ill-conditioned quadratic.
+- :func:`momentum_explorer` — lesson 03: (η, β), the path, the loss, the rate map.
+- :func:`schedule_explorer` — lesson 04: a schedule, its curve, SGD's noise floor.
+- :func:`optimizer_comparison` — lesson 05: SGD, momentum, Adagrad, RMSprop, Adam,
+  AdamW side by side on a quadratic or Rosenbrock.
+"""
+
+from ._base import Explorer
+from .lr import LrExplorer, lr_explorer
+from .momentum import MomentumExplorer, momentum_explorer
+from .schedule import ScheduleExplorer, schedule_explorer
+from .comparison import OptimizerComparison, optimizer_comparison
+
+__all__ = ["Explorer", "LrExplorer", "lr_explorer", "MomentumExplorer", "momentum_explorer",
+           "ScheduleExplorer", "schedule_explorer", "OptimizerComparison", "optimizer_comparison"]

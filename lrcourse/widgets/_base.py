@@ -1,0 +1,247 @@
+"""What every explorer shares: a figure rendered once, blitted on every update.
+
+An explorer owns a standalone matplotlib :class:`~matplotlib.figure.Figure` on an
+Agg canvas (no pyplot state).  Its static parts — contours, a rate map, axes,
+labels, legends — are drawn once; the parts that move with the sliders are
+*animated* artists that each update re-draws onto a copy of the static background
+(blitting).  The result is encoded as PNG into an :class:`ipywidgets.Image`.  A full
+redraw happens only when an axis' limits or scale change.
+
+Display
+-------
+``display(explorer)`` (or an explorer as a cell's last expression) produces a
+MIME bundle with three entries:
+
+- ``application/vnd.jupyter.widget-view+json`` — the live widget, used by JupyterLab,
+  Notebook 7, VS Code and Voilà;
+- ``image/png`` — the figure in its current state, used where widgets cannot run
+  (nbconvert without widget state, GitHub, a static book, an untrusted notebook);
+- ``text/plain`` — the printed result line.
+
+Driving an explorer from code
+-----------------------------
+The controls are attributes (``explorer.lr_slider``, …); setting a control's
+``value`` updates the figure and the result as dragging it would.
+``explorer.set(lr=0.5, steps=100)`` sets several controls and updates once.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import time
+from contextlib import contextmanager
+
+import ipywidgets as widgets
+import matplotlib as mpl
+import numpy as np
+
+from lrcourse import _validation as v
+from lrcourse import plots, style
+
+__all__ = ["Explorer", "log_slider", "int_slider", "float_slider", "dropdown"]
+
+_SLIDER_LAYOUT = {"width": "330px"}
+_DESCRIPTION_STYLE = {"description_width": "70px"}
+
+
+def log_slider(description: str, value: float, low: float, high: float, *, step: float = 0.01,
+               readout_format: str = ".3g") -> widgets.FloatLogSlider:
+    """A base-10 log slider from ``low`` to ``high`` (``step`` in decades)."""
+    low, high = v.positive("low", low), v.positive("high", high)
+    value = float(np.clip(v.positive("value", value), low, high))
+    return widgets.FloatLogSlider(
+        value=value, base=10, min=np.log10(low), max=np.log10(high), step=step,
+        description=description, readout_format=readout_format, continuous_update=True,
+        layout=widgets.Layout(**_SLIDER_LAYOUT), style=_DESCRIPTION_STYLE,
+    )
+
+
+def int_slider(description: str, value: int, low: int, high: int, step: int = 1, *,
+               continuous: bool = True) -> widgets.IntSlider:
+    """An integer slider; ``continuous=False`` updates only when the handle is released."""
+    return widgets.IntSlider(value=value, min=low, max=high, step=step, description=description,
+                             continuous_update=continuous, layout=widgets.Layout(**_SLIDER_LAYOUT),
+                             style=_DESCRIPTION_STYLE)
+
+
+def float_slider(description: str, value: float, low: float, high: float, step: float,
+                 readout_format: str = ".2f") -> widgets.FloatSlider:
+    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
+                               readout_format=readout_format, continuous_update=True,
+                               layout=widgets.Layout(**_SLIDER_LAYOUT), style=_DESCRIPTION_STYLE)
+
+
+def dropdown(description: str, options, value) -> widgets.Dropdown:
+    return widgets.Dropdown(options=options, value=value, description=description,
+                            layout=widgets.Layout(width="330px"), style=_DESCRIPTION_STYLE)
+
+
+class Explorer:
+    """Base class of the live explorers (see the module docstring).
+
+    Subclasses build their figure in ``__init__`` (static parts, then moving
+    artists registered with :meth:`_animate`), list their controls, call
+    :meth:`_finish`, and implement :meth:`_compute`, which runs the library for the
+    current control values, moves the artists and returns the result line
+    (plain text; it is shown escaped in the ``result`` widget).
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    image : ipywidgets.Image
+        The rendered figure (PNG bytes in ``image.value``).
+    result : ipywidgets.HTML
+        The printed result line (CSS class ``lrcourse-result``).
+    widget : ipywidgets.VBox
+        Controls, image and result (CSS class ``lrcourse-explorer``).
+    text : str
+        The current result line as plain text.
+    update_seconds : list of float
+        Wall time of every update (compute + render + encode), most recent last.
+    """
+
+    def __init__(self, ncols: int = 2, figsize=style.SIDE_BY_SIDE):
+        self.figure, axes = plots.new_figure(ncols, figsize=figsize, pyplot=False)
+        self.axes = [axes] if ncols == 1 else list(axes)
+        self.canvas = self.figure.canvas
+        self._moving: list = []
+        self._background = None
+        self._layout = None
+        self._holding = False
+        self.text = ""
+        self.update_seconds: list[float] = []
+        width, height = self.canvas.get_width_height()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width="100%", max_width=f"{width}px", height="auto"))
+        self.result = widgets.HTML(layout=widgets.Layout(margin="2px 0 0 8px"))
+        self.result.add_class("lrcourse-result")
+        self.widget = None
+
+    # ----------------------------------------------------------------- subclass API
+    def _animate(self, *artists) -> None:
+        """Register artists that move on every update (drawn by blitting)."""
+        for artist in artists:
+            artist.set_animated(True)
+            self._moving.append(artist)
+
+    def _finish(self, controls: list, rows: list | None = None) -> None:
+        """Wire the controls, build the widget and render the first state."""
+        self.controls = list(controls)
+        for control in self.controls:
+            control.observe(self._on_change, names="value")
+        rows = rows if rows is not None else [self.controls]
+        boxes = [widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap")) for row in rows]
+        self.widget = widgets.VBox(boxes + [self.image, self.result])
+        self.widget.add_class("lrcourse-explorer")
+        for axes in self.axes:
+            axes.set_autoscale_on(False)
+        self.update()
+
+    def _compute(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _invalidate(self, relayout: bool = False) -> None:
+        """Static parts changed (e.g. a new problem): redraw everything next update,
+        and with ``relayout`` lay the figure out again (new labels or legends)."""
+        self._background = None
+        if relayout:
+            self.figure.set_layout_engine("constrained")
+
+    # ------------------------------------------------------------------- public API
+    def update(self, change=None) -> None:
+        """Recompute for the current control values and re-render the figure."""
+        if self._holding:
+            return
+        start = time.perf_counter()
+        with mpl.rc_context(style.RC):
+            text = self._compute()
+            png = self._render()
+        self.text = text
+        self.image.value = png
+        self.result.value = f"<span style='font-family: monospace'>{html.escape(text)}</span>"
+        self.update_seconds.append(time.perf_counter() - start)
+
+    def _on_change(self, change) -> None:
+        self.update()
+
+    @contextmanager
+    def hold(self):
+        """Change several controls, then update once on leaving the block."""
+        previous, self._holding = self._holding, True
+        try:
+            yield self
+        finally:
+            self._holding = previous
+        if not previous:
+            self.update()
+
+    def set(self, **values) -> "Explorer":
+        """Set controls by name (``lr=0.5`` sets ``lr_slider``), then update once.
+
+        Returns the explorer, so ``explorer.set(lr=0.5)`` displays in a notebook.
+        """
+        with self.hold():
+            for name, value in values.items():
+                control = self._control(name)
+                control.value = value
+        return self
+
+    def _control(self, name: str):
+        for suffix in ("_slider", "_dropdown", "_picker", "_toggle", ""):
+            control = getattr(self, name + suffix, None)
+            if isinstance(control, widgets.ValueWidget):
+                return control
+        names = sorted(self.control_names())
+        v.fail("name", f"one of the explorer's controls ({', '.join(names)})", name, error=TypeError)
+
+    def control_names(self) -> list[str]:
+        """The names :meth:`set` accepts."""
+        names = []
+        for attribute, value in vars(self).items():
+            if isinstance(value, widgets.ValueWidget) and value in getattr(self, "controls", []):
+                for suffix in ("_slider", "_dropdown", "_picker", "_toggle"):
+                    if attribute.endswith(suffix):
+                        attribute = attribute[: -len(suffix)]
+                        break
+                names.append(attribute)
+        return names
+
+    def png(self) -> bytes:
+        """The figure in its current state, as PNG bytes."""
+        return self.image.value
+
+    @property
+    def last_update_ms(self) -> float:
+        return 1e3 * self.update_seconds[-1] if self.update_seconds else float("nan")
+
+    # -------------------------------------------------------------------- rendering
+    def _layout_key(self):
+        return tuple((ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale())
+                     for ax in self.figure.axes)
+
+    def _render(self) -> bytes:
+        key = self._layout_key()
+        if self._background is None or key != self._layout:
+            self.canvas.draw()  # static parts; animated artists are skipped
+            if self.figure.get_layout_engine() is not None:
+                # Laid out once; later redraws keep the axes where they are (faster).
+                self.figure.set_layout_engine("none")
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            self._layout = self._layout_key()
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self._moving:
+            if artist.get_visible():
+                self.figure.draw_artist(artist)
+        return plots.figure_to_png(self.figure, draw=False)
+
+    # ---------------------------------------------------------------------- display
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/plain"] = self.text
+        return bundle
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.text}>"

@@ -1,0 +1,108 @@
+"""The momentum explorer (lesson 03): (η, β) sliders, the path, the loss, the rate map."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrcourse import _validation as v
+from lrcourse import optim, plots, style, train
+
+from ._base import Explorer, float_slider, int_slider, log_slider
+from ._choices import default_quadratic
+from .lr import loss_limits
+
+__all__ = ["MomentumExplorer", "momentum_explorer"]
+
+
+class MomentumExplorer(Explorer):
+    """Heavy-ball momentum (``SGD(lr=η, momentum=β)``) on a 2-D quadratic, live.
+
+    Panels: the path on the contours; the loss against step (log scale); the map of
+    the theoretical convergence rate ρ(η, β) = ``problem.momentum_rate(η, β)`` with
+    the current setting ○ and the fastest pair ★ (ρ* = (√κ − 1)/(√κ + 1)).
+
+    Controls: ``lr_slider`` (η, log scale), ``momentum_slider`` (β in [0, 0.99]),
+    ``steps_slider`` (updates on release).  Output: ``image`` and ``result``.
+    """
+
+    def __init__(self, problem=None, *, lr=1.0, momentum=0.7, steps=60, grid=(120, 100)):
+        self.problem = default_quadratic() if problem is None else problem
+        for needed in ("momentum_rate", "lambda_max"):
+            if not hasattr(self.problem, needed) or getattr(self.problem, "dim", None) != 2:
+                v.fail("problem", "a 2-D Quadratic (it has the closed-form momentum rate)",
+                       self.problem)
+        steps = v.positive_int("steps", steps)
+        self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
+        self.start_loss = float(self.problem.loss(self.x0))
+        super().__init__(3, (12.0, 4.2))
+        ax_path, ax_loss, ax_map = self.axes
+        color = style.optimizer_color("Momentum")
+
+        plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False, title=self.problem.name)
+        self.path = plots.TrajectoryArtist(ax_path, color, "path")
+        self._animate(*self.path.artists)
+        plots.trajectory_legend(ax_path, loc="upper left")
+
+        plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
+        plots.divergence_threshold_line(ax_loss, self.start_loss * 1e4)
+        self.curve = plots.LossCurveArtist(ax_loss, color, "momentum")
+        self._animate(*self.curve.artists)
+
+        lam = self.problem.lambda_max
+        n_eta, n_beta = grid
+        self.etas = np.geomspace(1e-2 / lam, 4.4 / lam, n_eta)
+        self.betas = np.linspace(0.0, 0.99, n_beta)
+        self.rates = self.problem.momentum_rate(self.etas[None, :], self.betas[:, None])
+        self.point = plots.PointArtist(ax_map, "current (η, β)")
+        optimum = (self.problem.optimal_momentum_lr, self.problem.optimal_momentum)
+        plots.rate_map(self.etas, self.betas, self.rates, ax=ax_map, legend_extra=self.point.artists,
+                       mark_best=optimum, title="theoretical rate ρ(η, β)")
+        self._animate(*self.point.artists)
+
+        self.lr_slider = log_slider("η (lr)", lr, self.etas[0], self.etas[-1])
+        self.momentum_slider = float_slider("β (momentum)", momentum, 0.0, 0.99, 0.01)
+        self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
+                                       continuous=False)
+        self._finish([self.lr_slider, self.momentum_slider, self.steps_slider])
+
+    def _compute(self) -> str:
+        lr = float(self.lr_slider.value)
+        beta = float(self.momentum_slider.value)
+        steps = int(self.steps_slider.value)
+        result = train.run(self.problem, optim.SGD(lr=lr, momentum=beta), self.x0, steps,
+                           keep_trajectory=True)
+        losses = np.append(result.loss[:, 0], result.final_loss[0])
+        ax_loss = self.axes[1]
+        ax_loss.set_xlim(0, steps)
+        ax_loss.set_ylim(*loss_limits(losses, self.start_loss))
+        self.path.update(result.trajectory[:, 0, :])
+        self.curve.update(losses, int(result.diverged_at[0]))
+        self.point.update(lr, beta)
+        self.last_result = result
+
+        rate = float(self.problem.momentum_rate(lr, beta))
+        best = (f"optimum η* = {self.problem.optimal_momentum_lr:.3g}, "
+                f"β* = {self.problem.optimal_momentum:.2f}, ρ* = {self.problem.optimal_momentum_rate:.3f}")
+        head = f"η = {lr:.3g} · β = {beta:.2f} · ρ = {rate:.3f} per step ({best})"
+        if bool(result.diverged[0]):
+            return f"{head} · diverged at step {int(result.diverged_at[0])}"
+        return f"{head} · after {steps} steps loss = {float(result.final_loss[0]):.2g}"
+
+
+def momentum_explorer(problem=None, *, lr=1.0, momentum=0.7, steps=60) -> MomentumExplorer:
+    """A live explorer of heavy-ball momentum on a 2-D quadratic (lesson 03).
+
+    Parameters
+    ----------
+    problem : Quadratic with 2 eigenvalues, optional
+        Default: the course's ill-conditioned quadratic (κ = 10, λ_max = 1).
+    lr, momentum : float
+        Starting η and β.
+    steps : int
+
+    Returns
+    -------
+    MomentumExplorer
+        Drive it with ``explorer.set(lr=2.3, momentum=0.27)``.
+    """
+    return MomentumExplorer(problem, lr=lr, momentum=momentum, steps=steps)

@@ -41,6 +41,7 @@ MULTIPLIERS = {
 FULL_CONFIGS = {
     "SGD": dict(lr=0.01, momentum=0.9, weight_decay=0.1, nesterov=True),
     "SGD-dampened": dict(lr=0.01, momentum=0.9, dampening=0.3, weight_decay=0.1),
+    "SGD-heavy-ball": dict(lr=0.01, momentum=0.9),  # no weight decay: the buffer starts as grad itself
     "Adagrad": dict(lr=0.3, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1),
     "RMSprop": dict(lr=0.005, momentum=0.9, centered=True, weight_decay=0.1),
     "Adam": dict(lr=0.05, amsgrad=True, weight_decay=0.1),

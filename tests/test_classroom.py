@@ -384,8 +384,9 @@ def test_score_unchanged_missing_and_not_implemented(mini):
 
 def test_score_faults_and_what_they_stop(mini):
     died = execute.CellOutcome(status=execute.KERNEL_DIED, detail="exit code 3")
-    parts = _scored(mini, SOLVED, {("test", "test_double_more"): died,
-                                   ("test", "test_square"): execute.CellOutcome(status=execute.NOT_RUN)})
+    not_run = execute.CellOutcome(status=execute.NOT_RUN)
+    parts = _scored(mini, SOLVED, {("test", "test_double_more"): died, ("answer", "square"): not_run,
+                                   ("guard", "test_square"): not_run, ("test", "test_square"): not_run})
     assert parts["test_double"].status == "passed"
     assert parts["test_double_more"].status == "kernel died"
     assert "(exit code 3)" in parts["test_double_more"].reason
@@ -399,6 +400,13 @@ def test_score_faults_and_what_they_stop(mini):
     flood = execute.CellOutcome(status=execute.OUTPUT_LIMIT)
     parts = _scored(mini, SOLVED, {("test", "test_square"): flood})
     assert parts["test_square"].reason == "the test printed more than 1 MiB of output and was stopped"
+    stuck = execute.CellOutcome(status=execute.TIMEOUT, ename="")
+    parts = _scored(mini, SOLVED, {("answer", "square"): stuck, ("guard", "test_square"): not_run,
+                                   ("test", "test_square"): not_run})
+    assert parts["test_square"].status == "timeout"
+    assert parts["test_square"].reason.startswith("answer cell 'square' ran longer than the 5 s limit")
+    assert parts["test_square"].reason.endswith("it did not stop when interrupted, so the rest of "
+                                                "the notebook was not run")
 
 
 def test_score_whole_submission():
@@ -560,8 +568,7 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))  # the workers' sandboxes go here
-    source_dir = Path(json.loads((FIXTURE / "exercise.json").read_text())["source_dir"])
-    source_dir = (Path(__file__).parent.parent / source_dir).resolve()
+    source_dir = Path(__file__).parent.parent / "exercises" / "source"  # the real exercise 01
     limits = Limits(**json.loads((FIXTURE / "limits.json").read_text()))
     out = tmp_path / "out"
     stream = io.StringIO()
@@ -570,7 +577,7 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     expected = (FIXTURE / "expected_grades.csv").read_text(encoding="utf-8")
     assert (out / "grades.csv").read_text(encoding="utf-8") == expected
     learners = sorted(p.name for p in submissions.iterdir() if p.is_dir())
-    assert sorted(p.parent.name for p in (out / "feedback").rglob("*.md")) == learners
+    assert sorted({p.parent.name for p in (out / "feedback").rglob("*.md")}) == learners
     assert sorted(str(p.relative_to(out)) for p in out.iterdir()) == ["feedback", "grades.csv", "totals.csv"]
     assert stream.getvalue().count("grading [") == len(result.grades)
     assert _tree_digest(FIXTURE) == before  # submissions byte-for-byte unchanged, nothing added

@@ -220,8 +220,10 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
     grades: list[SubmissionGrade] = []
     jobs = []
     released: dict[str, dict] = {}
+    strays: dict[str, list[str]] = {}
     for (learner, exercise), submission in sorted(chosen.items()):
         if exercise not in sources:
+            strays.setdefault(learner, []).append(submission.path.name)
             guess = _closest_exercise(submission.path, sources)
             hint = f"; it looks like {guess}: rename it {guess}.ipynb" if guess else ""
             reason = (f"no source exercise is named {exercise!r} (expected one of "
@@ -243,6 +245,8 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
         for exercise in expected:
             if (learner, exercise) not in chosen:
                 reason = f"no notebook {exercise}.ipynb in {learner}/"
+                if learner in strays:
+                    reason += f" (found {', '.join(strays[learner])} instead)"
                 grades.append(SubmissionGrade(learner, exercise, tuple(
                     score.score_whole(sources[exercise], score.NOT_SUBMITTED, reason))))
 

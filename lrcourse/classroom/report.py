@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from lrcourse.classroom.score import PASSED, PartResult
+from lrcourse.classroom.score import FAILED, PASSED, PartResult
 
 __all__ = [
     "SubmissionGrade",
@@ -121,7 +121,7 @@ def feedback_markdown(grade: SubmissionGrade) -> str:
         message = part.message.strip() or part.reason
         if message:
             lines.append(_fence(message))
-        if part.status != PASSED and part.reason and part.reason not in message:
+        if part.status not in (PASSED, FAILED) and part.reason and part.reason not in message:
             lines += ["", part.reason]
         for note in part.notes:
             lines += ["", f"Note: {note}."]

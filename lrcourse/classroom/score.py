@@ -214,13 +214,38 @@ def _fatal_reason(steps, outcomes, limits: Limits) -> str:
     return "the grading kernel did not start"
 
 
+def _own_fatal_step(part, index, steps, outcomes):
+    """The cell of this part (after the previous test) whose fault ended the run, if any.
+
+    Going back from the test, the first cell that ran is the one the run ended on.
+    """
+    for step_index in range(index - 1, -1, -1):
+        step, cause = steps[step_index], outcomes[step_index]
+        if cause.status == execute.NOT_RUN:
+            if step.kind == "test":
+                return None
+            continue
+        if step.kind == "test" or (step.kind == ANSWER and step.grade_id not in part.answer_ids):
+            return None
+        return (step, cause) if cause.status not in (execute.OK, execute.ERROR) else None
+    return None
+
+
 def _diagnose(part, index, steps, outcomes, answer_index, answer_state, fatal_reason, limits):
     """Status and reason of a part whose test cell did not run cleanly."""
     outcome = outcomes[index]
     unchanged = [a for a in part.answer_ids if answer_state.get(a) == "unchanged"]
     missing = [a for a in part.answer_ids if answer_state.get(a) == "missing"]
     if outcome.status == execute.NOT_RUN:
-        return NOT_RUN, f"not run: {fatal_reason}"
+        own_fault = _own_fatal_step(part, index, steps, outcomes)
+        if own_fault is None:
+            return NOT_RUN, f"not run: {fatal_reason}"
+        step, cause = own_fault
+        status = _status_of(cause)
+        reason = _fault_reason(status, _where(step), cause, limits)
+        if cause.status in (execute.TIMEOUT, execute.OUTPUT_LIMIT):
+            reason += "; it did not stop when interrupted, so the rest of the notebook was not run"
+        return status, reason
     if missing:
         return MISSING_ANSWER, (
             f"answer cell '{missing[0]}' is not in the submission (deleted, or its cell "

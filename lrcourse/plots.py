@@ -209,6 +209,34 @@ def _labels(labels, count: int, default: Callable[[int], str]) -> list[str]:
     return labels
 
 
+def _run_lr(item) -> float:
+    """The first learning rate a RunResult used (NaN for anything else)."""
+    if not _is_run_result(item):
+        return float("nan")
+    with np.errstate(invalid="ignore"):
+        lr = np.asarray(item.lr, dtype=float)
+    return float(lr.reshape(lr.shape[0], -1)[0, 0]) if lr.size else float("nan")
+
+
+def _curve_styles(labels, lrs, colors=None):
+    """Colours and line styles for curves named ``labels`` (run at rates ``lrs``).
+
+    Each optimizer keeps its course colour.  When *all* curves would share one (GD
+    at three rates) and every rate is known and distinct, they are coloured by η on
+    the learning-rate colormap instead; curves sharing a colour otherwise differ by
+    line style.
+    """
+    if colors is not None:
+        return list(colors), style.linestyles_for(colors)
+    colors = style.colors_for(labels)
+    lrs = np.asarray(lrs, dtype=float)
+    one_colour = len(colors) > 1 and len(set(colors)) == 1
+    if (one_colour and lrs.size == len(labels) and np.all(np.isfinite(lrs) & (lrs > 0))
+            and len(np.unique(lrs)) == lrs.size):
+        return style.lr_colors(lrs), ["-"] * len(labels)
+    return colors, style.linestyles_for(colors)
+
+
 def _set_title(ax, title):
     if title:
         ax.set_title(title)
@@ -216,6 +244,7 @@ def _set_title(ax, title):
 
 def _colorbar_for_lrs(fig, ax, norm, label="learning rate η"):
     mappable = mpl.cm.ScalarMappable(norm=norm, cmap=style.LR_CMAP)
+    mappable.set_array([])
     bar = fig.colorbar(mappable, ax=ax, pad=0.02)
     bar.set_label(label)
     return bar
@@ -492,8 +521,7 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
         trajectories = [trajectories]
     paths = [_as_xy(f"trajectories[{i}]", t) for i, t in enumerate(trajectories)]
     labels = _labels(labels, len(paths), lambda i: f"path {i + 1}" if len(paths) > 1 else "path")
-    if colors is None:
-        colors = style.colors_for(labels)
+    colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
     dim = getattr(problem, "dim", 2)
     if dim != 2:
         v.fail("problem", "a 2-D problem (dim == 2)", v.Described(f"dim {dim}"),
@@ -533,7 +561,7 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     if equal_aspect:
         ax.set_aspect("equal", adjustable="box")
     clip = (x0 - 25 * (x1 - x0), x1 + 25 * (x1 - x0), y0 - 25 * (y1 - y0), y1 + 25 * (y1 - y0))
-    for xy, label, color, dash in zip(paths, labels, colors, style.linestyles_for(colors)):
+    for xy, label, color, dash in zip(paths, labels, colors, dashes):
         TrajectoryArtist(ax, color, label, clip_box=clip, linestyle=dash).update(xy)
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -599,8 +627,7 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
             xs = xs.reshape(-1)
         paths.append(xs)
     labels = _labels(labels, len(paths), lambda i: f"run {i + 1}" if len(paths) > 1 else "run")
-    if colors is None:
-        colors = style.colors_for(labels)
+    colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
     dim = getattr(problem, "dim", 1)
     if dim != 1:
         v.fail("problem", "a 1-D problem (dim == 1)", v.Described(f"dim {dim}"),
@@ -645,7 +672,7 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
     y_low, y_high = np.nanmin(f[np.isfinite(f)]), np.nanmax(f[np.isfinite(f)])
     y_pad = 0.08 * (y_high - y_low or 1.0)
     ax.set_ylim(y_low - y_pad, y_high + y_pad)
-    for xs, label, color, dash in zip(paths, labels, colors, style.linestyles_for(colors)):
+    for xs, label, color, dash in zip(paths, labels, colors, dashes):
         with np.errstate(over="ignore", invalid="ignore"):
             fx = np.asarray(problem.loss(xs[:, None]), dtype=float)
         xy = _clip_far(np.column_stack([xs, fx]),
@@ -747,11 +774,9 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
     fig, ax = loss_axes(ax, logy=logy, title=title, ylabel=ylabel)
     if lr_sweep:
         norm = style.lr_norm(lr_of_curve)
-        cmap = mpl.colormaps[style.LR_CMAP]
-        colors = [cmap(norm(lr)) for lr in lr_of_curve]
-    elif colors is None:
-        colors = style.colors_for(labels)
-    dashes = ["-"] * len(curves) if lr_sweep else style.linestyles_for(colors)
+        colors, dashes = style.lr_colors(lr_of_curve), ["-"] * len(curves)
+    else:
+        colors, dashes = _curve_styles(labels, lr_of_curve, colors)
     for losses, at, label, color, dash in zip(curves, divergence, labels, colors, dashes):
         LossCurveArtist(ax, color, label, annotate=len(curves) <= 6, linestyle=dash).update(losses, at)
     ax.relim()
@@ -829,7 +854,7 @@ def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
     ax.set_ylabel("learning rate ηₜ")
     _set_title(ax, title)
     if legend and len(funcs) > 1:
-        ax.legend(loc="best")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, frameon=False)
     return fig, ax
 
 
@@ -882,7 +907,8 @@ def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", s
 
     finite = smooth[np.isfinite(smooth)]
     if finite.size:
-        best = float(finite.min())
+        raw_finite = raw[np.isfinite(raw)] if show_raw else finite
+        best = float(min(finite.min(), raw_finite.min() if raw_finite.size else finite.min()))
         start = float(finite[0])
         top = max(start, best) + 1.5 * abs(start - best) + 1e-12
         span = top - best
@@ -918,7 +944,7 @@ def _sweep_arrays(sweep):
 
 @_styled
 def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against learning rate",
-                ylabel="final loss f(x_T)", label=None, color=None):
+                ylabel="final loss $f(x_T)$", label=None, color=None):
     """Final loss against learning rate (log–log), one point per swept rate.
 
     Diverged rates are marked ✕ along the top edge, the best rate ★ and labelled.
@@ -938,7 +964,7 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="mask")
     color = color or (style.optimizer_color(label) if label else None) or style.CYCLE[0]
-    ax.plot(lrs[ok], final[ok], "-o", color=color, markersize=4, label=label or "converged or stalled")
+    ax.plot(lrs[ok], final[ok], "-o", color=color, markersize=4, label=label or "did not diverge")
     if diverged.any():
         ax.plot(lrs[diverged], np.ones(diverged.sum()), "X", color=style.DIVERGED_COLOR,
                 markersize=9, markeredgecolor="white", transform=ax.get_xaxis_transform(),

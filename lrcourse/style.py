@@ -13,7 +13,9 @@ momentum orange, Adam vermillion, and so on.  Look a colour up with
 of :data:`CYCLE` in order of appearance (see :func:`colors_for`).
 
 A sweep over learning rates is coloured by the sequential colormap :data:`LR_CMAP`
-on a logarithmic scale (:func:`lr_norm`), and the figure carries a colorbar.
+(viridis without its palest yellow, so every line shows on white) on a logarithmic
+scale (:func:`lr_norm`, :func:`lr_colors`), and the figure carries a colorbar.  Runs
+of one optimizer at several rates are coloured the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import re
 from typing import Iterable
 
 import numpy as np
-from matplotlib.colors import LogNorm
+from matplotlib import colormaps
+from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex
 
 from lrcourse import _validation as v
 
@@ -40,6 +43,7 @@ __all__ = [
     "colors_for",
     "linestyles_for",
     "lr_norm",
+    "lr_colors",
 ]
 
 #: Figure size of a single plot at notebook width (inches).
@@ -98,8 +102,10 @@ OPTIMIZER_COLORS = {
 #: Colours for labels that are not optimizer names, used in order of appearance.
 CYCLE = (_BLUE, _ORANGE, _GREEN, _VERMILLION, _PURPLE, _SKY, _WINE, _OLIVE, "#555555")
 
-#: Sequential colormap for learning-rate sweeps (always on a log scale).
-LR_CMAP = "viridis"
+#: Sequential colormap for learning-rate sweeps (always on a log scale): viridis
+#: cut at 85 %, dark purple (small η) to green (large η).
+LR_CMAP = LinearSegmentedColormap.from_list(
+    "lrcourse_lr", colormaps["viridis"](np.linspace(0.0, 0.85, 256)))
 #: Reference lines (2/λ_max, a suggestion, the minimiser).
 REFERENCE_COLOR = "#333333"
 #: Marks of divergence (the ✕ at a diverged run's last step, diverged sweep points).
@@ -181,3 +187,9 @@ def lr_norm(lrs) -> LogNorm:
     if high <= low:
         low, high = low / np.sqrt(10.0), high * np.sqrt(10.0)
     return LogNorm(vmin=low, vmax=high)
+
+
+def lr_colors(lrs) -> list[str]:
+    """One colour per learning rate, from :data:`LR_CMAP` on the log scale of ``lrs``."""
+    norm = lr_norm(lrs)
+    return [to_hex(LR_CMAP(norm(float(lr)))) for lr in np.asarray(lrs, dtype=float).ravel()]

@@ -110,6 +110,7 @@ class Explorer:
         self._layout = None
         self._holding = False
         self.text = ""
+        self._png = b""
         self.update_seconds: list[float] = []
         width, height = self.canvas.get_width_height()
         self.image = widgets.Image(format="png", layout=widgets.Layout(
@@ -158,6 +159,7 @@ class Explorer:
             text = self._compute()
             png = self._render()
         self.text = text
+        self._png = png
         self.image.value = png
         self.result.value = f"<span style='font-family: monospace'>{html.escape(text)}</span>"
         self.update_seconds.append(time.perf_counter() - start)
@@ -209,7 +211,7 @@ class Explorer:
 
     def png(self) -> bytes:
         """The figure in its current state, as PNG bytes."""
-        return self.image.value
+        return self._png
 
     @property
     def last_update_ms(self) -> float:
@@ -239,7 +241,7 @@ class Explorer:
     # ---------------------------------------------------------------------- display
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["image/png"] = base64.b64encode(self._png).decode("ascii")
         bundle["text/plain"] = self.text
         return bundle
 

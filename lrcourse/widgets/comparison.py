@@ -70,7 +70,7 @@ class OptimizerComparison(Explorer):
         half = (len(pairs) + 1) // 2
         columns = widgets.HBox([widgets.VBox(pairs[:half]), widgets.VBox(pairs[half:])])
         controls = [*self.lr_sliders.values(), *self.optimizer_toggles.values(), self.steps_slider]
-        self._finish(controls, rows=[[self.problem_dropdown, self.steps_slider], [columns]])
+        self._finish(controls, rows=[[self.problem_dropdown], [columns], [self.steps_slider]])
 
     # ------------------------------------------------------------------ figure
     def _build_problem(self, label: str) -> None:

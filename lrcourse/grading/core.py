@@ -130,6 +130,9 @@ class Problem(Exception):
         self.hint = hint
         self.show_returned = show_returned
 
+    def __str__(self) -> str:
+        return self.diagnosis
+
 
 def pass_line(name: str, points: float) -> str:
     """The one line a passing check prints, e.g. ``✔ gd_step — correct: 2/2 points``."""

@@ -266,6 +266,13 @@ GRADIENT_DESCENT = Part(
             variant=_trajectory_variant(lambda x, g, lr: x - lr * lr * g),
         ),
         Mistake(
+            "unchanged",
+            "Your trajectory never moves: every row is x0.",
+            "Update x inside the loop and append the new point.",
+            detect=lambda a, out, exp: (a["steps"] > 0 and np.allclose(out, a["x0"])
+                                        and not np.allclose(exp, a["x0"])),
+        ),
+        Mistake(
             "same_array_every_row",
             "Every row of your trajectory is the same point: you appended x and then changed "
             "that same array in place, which changes every row that refers to it.",
@@ -277,13 +284,6 @@ GRADIENT_DESCENT = Part(
             "Every step uses the gradient at x0: the gradient must be evaluated at the current point.",
             "Call grad_fn(x) inside the loop, on the x of that step.",
             variant=_stale_gradient,
-        ),
-        Mistake(
-            "unchanged",
-            "Your trajectory never moves: every row is x0.",
-            "Update x inside the loop and append the new point.",
-            detect=lambda a, out, exp: (a["steps"] > 0 and np.allclose(out, a["x0"])
-                                        and not np.allclose(exp, a["x0"])),
         ),
     ],
     wrong_hint="Row k must be x after k steps of gd_step, starting from row 0 = x0.",
@@ -316,7 +316,7 @@ _MATRIX_HIDDEN = [
 
 def _from_eigenvalues(formula):
     """A variant ``H -> formula(sorted eigenvalues)``."""
-    return lambda H: float(formula(_eigenvalues(H)))
+    return lambda H, *rest: float(formula(_eigenvalues(H)))
 
 
 def _another_eigenvalue(args, out, expected):
@@ -445,6 +445,7 @@ CONTRACTION_RATE = Part(
         _matrix_case(_H_AXIS, lr=0.05),    # slowest: the flattest direction
         _matrix_case(_H_AXIS, lr=0.19),    # slowest: the most curved direction (oscillating)
         _matrix_case(_H_ROT, lr=0.6),      # past 2/λ_max: rate > 1 (diverges)
+        _matrix_case(_H_ROT, lr=2.5),      # past 1/λ_min too: every factor negative
         _matrix_case(_H_3D, lr=_optimal_lr(_H_3D)),
     ],
     hidden_cases=[

@@ -1,0 +1,400 @@
+"""Exercise 01's checks: right answers written differently pass, common mistakes are named.
+
+Every wrong implementation below is one a learner could write; the check must reject
+it with the expected diagnosis (``CheckFailed.mistake``) and a message in the
+lesson's terms (a phrase of it is asserted too).
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from lrcourse.grading import CheckFailed, ex01
+from lrcourse.problems import Quadratic
+
+
+def accepts(check, impl, capsys, name, points):
+    check(impl, hidden=True)
+    assert capsys.readouterr().out == ""
+    check(impl)
+    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
+
+
+def rejects(check, impl, mistake, phrase):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    message = str(info.value)
+    assert info.value.mistake == mistake, message
+    assert phrase in message, message
+    return message
+
+
+def eig(H):
+    return np.linalg.eigvalsh(H)
+
+
+# ---------------------------------------------------------------------------
+# gd_step
+# ---------------------------------------------------------------------------
+
+def gd_step_loop(x, grad, lr):
+    out = np.empty_like(x)
+    for index in np.ndindex(x.shape):
+        out[index] = x[index] - lr * grad[index]
+    return out
+
+
+def gd_step_in_place(x, grad, lr):
+    x -= lr * grad
+    return x
+
+
+RIGHT_GD_STEP = [
+    lambda x, grad, lr: x - lr * grad,
+    gd_step_loop,
+    lambda x, grad, lr: np.subtract(x, np.multiply(grad, lr)),
+    lambda x, grad, lr: (x / lr - grad) * lr,   # equivalent up to rounding
+]
+
+WRONG_GD_STEP = [
+    (lambda x, grad, lr: x + lr * grad, "sign_flipped", "moves uphill"),
+    (lambda x, grad, lr: x - grad, "lr_missing", "ignores the learning rate"),
+    (lambda x, grad, lr: x - lr * lr * grad, "lr_twice", "applied twice"),
+    (gd_step_in_place, "mutated_input", "changed its input x in place"),
+    (lambda x, grad, lr: -lr * grad, "returned_step", "instead of the new parameters"),
+    (lambda x, grad, lr: x.copy(), "unchanged", "unchanged"),
+    (lambda x, grad, lr: float(np.sum(x - lr * grad)), "wrong_shape", "shape of x"),
+    (lambda x, grad, lr: None, "returned_none", "forget the `return`"),
+    (lambda x, grad, lr: (x - lr * grad).astype(np.float32), "wrong_dtype", "float64"),
+    (lambda x, grad, lr: x - lr * grad.T, "raised", "ValueError"),
+    (lambda x, grad, lr: x - lr * grad * np.nan, "not_finite", "NaN"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_GD_STEP)
+def test_gd_step_accepts(impl, capsys):
+    accepts(ex01.check_gd_step, impl, capsys, "gd_step", 1)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_GD_STEP)
+def test_gd_step_rejects(impl, mistake, phrase):
+    rejects(ex01.check_gd_step, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# gradient_descent
+# ---------------------------------------------------------------------------
+
+def gd_preallocated(grad_fn, x0, lr, steps):
+    xs = np.zeros((steps + 1, len(x0)))
+    xs[0] = x0
+    for k in range(steps):
+        xs[k + 1] = xs[k] - lr * grad_fn(xs[k])
+    return xs
+
+
+def gd_list(grad_fn, x0, lr, steps):
+    x, points = x0, [x0]
+    for _ in range(steps):
+        x = x - lr * grad_fn(x)
+        points.append(x)
+    return points  # a list of arrays is accepted
+
+
+def gd_while(grad_fn, x0, lr, steps):
+    points, k = [x0.copy()], 0
+    while k < steps:
+        points.append(points[-1] - lr * grad_fn(points[-1]))
+        k += 1
+    return np.vstack(points)
+
+
+def gd_same_array(grad_fn, x0, lr, steps):
+    x = x0.copy()
+    points = [x]
+    for _ in range(steps):
+        x -= lr * grad_fn(x)
+        points.append(x)
+    return np.array(points)
+
+
+def gd_mutates_x0(grad_fn, x0, lr, steps):
+    points = [x0.copy()]
+    for _ in range(steps):
+        x0 -= lr * grad_fn(x0)
+        points.append(x0.copy())
+    return np.array(points)
+
+
+def gd_without_x0(grad_fn, x0, lr, steps):
+    x, points = x0, []
+    for _ in range(steps):
+        x = x - lr * grad_fn(x)
+        points.append(x)
+    return np.array(points) if points else np.empty((0, len(x0)))
+
+
+def gd_one_short(grad_fn, x0, lr, steps):
+    return gd_preallocated(grad_fn, x0, lr, steps)[:-1]
+
+
+def gd_one_too_many(grad_fn, x0, lr, steps):
+    return gd_preallocated(grad_fn, x0, lr, steps + 1)
+
+
+def gd_stale(grad_fn, x0, lr, steps):
+    g = grad_fn(x0)
+    points = [x0]
+    for _ in range(steps):
+        points.append(points[-1] - lr * g)
+    return np.array(points)
+
+
+def gd_forever(grad_fn, x0, lr, steps):
+    points, k = [x0], 0
+    while k != steps + 0.5:  # never true
+        points.append(points[-1] - lr * grad_fn(points[-1]))
+        k += 1
+        if len(points) > 1000:
+            points = points[-2:]
+    return np.array(points)
+
+
+RIGHT_GRADIENT_DESCENT = [gd_preallocated, gd_list, gd_while]
+
+WRONG_GRADIENT_DESCENT = [
+    (lambda g, x0, lr, n: gd_preallocated(lambda x: -g(x), x0, lr, n), "sign_flipped", "uphill"),
+    (lambda g, x0, lr, n: gd_preallocated(g, x0, 1.0, n), "lr_missing", "ignore the learning rate"),
+    (lambda g, x0, lr, n: gd_preallocated(g, x0, lr * lr, n), "lr_twice", "applied twice"),
+    (gd_same_array, "same_array_every_row", "same point"),
+    (gd_mutates_x0, "mutated_input", "changed its input x0 in place"),
+    (gd_without_x0, "missing_x0", "leaves out the starting point"),
+    (gd_one_short, "one_step_short", "one step short"),
+    (gd_one_too_many, "one_step_too_many", "one row too many"),
+    (gd_stale, "stale_gradient", "gradient at x0"),
+    (lambda g, x0, lr, n: gd_preallocated(g, x0, lr, n)[-1], "final_point_only", "only the last point"),
+    (lambda g, x0, lr, n: np.tile(x0, (n + 1, 1)), "unchanged", "never moves"),
+    (lambda g, x0, lr, n: gd_preallocated(g, x0, lr, n).astype(int), "wrong_dtype", "integers"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_GRADIENT_DESCENT)
+def test_gradient_descent_accepts(impl, capsys):
+    accepts(ex01.check_gradient_descent, impl, capsys, "gradient_descent", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_GRADIENT_DESCENT)
+def test_gradient_descent_rejects(impl, mistake, phrase):
+    rejects(ex01.check_gradient_descent, impl, mistake, phrase)
+
+
+def test_gradient_descent_that_never_stops_is_stopped(monkeypatch):
+    monkeypatch.setattr(ex01.GRADIENT_DESCENT, "time_limit", 0.3)
+    rejects(ex01.check_gradient_descent, gd_forever, "timeout", "did not return within 0.3 s")
+
+
+# ---------------------------------------------------------------------------
+# largest_stable_lr, optimal_lr, contraction_rate
+# ---------------------------------------------------------------------------
+
+def stable_by_power_iteration(H):
+    v = np.ones(len(H))
+    for _ in range(2000):
+        v = H @ v
+        v /= np.linalg.norm(v)
+    return 2.0 / (v @ H @ v)
+
+
+RIGHT_LARGEST_STABLE_LR = [
+    lambda H: 2.0 / np.max(np.linalg.eigvalsh(H)),
+    lambda H: 2.0 / np.linalg.norm(H, 2),
+    lambda H: float(2.0 / np.max(np.real(np.linalg.eigvals(H)))),
+    stable_by_power_iteration,
+]
+
+WRONG_LARGEST_STABLE_LR = [
+    (lambda H: 2.0 / eig(H)[0], "smallest_eigenvalue", "smallest eigenvalue"),
+    (lambda H: 2.0 / np.max(np.diag(H)), "diagonal_not_eigenvalues", "diagonal entries"),
+    (lambda H: 1.0 / eig(H)[-1], "one_over_lambda_max", "not the largest one"),
+    (lambda H: eig(H)[-1] / 2.0, "inverted", "inverse"),
+    (lambda H: 2.0 / np.linalg.norm(H), "frobenius_norm", "Frobenius"),
+    (lambda H: 2.0 / np.trace(H), "trace", "trace"),
+    (lambda H: 2.0 / eig(H)[len(H) // 2], "other_eigenvalue", "other than the largest"),
+    (lambda H: 2.0 / eig(H), "wrong_shape", "instead of the largest stable learning rate"),
+    (lambda H: 2.0 / np.linalg.eig(H)[0].astype(complex).max(), "wrong_dtype", "eigvalsh"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_LARGEST_STABLE_LR)
+def test_largest_stable_lr_accepts(impl, capsys):
+    accepts(ex01.check_largest_stable_lr, impl, capsys, "largest_stable_lr", 1)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_LARGEST_STABLE_LR)
+def test_largest_stable_lr_rejects(impl, mistake, phrase):
+    rejects(ex01.check_largest_stable_lr, impl, mistake, phrase)
+
+
+def optimal_by_search(H):
+    lam = eig(H)
+
+    def worst(eta):
+        return max(abs(1 - eta * lam[0]), abs(1 - eta * lam[-1]))
+    # the worst factor is convex in η: ternary search on [0, 2/λ_max]
+    low, high = 0.0, 2.0 / lam[-1]
+    for _ in range(300):
+        a, b = low + (high - low) / 3, high - (high - low) / 3
+        if worst(a) > worst(b):
+            low = a
+        else:
+            high = b
+    return (low + high) / 2
+
+
+RIGHT_OPTIMAL_LR = [
+    lambda H: 2.0 / (eig(H).min() + eig(H).max()),
+    lambda H: 1.0 / np.mean(eig(H)[[0, -1]]),
+    optimal_by_search,
+]
+
+WRONG_OPTIMAL_LR = [
+    (lambda H: 2.0 / eig(H)[-1], "stability_limit", "largest stable step"),
+    (lambda H: 1.0 / eig(H)[-1], "one_over_lambda_max", "1/λ_max"),
+    (lambda H: 1.0 / (eig(H)[0] + eig(H)[-1]), "factor_two", "factor 2"),
+    (lambda H: 2.0 / (eig(H)[-1] - eig(H)[0]), "difference", "λ_max − λ_min"),
+    (lambda H: 2.0 / np.trace(H), "trace", "trace"),
+    (lambda H: 2.0 / (np.diag(H).min() + np.diag(H).max()), "diagonal_not_eigenvalues", "diagonal"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_OPTIMAL_LR)
+def test_optimal_lr_accepts(impl, capsys):
+    accepts(ex01.check_optimal_lr, impl, capsys, "optimal_lr", 1)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_OPTIMAL_LR)
+def test_optimal_lr_rejects(impl, mistake, phrase):
+    rejects(ex01.check_optimal_lr, impl, mistake, phrase)
+
+
+def rate_by_iteration_matrix(H, lr):
+    return float(np.max(np.abs(np.linalg.eigvals(np.eye(len(H)) - lr * H))))
+
+
+def rate_by_loop(H, lr):
+    worst = 0.0
+    for lam in np.linalg.eigvalsh(H):
+        factor = 1 - lr * lam
+        worst = max(worst, factor if factor > 0 else -factor)
+    return worst
+
+
+RIGHT_CONTRACTION_RATE = [
+    rate_by_iteration_matrix,
+    rate_by_loop,
+    lambda H, lr: np.linalg.norm(np.eye(len(H)) - lr * H, 2),  # symmetric: spectral norm
+]
+
+WRONG_CONTRACTION_RATE = [
+    (lambda H, lr: float(np.max(1 - lr * eig(H))), "missing_abs", "without the absolute value"),
+    (lambda H, lr: abs(1 - lr * eig(H)[-1]), "only_lambda_max", "only the largest eigenvalue"),
+    (lambda H, lr: abs(1 - lr * eig(H)[0]), "only_lambda_min", "only the smallest eigenvalue"),
+    (lambda H, lr: float(np.min(np.abs(1 - lr * eig(H)))), "min_not_max", "smallest factor"),
+    (lambda H, lr: (eig(H)[-1] / eig(H)[0] - 1) / (eig(H)[-1] / eig(H)[0] + 1), "optimal_rate_only",
+     "optimal step only"),
+    (lambda H, lr: float(np.max(np.abs(1 - lr * np.diag(H)))), "diagonal_not_eigenvalues", "diagonal"),
+    (lambda H, lr: np.abs(1 - lr * eig(H)), "wrong_shape", "instead of the contraction rate"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_CONTRACTION_RATE)
+def test_contraction_rate_accepts(impl, capsys):
+    accepts(ex01.check_contraction_rate, impl, capsys, "contraction_rate", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CONTRACTION_RATE)
+def test_contraction_rate_rejects(impl, mistake, phrase):
+    rejects(ex01.check_contraction_rate, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# Every part: code that raises, is not implemented, returns None or NaN, or hangs
+# ---------------------------------------------------------------------------
+
+PARTS = [
+    (ex01.check_gd_step, ex01.GD_STEP),
+    (ex01.check_gradient_descent, ex01.GRADIENT_DESCENT),
+    (ex01.check_largest_stable_lr, ex01.LARGEST_STABLE_LR),
+    (ex01.check_optimal_lr, ex01.OPTIMAL_LR),
+    (ex01.check_contraction_rate, ex01.CONTRACTION_RATE),
+]
+
+
+def _raises(*args):
+    return 1 / 0
+
+
+def _not_implemented(*args):
+    raise NotImplementedError()
+
+
+def _hangs(*args):
+    while True:
+        pass
+
+
+def _nan(*args):
+    return np.nan
+
+
+@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
+@pytest.mark.parametrize("impl, mistake", [
+    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
+    (_hangs, "timeout"), (_nan, None),
+])
+def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
+    monkeypatch.setattr(part, "time_limit", 0.2)
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    expected = mistake or ("not_finite" if part.returns.__class__.__name__ == "NumberOut" else "wrong_shape")
+    assert info.value.mistake == expected, str(info.value)
+    assert str(info.value).startswith(f"✘ {part.name} — not yet: 0/{part.points:g} points")
+
+
+def test_points_table_matches_the_parts():
+    assert ex01.PARTS == {f"check_{part.name}": part.points for _, part in PARTS}
+
+
+# ---------------------------------------------------------------------------
+# The references agree with the library's quadratic (an independent oracle)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("eigenvalues, angle", [([1.0, 10.0], None), ([0.5, 4.0], 0.7), ([0.1, 3.0], 2.0)])
+def test_references_agree_with_the_library(eigenvalues, angle):
+    q = Quadratic(eigenvalues, angle=angle)
+    H = q.hessian
+    assert ex01._largest_stable_lr(H) == pytest.approx(q.stability_limit, rel=1e-12)
+    assert ex01._optimal_lr(H) == pytest.approx(q.optimal_lr, rel=1e-12)
+    assert ex01._contraction_rate(H, q.optimal_lr) == pytest.approx(q.optimal_rate, rel=1e-12)
+    for lr in (0.05, 0.3, 1.0):
+        assert ex01._contraction_rate(H, lr) == pytest.approx(float(q.gd_rate(lr)), rel=1e-12)
+    trajectory = ex01._gradient_descent(q.grad, np.array([1.0, -1.0]), 0.1, 5)
+    x = np.array([1.0, -1.0])
+    for k in range(5):
+        x = x - 0.1 * q.grad(x)
+        assert np.allclose(trajectory[k + 1], x, rtol=1e-14)
+
+
+def test_cases_are_not_degenerate():
+    """Each case separates the reference from every variant mistake it is meant to catch."""
+    for part in (ex01.LARGEST_STABLE_LR, ex01.OPTIMAL_LR, ex01.CONTRACTION_RATE):
+        first = part.cases[0].args
+        expected = part.reference(**first)
+        for mistake in part.mistakes:
+            if mistake.variant is not None:
+                values = [mistake.variant(*case.args.values()) for case in part.cases]
+                right = [part.reference(*case.args.values()) for case in part.cases]
+                assert not np.allclose(values, right), (part.name, mistake.id)
+        assert np.isfinite(expected)
+    assert dataclasses.is_dataclass(ex01.GD_STEP)

@@ -1,0 +1,454 @@
+"""Exercise 02's checks: right answers written differently pass, common mistakes are named."""
+
+import math
+
+import numpy as np
+import pytest
+
+from lrcourse.grading import CheckFailed, ex02
+
+
+def accepts(check, impl, capsys, name, points):
+    check(impl, hidden=True)
+    assert capsys.readouterr().out == ""
+    check(impl)
+    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
+
+
+def rejects(check, impl, mistake, phrase):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    message = str(info.value)
+    assert info.value.mistake == mistake, message
+    assert phrase in message, message
+    return message
+
+
+# ---------------------------------------------------------------------------
+# minibatches
+# ---------------------------------------------------------------------------
+
+def mb_permutation(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+
+
+def mb_list_split(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    batches = []
+    for _ in range(epochs):
+        order = np.arange(n)
+        rng.shuffle(order)
+        batches.extend(np.array_split(order, range(batch_size, n, batch_size)))
+    return batches
+
+
+def mb_random_state(n, batch_size, epochs, seed):
+    rs = np.random.RandomState(seed)
+    for _ in range(epochs):
+        order = rs.permutation(n)
+        i = 0
+        while i < n:
+            yield list(order[i:i + batch_size])
+            i += batch_size
+
+
+def mb_drop_last(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield order[start:start + batch_size]
+
+
+def mb_shuffle_once(n, batch_size, epochs, seed):
+    order = np.random.default_rng(seed).permutation(n)
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+
+
+def mb_reseeded_each_epoch(n, batch_size, epochs, seed):
+    for _ in range(epochs):
+        order = np.random.default_rng(seed).permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+
+
+def mb_no_shuffle(n, batch_size, epochs, seed):
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            yield np.arange(start, min(start + batch_size, n))
+
+
+def mb_with_replacement(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        for start in range(0, n, batch_size):
+            yield rng.integers(0, n, size=min(batch_size, n - start))
+
+
+def mb_global_rng(n, batch_size, epochs, seed):
+    for _ in range(epochs):
+        order = np.random.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+
+
+def mb_seed_ignored(n, batch_size, epochs, seed):
+    return mb_permutation(n, batch_size, epochs, 0)
+
+
+def mb_endless(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    while True:
+        order = rng.permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
+
+
+def mb_wraps_around(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    stream = np.concatenate([rng.permutation(n) for _ in range(epochs)])
+    for start in range(0, len(stream), batch_size):
+        yield stream[start:start + batch_size]
+
+
+def mb_float_indices(n, batch_size, epochs, seed):
+    for batch in mb_permutation(n, batch_size, epochs, seed):
+        yield batch.astype(float)
+
+
+def mb_masks(n, batch_size, epochs, seed):
+    for batch in mb_permutation(n, batch_size, epochs, seed):
+        mask = np.zeros(n, dtype=bool)
+        mask[batch] = True
+        yield mask
+
+
+def mb_hangs(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    start = 0
+    while start < n:  # never advances
+        yield rng.permutation(n)[:batch_size]
+
+
+def mb_forgot_yield(n, batch_size, epochs, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        rng.permutation(n)
+
+
+def mb_one_based(n, batch_size, epochs, seed):
+    for batch in mb_permutation(n, batch_size, epochs, seed):
+        yield batch + 1
+
+
+RIGHT_MINIBATCHES = [mb_permutation, mb_list_split, mb_random_state]
+
+WRONG_MINIBATCHES = [
+    (mb_drop_last, "drops_last_batch", "drops the last, smaller batch"),
+    (mb_shuffle_once, "shuffled_once", "shuffled once"),
+    (mb_reseeded_each_epoch, "shuffled_once", "re-created from the seed"),
+    (mb_no_shuffle, "not_shuffled", "not shuffled"),
+    (mb_with_replacement, "with_replacement", "with replacement"),
+    (mb_global_rng, "not_reproducible", "same seed give different batches"),
+    (mb_seed_ignored, "seed_ignored", "seed argument is ignored"),
+    (mb_endless, "never_stops", "keeps yielding batches"),
+    (mb_wraps_around, "batch_crosses_epochs", "mixes the end of one epoch"),
+    (mb_float_indices, "wrong_dtype", "must be integers"),
+    (mb_masks, "wrong_dtype", "boolean mask"),
+    (mb_forgot_yield, "returned_none", "yield"),
+    (mb_one_based, "index_out_of_range", "outside 0"),
+    (lambda n, b, e, s: 42, "wrong_type", "not iterable"),
+    (lambda n, b, e, s: [np.arange(n).reshape(1, -1)] * e, "wrong_shape", "1-D array"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_MINIBATCHES)
+def test_minibatches_accepts(impl, capsys):
+    accepts(ex02.check_minibatches, impl, capsys, "minibatches", 3)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_MINIBATCHES)
+def test_minibatches_rejects(impl, mistake, phrase):
+    rejects(ex02.check_minibatches, impl, mistake, phrase)
+
+
+def test_minibatches_that_never_advance_are_stopped(monkeypatch):
+    monkeypatch.setattr(ex02, "TIME_LIMIT", 0.3)
+    # this one yields forever too, but the batch limit stops it first: still "never stops"
+    rejects(ex02.check_minibatches, mb_hangs, "never_stops", "keeps yielding")
+
+    def spins(n, batch_size, epochs, seed):
+        while True:
+            pass
+        yield  # a generator that never yields
+    rejects(ex02.check_minibatches, spins, "timeout", "did not return within 0.3 s")
+
+
+def test_minibatches_not_implemented_and_raising():
+    def stub(n, batch_size, epochs, seed):
+        raise NotImplementedError()
+    rejects(ex02.check_minibatches, stub, "not_implemented", "minibatches is not implemented yet")
+
+    def broken(n, batch_size, epochs, seed):
+        yield from mb_permutation(n, batch_size, epochs, seed)
+        raise IndexError("oops")
+    rejects(ex02.check_minibatches, broken, "raised", "IndexError: oops")
+
+
+# ---------------------------------------------------------------------------
+# sgd_epoch
+# ---------------------------------------------------------------------------
+
+def sgd_enumerate(x, grad_fn, lr, batches):
+    x = np.array(x, dtype=float)
+    for _, batch in enumerate(batches):
+        step = lr * grad_fn(x, batch)
+        x = x - step
+    return x
+
+
+def sgd_with_own_step(x, grad_fn, lr, batches):
+    def gd_step(x, grad, lr):
+        return x - lr * grad
+    for batch in list(batches):
+        x = gd_step(x, grad_fn(x, batch), lr)
+    return x
+
+
+def sgd_copy_then_in_place(x, grad_fn, lr, batches):
+    x = x.copy()
+    for batch in batches:
+        x -= lr * grad_fn(x, batch)
+    return x
+
+
+def sgd_in_place(x, grad_fn, lr, batches):
+    for batch in batches:
+        x -= lr * grad_fn(x, batch)
+    return x
+
+
+def sgd_full_batch(x, grad_fn, lr, batches):
+    for _ in batches:
+        x = x - lr * grad_fn(x)
+    return x
+
+
+def sgd_one_step(x, grad_fn, lr, batches):
+    grads = [grad_fn(x, batch) for batch in batches]
+    return x - lr * sum(grads) / len(grads)
+
+
+def sgd_stale(x, grad_fn, lr, batches):
+    x0 = x
+    for batch in batches:
+        x = x - lr * grad_fn(x0, batch)
+    return x
+
+
+def sgd_skip_last(x, grad_fn, lr, batches):
+    for i in range(len(batches) - 1):
+        x = x - lr * grad_fn(x, batches[i])
+    return x
+
+
+def sgd_return_inside(x, grad_fn, lr, batches):
+    for batch in batches:
+        new = x - lr * grad_fn(x, batch)
+    return new
+
+
+RIGHT_SGD_EPOCH = [sgd_enumerate, sgd_with_own_step, sgd_copy_then_in_place]
+
+WRONG_SGD_EPOCH = [
+    (lambda x, g, lr, bs: sgd_enumerate(x, lambda x, b: -g(x, b), lr, bs), "sign_flipped", "uphill"),
+    (lambda x, g, lr, bs: sgd_enumerate(x, g, 1.0, bs), "lr_missing", "ignore the learning rate"),
+    (lambda x, g, lr, bs: sgd_enumerate(x, g, lr * lr, bs), "lr_twice", "applied twice"),
+    (sgd_in_place, "mutated_input", "changed its input x in place"),
+    (sgd_full_batch, "full_batch_gradient", "mini-batch is ignored"),
+    (sgd_one_step, "one_step_per_epoch", "took one step"),
+    (sgd_stale, "stale_gradients", "epoch's starting point"),
+    (sgd_skip_last, "skips_last_batch", "last batch is skipped"),
+    (sgd_return_inside, "last_batch_only", "Only one step"),
+    (lambda x, g, lr, bs: None, "returned_none", "return"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_SGD_EPOCH)
+def test_sgd_epoch_accepts(impl, capsys):
+    accepts(ex02.check_sgd_epoch, impl, capsys, "sgd_epoch", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_SGD_EPOCH)
+def test_sgd_epoch_rejects(impl, mistake, phrase):
+    rejects(ex02.check_sgd_epoch, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# minibatch_grad_variance
+# ---------------------------------------------------------------------------
+
+def variance_by_enumeration(G, B):
+    """Average over every batch of size B (exact, for the small cases)."""
+    from itertools import combinations
+    G = np.asarray(G)
+    n = len(G)
+    if math.comb(n, B) > 20000:
+        centred = G - G.mean(axis=0)
+        return (n - B) / (B * (n - 1)) * np.sum(centred ** 2) / n
+    full = G.mean(axis=0)
+    errors = [np.sum((G[list(c)].mean(axis=0) - full) ** 2) for c in combinations(range(n), B)]
+    return float(np.mean(errors))
+
+
+def variance_with_ddof(G, B):
+    n = len(G)
+    return float(np.var(G, axis=0, ddof=1).sum() * (1 - B / n) / B)
+
+
+def variance_loop(G, B):
+    n, d = G.shape
+    mean = [sum(G[i, j] for i in range(n)) / n for j in range(d)]
+    total = sum((G[i, j] - mean[j]) ** 2 for i in range(n) for j in range(d))
+    return (n - B) / (n - 1) / B * total / n
+
+
+RIGHT_VARIANCE = [variance_by_enumeration, variance_with_ddof, variance_loop]
+
+WRONG_VARIANCE = [
+    (lambda G, B: np.var(G, axis=0).sum() / B, "with_replacement", "with replacement"),
+    (lambda G, B: np.var(G, axis=0, ddof=1).sum() / B, "sample_variance", "finite-population"),
+    (lambda G, B: variance_with_ddof(G, B) * B, "no_batch_average", "does not shrink with the batch size"),
+    (lambda G, B: variance_with_ddof(G, B) / G.shape[1], "mean_over_coordinates", "averaged the variance over the coordinates"),
+    (lambda G, B: np.sqrt(variance_with_ddof(G, B)), "standard_deviation", "standard deviation"),
+    (lambda G, B: np.var(G, axis=0) * (1 - B / len(G)) / B, "wrong_shape", "instead of the expected squared error"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_VARIANCE)
+def test_minibatch_grad_variance_accepts(impl, capsys):
+    accepts(ex02.check_minibatch_grad_variance, impl, capsys, "minibatch_grad_variance", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_VARIANCE)
+def test_minibatch_grad_variance_rejects(impl, mistake, phrase):
+    rejects(ex02.check_minibatch_grad_variance, impl, mistake, phrase)
+
+
+def test_variance_reference_matches_sampling():
+    G = np.random.default_rng(7).normal(size=(6, 2))
+    assert ex02._minibatch_grad_variance(G, 2) == pytest.approx(variance_by_enumeration(G, 2), rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# stationary_variance
+# ---------------------------------------------------------------------------
+
+def stationary_by_series(lr, lam, noise_var):
+    a = 1 - lr * lam
+    if abs(a) >= 1:
+        return math.inf
+    return lr ** 2 * noise_var / (1 - a * a)  # Σ a^{2k} η²σ²
+
+
+def stationary_by_fixed_point(lr, lam, noise_var):
+    if not 0 < lr * lam < 2:
+        return float("inf")
+    v = 0.0
+    for _ in range(100000):
+        new = (1 - lr * lam) ** 2 * v + lr ** 2 * noise_var
+        if abs(new - v) <= 1e-15 * new:
+            return new
+        v = new
+    return v
+
+
+RIGHT_STATIONARY = [stationary_by_series, stationary_by_fixed_point,
+                    lambda lr, lam, s2: np.inf if lr * lam >= 2 else lr * s2 / (2 * lam - lr * lam ** 2)]
+
+
+def _exact(lr, lam, s2):
+    return lr * s2 / (lam * (2 - lr * lam))
+
+
+WRONG_STATIONARY = [
+    (lambda lr, lam, s2: math.inf if lr * lam >= 2 else lr * s2 / (2 * lam), "small_lr_approximation",
+     "small-η approximation"),
+    (lambda lr, lam, s2: math.inf if lr * lam >= 2 else s2 / (lr * lam * (2 - lr * lam)), "noise_without_lr",
+     "multiplied by η"),
+    (lambda lr, lam, s2: math.inf if lr * lam >= 2 else lr ** 2 * s2 / (1 - abs(1 - lr * lam)),
+     "factor_not_squared", "must be squared"),
+    (lambda lr, lam, s2: math.inf if lr * lam >= 2 else math.sqrt(_exact(lr, lam, s2)), "standard_deviation",
+     "standard deviation"),
+    (lambda lr, lam, s2: math.inf if lr * lam >= 2 else lam / 2 * _exact(lr, lam, s2), "loss_not_variance",
+     "expected loss"),
+    (_exact, "finite_when_unstable", "Return np.inf when lr·lam ≥ 2"),
+    (lambda lr, lam, s2: math.nan if lr * lam >= 2 else _exact(lr, lam, s2), "not_finite", "nan"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_STATIONARY)
+def test_stationary_variance_accepts(impl, capsys):
+    accepts(ex02.check_stationary_variance, impl, capsys, "stationary_variance", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_STATIONARY)
+def test_stationary_variance_rejects(impl, mistake, phrase):
+    rejects(ex02.check_stationary_variance, impl, mistake, phrase)
+
+
+def test_stationary_variance_matches_a_simulation():
+    rng = np.random.default_rng(0)
+    lr, lam, s2 = 0.4, 1.5, 2.0
+    x = np.zeros(20000)
+    for _ in range(300):
+        x = x - lr * (lam * x + rng.normal(scale=np.sqrt(s2), size=x.size))
+    assert x.var() == pytest.approx(ex02._stationary_variance(lr, lam, s2), rel=0.05)
+
+
+# ---------------------------------------------------------------------------
+# Every Part-based check: raising, not implemented, None, NaN, hang
+# ---------------------------------------------------------------------------
+
+PARTS = [
+    (ex02.check_sgd_epoch, ex02.SGD_EPOCH),
+    (ex02.check_minibatch_grad_variance, ex02.MINIBATCH_GRAD_VARIANCE),
+    (ex02.check_stationary_variance, ex02.STATIONARY_VARIANCE),
+]
+
+
+def _raises(*args):
+    return {}["missing"]
+
+
+def _not_implemented(*args):
+    raise NotImplementedError()
+
+
+def _hangs(*args):
+    while True:
+        pass
+
+
+@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
+@pytest.mark.parametrize("impl, mistake", [
+    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
+    (_hangs, "timeout"), (lambda *a: np.nan, None),
+])
+def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
+    monkeypatch.setattr(part, "time_limit", 0.2)
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    expected = mistake or ("not_finite" if part.returns.__class__.__name__ == "NumberOut" else "wrong_shape")
+    assert info.value.mistake == expected, str(info.value)
+
+
+def test_points_table():
+    assert ex02.PARTS == {"check_minibatches": 3, "check_sgd_epoch": 2,
+                          "check_minibatch_grad_variance": 2, "check_stationary_variance": 2}

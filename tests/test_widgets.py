@@ -216,7 +216,7 @@ def test_schedule_explorer_runs_sgd_with_the_schedule(schedule_explorer, choice)
     quietly(lambda: schedule_explorer.set(schedule=choice, lr=0.5))
     schedule = schedule_explorer.current_schedule()
     assert schedule_explorer.text.startswith(repr(schedule))
-    np.testing.assert_allclose(schedule_explorer.last_result.lr[:, 0], schedule(np.arange(200)))
+    np.testing.assert_allclose(schedule_explorer.last_result.lr[:, 0], schedule(np.arange(widgets.schedule.STEPS)))
     np.testing.assert_allclose(schedule_explorer.last_result.lr[:, 1], 0.5)
 
 
@@ -224,7 +224,7 @@ def test_a_decaying_schedule_beats_the_constant_noise_floor(schedule_explorer):
     schedule_explorer.set(schedule="cosine", lr=1.0, eta_min_ratio=1e-3)
     result = schedule_explorer.last_result
     excess = result.train_loss - schedule_explorer.f_star
-    tail = result.eval_steps >= 160
+    tail = result.eval_steps >= 0.8 * widgets.schedule.STEPS
     assert excess[tail, 0].mean() < 0.5 * excess[tail, 1].mean()
 
 
@@ -274,3 +274,9 @@ def test_a_notebook_cell_with_an_explorer_stores_a_static_png(tmp_path):
     assert base64.b64decode(data["image/png"]).startswith(PNG)
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("η = 1.8 · 2/λ_max = 2.00 · after 50 steps loss = ")
+
+
+def test_schedule_axis_top_moves_in_steps_of_1_3_10():
+    top = widgets.schedule._top
+    assert [round(top(v) / 1.08, 10) for v in (1.0, 0.999, 1.01, 0.5, 0.3, 0.31, 3.0, 0.01)] == \
+        [1.0, 1.0, 3.0, 1.0, 0.3, 1.0, 3.0, 0.01]

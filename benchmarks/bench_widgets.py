@@ -1,0 +1,76 @@
+"""How long one slider update of each explorer takes (compute + render + PNG encode).
+
+Run:  python benchmarks/bench_widgets.py [--repeats 20]
+
+For each explorer the script moves its learning-rate slider through ``repeats``
+values inside one range (what dragging does) and prints the median and the slowest
+update, and separately the time of a full redraw (the figure's axes limits change:
+after a steps-slider release or a problem switch).  The target is a median well
+under 100 ms.  Timings depend on the machine and on its load: the script also
+prints the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+from lrcourse import widgets  # noqa: E402
+
+
+def drag(explorer, slider, values) -> list[float]:
+    start = len(explorer.update_seconds)
+    for value in values:
+        slider.value = float(value)
+    return [1e3 * s for s in explorer.update_seconds[start:]]
+
+
+def full_redraws(explorer, count: int) -> list[float]:
+    times = []
+    for _ in range(count):
+        explorer._invalidate()
+        explorer.update()
+        times.append(1e3 * explorer.update_seconds[-1])
+    return times
+
+
+def report(name: str, build_s: float, updates: list[float], redraws: list[float]) -> None:
+    print(f"{name:<22} build {build_s:5.2f} s   update median {statistics.median(updates):6.1f} ms"
+          f"   max {max(updates):6.1f} ms   full redraw median {statistics.median(redraws):6.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    n = args.repeats
+    if hasattr(os, "getloadavg"):
+        print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+              + f" on {os.cpu_count()} CPUs")
+
+    cases = [
+        ("lr_explorer", widgets.lr_explorer, "lr_slider", np.geomspace(0.5, 1.9, n)),
+        ("momentum_explorer", widgets.momentum_explorer, "lr_slider", np.geomspace(0.5, 2.0, n)),
+        ("schedule_explorer", widgets.schedule_explorer, "lr_slider", np.geomspace(0.2, 0.8, n)),
+        ("optimizer_comparison", widgets.optimizer_comparison, None, np.geomspace(0.02, 0.3, n)),
+    ]
+    for name, build, slider_name, values in cases:
+        start = time.perf_counter()
+        explorer = build()
+        build_s = time.perf_counter() - start
+        slider = getattr(explorer, slider_name) if slider_name else explorer.lr_sliders["Adam"]
+        updates = drag(explorer, slider, values)
+        redraws = full_redraws(explorer, 3)
+        report(name, build_s, updates, redraws)
+
+
+if __name__ == "__main__":
+    main()

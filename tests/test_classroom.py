@@ -25,7 +25,7 @@ import pytest
 
 from lrcourse import cli
 from lrcourse.classroom import execute, integrity, report, score
-from lrcourse.classroom.batch import ProgressBar, grade_class
+from lrcourse.classroom.batch import ProgressBar, _run_worker, grade_class
 from lrcourse.classroom.limits import Limits, format_size, parse_size
 from lrcourse.classroom.restore import (
     ANSWER, LOCKED, TEST, InvalidNotebook, load_source, read_submission, restore,
@@ -33,7 +33,7 @@ from lrcourse.classroom.restore import (
 from lrcourse.classroom.submissions import (
     discover_submissions, find_exercises, layout_flat_folder, split_flat_name,
 )
-from lrcourse.classroom.worker import preload_modules, released_cells
+from lrcourse.classroom.worker import grade_submission, preload_modules, released_cells
 from lrcourse.notebook_format import new_code_cell, new_markdown_cell
 
 FIXTURE = Path(__file__).parent / "fixtures" / "class"
@@ -507,6 +507,23 @@ def test_cli_collect_and_grade_argument_errors(tmp_path, capsys):
     assert "exercise must be one of 00_mini; got '99_none'" in capsys.readouterr().err
 
 
+def test_cli_progress_passes_its_arguments_on(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["progress", "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: lrcourse progress" in capsys.readouterr().out
+
+
+def test_a_crashing_worker_costs_one_submission_not_the_batch(tmp_path):
+    broken = {"learner": "x", "exercise": "00_mini", "submission": "nope"}  # no limits: KeyError
+    result = _run_worker(broken, tmp_path, Limits())
+    assert result["error"].startswith("the grading process ended without a valid result (exit status 1)")
+    assert "KeyError: 'source'" in result["error"]
+    graded = grade_submission(tmp_path / "missing.ipynb", tmp_path / "missing_source.ipynb", "00_mini", Limits())
+    assert [p["status"] for p in graded["parts"]] == ["grader error"]
+    assert "the grader failed on this submission: FileNotFoundError" in graded["parts"][0]["reason"]
+
+
 # ---------------------------------------------------------------------------
 # execute (starts kernels)
 # ---------------------------------------------------------------------------
@@ -579,6 +596,8 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     learners = sorted(p.name for p in submissions.iterdir() if p.is_dir())
     assert sorted({p.parent.name for p in (out / "feedback").rglob("*.md")}) == learners
     assert sorted(str(p.relative_to(out)) for p in out.iterdir()) == ["feedback", "grades.csv", "totals.csv"]
-    assert stream.getvalue().count("grading [") == len(result.grades)
+    graded = len(list(submissions.glob("*/01_gradient_descent.ipynb")))
+    assert stream.getvalue().count("grading [") == graded == 16
+    assert f"] {graded}/{graded} " in stream.getvalue().splitlines()[-1]
     assert _tree_digest(FIXTURE) == before  # submissions byte-for-byte unchanged, nothing added
     assert list(scratch.iterdir()) == []  # every sandbox removed, nothing written around it

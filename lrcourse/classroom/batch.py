@@ -28,7 +28,7 @@ from lrcourse.classroom.limits import Limits
 from lrcourse.classroom.report import SubmissionGrade, write_reports
 from lrcourse.classroom.restore import InvalidNotebook, load_source, read_submission
 from lrcourse.classroom.submissions import Submission, discover_submissions, find_exercises
-from lrcourse.classroom.worker import released_cells
+from lrcourse.classroom.worker import released_cells, remove_tree
 
 __all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_jobs"]
 
@@ -84,30 +84,39 @@ def _package_root() -> str:
 
 
 def _run_worker(job: dict, workdir: Path, limits: Limits) -> dict:
-    """Grade one job in a child process; never raises."""
-    job_path, result_path = workdir / "job.json", workdir / "result.json"
+    """Grade one job in a child process; never raises.
+
+    The job goes to the worker's stdin and its result comes back on its stdout (a
+    pipe, not a file a submission could reach by a relative path); the worker's
+    stderr goes to a log whose last line explains a failure.
+    """
     log_path = workdir / "worker.log"
-    job_path.write_text(json.dumps(job), encoding="utf-8")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         dict.fromkeys([_package_root()] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["TMPDIR"] = str(workdir)  # the sandbox goes here: removed with the batch, even if killed
     wall = limits.startup_timeout + limits.notebook_timeout + 4 * limits.interrupt_grace + 60
-    command = [sys.executable, "-m", "lrcourse.classroom.worker", str(job_path), str(result_path)]
+    command = [sys.executable, "-m", "lrcourse.classroom.worker"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                    env=env, start_new_session=True)
         try:
-            code = process.wait(timeout=wall)
+            output, _ = process.communicate(json.dumps(job).encode("utf-8"), timeout=wall)
         except subprocess.TimeoutExpired:
             _kill_group(process)
             return {"error": f"the grader gave up after {wall:g} s (wall-clock limit of one submission)"}
     try:
-        return json.loads(result_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if process.returncode != 0:
+            raise ValueError(f"exit status {process.returncode}")
+        result = json.loads(output.decode("utf-8"))
+        if not isinstance(result, dict) or not isinstance(result.get("parts"), list):
+            raise ValueError("no parts in its result")
+        return result
+    except ValueError as error:
         tail = log_path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
-        last = tail[-1] if tail else "no output"
-        return {"error": f"the grading process ended without a result (exit status {code}): {last}"}
+        last = tail[-1] if tail else "no message"
+        return {"error": f"the grading process ended without a valid result ({error}): {last}"}
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -115,14 +124,22 @@ def _kill_group(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
         process.kill()
-    process.wait()
+    process.communicate()
 
 
 def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: ProgressBar) -> list[dict]:
     """Run ``jobs`` on ``workers`` worker processes at a time; results in job order."""
     results: list[dict | None] = [None] * len(jobs)
-    with tempfile.TemporaryDirectory(prefix="lrcourse-batch-") as scratch, \
-            ThreadPoolExecutor(max_workers=workers) as pool:
+    scratch = tempfile.mkdtemp(prefix="lrcourse-batch-")
+    try:
+        _grade_all(jobs, limits, workers, progress, scratch, results)
+    finally:
+        remove_tree(Path(scratch))
+    return results
+
+
+def _grade_all(jobs, limits, workers, progress, scratch, results) -> None:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {}
         for index, job in enumerate(jobs):
             workdir = Path(scratch) / f"job{index:05d}"
@@ -135,7 +152,6 @@ def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: Progres
             except Exception as error:  # noqa: BLE001 — never lose a submission
                 results[index] = {"error": f"the grader failed: {type(error).__name__}: {error}"}
             progress.advance(f"{jobs[index]['learner']} {jobs[index]['exercise']}")
-    return results
 
 
 def _closest_exercise(path: Path, sources: dict) -> str | None:

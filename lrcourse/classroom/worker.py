@@ -1,7 +1,8 @@
 """Grade one submission (run as a child process of the batch, one per submission).
 
-``python -m lrcourse.classroom.worker JOB.json RESULT.json`` reads a job (learner,
-exercise, submission path, source path, limits), grades it and writes the result.
+``python -m lrcourse.classroom.worker`` reads a job (learner, exercise, submission
+path, source path, limits) as JSON on stdin, grades it and writes the result as
+JSON on stdout.
 The batch runs each submission in its own worker process so that nothing a
 submission does — not even a grader crash on it — can stop the others.
 
@@ -29,7 +30,7 @@ from lrcourse.classroom.restore import (
     ANSWER, InvalidNotebook, SourceExercise, load_source, read_submission, restore,
 )
 
-__all__ = ["grade_submission", "released_cells", "preload_modules", "main"]
+__all__ = ["grade_submission", "released_cells", "preload_modules", "remove_tree", "main"]
 
 
 def released_cells(source: SourceExercise) -> dict[str, str]:
@@ -65,7 +66,7 @@ def preload_modules(import_statements: list[str]) -> list[str]:
     return names
 
 
-def _remove_tree(path: Path) -> None:
+def remove_tree(path: Path) -> None:
     """Delete a sandbox even if the learner's code made parts of it read-only."""
     def make_writable_and_retry(function, name, _info):
         try:
@@ -113,7 +114,7 @@ def grade_submission(submission: str | Path, source_path: str | Path, exercise: 
             result = run_cells([step.source for step in restored.steps], limits, root,
                                preload_modules(imports))
         finally:
-            _remove_tree(root)
+            remove_tree(root)
         parts = score.score_run(source, restored, result, limits)
         return {"parts": [asdict(part) for part in parts]}
     except Exception as error:  # noqa: BLE001 — the batch must get a row, whatever happens
@@ -125,12 +126,13 @@ def _whole(source, status: str, reason: str) -> dict:
     return {"parts": [asdict(part) for part in score.score_whole(source, status, reason)]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    job_path, result_path = (sys.argv[1:] if argv is None else argv)[:2]
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+def main() -> int:
+    """Read a job (JSON) on stdin, write its result (JSON) on stdout."""
+    job = json.loads(sys.stdin.read())
     result = grade_submission(job["submission"], job["source"], job["exercise"],
                               Limits(**job["limits"]), job.get("released"))
-    Path(result_path).write_text(json.dumps(result), encoding="utf-8")
+    sys.stdout.write(json.dumps(result))
+    sys.stdout.flush()
     return 0
 
 

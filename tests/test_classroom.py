@@ -1,8 +1,10 @@
 """Tests of the instructor's grading tools (lrcourse.classroom, lrcourse.cli).
 
-Most tests are pure (no kernel) and take milliseconds.  Three start kernels:
+Most tests are pure (no kernel) and take milliseconds.  These start kernels:
 
 - ``test_execute_*``: the limits of one run, on small cell lists (~10 s);
+- ``test_every_exercise_reaches_full_marks_with_its_reference_solutions``: one
+  kernel per course exercise (~5-10 s);
 - ``test_fixture_class_end_to_end`` (the slow one, ~30 s on 2 cores): grades the
   fixture class in ``tests/fixtures/class/`` and compares the CSV with the expected
   one exactly, then checks that the submissions are byte-for-byte unchanged and that
@@ -306,6 +308,7 @@ def test_guard_reimports_the_sources_imports_from_fresh_grading_modules():
     ("np.__dict__['allclose'] = print", "assigns to np.__dict__['allclose']"),
     ("vars(np)['allclose'] = print", "patching through __dict__"),
     ("a, np.pi = 1, 3", "assigns to np.pi"),
+    ("%%time\n!echo hi\nif True:\n    %time 1\n    np.allclose = print", "assigns to np.allclose"),
 ])
 def test_tampering_is_found(answer, what):
     findings = integrity.find_tampering([("gd_step", answer)], ["import numpy as np\n"
@@ -320,6 +323,7 @@ def test_tampering_is_found(answer, what):
     "import matplotlib.pyplot as plt\nplt.rcParams['figure.dpi'] = 80\nnp.random.seed(0)",
     "def check_gd_step(f):\n    print('a learner redefining a check is handled by the guard, not flagged')",
     "def broken(:",
+    "%timeit gd_step(1.0, 2.0, 0.1)\n!ls\nx = 1",
 ])
 def test_ordinary_answers_are_not_flagged(answer):
     assert integrity.find_tampering([("a", answer)], ["import numpy as np"]) == []
@@ -601,3 +605,32 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     assert f"] {graded}/{graded} " in stream.getvalue().splitlines()[-1]
     assert _tree_digest(FIXTURE) == before  # submissions byte-for-byte unchanged, nothing added
     assert list(scratch.iterdir()) == []  # every sandbox removed, nothing written around it
+
+
+def test_every_exercise_reaches_full_marks_with_its_reference_solutions(tmp_path):
+    """Each source exercise, solved with its own solutions, grades to full marks.
+
+    Guards the grader against exercises it cannot restore or run (one kernel per
+    exercise, graded in one batch).
+    """
+    from lrcourse.notebook_format import BEGIN_SOLUTION, END_SOLUTION, is_solution, make_student_notebook
+
+    source_dir = Path(__file__).parent.parent / "exercises" / "source"
+    submissions = tmp_path / "submissions"
+    for path in sorted(source_dir.glob("*/*.ipynb")):
+        source = nbformat.read(str(path), as_version=4)
+        solved = make_student_notebook(source)
+        answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+                   if is_solution(cell)}
+        for cell in solved.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                cell.source = "\n".join(line for line in answers[grade_id].split("\n")
+                                        if line.strip() not in (BEGIN_SOLUTION, END_SOLUTION))
+        (submissions / "reference").mkdir(parents=True, exist_ok=True)
+        nbformat.write(solved, str(submissions / "reference" / path.name))
+    result = grade_class(submissions, source_dir, None, limits=Limits(cell_timeout=60), progress=False)
+    assert result.grades, "no exercises found"
+    for grade in result.grades:
+        assert [part.status for part in grade.parts] == ["passed"] * len(grade.parts), grade
+        assert grade.points == grade.max_points > 0

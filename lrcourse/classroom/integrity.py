@@ -50,9 +50,27 @@ class Finding:
         return f"answer cell '{self.grade_id}' line {self.line}: {self.what}"
 
 
+def _python_only(code: str) -> str:
+    """``code`` with IPython's magics and shell lines (``%…``, ``!…``) made ``pass``.
+
+    A cell magic (``%%time`` on the first line) is dropped and the rest read as
+    Python, so ``%%time`` cannot hide a patch from the scan.
+    """
+    lines = code.split("\n")
+    if lines and lines[0].lstrip().startswith("%%"):
+        lines = lines[1:]
+    kept = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[: len(line) - len(stripped)] + "pass"
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _parse(code: str) -> ast.Module | None:
     try:
-        return ast.parse(code)
+        return ast.parse(_python_only(code))
     except (SyntaxError, ValueError):
         return None
 

@@ -33,7 +33,10 @@ def apply_limits(memory_bytes: int, file_bytes: int, cpu_seconds: int) -> None:
         soft, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY:
             value = min(value, hard)
-        resource.setrlimit(which, (value, hard))
+        try:
+            resource.setrlimit(which, (value, hard))
+        except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS: the limit is not enforced there
+            pass
 
     lower(resource.RLIMIT_AS, memory_bytes)
     lower(resource.RLIMIT_FSIZE, file_bytes)

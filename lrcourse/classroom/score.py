@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from lrcourse.classroom import execute
 from lrcourse.classroom.limits import Limits, format_size

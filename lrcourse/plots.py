@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import functools
 import io
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -73,8 +75,10 @@ def _styled(function: Callable) -> Callable:
 
 
 @_styled
-def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, **subplot_kw):
+def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratios=None, **subplot_kw):
     """A figure in the course style with ``ncols`` axes side by side.
+
+    ``width_ratios`` (one number per column) makes some columns wider than others.
 
     ``pyplot=True`` (the default) registers the figure with pyplot, so a notebook
     shows it at the end of the cell; ``pyplot=False`` makes a standalone
@@ -91,18 +95,19 @@ def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, **subplot_k
 
         fig = plt.figure(figsize=figsize, layout="constrained")
     else:
-        from matplotlib.figure import Figure
-
         fig = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
-    axes = fig.subplots(1, ncols, squeeze=False, subplot_kw=subplot_kw or None)[0]
+    if width_ratios is not None and len(width_ratios) != ncols:
+        v.fail("width_ratios", f"a sequence of {ncols} numbers (one per column)", width_ratios)
+    axes = fig.subplots(1, ncols, squeeze=False, subplot_kw=subplot_kw or None,
+                        width_ratios=width_ratios)[0]
     return (fig, axes[0]) if ncols == 1 else (fig, axes)
 
 
 def _figure_and_axes(ax):
     if ax is None:
         return new_figure()
-    if not isinstance(ax, mpl.axes.Axes):
+    if not isinstance(ax, Axes):
         v.fail("ax", "a matplotlib Axes or None", ax, error=TypeError)
     return ax.figure, ax
 
@@ -128,7 +133,7 @@ def figure_to_png(fig, *, draw: bool = True) -> bytes:
         True renders the whole figure first.  False encodes the canvas as it was
         last rendered (after a widget has blitted its moving parts onto it).
     """
-    if not isinstance(fig, mpl.figure.Figure):
+    if not isinstance(fig, Figure):
         v.fail("fig", "a matplotlib Figure", fig, error=TypeError)
     canvas = fig.canvas
     if not hasattr(canvas, "buffer_rgba"):
@@ -268,7 +273,8 @@ class TrajectoryArtist:
         Legend label of the path.
     clip_box : (x0, x1, y0, y1) or None
         A diverging path is cut where it leaves this box (default: the axes' view
-        enlarged 50×), so huge coordinates never reach the renderer.
+        widened by 25 view-widths on every side), so huge coordinates never reach
+        the renderer.
 
     ``update(xy)`` moves the artists to a new path of shape ``(T, 2)``.
     """
@@ -586,8 +592,8 @@ def trajectory_legend(ax, with_markers=True, loc="outside"):
         labels += ["start", "end"]
     if loc == "outside":
         return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                         borderaxespad=0.0, fontsize=9, frameon=False)
-    return ax.legend(handles, labels, loc=loc, fontsize=9, framealpha=0.85)
+                         borderaxespad=0.0, fontsize=10, frameon=False)
+    return ax.legend(handles, labels, loc=loc, fontsize=10, framealpha=0.85)
 
 
 @_styled
@@ -709,7 +715,7 @@ def divergence_threshold_line(ax, threshold: float, text: str = "divergence thre
     run, labelled at its left end."""
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
     ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 3),
-                textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=9, va="bottom")
+                textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10, va="bottom")
     return line
 
 
@@ -921,7 +927,7 @@ def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", s
     ax.set_xlabel("learning rate η (log scale)")
     ax.set_ylabel("training loss")
     _set_title(ax, title)
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left", fontsize=10)
     return fig, ax
 
 
@@ -982,7 +988,7 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
     ax.set_xlabel("learning rate η")
     ax.set_ylabel(ylabel)
     _set_title(ax, title)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend(loc="best", fontsize=10)
     return fig, ax
 
 
@@ -1048,7 +1054,7 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
     ax.set_xlabel("learning rate η")
     ax.set_ylabel("momentum β")
     _set_title(ax, title)
-    ax.legend(handles=handles, loc="upper left", fontsize=9, framealpha=0.9)
+    ax.legend(handles=handles, loc="upper left", fontsize=10, framealpha=0.9)
     ax.grid(False)
     return fig, ax
 
@@ -1097,5 +1103,5 @@ def stability_plot(eigenvalues, etas=None, ax=None, *,
     ax.set_xlabel("learning rate η")
     ax.set_ylabel("contraction per step |1 − ηλ|")
     _set_title(ax, title)
-    ax.legend(loc="lower left", fontsize=9)
+    ax.legend(loc="lower left", fontsize=10)
     return fig, ax

@@ -99,6 +99,7 @@ def test_text_is_legible_at_notebook_width(runs):
     assert tuple(fig.get_size_inches()) == style.SINGLE
     sizes = [t.get_fontsize() for t in ax.get_xticklabels() + ax.get_yticklabels()]
     sizes += [ax.xaxis.label.get_fontsize(), ax.yaxis.label.get_fontsize(), ax.title.get_fontsize()]
+    sizes += [t.get_fontsize() for t in ax.get_legend().get_texts()] + [t.get_fontsize() for t in ax.texts]
     assert min(sizes) >= 10
 
 

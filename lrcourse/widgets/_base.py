@@ -123,8 +123,9 @@ class Explorer:
         Wall time of every update (compute + render + encode), most recent last.
     """
 
-    def __init__(self, ncols: int = 2, figsize=style.SIDE_BY_SIDE):
-        self.figure, axes = plots.new_figure(ncols, figsize=figsize, pyplot=False)
+    def __init__(self, ncols: int = 2, figsize=style.SIDE_BY_SIDE, width_ratios=None):
+        self.figure, axes = plots.new_figure(ncols, figsize=figsize, pyplot=False,
+                                             width_ratios=width_ratios)
         self.axes = [axes] if ncols == 1 else list(axes)
         self.canvas = self.figure.canvas
         self._moving: list = []

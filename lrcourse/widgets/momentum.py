@@ -34,7 +34,7 @@ class MomentumExplorer(Explorer):
         steps = v.positive_int("steps", steps)
         self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
         self.start_loss = float(self.problem.loss(self.x0))
-        super().__init__(3, (12.0, 4.2))
+        super().__init__(3, (12.0, 4.2), width_ratios=(1.2, 0.85, 1.1))
         ax_path, ax_loss, ax_map = self.axes
         color = style.optimizer_color("Momentum")
 

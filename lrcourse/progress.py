@@ -35,10 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import nbformat
-
-from lrcourse.notebook_format import nbgrader_metadata
-
 __all__ = [
     "PartResult",
     "ExerciseResult",
@@ -201,9 +197,13 @@ def _notebooks_in(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.ipynb") if _is_exercise(p))
 
 
+def _nbgrader_metadata(cell) -> dict:
+    return dict(cell.get("metadata", {}).get("nbgrader", {}))
+
+
 def _grade_cells(nb) -> list:
     return [cell for cell in nb.cells
-            if cell.cell_type == "code" and nbgrader_metadata(cell).get("grade")]
+            if cell.cell_type == "code" and _nbgrader_metadata(cell).get("grade")]
 
 
 def _status(cell) -> tuple[str, str]:
@@ -229,7 +229,11 @@ def run_exercise(path: str | Path, *, timeout: float = 120) -> ExerciseResult:
     ``timeout`` is the limit per cell in seconds; a cell past it is interrupted and
     the run goes on with the next cell.
     """
-    from nbclient import NotebookClient  # imported here: starting it costs a little
+    # imported here, not at the top: importing nbformat can take seconds, and a
+    # notebook that merely imports this module (or calls progress() inside a
+    # progress run) should not pay for it
+    import nbformat
+    from nbclient import NotebookClient
 
     path = Path(path)
     name = path.stem
@@ -256,7 +260,7 @@ def run_exercise(path: str | Path, *, timeout: float = 120) -> ExerciseResult:
         problem = f"the run stopped: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
     parts = []
     for cell in cells:
-        meta = nbgrader_metadata(cell)
+        meta = _nbgrader_metadata(cell)
         status, detail = _status(cell)
         if status == NOT_RUN and problem:
             detail = "the run stopped before this cell"

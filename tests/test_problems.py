@@ -129,6 +129,13 @@ def test_batched_evaluation_equals_row_by_row(name):
 
 
 @pytest.mark.parametrize("name", PROBLEMS)
+def test_an_empty_batch_of_runs_gives_empty_results(name):
+    problem = PROBLEMS[name]
+    loss, grad = problem.loss_and_grad(np.zeros((0, problem.dim)))
+    assert loss.shape == (0,) and grad.shape == (0, problem.dim)
+
+
+@pytest.mark.parametrize("name", PROBLEMS)
 def test_loss_and_grad_agrees_with_loss_and_grad(name):
     problem = PROBLEMS[name]
     x = _points(problem, k=2)

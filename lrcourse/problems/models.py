@@ -84,23 +84,29 @@ class _DigitsModel(Problem):
 
     # ------------------------------------------------------------------ public API
     def loss(self, x, batch=None):
+        """Mean cross-entropy over the training set (or the rows ``batch``) + ½·l2·‖W‖²."""
         return self._evaluate(x, self._rows(batch), want_loss=True, want_grad=False)[0]
 
     def grad(self, x, batch=None):
+        """Gradient of ``loss(x, batch)``, shape ``(..., dim)``."""
         return self._evaluate(x, self._rows(batch), want_loss=False, want_grad=True)[1]
 
     def loss_and_grad(self, x, batch=None):
+        """``(loss(x, batch), grad(x, batch))`` from one forward pass."""
         return self._evaluate(x, self._rows(batch), want_loss=True, want_grad=True)
 
     def cross_entropy(self, x, split="train"):
+        """Mean cross-entropy on the whole ``split`` ("train" or "val"), without the l2 term."""
         split = v.one_of("split", split, _SPLITS)
         rows = (self._design[split], self._labels[split])
         return self._evaluate(x, rows, want_loss=True, want_grad=False, penalty=False)[0]
 
     def val_loss(self, x):
+        """Mean cross-entropy on the validation set (no l2 term)."""
         return self.cross_entropy(x, "val")
 
     def predict(self, x, split="val"):
+        """Predicted classes (argmax of the logits) on ``split``, shape ``(..., n)``."""
         split = v.one_of("split", split, _SPLITS)
         points = self._points(x)
         flat = points.reshape(-1, self.dim)
@@ -112,16 +118,19 @@ class _DigitsModel(Problem):
         return classes.reshape(points.shape[:-1] + (classes.shape[-1],))
 
     def accuracy(self, x, split="val"):
+        """Fraction of ``split`` classified correctly, shape ``(...)``."""
         split = v.one_of("split", split, _SPLITS)
         correct = self.predict(x, split) == self._labels[split]
         return correct.mean(axis=-1)[()]
 
     def batches(self, batch_size, seed=0):
+        """Endless iterator of index arrays: seeded reshuffle per epoch, last partial batch kept."""
         batch_size = self._batch_size(batch_size)
         seed = v.nonnegative_int("seed", seed)
         return _epochs(self.n_train, batch_size, seed)
 
     def steps_per_epoch(self, batch_size) -> int:
+        """⌈n_train / batch_size⌉: the number of batches in one epoch."""
         batch_size = self._batch_size(batch_size)
         return -(-self.n_train // batch_size)
 
@@ -241,6 +250,7 @@ class SoftmaxRegression(_DigitsModel):
         self.name = "softmax regression on digits" + (f" (l2={self.l2:g})" if self.l2 else "")
 
     def init(self, seed=0):
+        """Zeros (every class has probability 1/10; loss log 10); ``seed`` is ignored."""
         v.nonnegative_int("seed", seed)
         return np.zeros(self.dim)
 
@@ -270,12 +280,12 @@ class SoftmaxRegression(_DigitsModel):
         stack[:f] = flat[:, : f * c].reshape(k, f, c).transpose(1, 2, 0)
         stack[f] = flat[:, f * c:].T
         logits = design @ stack.reshape(f + 1, c * k)
-        return logits.reshape(-1, c, k), 0, 1, None
+        return logits.reshape(design.shape[0], c, k), 0, 1, None
 
     def _backward(self, flat, design, logit_grad, cache):
         k = flat.shape[0]
         f, c = self.n_features, self.n_classes
-        stacked = (design.T @ logit_grad.reshape(-1, c * k)).reshape(f + 1, c, k)
+        stacked = (design.T @ logit_grad.reshape(design.shape[0], c * k)).reshape(f + 1, c, k)
         grad = np.empty((k, self.dim))
         grad[:, : f * c].reshape(k, f, c)[...] = stacked[:f].transpose(2, 0, 1)
         grad[:, f * c:] = stacked[f].T
@@ -339,6 +349,7 @@ class MLP(_DigitsModel):
         return slice(int(self._offsets[i]), int(self._offsets[i + 1]))
 
     def init(self, seed=0):
+        """Seeded He (relu) / Glorot (tanh, output layer) uniform weights, zero biases."""
         seed = v.nonnegative_int("seed", seed)
         rng = np.random.default_rng(seed)
         f, h, c = self.n_features, self.hidden, self.n_classes
@@ -384,7 +395,7 @@ class MLP(_DigitsModel):
         else:
             np.tanh(hidden, out=hidden)
         # (K, n, h) view: each run's block is a strided matrix BLAS accepts as is.
-        activations = hidden.reshape(-1, k, h).transpose(1, 0, 2)
+        activations = hidden.reshape(design.shape[0], k, h).transpose(1, 0, 2)
         logits = np.matmul(activations, W2.reshape(k, h, c))
         logits += b2[:, None, :]
         return logits, 1, 2, hidden

@@ -326,7 +326,13 @@ class Quadratic(Problem):
 
     def __repr__(self) -> str:
         lam = np.array2string(self._eigenvalues, separator=", ", threshold=6)
-        extra = f", angle={self._angle!r}" if self._angle is not None else ""
+        extra = ""
+        if self._angle is not None:
+            extra += f", angle={self._angle!r}"
+        elif not np.array_equal(self._eigenvectors, np.eye(self.dim)):
+            extra += ", rotation=<orthogonal matrix>"
+        if np.any(self._center):
+            extra += f", center={np.array2string(self._center, separator=', ', threshold=6)}"
         return f"Quadratic({lam}{extra})"
 
 

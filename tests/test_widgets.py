@@ -273,7 +273,7 @@ def test_a_notebook_cell_with_an_explorer_stores_a_static_png(tmp_path):
     data = outputs[0]["data"]
     assert base64.b64decode(data["image/png"]).startswith(PNG)
     assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/plain"].startswith("η = 1.8 · 2/λ_max = 2.00 · after 50 steps loss = ")
+    assert data["text/plain"].startswith("η = 1.5 · 2/λ_max = 2.00 · after 50 steps loss = ")
 
 
 def test_schedule_axis_top_moves_in_steps_of_1_3_10():

@@ -107,7 +107,7 @@ class LrExplorer(Explorer):
         self._animate(*self.curve.artists)
 
         base = self.limit if self.limit is not None else 1e-2
-        default_lr = 0.9 * base if lr is None else v.positive("lr", lr)
+        default_lr = 0.75 * base if lr is None else v.positive("lr", lr)
         self.lr_slider = log_slider("η (lr)", default_lr, base * 10 ** -3, base * 10 ** 0.5)
         self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
                                        continuous=False)
@@ -145,7 +145,7 @@ def lr_explorer(problem=None, *, lr=None, steps=50, optimizer="GD") -> LrExplore
         Default: the course's ill-conditioned quadratic (κ = 10, λ_max = 1, so
         2/λ_max = 2).
     lr : float, optional
-        Starting η; default 0.9 · 2/λ_max (a zig-zag that converges).
+        Starting η; default 0.75 · 2/λ_max (a zig-zag that converges).
     steps : int
     optimizer : {"GD", "Momentum", "Adam"}
 

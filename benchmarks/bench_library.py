@@ -67,8 +67,8 @@ def torch_sweep(model: problems.SoftmaxRegression, lrs: np.ndarray, steps: int):
     import torch
 
     data = model.data
-    X = torch.as_tensor(np.asarray(data.X_train), dtype=torch.float64)
-    y = torch.as_tensor(np.asarray(data.y_train), dtype=torch.long)
+    X = torch.tensor(np.array(data.X_train), dtype=torch.float64)  # copies: the data is read-only
+    y = torch.tensor(np.array(data.y_train), dtype=torch.long)
     finals = []
     for lr in lrs:
         W = torch.zeros(data.n_features, data.n_classes, dtype=torch.float64, requires_grad=True)

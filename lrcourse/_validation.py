@@ -146,7 +146,7 @@ def learning_rate(name: str, value: Any):
         if array is None or array.size == 0:
             fail(name, accepted, value, error=TypeError if array is None else ValueError)
         if not np.all(np.isfinite(array) & (array > 0)):
-            bad = array[~(np.isfinite(array) & (array > 0))].ravel()[0]
+            bad = float(array[~(np.isfinite(array) & (array > 0))].ravel()[0])
             fail(name, accepted, value, f"the first bad entry is {bad!r}")
         return array
     return positive(name, value)

@@ -147,7 +147,7 @@ def learning_rate(name: str, value: Any):
             fail(name, accepted, value, error=TypeError if array is None else ValueError)
         if not np.all(np.isfinite(array) & (array > 0)):
             bad = float(array[~(np.isfinite(array) & (array > 0))].ravel()[0])
-            fail(name, accepted, value, f"The first bad entry is {bad!r}")
+            fail(name, accepted, value, f"the first bad entry is {bad!r}")
         return array
     return positive(name, value)
 
@@ -167,7 +167,7 @@ def same_shape(name: str, value: np.ndarray, reference_name: str, reference: np.
             name,
             f"an array with the shape of {reference_name} {np.shape(reference)}",
             Described(f"shape {np.shape(value)}"),
-            "Pass exactly one entry per parameter",
+            "pass exactly one entry per parameter",
         )
 
 

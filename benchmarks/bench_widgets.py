@@ -6,8 +6,9 @@ For each explorer the script moves its learning-rate slider through ``repeats``
 values inside one range (what dragging does) and prints the median and the slowest
 update, and separately the time of a full redraw (the figure's axes limits change:
 after a steps-slider release or a problem switch).  The target is a median well
-under 100 ms.  Timings depend on the machine and on its load: the script also
-prints the load average.
+under 100 ms.  Wall time depends on the machine and on its load, so the script
+also prints the CPU time of an update (what it would take on an idle core) and the
+load average.
 """
 
 from __future__ import annotations
@@ -26,11 +27,15 @@ import numpy as np  # noqa: E402
 from lrcourse import widgets  # noqa: E402
 
 
-def drag(explorer, slider, values) -> list[float]:
+def drag(explorer, slider, values) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of one update per value."""
     start = len(explorer.update_seconds)
+    cpu = []
     for value in values:
+        before = time.process_time()
         slider.value = float(value)
-    return [1e3 * s for s in explorer.update_seconds[start:]]
+        cpu.append(1e3 * (time.process_time() - before))
+    return [1e3 * s for s in explorer.update_seconds[start:]], cpu
 
 
 def full_redraws(explorer, count: int) -> list[float]:
@@ -42,9 +47,10 @@ def full_redraws(explorer, count: int) -> list[float]:
     return times
 
 
-def report(name: str, build_s: float, updates: list[float], redraws: list[float]) -> None:
+def report(name: str, build_s: float, updates: list[float], cpu: list[float], redraws: list[float]) -> None:
     print(f"{name:<22} build {build_s:5.2f} s   update median {statistics.median(updates):6.1f} ms"
-          f"   max {max(updates):6.1f} ms   full redraw median {statistics.median(redraws):6.1f} ms")
+          f" (CPU {statistics.median(cpu):5.1f} ms)   max {max(updates):6.1f} ms"
+          f"   full redraw median {statistics.median(redraws):6.1f} ms")
 
 
 def main() -> None:
@@ -67,9 +73,9 @@ def main() -> None:
         explorer = build()
         build_s = time.perf_counter() - start
         slider = getattr(explorer, slider_name) if slider_name else explorer.lr_sliders["Adam"]
-        updates = drag(explorer, slider, values)
+        updates, cpu = drag(explorer, slider, values)
         redraws = full_redraws(explorer, 3)
-        report(name, build_s, updates, redraws)
+        report(name, build_s, updates, cpu, redraws)
 
 
 if __name__ == "__main__":

@@ -280,3 +280,10 @@ def test_schedule_axis_top_moves_in_steps_of_1_3_10():
     top = widgets.schedule._top
     assert [round(top(v) / 1.08, 10) for v in (1.0, 0.999, 1.01, 0.5, 0.3, 0.31, 3.0, 0.01)] == \
         [1.0, 1.0, 3.0, 1.0, 0.3, 1.0, 3.0, 0.01]
+
+
+def test_sticky_loss_limits_only_deepen_while_the_key_is_the_same():
+    limits = lr_module.StickyLossLimits()
+    assert limits("a", [1.0, 1e-10], 1.0)[0] == 1e-16
+    assert limits("a", [1.0, 1e-2], 1.0)[0] == 1e-16  # kept while dragging
+    assert limits("b", [1.0, 1e-2], 1.0)[0] == 1e-4  # a new key starts afresh

@@ -10,7 +10,7 @@ from lrcourse import plots, style, train
 
 from ._base import Explorer, dropdown, int_slider, log_slider
 from ._choices import DESCRIPTIONS, OPTIMIZERS, PROBLEMS, make_optimizer
-from .lr import loss_limits
+from .lr import StickyLossLimits
 
 __all__ = ["OptimizerComparison", "optimizer_comparison", "DEFAULT_LRS"]
 
@@ -51,6 +51,7 @@ class OptimizerComparison(Explorer):
             v.one_of("optimizers[...]", name, OPTIMIZERS)
         super().__init__(2, style.SIDE_BY_SIDE)
         self._cache: dict = {}
+        self._loss_limits = StickyLossLimits()
         self.problem_dropdown = dropdown("problem", list(PROBLEMS), problem)
         self.optimizer_toggles = {
             name: widgets.Checkbox(value=name in optimizers, description=name, indent=False,
@@ -141,7 +142,8 @@ class OptimizerComparison(Explorer):
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
         every_loss = np.concatenate([losses for _, losses in runs.values()]) if runs else []
-        ax_loss.set_ylim(*loss_limits(every_loss, self.start_loss))
+        key = (self.problem_dropdown.value, steps)
+        ax_loss.set_ylim(*self._loss_limits(key, every_loss, self.start_loss))
         for name, (result, losses) in runs.items():
             self.paths[name].update(result.trajectory[:, 0, :])
             self.curves[name].update(losses, int(result.diverged_at[0]))

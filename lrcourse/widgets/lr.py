@@ -10,7 +10,7 @@ from lrcourse import plots, style, train
 from ._base import Explorer, dropdown, int_slider, log_slider
 from ._choices import default_quadratic, make_optimizer
 
-__all__ = ["LrExplorer", "lr_explorer", "loss_limits", "describe_run"]
+__all__ = ["LrExplorer", "lr_explorer", "loss_limits", "StickyLossLimits", "describe_run"]
 
 _LR_CHOICES = ("GD", "Momentum", "Adam")
 #: Depths (decades below the start loss) the loss axis can reach.  Few and far
@@ -35,6 +35,26 @@ def loss_limits(losses, start_loss: float, divergence_factor: float = 1e4) -> tu
     decades = np.log10(start) - np.log10(lowest)
     depth = next((d for d in _FLOOR_DEPTHS if decades + 0.3 <= d), _FLOOR_DEPTHS[-1])
     return start * 10.0 ** (-depth), top
+
+
+class StickyLossLimits:
+    """Loss-axis limits for an explorer: :func:`loss_limits`, but the bottom only
+    moves down while ``key`` (steps, optimizer, problem, …) stays the same.
+
+    Dragging η then redraws the static background at most a few times (each time
+    the floor deepens) instead of every time the final loss crosses a floor.
+    """
+
+    def __init__(self):
+        self.key = None
+        self.bottom = None
+
+    def __call__(self, key, losses, start_loss: float) -> tuple[float, float]:
+        bottom, top = loss_limits(losses, start_loss)
+        if key == self.key and self.bottom is not None:
+            bottom = min(bottom, self.bottom)
+        self.key, self.bottom = key, bottom
+        return bottom, top
 
 
 def describe_run(result, *, lr: float, steps: int, limit: float | None = None,
@@ -92,6 +112,7 @@ class LrExplorer(Explorer):
         self.limit = getattr(self.problem, "stability_limit", None)
         self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
         self.start_loss = float(self.problem.loss(self.x0))
+        self._loss_limits = StickyLossLimits()
         super().__init__(2, style.SIDE_BY_SIDE)
         ax_path, ax_loss = self.axes
 
@@ -126,7 +147,7 @@ class LrExplorer(Explorer):
         losses = np.append(result.loss[:, 0], result.final_loss[0])
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
-        ax_loss.set_ylim(*loss_limits(losses, self.start_loss))
+        ax_loss.set_ylim(*self._loss_limits((steps, name), losses, self.start_loss))
         self.path.update(result.trajectory[:, 0, :])
         self.curve.update(losses, int(result.diverged_at[0]))
         rate = None

@@ -9,7 +9,7 @@ from lrcourse import optim, plots, style, train
 
 from ._base import Explorer, float_slider, int_slider, log_slider
 from ._choices import default_quadratic
-from .lr import loss_limits
+from .lr import StickyLossLimits
 
 __all__ = ["MomentumExplorer", "momentum_explorer"]
 
@@ -34,6 +34,7 @@ class MomentumExplorer(Explorer):
         steps = v.positive_int("steps", steps)
         self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
         self.start_loss = float(self.problem.loss(self.x0))
+        self._loss_limits = StickyLossLimits()
         super().__init__(3, (12.0, 4.2), width_ratios=(1.2, 0.85, 1.1))
         ax_path, ax_loss, ax_map = self.axes
         color = style.optimizer_color("Momentum")
@@ -74,7 +75,7 @@ class MomentumExplorer(Explorer):
         losses = np.append(result.loss[:, 0], result.final_loss[0])
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
-        ax_loss.set_ylim(*loss_limits(losses, self.start_loss))
+        ax_loss.set_ylim(*self._loss_limits(steps, losses, self.start_loss))
         self.path.update(result.trajectory[:, 0, :])
         self.curve.update(losses, int(result.diverged_at[0]))
         self.point.update(lr, beta)

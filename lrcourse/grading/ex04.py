@@ -1,0 +1,703 @@
+"""Checks for exercise 04 — learning-rate schedules.
+
+Each part is a schedule written as a function of the step and its hyper-parameters,
+``lr = schedule(step, ...)``, equal to a ``torch.optim.lr_scheduler`` class: the
+value at step ``k`` is the learning rate PyTorch's optimizer uses in its k-th
+update (k = 0, 1, …), i.e. ``scheduler.get_last_lr()`` after k calls of
+``scheduler.step()``.  It must work on a single integer step (returning a number)
+and on a NumPy array of steps (returning a float64 array of the same shape, without
+changing the array), so ``schedule(np.arange(T), ...)`` draws the whole curve.
+
+Parts (learner's function → check):
+
+- ``step_decay(step, lr, step_size, gamma=0.1)``   (StepLR)        → :func:`check_step_decay`
+- ``exponential_decay(step, lr, gamma)``            (ExponentialLR) → :func:`check_exponential_decay`
+- ``cosine_annealing(step, lr, T_max, eta_min=0.0)`` (CosineAnnealingLR, also past T_max)
+                                                                     → :func:`check_cosine_annealing`
+- ``warmup_cosine(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0)``
+  (LinearLR warm-up, then CosineAnnealingLR, joined by SequentialLR) → :func:`check_warmup_cosine`
+- ``triangular_cyclic(step, base_lr, max_lr, step_size)``  (CyclicLR, mode 'triangular')
+                                                                     → :func:`check_triangular_cyclic`
+- ``one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4)``
+  (OneCycleLR, cosine annealing, two phases)                         → :func:`check_one_cycle`
+
+The references are :mod:`lrcourse.schedules` (tested against PyTorch's recorded
+curves).  Besides the mistakes each part names, a schedule that raises on an array
+of steps but works on one step is told that it is not vectorised (and vice versa),
+and one that returns a Python list is told to return an array.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from lrcourse import schedules
+from lrcourse.grading.core import (
+    ArrayOut, Case, CheckFailed, Mistake, Part, Problem, call_learner, describe_call, report,
+)
+from lrcourse.grading.diagnose import shifted_step
+
+__all__ = [
+    "PARTS",
+    "check_step_decay",
+    "check_exponential_decay",
+    "check_cosine_annealing",
+    "check_warmup_cosine",
+    "check_triangular_cyclic",
+    "check_one_cycle",
+]
+
+
+# ---------------------------------------------------------------------------
+# What a schedule returns, and how it is tried
+# ---------------------------------------------------------------------------
+
+class _LrOut(ArrayOut):
+    """A float for one step, a float64 array of the steps' shape for an array of steps."""
+
+    def accept(self, value, args):
+        if isinstance(value, (list, tuple)) and np.ndim(args["step"]) > 0:
+            raise Problem(
+                "returned_list",
+                f"It returned a Python {type(value).__name__} instead of a NumPy array of "
+                "learning rates.",
+                "Compute on the whole array of steps at once (np.floor, np.cos, np.where, "
+                "np.minimum … all work element by element), so the result is an array "
+                "of the steps' shape.",
+            )
+        return super().accept(value, args)
+
+
+_LR_OUT = _LrOut(what="the learning rate", like="step")
+
+
+def _like(step, values):
+    """``values`` shaped like ``step``: a float for one step, else a float64 array."""
+    values = np.asarray(values, dtype=float)
+    return float(values) if np.ndim(step) == 0 else values.reshape(np.shape(step))
+
+
+def _steps(step) -> np.ndarray:
+    return np.asarray(step, dtype=float)
+
+
+def _case(step, **hyper) -> Case:
+    shown = {}
+    if np.ndim(step) > 0:
+        step = np.asarray(step)
+        if step.ndim == 1 and step.size > 1 and np.array_equal(step, np.arange(step[0], step[-1] + 1)):
+            shown["step"] = (f"np.arange({step[-1] + 1})" if step[0] == 0
+                             else f"np.arange({step[0]}, {step[-1] + 1})")
+    return Case({"step": step, **hyper}, shown=shown)
+
+
+def _first_raising(func, part: Part, cases: Sequence[Case]):
+    """The first case on which ``func`` raises, with its Problem (None if none does)."""
+    for case in cases:
+        try:
+            call_learner(func, list(_copy_args(case).values()), name=part.name,
+                         time_limit=part.time_limit)
+        except Problem as problem:
+            return case, problem
+    return None
+
+
+def _copy_args(case: Case) -> dict:
+    return {key: (value.copy() if isinstance(value, np.ndarray) else value)
+            for key, value in case.args.items()}
+
+
+def _vectorisation_problem(func, part: Part, hidden: bool) -> CheckFailed | None:
+    """Name a schedule that works on one step but not on an array of steps, or vice versa."""
+    cases = part.hidden_cases if hidden else part.cases
+    found = _first_raising(func, part, cases)
+    if found is None:
+        return None
+    case, problem = found
+    if problem.mistake != "raised":
+        return None
+    step = case.args["step"]
+    other = dict(_copy_args(case))
+    if np.ndim(step) > 0:
+        other["step"] = int(np.asarray(step).ravel()[0])
+        mistake, diagnosis, hint = (
+            "not_vectorised",
+            f"{part.name} works on one step but raises on an array of steps:\n  "
+            + problem.diagnosis.replace("\n", "\n  "),
+            "Python's `if`, `min`, `math.floor`/`math.cos` and `float(...)` handle one number "
+            "at a time; use np.where, np.minimum, np.floor, np.cos, which work element by "
+            "element on arrays and on single numbers alike.",
+        )
+    else:
+        other["step"] = np.array([step])
+        mistake, diagnosis, hint = (
+            "not_scalar",
+            f"{part.name} works on an array of steps but raises on a single integer step:\n  "
+            + problem.diagnosis.replace("\n", "\n  "),
+            "A schedule is called with one step inside a training loop: avoid len(step) and "
+            "loops over step; NumPy functions (np.floor, np.cos, np.where) take a plain "
+            "integer as well as an array.",
+        )
+    try:
+        call_learner(func, list(other.values()), name=part.name, time_limit=part.time_limit)
+    except Problem:
+        return None
+    tried = describe_call(part.name, case.args, case.shown)
+    return report(part.name, part.points, Problem(mistake, diagnosis, hint, show_returned=False),
+                  tried=tried)
+
+
+def _check(part: Part, func, hidden: bool) -> None:
+    try:
+        part.check(func, hidden=hidden)
+    except CheckFailed as failure:
+        if failure.mistake == "raised":
+            better = _vectorisation_problem(func, part, hidden)
+            if better is not None:
+                raise better from None
+        raise
+
+
+def _variant(formula: Callable) -> Callable:
+    """A wrong schedule written on float steps, returned shaped like the step argument."""
+    def variant(step, *args):
+        with np.errstate(all="ignore"):
+            return _like(step, formula(_steps(step), *args))
+    return variant
+
+
+# ---------------------------------------------------------------------------
+# References (lrcourse.schedules; never shown)
+# ---------------------------------------------------------------------------
+
+def _step_decay(step, lr, step_size, gamma=0.1):
+    return schedules.step_decay(lr, step_size, gamma)(step)
+
+
+def _exponential_decay(step, lr, gamma):
+    return schedules.exponential(lr, gamma)(step)
+
+
+def _cosine_annealing(step, lr, T_max, eta_min=0.0):  # noqa: N803 - PyTorch's name
+    return schedules.cosine(lr, T_max, eta_min)(step)
+
+
+def _warmup_cosine(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
+    return schedules.warmup_cosine(lr, warmup_steps, total_steps, start_factor, eta_min)(step)
+
+
+def _triangular_cyclic(step, base_lr, max_lr, step_size):
+    return schedules.cyclic(base_lr, max_lr, step_size_up=step_size, mode="triangular")(step)
+
+
+def _one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
+    return schedules.one_cycle(max_lr, total_steps, pct_start=pct_start, div_factor=div_factor,
+                               final_div_factor=final_div_factor)(step)
+
+
+# ---------------------------------------------------------------------------
+# Part 1: step decay
+# ---------------------------------------------------------------------------
+
+STEP_DECAY = Part(
+    name="step_decay",
+    points=1,
+    reference=_step_decay,
+    returns=_LR_OUT,
+    cases=[
+        _case(7, lr=0.1, step_size=3, gamma=0.5),
+        _case(6, lr=0.1, step_size=3, gamma=0.5),
+        _case(np.arange(12), lr=0.1, step_size=3, gamma=0.5),
+        _case(np.arange(25), lr=1.0, step_size=10),
+    ],
+    hidden_cases=[
+        _case(0, lr=0.3, step_size=5, gamma=0.2),
+        _case(np.array([[0, 4, 5], [9, 10, 99]]), lr=0.05, step_size=5, gamma=0.8),
+        _case(np.arange(40), lr=2.0, step_size=7, gamma=0.9),
+    ],
+    mistakes=[
+        *shifted_step(_step_decay),
+        Mistake(
+            "no_floor",
+            "Your rate decays a little at every step (γ^(k/step_size)); step decay holds it "
+            "constant for step_size steps and then drops it by the factor γ at once.",
+            "Count the completed periods with integer division: ⌊k / step_size⌋ (k // step_size "
+            "or np.floor).",
+            variant=_variant(lambda k, lr, s, g=0.1: lr * g ** (k / s)),
+        ),
+        Mistake(
+            "ceil_not_floor",
+            "Your first drop comes right after step 0: you rounded k / step_size up (ceil) "
+            "instead of down. StepLR first uses γ·lr at step k = step_size.",
+            "Use ⌊k / step_size⌋, the number of completed periods.",
+            variant=_variant(lambda k, lr, s, g=0.1: lr * g ** np.ceil(k / s)),
+        ),
+        Mistake(
+            "gamma_times_count",
+            "You multiplied by γ·(number of drops); each drop multiplies the rate by γ again, "
+            "so the factor is γ to the power of the number of drops.",
+            "After n drops the rate is lr·γⁿ.",
+            variant=_variant(lambda k, lr, s, g=0.1: lr * g * np.floor(k / s)),
+        ),
+        Mistake(
+            "one_minus_gamma",
+            "You used (1 − γ) as the factor: in PyTorch γ is the factor the rate is multiplied "
+            "by (γ = 0.1 keeps a tenth), not the fraction removed.",
+            "Multiply by gamma itself at every drop.",
+            variant=_variant(lambda k, lr, s, g=0.1: lr * (1 - g) ** np.floor(k / s)),
+        ),
+    ],
+    wrong_hint="StepLR: lr·γ^⌊k/step_size⌋ — the rate drops by γ at k = step_size, 2·step_size, ….",
+)
+
+
+def check_step_decay(step_decay, *, hidden: bool = False) -> None:
+    """Check ``step_decay(step, lr, step_size, gamma=0.1)`` (StepLR)."""
+    _check(STEP_DECAY, step_decay, hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 2: exponential decay
+# ---------------------------------------------------------------------------
+
+EXPONENTIAL_DECAY = Part(
+    name="exponential_decay",
+    points=1,
+    reference=_exponential_decay,
+    returns=_LR_OUT,
+    cases=[
+        _case(3, lr=0.1, gamma=0.9),
+        _case(np.arange(20), lr=0.5, gamma=0.8),
+        _case(np.arange(5, 50, 5), lr=1e-2, gamma=0.97),
+    ],
+    hidden_cases=[
+        _case(0, lr=0.2, gamma=0.5),
+        _case(np.array([[1, 2], [100, 1000]]), lr=1.0, gamma=0.999),
+        _case(np.arange(0, 300, 7), lr=3e-3, gamma=0.99),
+    ],
+    mistakes=[
+        *shifted_step(_exponential_decay),
+        Mistake(
+            "one_minus_gamma",
+            "You used (1 − γ) as the factor per step: in PyTorch's ExponentialLR the rate is "
+            "multiplied by γ itself every step (γ = 0.9 keeps 90 %).",
+            "lr(k) = lr·γᵏ.",
+            variant=_variant(lambda k, lr, g: lr * (1 - g) ** k),
+        ),
+        Mistake(
+            "exp_of_gamma",
+            "You wrote lr·e^(−γk), with γ as a decay rate; ExponentialLR's γ is the factor per "
+            "step, lr·γᵏ.",
+            "Raise gamma to the power k.",
+            variant=_variant(lambda k, lr, g: lr * np.exp(-g * k)),
+        ),
+        Mistake(
+            "inverse_time",
+            "That is inverse-time decay, lr/(1 + γk), which falls much more slowly; "
+            "exponential decay multiplies by γ every step.",
+            "lr(k) = lr·γᵏ.",
+            variant=_variant(lambda k, lr, g: lr / (1 + g * k)),
+        ),
+        Mistake(
+            "gamma_times_step",
+            "You multiplied by γ·k; the factor γ is applied once per step, so it is raised to "
+            "the power k.",
+            "lr(k) = lr·γᵏ: at k = 0 the rate is lr itself.",
+            variant=_variant(lambda k, lr, g: lr * g * k),
+        ),
+    ],
+    wrong_hint="ExponentialLR: lr·γᵏ, with lr itself at k = 0.",
+)
+
+
+def check_exponential_decay(exponential_decay, *, hidden: bool = False) -> None:
+    """Check ``exponential_decay(step, lr, gamma)`` (ExponentialLR)."""
+    _check(EXPONENTIAL_DECAY, exponential_decay, hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 3: cosine annealing
+# ---------------------------------------------------------------------------
+
+def _cosine(k, lr, T, eta_min=0.0):  # noqa: N803
+    return eta_min + (lr - eta_min) * (1 + np.cos(np.pi * k / T)) / 2
+
+
+COSINE_ANNEALING = Part(
+    name="cosine_annealing",
+    points=2,
+    reference=_cosine_annealing,
+    returns=_LR_OUT,
+    cases=[
+        _case(3, lr=0.1, T_max=10, eta_min=0.01),
+        _case(np.arange(11), lr=0.1, T_max=10, eta_min=0.01),
+        _case(np.arange(25), lr=1.0, T_max=8),
+        _case(np.arange(40), lr=0.05, T_max=13, eta_min=1e-3),
+    ],
+    hidden_cases=[
+        _case(0, lr=0.2, T_max=5, eta_min=0.05),
+        _case(np.array([[5, 10], [15, 100]]), lr=0.4, T_max=10, eta_min=0.1),
+        _case(np.arange(61), lr=3e-3, T_max=30),
+    ],
+    mistakes=[
+        *shifted_step(_cosine_annealing),
+        Mistake(
+            "T_max_minus_one",
+            "Your cosine reaches η_min one step early, at k = T_max − 1 (you divided by "
+            "T_max − 1). CosineAnnealingLR uses π·k/T_max: the floor η_min is reached at "
+            "k = T_max.",
+            "np.linspace(lr, eta_min, T_max) puts the floor at index T_max − 1; use the formula "
+            "with k/T_max instead.",
+            variant=_variant(lambda k, lr, T, e=0.0: _cosine(k, lr, T - 1, e)),
+        ),
+        Mistake(
+            "eta_min_ignored",
+            "Your curve goes down to 0 instead of η_min: eta_min is the floor of the cosine.",
+            "lr(k) = η_min + (lr − η_min)·(1 + cos(πk/T_max))/2.",
+            variant=_variant(lambda k, lr, T, e=0.0: _cosine(k, lr, T, 0.0)),
+        ),
+        Mistake(
+            "eta_min_added",
+            "Your curve goes from lr + η_min down to η_min: the amplitude of the cosine is "
+            "lr − η_min, so that it starts at lr.",
+            "Scale the cosine by (lr − eta_min), then add eta_min.",
+            variant=_variant(lambda k, lr, T, e=0.0: e + lr * (1 + np.cos(np.pi * k / T)) / 2),
+        ),
+        Mistake(
+            "missing_half",
+            "Your curve starts at twice the rate: (1 + cos) goes from 2 to 0, so it needs the "
+            "factor ½.",
+            "lr(k) = η_min + (lr − η_min)·(1 + cos(πk/T_max))/2.",
+            variant=_variant(lambda k, lr, T, e=0.0: e + (lr - e) * (1 + np.cos(np.pi * k / T))),
+        ),
+        Mistake(
+            "no_pi",
+            "Your cosine's argument lacks π: cos(k/T_max) covers only a third of the half wave "
+            "by k = T_max.",
+            "The argument runs from 0 to π over T_max steps: π·k/T_max.",
+            variant=_variant(lambda k, lr, T, e=0.0: e + (lr - e) * (1 + np.cos(k / T)) / 2),
+        ),
+        Mistake(
+            "clamped_after_T_max",
+            "Your curve stays at η_min after k = T_max. PyTorch's CosineAnnealingLR keeps "
+            "following the cosine and climbs back to lr at k = 2·T_max (period 2·T_max); "
+            "stopping at the floor is optax's cosine_decay_schedule, a different schedule.",
+            "Don't clip k at T_max: the same formula holds for every k.",
+            variant=_variant(lambda k, lr, T, e=0.0: _cosine(k, lr, T, e) * (k <= T)
+                             + e * (k > T)),
+        ),
+        Mistake(
+            "restarts_after_T_max",
+            "Your curve jumps back to lr at k = T_max: that is a warm restart (SGDR, "
+            "CosineAnnealingWarmRestarts). CosineAnnealingLR climbs back smoothly, reaching "
+            "lr again at k = 2·T_max.",
+            "Don't take k modulo T_max: the same formula holds for every k.",
+            variant=_variant(lambda k, lr, T, e=0.0: _cosine(np.mod(k, T), lr, T, e)),
+        ),
+    ],
+    wrong_hint="CosineAnnealingLR: η_min + (lr − η_min)·(1 + cos(π·k/T_max))/2, for every k ≥ 0.",
+)
+
+
+def check_cosine_annealing(cosine_annealing, *, hidden: bool = False) -> None:
+    """Check ``cosine_annealing(step, lr, T_max, eta_min=0.0)`` (CosineAnnealingLR)."""
+    _check(COSINE_ANNEALING, cosine_annealing, hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 4: linear warm-up, then cosine
+# ---------------------------------------------------------------------------
+
+def _warmup_cosine_formula(ramp: Callable, *, cosine_from: Callable | None = None,
+                           cosine_length: Callable | None = None, ignore_eta_min: bool = False):
+    """A warm-up/cosine variant: ``ramp(k, w, s)`` is the warm-up's fraction of lr."""
+    def formula(k, lr, w, T, s=0.1, eta_min=0.0):  # noqa: N803
+        start = w if cosine_from is None else cosine_from(w)
+        length = T - w if cosine_length is None else cosine_length(w, T)
+        floor = 0.0 if ignore_eta_min else eta_min
+        decay = floor + (lr - floor) * (1 + np.cos(np.pi * (k - start) / length)) / 2
+        return np.where(k < w, lr * ramp(k, w, s), decay)
+    return _variant(formula)
+
+
+def _right_ramp(k, w, s):
+    return s + (1 - s) * k / w
+
+
+def _late_warmup(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
+    return _warmup_cosine(step, lr, warmup_steps + 1, total_steps, start_factor, eta_min)
+
+
+WARMUP_COSINE = Part(
+    name="warmup_cosine",
+    points=2,
+    reference=_warmup_cosine,
+    returns=_LR_OUT,
+    cases=[
+        _case(5, lr=0.1, warmup_steps=5, total_steps=30, start_factor=0.1, eta_min=1e-3),
+        _case(np.arange(30), lr=0.1, warmup_steps=5, total_steps=30, start_factor=0.1, eta_min=1e-3),
+        _case(np.arange(100), lr=1.0, warmup_steps=10, total_steps=100),
+        _case(np.arange(16), lr=0.02, warmup_steps=4, total_steps=16, start_factor=0.5, eta_min=0.0),
+    ],
+    hidden_cases=[
+        _case(0, lr=0.3, warmup_steps=3, total_steps=12, start_factor=0.25, eta_min=0.01),
+        _case(np.array([[2, 3], [4, 11]]), lr=0.3, warmup_steps=3, total_steps=12,
+              start_factor=0.25, eta_min=0.01),
+        _case(np.arange(200), lr=3e-3, warmup_steps=20, total_steps=200, start_factor=0.01,
+              eta_min=1e-5),
+    ],
+    mistakes=[
+        *shifted_step(_warmup_cosine),
+        Mistake(
+            "warmup_from_zero",
+            "Your warm-up starts at 0 (lr·k/w): step 0 then does nothing. Like PyTorch's "
+            "LinearLR, it starts at start_factor·lr.",
+            "The warm-up's fraction of lr goes linearly from start_factor (at k = 0) to 1 "
+            "(at k = warmup_steps).",
+            variant=_warmup_cosine_formula(lambda k, w, s: k / w),
+        ),
+        Mistake(
+            "warmup_one_step_early",
+            "Your warm-up reaches lr one step early, at k = warmup_steps − 1 (as "
+            "np.linspace(start, lr, warmup_steps) does). The full rate is first used at "
+            "k = warmup_steps.",
+            "The fraction is start_factor + (1 − start_factor)·k/warmup_steps for "
+            "k < warmup_steps (np.linspace with warmup_steps + 1 points, without the last).",
+            variant=_warmup_cosine_formula(lambda k, w, s: s + (1 - s) * k / (w - 1)),
+        ),
+        Mistake(
+            "warmup_one_step_late",
+            "Your warm-up ends one step late: the full rate lr must first be used at "
+            "k = warmup_steps, where the cosine starts.",
+            "Divide k by warmup_steps in the ramp, and start the cosine (its k = 0) at "
+            "step warmup_steps.",
+            variant=_late_warmup,
+        ),
+        Mistake(
+            "cosine_not_shifted",
+            "Your cosine starts counting at step 0 instead of at the end of the warm-up: "
+            "after the warm-up the cosine must see k − warmup_steps, so that it starts at lr.",
+            "Feed the cosine the steps since the warm-up ended.",
+            variant=_warmup_cosine_formula(_right_ramp, cosine_from=lambda w: 0),
+        ),
+        Mistake(
+            "cosine_over_total_steps",
+            "Your cosine lasts total_steps steps; after a warm-up of w steps only "
+            "total_steps − w are left, so it reaches η_min too late.",
+            "Use T_max = total_steps − warmup_steps for the cosine.",
+            variant=_warmup_cosine_formula(_right_ramp, cosine_length=lambda w, T: T),
+        ),
+        Mistake(
+            "eta_min_ignored",
+            "Your cosine decays to 0 instead of η_min.",
+            "After the warm-up: η_min + (lr − η_min)·(1 + cos(π(k − w)/(T − w)))/2.",
+            variant=_warmup_cosine_formula(_right_ramp, ignore_eta_min=True),
+        ),
+    ],
+    wrong_hint="Warm-up lr·(s + (1 − s)·k/w) for k < w, then CosineAnnealingLR with "
+               "T_max = T − w on the steps k − w.",
+)
+
+
+def check_warmup_cosine(warmup_cosine, *, hidden: bool = False) -> None:
+    """Check ``warmup_cosine(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0)``."""
+    _check(WARMUP_COSINE, warmup_cosine, hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 5: triangular cyclical learning rate
+# ---------------------------------------------------------------------------
+
+def _triangle(k, base, top, half):
+    """Smith's triangle with ``half`` steps up and ``half`` down (half may be fractional)."""
+    cycle = np.floor(1 + k / (2 * half))
+    x = np.abs(k / half - 2 * cycle + 1)
+    return base + (top - base) * np.maximum(0.0, 1 - x)
+
+
+TRIANGULAR_CYCLIC = Part(
+    name="triangular_cyclic",
+    points=2,
+    reference=_triangular_cyclic,
+    returns=_LR_OUT,
+    cases=[
+        _case(6, base_lr=0.01, max_lr=0.1, step_size=4),
+        _case(np.arange(20), base_lr=0.01, max_lr=0.1, step_size=4),
+        _case(np.arange(45), base_lr=1e-3, max_lr=6e-3, step_size=10),
+        _case(np.array([5, 7, 10, 13, 20, 24]), base_lr=0.1, max_lr=1.0, step_size=5),
+    ],
+    hidden_cases=[
+        _case(0, base_lr=0.05, max_lr=0.5, step_size=3),
+        _case(np.array([[3, 6], [9, 1000]]), base_lr=0.05, max_lr=0.5, step_size=3),
+        _case(np.arange(120), base_lr=2e-4, max_lr=2e-2, step_size=25),
+    ],
+    mistakes=[
+        *shifted_step(_triangular_cyclic),
+        Mistake(
+            "period_step_size",
+            "Your cycle lasts step_size steps; step_size is the length of *half* a cycle "
+            "(the way up), so a full cycle lasts 2·step_size steps.",
+            "Rise for step_size steps, fall for step_size steps: cycle = ⌊1 + k/(2·step_size)⌋.",
+            variant=_variant(lambda k, b, t, s: _triangle(k, b, t, s / 2)),
+        ),
+        Mistake(
+            "period_four_step_size",
+            "Your cycle lasts 4·step_size steps: step_size is the length of half a cycle, "
+            "so the rate peaks at k = step_size.",
+            "max_lr is reached at k = step_size, 3·step_size, 5·step_size, ….",
+            variant=_variant(lambda k, b, t, s: _triangle(k, b, t, 2 * s)),
+        ),
+        Mistake(
+            "starts_at_max",
+            "Your cycle starts at max_lr; CyclicLR starts at base_lr and rises first.",
+            "At k = 0 the rate is base_lr; max_lr comes at k = step_size.",
+            variant=_variant(lambda k, b, t, s: _triangle(k + s, b, t, s)),
+        ),
+        Mistake(
+            "base_lr_missing",
+            "Your rate goes from 0 to max_lr − base_lr: the triangle sits on top of base_lr.",
+            "lr = base_lr + (max_lr − base_lr)·max(0, 1 − x).",
+            variant=_variant(lambda k, b, t, s: _triangle(k, b, t, s) - b),
+        ),
+        Mistake(
+            "max_lr_as_amplitude",
+            "Your rate peaks at base_lr + max_lr; max_lr is the top of the cycle, so the "
+            "triangle's height is max_lr − base_lr.",
+            "lr = base_lr + (max_lr − base_lr)·max(0, 1 − x).",
+            variant=_variant(lambda k, b, t, s: b + t * (_triangle(k, b, t, s) - b) / (t - b)),
+        ),
+        Mistake(
+            "cycle_count_from_zero",
+            "Your cycle counter starts at 0; in Smith's formula cycle = ⌊1 + k/(2·step_size)⌋ "
+            "starts at 1, and x = |k/step_size − 2·cycle + 1| then runs from 1 to 0 to 1.",
+            "Check your x at k = step_size: it must be 0 there (the peak).",
+            variant=_variant(lambda k, b, t, s: b + (t - b) * np.maximum(
+                0.0, 1 - np.abs(k / s - 2 * np.floor(k / (2 * s)) + 1))),
+        ),
+    ],
+    wrong_hint="CyclicLR (triangular): cycle = ⌊1 + k/(2s)⌋, x = |k/s − 2·cycle + 1|, "
+               "lr = base_lr + (max_lr − base_lr)·max(0, 1 − x).",
+)
+
+
+def check_triangular_cyclic(triangular_cyclic, *, hidden: bool = False) -> None:
+    """Check ``triangular_cyclic(step, base_lr, max_lr, step_size)`` (CyclicLR, triangular)."""
+    _check(TRIANGULAR_CYCLIC, triangular_cyclic, hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 6: one-cycle
+# ---------------------------------------------------------------------------
+
+def _cos_between(start, end, t, duration):
+    return end + (start - end) * (1 + np.cos(np.pi * t / duration)) / 2
+
+
+def _lin_between(start, end, t, duration):
+    return start + (end - start) * t / duration
+
+
+def _one_cycle_formula(*, warmup_end=lambda p, T: p * T - 1, anneal_end=lambda T: T - 1,
+                       floor=lambda initial, top, final_div: initial / final_div,
+                       shape=_cos_between, start=lambda initial, top: initial):
+    def formula(k, max_lr, T, p=0.3, div=25.0, final_div=1e4):  # noqa: N803
+        initial = max_lr / div
+        first, last = warmup_end(p, T), anneal_end(T)
+        low = floor(initial, max_lr, final_div)
+        up = shape(start(initial, max_lr), max_lr, np.minimum(k, first), first)
+        down = shape(max_lr, low, k - first, last - first)
+        return np.where(k < first, up, down)
+    return _variant(formula)
+
+
+ONE_CYCLE = Part(
+    name="one_cycle",
+    points=2,
+    reference=_one_cycle,
+    returns=_LR_OUT,
+    cases=[
+        _case(29, max_lr=0.1, total_steps=100),
+        _case(np.arange(100), max_lr=0.1, total_steps=100),
+        _case(np.arange(20), max_lr=1.0, total_steps=20, pct_start=0.25, div_factor=10.0,
+              final_div_factor=100.0),
+        _case(np.arange(10), max_lr=0.5, total_steps=10, pct_start=0.25),
+    ],
+    hidden_cases=[
+        _case(0, max_lr=0.3, total_steps=50, pct_start=0.4, div_factor=5.0, final_div_factor=1e3),
+        _case(np.array([[0, 19], [20, 49]]), max_lr=0.3, total_steps=50, pct_start=0.4,
+              div_factor=5.0, final_div_factor=1e3),
+        _case(np.arange(300), max_lr=3e-3, total_steps=300),
+    ],
+    mistakes=[
+        *shifted_step(_one_cycle),
+        Mistake(
+            "final_div_factor_missing",
+            "Your annealing phase ends at the initial rate max_lr/div_factor; one-cycle anneals "
+            "far below it, to max_lr/(div_factor·final_div_factor).",
+            "The last rate is initial_lr / final_div_factor, with initial_lr = max_lr / div_factor.",
+            variant=_one_cycle_formula(floor=lambda initial, top, final_div: initial),
+        ),
+        Mistake(
+            "floor_from_max_lr",
+            "Your floor is max_lr/final_div_factor; OneCycleLR divides the *initial* rate: "
+            "min_lr = (max_lr/div_factor)/final_div_factor.",
+            "min_lr = initial_lr / final_div_factor.",
+            variant=_one_cycle_formula(floor=lambda initial, top, final_div: top / final_div),
+        ),
+        Mistake(
+            "warmup_one_step_late",
+            "Your warm-up peaks at k = pct_start·total_steps; OneCycleLR ends the first phase "
+            "at step pct_start·total_steps − 1.",
+            "The phase ends are pct_start·T − 1 and T − 1 (PyTorch counts the last step as T − 1).",
+            variant=_one_cycle_formula(warmup_end=lambda p, T: p * T),
+        ),
+        Mistake(
+            "anneal_ends_at_total_steps",
+            "Your annealing phase ends at k = total_steps, a step that is never taken, so the "
+            "floor is never used. OneCycleLR reaches it at the last step, k = total_steps − 1.",
+            "The second phase runs from pct_start·T − 1 to T − 1.",
+            variant=_one_cycle_formula(anneal_end=lambda T: T),
+        ),
+        Mistake(
+            "linear_not_cosine",
+            "Your phases are straight lines; OneCycleLR's default anneal_strategy='cos' "
+            "follows half a cosine in each phase.",
+            "From a to b over d steps: b + (a − b)·(1 + cos(π·t/d))/2.",
+            variant=_one_cycle_formula(shape=_lin_between),
+        ),
+        Mistake(
+            "warmup_from_zero",
+            "Your warm-up starts at 0; one-cycle starts at max_lr/div_factor.",
+            "initial_lr = max_lr / div_factor is the rate at k = 0.",
+            variant=_one_cycle_formula(start=lambda initial, top: 0.0),
+        ),
+        Mistake(
+            "no_warmup",
+            "Your schedule starts at max_lr; one-cycle first warms up from max_lr/div_factor "
+            "for pct_start of the run.",
+            "Two phases: up from initial_lr to max_lr, then down to the floor.",
+            variant=_one_cycle_formula(start=lambda initial, top: top),
+        ),
+    ],
+    wrong_hint="OneCycleLR: cosine from max_lr/div_factor up to max_lr on [0, pT − 1], then "
+               "cosine down to max_lr/(div_factor·final_div_factor) on [pT − 1, T − 1].",
+)
+
+
+def check_one_cycle(one_cycle, *, hidden: bool = False) -> None:
+    """Check ``one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0,
+    final_div_factor=1e4)`` (OneCycleLR)."""
+    _check(ONE_CYCLE, one_cycle, hidden)
+
+
+#: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
+PARTS = {
+    "check_step_decay": STEP_DECAY.points,
+    "check_exponential_decay": EXPONENTIAL_DECAY.points,
+    "check_cosine_annealing": COSINE_ANNEALING.points,
+    "check_warmup_cosine": WARMUP_COSINE.points,
+    "check_triangular_cyclic": TRIANGULAR_CYCLIC.points,
+    "check_one_cycle": ONE_CYCLE.points,
+}

@@ -1,0 +1,460 @@
+"""Exercise 04's checks: schedules written differently pass, common mistakes are named.
+
+Every wrong implementation below is one a learner could write; the check must reject
+it with the expected diagnosis (``CheckFailed.mistake``) and a phrase of the lesson's
+explanation.  The right ones use other formulas or loops, and work on one step and on
+arrays of steps, as the exercise asks.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from lrcourse import schedules
+from lrcourse.grading import CheckFailed, ex04
+
+
+def accepts(check, impl, capsys, name, points):
+    check(impl, hidden=True)
+    assert capsys.readouterr().out == ""
+    check(impl)
+    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
+
+
+def rejects(check, impl, mistake, phrase):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    message = str(info.value)
+    assert info.value.mistake == mistake, message
+    assert phrase in message, message
+    return message
+
+
+def elementwise(scalar_schedule):
+    """Turn a one-step schedule written with math/if into one that also takes arrays."""
+    def schedule(step, *args):
+        if np.ndim(step) == 0:
+            return scalar_schedule(int(step), *args)
+        flat = [scalar_schedule(int(k), *args) for k in np.ravel(step)]
+        return np.array(flat, dtype=float).reshape(np.shape(step))
+    return schedule
+
+
+def step_decay_in_place(step, lr, step_size, gamma=0.1):
+    step //= step_size  # rebinds an int, but overwrites the caller's array
+    return lr * gamma ** step
+
+
+# ---------------------------------------------------------------------------
+# step_decay
+# ---------------------------------------------------------------------------
+
+def step_decay_loop(step, lr, step_size, gamma=0.1):
+    value = lr
+    for k in range(1, step + 1):
+        if k % step_size == 0:
+            value *= gamma
+    return value
+
+
+RIGHT_STEP_DECAY = [
+    lambda step, lr, step_size, gamma=0.1: lr * gamma ** (np.asarray(step) // step_size) * 1.0,
+    lambda step, lr, step_size, gamma=0.1: lr * np.power(gamma, np.floor(np.divide(step, step_size))),
+    elementwise(step_decay_loop),
+    lambda step, lr, step_size, gamma=0.1: schedules.step_decay(lr, step_size, gamma)(step),
+]
+
+WRONG_STEP_DECAY = [
+    (lambda s, lr, n, g=0.1: lr * g ** ((np.asarray(s) + 1) // n), "ahead_one_step", "one step ahead"),
+    (lambda s, lr, n, g=0.1: lr * g ** (s / n), "no_floor", "decays a little at every step"),
+    (lambda s, lr, n, g=0.1: lr * g ** np.ceil(s / n), "ceil_not_floor", "rounded k / step_size up"),
+    (lambda s, lr, n, g=0.1: lr * g * (s // n), "gamma_times_count", "γ·(number of drops)"),
+    (lambda s, lr, n, g=0.1: lr * (1 - g) ** (s // n), "one_minus_gamma", "(1 − γ)"),
+    (lambda s, lr, n, g=0.1: lr * g ** (s // n) if s < 10 ** 9 else 0.0, "not_vectorised",
+     "works on one step but raises on an array"),
+    (lambda s, lr, n, g=0.1: [lr * g ** (k // n) for k in np.atleast_1d(s)] if np.ndim(s) else lr * g ** (s // n),
+     "returned_list", "Python list"),
+    (step_decay_in_place, "mutated_input", "changed its input step in place"),
+    (lambda s, lr, n, g=0.1: lr * g ** (np.asarray(s) // n) * np.ones(1), "wrong_shape", "shape of step"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_STEP_DECAY)
+def test_step_decay_accepts(impl, capsys):
+    accepts(ex04.check_step_decay, impl, capsys, "step_decay", 1)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_STEP_DECAY)
+def test_step_decay_rejects(impl, mistake, phrase):
+    rejects(ex04.check_step_decay, impl, mistake, phrase)
+
+
+def test_behind_one_step_is_named():
+    def behind(step, lr, step_size, gamma=0.1):
+        k = np.maximum(np.asarray(step) - 1, 0)
+        return _like(step, lr * gamma ** (k // step_size))
+    rejects(ex04.check_step_decay, behind, "behind_one_step", "one step behind")
+
+
+def _like(step, values):
+    return float(values) if np.ndim(step) == 0 else np.asarray(values, dtype=float)
+
+
+def test_a_schedule_that_only_takes_arrays_is_told_so():
+    def arrays_only(step, lr, step_size, gamma=0.1):
+        return np.array([lr * gamma ** (k // step_size) for k in step])
+    rejects(ex04.check_step_decay, arrays_only, "not_scalar", "raises on a single integer step")
+
+
+# ---------------------------------------------------------------------------
+# exponential_decay
+# ---------------------------------------------------------------------------
+
+def exponential_recursive(step, lr, gamma):
+    value = lr
+    for _ in range(step):
+        value *= gamma
+    return value
+
+
+RIGHT_EXPONENTIAL = [
+    lambda step, lr, gamma: lr * gamma ** np.asarray(step, dtype=float),
+    lambda step, lr, gamma: lr * np.exp(np.log(gamma) * np.asarray(step)),
+    elementwise(exponential_recursive),
+]
+
+WRONG_EXPONENTIAL = [
+    (lambda s, lr, g: lr * g ** (np.asarray(s) + 1.0), "ahead_one_step", "one step ahead"),
+    (lambda s, lr, g: lr * (1 - g) ** np.asarray(s, float), "one_minus_gamma", "(1 − γ)"),
+    (lambda s, lr, g: lr * np.exp(-g * np.asarray(s)), "exp_of_gamma", "e^(−γk)"),
+    (lambda s, lr, g: lr / (1 + g * np.asarray(s)), "inverse_time", "inverse-time decay"),
+    (lambda s, lr, g: lr * g * np.asarray(s, float), "gamma_times_step", "γ·k"),
+    (lambda s, lr, g: math.pow(g, s) * lr, "not_vectorised", "np.where"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_EXPONENTIAL)
+def test_exponential_decay_accepts(impl, capsys):
+    accepts(ex04.check_exponential_decay, impl, capsys, "exponential_decay", 1)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_EXPONENTIAL)
+def test_exponential_decay_rejects(impl, mistake, phrase):
+    rejects(ex04.check_exponential_decay, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# cosine_annealing
+# ---------------------------------------------------------------------------
+
+def cosine_with_sin(step, lr, T_max, eta_min=0.0):  # noqa: N803
+    # ½(1 + cos θ) = cos²(θ/2)
+    return eta_min + (lr - eta_min) * np.cos(np.pi * np.asarray(step) / (2 * T_max)) ** 2
+
+
+def cosine_scalar(step, lr, T_max, eta_min=0.0):  # noqa: N803
+    return eta_min + 0.5 * (lr - eta_min) * (1 + math.cos(math.pi * step / T_max))
+
+
+RIGHT_COSINE = [
+    lambda s, lr, T, e=0.0: e + (lr - e) * (1 + np.cos(np.pi * np.asarray(s) / T)) / 2,
+    cosine_with_sin,
+    elementwise(cosine_scalar),
+]
+
+
+def _cos(s, lr, T, e):
+    return e + (lr - e) * (1 + np.cos(np.pi * np.asarray(s, float) / T)) / 2
+
+
+WRONG_COSINE = [
+    (lambda s, lr, T, e=0.0: _cos(np.asarray(s) + 1, lr, T, e), "ahead_one_step", "one step ahead"),
+    (lambda s, lr, T, e=0.0: _cos(s, lr, T - 1, e), "T_max_minus_one", "T_max − 1"),
+    (lambda s, lr, T, e=0.0: _cos(s, lr, T, 0.0), "eta_min_ignored", "instead of η_min"),
+    (lambda s, lr, T, e=0.0: e + lr * (1 + np.cos(np.pi * np.asarray(s) / T)) / 2, "eta_min_added",
+     "lr + η_min"),
+    (lambda s, lr, T, e=0.0: 2 * _cos(s, lr, T, e) - e, "missing_half", "factor ½"),
+    (lambda s, lr, T, e=0.0: e + (lr - e) * (1 + np.cos(np.asarray(s) / T)) / 2, "no_pi", "lacks π"),
+    (lambda s, lr, T, e=0.0: _cos(np.minimum(s, T), lr, T, e), "clamped_after_T_max", "climbs back"),
+    (lambda s, lr, T, e=0.0: _cos(np.mod(s, T), lr, T, e), "restarts_after_T_max", "warm restart"),
+    (cosine_scalar, "not_vectorised", "math.floor`/`math.cos"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_COSINE)
+def test_cosine_annealing_accepts(impl, capsys):
+    accepts(ex04.check_cosine_annealing, impl, capsys, "cosine_annealing", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_COSINE)
+def test_cosine_annealing_rejects(impl, mistake, phrase):
+    rejects(ex04.check_cosine_annealing, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# warmup_cosine
+# ---------------------------------------------------------------------------
+
+def warmup_cosine_where(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
+    k = np.asarray(step, dtype=float)
+    w, T, s = warmup_steps, total_steps, start_factor
+    ramp = lr * (s + (1 - s) * k / w)
+    decay = eta_min + (lr - eta_min) * (1 + np.cos(np.pi * (k - w) / (T - w))) / 2
+    out = np.where(k < w, ramp, decay)
+    return float(out) if out.ndim == 0 else out
+
+
+def warmup_cosine_scalar(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
+    if step < warmup_steps:
+        return lr * (start_factor + (1 - start_factor) * step / warmup_steps)
+    t = step - warmup_steps
+    return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * t / (total_steps - warmup_steps))) / 2
+
+
+def warmup_cosine_linspace(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
+    # the whole curve once, then index it (np.linspace with warmup_steps + 1 points, last dropped)
+    T = int(np.max(step)) + 1
+    ramp = np.linspace(start_factor * lr, lr, warmup_steps + 1)[:-1]
+    t = np.arange(max(T - warmup_steps, 0))
+    decay = eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t / (total_steps - warmup_steps))) / 2
+    curve = np.concatenate([ramp, decay])
+    return curve[step] if np.ndim(step) else float(curve[step])
+
+
+def warmup_cosine_composed(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
+    cosine = schedules.cosine(lr, total_steps - warmup_steps, eta_min)
+    return schedules.warmup(cosine, warmup_steps, start_factor)(step)
+
+
+RIGHT_WARMUP_COSINE = [
+    warmup_cosine_where,
+    elementwise(warmup_cosine_scalar),
+    warmup_cosine_linspace,
+    warmup_cosine_composed,
+]
+
+
+def wc_variant(ramp=None, cos_from=None, cos_len=None, floor=None):
+    def schedule(step, lr, w, T, s=0.1, e=0.0):  # noqa: N803
+        k = np.asarray(step, dtype=float)
+        up = lr * (ramp(k, w, s) if ramp else s + (1 - s) * k / w)
+        start = w if cos_from is None else cos_from
+        length = T - w if cos_len is None else cos_len(w, T)
+        low = e if floor is None else floor
+        down = low + (lr - low) * (1 + np.cos(np.pi * (k - start) / length)) / 2
+        out = np.where(k < w, up, down)
+        return float(out) if out.ndim == 0 else out
+    return schedule
+
+
+def warmup_late(step, lr, w, T, s=0.1, e=0.0):  # noqa: N803
+    # the ramp runs over w + 1 steps and the cosine starts one step later
+    return warmup_cosine_where(step, lr, w + 1, T, s, e)
+
+
+WRONG_WARMUP_COSINE = [
+    (lambda step, *a: warmup_cosine_where(np.asarray(step) + 1, *a), "ahead_one_step", "one step ahead"),
+    (wc_variant(ramp=lambda k, w, s: k / w), "warmup_from_zero", "starts at 0"),
+    (wc_variant(ramp=lambda k, w, s: s + (1 - s) * k / (w - 1)), "warmup_one_step_early", "one step early"),
+    (warmup_late, "warmup_one_step_late", "ends one step late"),
+    (wc_variant(cos_from=0), "cosine_not_shifted", "counting at step 0"),
+    (wc_variant(cos_len=lambda w, T: T), "cosine_over_total_steps", "total_steps − w"),
+    (wc_variant(floor=0.0), "eta_min_ignored", "decays to 0"),
+    (warmup_cosine_scalar, "not_vectorised", "raises on an array of steps"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_WARMUP_COSINE)
+def test_warmup_cosine_accepts(impl, capsys):
+    accepts(ex04.check_warmup_cosine, impl, capsys, "warmup_cosine", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_WARMUP_COSINE)
+def test_warmup_cosine_rejects(impl, mistake, phrase):
+    rejects(ex04.check_warmup_cosine, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# triangular_cyclic
+# ---------------------------------------------------------------------------
+
+def smith(step, base_lr, max_lr, step_size):
+    cycle = np.floor(1 + np.asarray(step) / (2 * step_size))
+    x = np.abs(np.asarray(step) / step_size - 2 * cycle + 1)
+    return base_lr + (max_lr - base_lr) * np.maximum(0, 1 - x)
+
+
+def triangle_by_position(step, base_lr, max_lr, step_size):
+    position = np.mod(step, 2 * step_size)  # steps into the current cycle
+    height = np.where(position <= step_size, position, 2 * step_size - position) / step_size
+    return base_lr + (max_lr - base_lr) * height
+
+
+def triangle_scalar(step, base_lr, max_lr, step_size):
+    position = step % (2 * step_size)
+    if position < step_size:
+        return base_lr + (max_lr - base_lr) * position / step_size
+    return max_lr - (max_lr - base_lr) * (position - step_size) / step_size
+
+
+RIGHT_CYCLIC = [smith, triangle_by_position, elementwise(triangle_scalar)]
+
+WRONG_CYCLIC = [
+    (lambda k, b, t, s: smith(np.asarray(k) + 1, b, t, s), "ahead_one_step", "one step ahead"),
+    (lambda k, b, t, s: smith(k, b, t, s / 2), "period_step_size", "2·step_size"),
+    (lambda k, b, t, s: smith(k, b, t, 2 * s), "period_four_step_size", "4·step_size"),
+    (lambda k, b, t, s: smith(np.asarray(k) + s, b, t, s), "starts_at_max", "starts at max_lr"),
+    (lambda k, b, t, s: smith(k, b, t, s) - b, "base_lr_missing", "sits on top of base_lr"),
+    (lambda k, b, t, s: b + t * (smith(k, b, t, s) - b) / (t - b), "max_lr_as_amplitude",
+     "base_lr + max_lr"),
+    (lambda k, b, t, s: b + (t - b) * np.maximum(0, 1 - np.abs(np.asarray(k) / s - 2 * np.floor(
+        np.asarray(k) / (2 * s)) + 1)), "cycle_count_from_zero", "starts at 1"),
+    (triangle_scalar, "not_vectorised", "np.where"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_CYCLIC)
+def test_triangular_cyclic_accepts(impl, capsys):
+    accepts(ex04.check_triangular_cyclic, impl, capsys, "triangular_cyclic", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CYCLIC)
+def test_triangular_cyclic_rejects(impl, mistake, phrase):
+    rejects(ex04.check_triangular_cyclic, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# one_cycle
+# ---------------------------------------------------------------------------
+
+def one_cycle_where(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
+    k = np.asarray(step, dtype=float)
+    initial = max_lr / div_factor
+    low = initial / final_div_factor
+    e1, e2 = pct_start * total_steps - 1, total_steps - 1
+    up = max_lr + (initial - max_lr) * (1 + np.cos(np.pi * np.minimum(k, e1) / e1)) / 2
+    down = low + (max_lr - low) * (1 + np.cos(np.pi * (k - e1) / (e2 - e1))) / 2
+    out = np.where(k <= e1, up, down)
+    return float(out) if out.ndim == 0 else out
+
+
+def one_cycle_scalar(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4):
+    def anneal(start, end, fraction):  # PyTorch's cosine annealing between two levels
+        return end + (start - end) / 2 * (math.cos(math.pi * fraction) + 1)
+    initial = max_lr / div_factor
+    phase_end = float(pct_start * total_steps) - 1
+    if step <= phase_end:
+        return anneal(initial, max_lr, step / phase_end)
+    return anneal(max_lr, initial / final_div_factor,
+                  (step - phase_end) / (total_steps - 1 - phase_end))
+
+
+RIGHT_ONE_CYCLE = [one_cycle_where, elementwise(one_cycle_scalar)]
+
+
+def oc_variant(e1=None, e2=None, low=None, linear=False, start=None):
+    def schedule(step, M, T, p=0.3, d=25.0, f=1e4):  # noqa: N803
+        k = np.asarray(step, dtype=float)
+        initial = M / d
+        a = p * T - 1 if e1 is None else e1(p, T)
+        b = T - 1 if e2 is None else e2(T)
+        floor = initial / f if low is None else low(M, d, f)
+        first = initial if start is None else start(M, initial)
+
+        def between(x, y, t, n):
+            return x + (y - x) * t / n if linear else y + (x - y) * (1 + np.cos(np.pi * t / n)) / 2
+        out = np.where(k <= a, between(first, M, np.minimum(k, a), a), between(M, floor, k - a, b - a))
+        return float(out) if out.ndim == 0 else out
+    return schedule
+
+
+WRONG_ONE_CYCLE = [
+    (lambda step, *a: one_cycle_where(np.asarray(step) + 1, *a), "ahead_one_step", "one step ahead"),
+    (oc_variant(low=lambda M, d, f: M / d), "final_div_factor_missing", "final_div_factor"),
+    (oc_variant(low=lambda M, d, f: M / f), "floor_from_max_lr", "*initial* rate"),
+    (oc_variant(e1=lambda p, T: p * T), "warmup_one_step_late", "pct_start·total_steps − 1"),
+    (oc_variant(e2=lambda T: T), "anneal_ends_at_total_steps", "never taken"),
+    (oc_variant(linear=True), "linear_not_cosine", "straight lines"),
+    (oc_variant(start=lambda M, initial: 0.0), "warmup_from_zero", "starts at 0"),
+    (oc_variant(start=lambda M, initial: M), "no_warmup", "starts at max_lr"),
+    (one_cycle_scalar, "not_vectorised", "np.where"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_ONE_CYCLE)
+def test_one_cycle_accepts(impl, capsys):
+    accepts(ex04.check_one_cycle, impl, capsys, "one_cycle", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_ONE_CYCLE)
+def test_one_cycle_rejects(impl, mistake, phrase):
+    rejects(ex04.check_one_cycle, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# Every part: broken code, and the points table
+# ---------------------------------------------------------------------------
+
+PARTS = [
+    (ex04.check_step_decay, ex04.STEP_DECAY),
+    (ex04.check_exponential_decay, ex04.EXPONENTIAL_DECAY),
+    (ex04.check_cosine_annealing, ex04.COSINE_ANNEALING),
+    (ex04.check_warmup_cosine, ex04.WARMUP_COSINE),
+    (ex04.check_triangular_cyclic, ex04.TRIANGULAR_CYCLIC),
+    (ex04.check_one_cycle, ex04.ONE_CYCLE),
+]
+
+
+def _raises(*args):
+    return 1 / 0
+
+
+def _not_implemented(*args):
+    raise NotImplementedError()
+
+
+def _hangs(*args):
+    while True:
+        pass
+
+
+@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
+@pytest.mark.parametrize("impl, mistake", [
+    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
+    (_hangs, "timeout"), (lambda *a: np.nan, "not_finite"), (lambda *a: "0.1", "wrong_type"),
+])
+def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
+    monkeypatch.setattr(part, "time_limit", 0.2)
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    assert info.value.mistake == mistake, str(info.value)
+    assert str(info.value).startswith(f"✘ {part.name} — not yet: 0/{part.points:g} points")
+
+
+def test_points_table_matches_the_parts():
+    assert ex04.PARTS == {f"check_{part.name}": part.points for _, part in PARTS}
+    assert sum(ex04.PARTS.values()) == 10
+
+
+@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
+def test_cases_separate_every_variant_from_the_reference(check, part):
+    """Each variant mistake differs from the reference on some visible case (else it could
+    never be reported), and every part tries both a single step and an array of steps."""
+    for mistake in part.mistakes:
+        if mistake.variant is None:
+            continue
+        differs = [not np.allclose(mistake.variant(*case.args.values()), part.reference(*case.args.values()))
+                   for case in part.cases]
+        assert any(differs), (part.name, mistake.id)
+    for cases in (part.cases, part.hidden_cases):
+        assert any(np.ndim(c.args["step"]) == 0 for c in cases)
+        assert any(np.ndim(c.args["step"]) == 1 for c in cases)
+
+
+def test_messages_never_show_the_reference_values():
+    def off(step, lr, T_max, eta_min=0.0):  # noqa: N803
+        return _cos(step, lr, T_max, eta_min) * 1.01
+    message = rejects(ex04.check_cosine_annealing, off, "wrong_value", "wrong value")
+    right = ex04._cosine_annealing(3, lr=0.1, T_max=10, eta_min=0.01)
+    assert f"{right:.6g}" not in message

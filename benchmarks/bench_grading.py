@@ -6,7 +6,8 @@ Builds ``--submissions`` submissions of exercise 01 (cycling through well-behave
 cases of the fixture class: correct, partly correct, unsolved, missing and
 duplicated cells, edited tests, redefined checks), grades them with
 ``lrcourse.classroom.batch.grade_class`` on 1 worker and on all cores (or
-``--workers``), and prints seconds per submission.  Where nbgrader is installed it
+``--workers``), and prints wall-clock seconds per submission (and the CPU seconds the workers and
+kernels used, which a busy machine inflates less).  Where nbgrader is installed it
 also times ``nbgrader autograde`` on the same submissions and prints the ratio;
 otherwise it says so and skips that part.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,11 +58,17 @@ def build_submissions(root: Path, count: int) -> Path:
     return submitted
 
 
-def time_lrcourse(submitted: Path, workers: int, out: Path) -> float:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_lrcourse(submitted: Path, workers: int, out: Path) -> tuple[float, float]:
+    """Wall-clock seconds, and CPU seconds of the workers and kernels, for one batch."""
+    cpu, start = _children_cpu(), time.perf_counter()
     grade_class(submitted, ROOT / "exercises" / "source", out, limits=Limits(), workers=workers,
                 progress=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def time_nbgrader(root: Path, submitted: Path) -> float | None:
@@ -96,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         root = Path(scratch)
         submitted = build_submissions(root, n)
-        serial = time_lrcourse(submitted, 1, root / "out1")
-        parallel = time_lrcourse(submitted, options.workers, root / "outN")
+        serial, serial_cpu = time_lrcourse(submitted, 1, root / "out1")
+        parallel, parallel_cpu = time_lrcourse(submitted, options.workers, root / "outN")
         same = (root / "out1" / "grades.csv").read_bytes() == (root / "outN" / "grades.csv").read_bytes()
         nbgrader = time_nbgrader(root, submitted)
 
@@ -106,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  1 worker:   {serial:6.1f} s total, {serial / n:5.2f} s per submission")
     print(f"  {options.workers} workers: {parallel:6.1f} s total, {parallel / n:5.2f} s per submission "
           f"(speed-up {serial / parallel:.2f}×)")
+    print(f"  CPU time of workers and kernels: {serial_cpu / n:.2f} s per submission (1 worker), "
+          f"{parallel_cpu / n:.2f} s ({options.workers} workers)")
+    print(f"  load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"  the two runs wrote identical CSVs: {same}")
     if nbgrader is None:
         print("nbgrader not installed: skipped")

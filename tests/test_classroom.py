@@ -634,3 +634,17 @@ def test_every_exercise_reaches_full_marks_with_its_reference_solutions(tmp_path
     for grade in result.grades:
         assert [part.status for part in grade.parts] == ["passed"] * len(grade.parts), grade
         assert grade.points == grade.max_points > 0
+
+
+def test_a_kernel_that_cannot_start_is_a_grader_error_with_its_message(tmp_path, mini):
+    source, released = mini
+    restored = restore(source, read_submission(learner_json(released)), released)
+    # 300 MiB of address space is too little for a kernel with NumPy preloaded
+    limits = Limits(memory_bytes=300 * 2**20, startup_timeout=30)
+    result = execute.run_cells([s.source for s in restored.steps], limits, tmp_path / "run",
+                               preload=["numpy", "sklearn", "matplotlib.pyplot", "scipy.linalg"])
+    if result.kernel_started:
+        pytest.skip("this machine starts a kernel in 300 MiB")
+    parts = score.score_run(source, restored, result, limits)
+    assert {p.status for p in parts} == {"grader error"}
+    assert parts[0].reason.startswith("the grading kernel did not start: RuntimeError")

@@ -33,7 +33,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -91,14 +91,14 @@ class ExecutionResult:
     fatal: str = ""
     kernel_started: bool = True
     workdir: Path | None = None
-    details: dict = field(default_factory=dict)
 
 
 def prepare_sandbox(root: Path, limits: Limits, preload: Sequence[str] = ()) -> dict:
     """Create the sandbox directories and the kernel spec under ``root``.
 
     Returns a dict with ``workdir`` (the kernel's working directory), ``env`` (the
-    kernel's environment) and ``kernel_dirs`` (where the kernel spec is).
+    kernel's environment), ``kernel_dirs`` (where the kernel spec is),
+    ``connection_file`` and ``log`` (the kernel's stderr before it captures it).
     """
     root = Path(root)
     workdir = root / "sandbox"
@@ -124,7 +124,8 @@ def prepare_sandbox(root: Path, limits: Limits, preload: Sequence[str] = ()) -> 
             "interrupt_mode": "signal"}
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return {"workdir": workdir, "env": _kernel_environment(home, tmp),
-            "kernel_dirs": [str(root / "kernels")], "connection_file": str(root / "connection.json")}
+            "kernel_dirs": [str(root / "kernels")], "connection_file": str(root / "connection.json"),
+            "log": str(root / "kernel-stderr.log")}
 
 
 def _kernel_environment(home: Path, tmp: Path) -> dict:
@@ -184,16 +185,20 @@ async def _run(sources: list[str], limits: Limits, sandbox: dict) -> ExecutionRe
     km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=spec_manager,
                             connection_file=sandbox["connection_file"])
     kc = None
+    log_path = Path(sandbox["log"])
     try:
         try:
-            await km.start_kernel(cwd=str(sandbox["workdir"]), env=sandbox["env"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(log_path, "wb") as log:
+                await km.start_kernel(cwd=str(sandbox["workdir"]), env=sandbox["env"],
+                                      stdout=subprocess.DEVNULL, stderr=log)
             kc = km.client()
             kc.start_channels()
             await kc.wait_for_ready(timeout=limits.startup_timeout)
         except Exception as error:  # noqa: BLE001 — report, never raise
             result.kernel_started = False
-            result.fatal = f"the grading kernel did not start: {type(error).__name__}: {error}"
+            lines = log_path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
+            last = f" ({lines[-1]})" if lines else ""
+            result.fatal = f"the grading kernel did not start: {type(error).__name__}: {error}{last}"
             for outcome in outcomes:
                 outcome.detail = result.fatal
             return result

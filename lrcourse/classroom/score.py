@@ -175,6 +175,8 @@ def score_run(source: SourceExercise, restored: RestoredNotebook,
 
     ``result.outcomes`` is aligned with ``restored.steps``.
     """
+    if not result.kernel_started:
+        return score_whole(source, GRADER_ERROR, result.fatal)
     steps, outcomes = restored.steps, result.outcomes
     fatal_reason = _fatal_reason(steps, outcomes, limits)
     test_index = {step.grade_id: i for i, step in enumerate(steps) if step.kind == "test"}
@@ -210,7 +212,7 @@ def _fatal_reason(steps, outcomes, limits: Limits) -> str:
         if outcome.status in (execute.TIMEOUT, execute.OUTPUT_LIMIT) and after is not None \
                 and after.status == execute.NOT_RUN:
             return f"{_where(step)} was interrupted ({outcome.status}) and the kernel did not stop"
-    return "the grading kernel did not start"
+    return "an earlier cell stopped the run"
 
 
 def _own_fatal_step(part, index, steps, outcomes):

@@ -42,7 +42,11 @@ def _fixture_builder():
     path = ROOT / "tests" / "fixtures" / "class" / "make_class.py"
     spec = importlib.util.spec_from_file_location("make_class", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # keep the fixture folder clean
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     return module
 
 

@@ -266,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"lrcourse {options.command}: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"\nlrcourse {options.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

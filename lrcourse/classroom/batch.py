@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -101,11 +102,16 @@ def _run_worker(job: dict, workdir: Path, limits: Limits) -> dict:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                    env=env, start_new_session=True)
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
         try:
             output, _ = process.communicate(json.dumps(job).encode("utf-8"), timeout=wall)
         except subprocess.TimeoutExpired:
             _kill_group(process)
             return {"error": f"the grader gave up after {wall:g} s (wall-clock limit of one submission)"}
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
     try:
         if process.returncode != 0:
             raise ValueError(f"exit status {process.returncode}")
@@ -119,12 +125,22 @@ def _run_worker(job: dict, workdir: Path, limits: Limits) -> dict:
         return {"error": f"the grading process ended without a valid result ({error}): {last}"}
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen, wait: bool = True) -> None:
+    """SIGKILL a worker's process group (its kernel dies with it: PR_SET_PDEATHSIG)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
-        process.kill()
-    process.communicate()
+        try:
+            process.kill()
+        except OSError:
+            pass
+    if wait:
+        process.communicate()
+
+
+#: Worker processes running now (so that an interrupted batch can stop them).
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
 
 
 def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: ProgressBar) -> list[dict]:
@@ -139,7 +155,8 @@ def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: Progres
 
 
 def _grade_all(jobs, limits, workers, progress, scratch, results) -> None:
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         futures = {}
         for index, job in enumerate(jobs):
             workdir = Path(scratch) / f"job{index:05d}"
@@ -152,6 +169,15 @@ def _grade_all(jobs, limits, workers, progress, scratch, results) -> None:
             except Exception as error:  # noqa: BLE001 — never lose a submission
                 results[index] = {"error": f"the grader failed: {type(error).__name__}: {error}"}
             progress.advance(f"{jobs[index]['learner']} {jobs[index]['exercise']}")
+    except BaseException:  # Ctrl-C: stop the queued jobs and the running workers, then re-raise
+        pool.shutdown(wait=False, cancel_futures=True)
+        with _RUNNING_LOCK:
+            running = list(_RUNNING)
+        for process in running:
+            _kill_group(process, wait=False)
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _closest_exercise(path: Path, sources: dict) -> str | None:

@@ -509,6 +509,10 @@ def test_cli_collect_and_grade_argument_errors(tmp_path, capsys):
     assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "o"),
                      "--source", str(source_dir), "--exercise", "99_none"]) == 1
     assert "exercise must be one of 00_mini; got '99_none'" in capsys.readouterr().err
+    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "o"),
+                     "--source", str(source_dir), "--learner", "zoe"]) == 1
+    err = capsys.readouterr().err
+    assert "learner must be a folder in" in err and "got 'zoe'. the learners there are alice" in err
 
 
 def test_cli_progress_passes_its_arguments_on(capsys):

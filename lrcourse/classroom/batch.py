@@ -240,6 +240,11 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
     sources = {name: load_source(path, name) for name, path in source_paths.items()}
     all_learners, found = discover_submissions(submissions_dir)
     wanted_learners = set(learners) if learners is not None else None
+    for name in sorted(wanted_learners or ()):
+        if name not in all_learners:
+            check.fail("learner", f"a folder in {submissions_dir}", name,
+                       f"the learners there are {', '.join(all_learners[:10]) or '(none)'}"
+                       + (", …" if len(all_learners) > 10 else ""))
     wanted_exercises = list(exercises) if exercises is not None else None
     for name in wanted_exercises or []:
         if name not in sources:

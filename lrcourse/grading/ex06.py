@@ -1,0 +1,667 @@
+"""Checks for exercise 06 — tuning the learning rate.
+
+Parts (learner's function → check):
+
+- ``lr_range_test(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0)
+  -> (lrs, smoothed)``: full-batch gradient descent with the exponential ramp
+  lr_i = start·(end/start)^(i/(num_steps − 1)), the bias-corrected moving average of
+  the loss, stopping at the first step whose smoothed loss is not finite or exceeds
+  diverge_threshold × the best so far (that step included)  → :func:`check_lr_range_test`
+- ``suggest_lr(lrs, losses, rule) -> float``: rule "steepest" (where the loss falls
+  fastest against log lr, central differences as np.gradient) or "minimum" (a tenth of
+  the rate at the lowest loss)                                → :func:`check_suggest_lr`
+- ``clip_grad_norm(grad, max_norm) -> (clipped, total_norm)``: the whole gradient (any
+  shape, one model) scaled as ``torch.nn.utils.clip_grad_norm_`` does,
+  g·min(1, max_norm/(‖g‖ + 1e-6)), and its norm before clipping
+                                                               → :func:`check_clip_grad_norm`
+- ``log_uniform(rng, n, low, high) -> array``: n rates drawn log-uniformly from
+  [low, high] with the given np.random.Generator               → :func:`check_log_uniform`
+
+References: :func:`lrcourse.tune.lr_finder` (with :class:`lrcourse.optim.SGD`),
+:mod:`lrcourse.tune`'s suggestion rules, :func:`lrcourse.train.clip_by_norm`.  The
+sampler is checked on properties (range, a Kolmogorov–Smirnov test of log-uniformity
+at a fixed seed, reproducibility, use of the generator), not on one exact draw.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lrcourse import optim, train, tune
+from lrcourse.grading.core import (
+    ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
+    describe_call, report, report_pass,
+)
+from lrcourse.problems import Quadratic
+
+__all__ = [
+    "PARTS",
+    "check_lr_range_test",
+    "check_suggest_lr",
+    "check_clip_grad_norm",
+    "check_log_uniform",
+]
+
+
+# ---------------------------------------------------------------------------
+# Part 1: the LR range test
+# ---------------------------------------------------------------------------
+
+def _lr_range_test(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    result = tune.lr_finder(problem, optim.SGD, start_lr=start_lr, end_lr=end_lr,
+                            num_steps=num_steps, beta=beta, diverge_threshold=diverge_threshold,
+                            x0=x0)
+    return result.lrs, result.smoothed
+
+
+def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_stop=True,
+                        loss_after=False):
+    """The range test written out, with switches for the common mistakes."""
+    def run(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+        i = np.arange(num_steps)
+        lrs = {"right": start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)),
+               "fastai": start_lr * (end_lr / start_lr) ** (i / num_steps),
+               "linear": np.linspace(start_lr, end_lr, num_steps)}[ramp]
+        x = np.array(x0, dtype=float)
+        avg, best, first, out = 0.0, math.inf, None, []
+        with np.errstate(all="ignore"):
+            for k in range(num_steps):
+                if loss_after:
+                    x = x - lrs[k] * problem.grad(x)
+                loss = float(problem.loss(x))
+                if smoothing == "raw":
+                    value = loss
+                elif smoothing == "beta_swapped":
+                    avg = (1 - beta) * avg + beta * loss
+                    value = avg / (1 - (1 - beta) ** (k + 1))
+                else:
+                    avg = beta * avg + (1 - beta) * loss
+                    value = avg / (1 - beta ** (k + 1)) if smoothing == "right" else avg
+                first = value if first is None else first
+                bar = {"best": best, "first": first, "never": math.inf}[stop]
+                if not math.isfinite(value) or (stop != "never" and value > diverge_threshold * bar):
+                    if keep_stop:
+                        out.append(value)
+                    break
+                out.append(value)
+                best = min(best, value)
+                if not loss_after:
+                    x = x - lrs[k] * problem.grad(x)
+        return lrs[:len(out)], np.array(out)
+    return run
+
+
+class _CurveOut(Output):
+    """(lrs, smoothed): two 1-D float64 arrays of the same length."""
+
+    what = "a tuple (lrs, smoothed)"
+
+    def __init__(self):
+        self._items = TupleOut(
+            items=(ArrayOut(what="the learning rates"),
+                   ArrayOut(what="the smoothed losses", allow_nonfinite=True)),
+            names=("lrs", "smoothed"))
+
+    def accept(self, value, args):
+        lrs, smoothed = self._items.accept(value, args)
+        for name, array in (("lrs", lrs), ("smoothed", smoothed)):
+            if array.ndim != 1:
+                raise Problem(
+                    "wrong_shape",
+                    f"{name} has shape {array.shape}; it should be a 1-D array with one entry per "
+                    "step taken.",
+                    "Collect one value per step in a list and return np.array(...) of it.",
+                )
+        if lrs.shape != smoothed.shape:
+            raise Problem(
+                "lengths_differ",
+                f"lrs has {lrs.size} entries but smoothed has {smoothed.size}: both must stop at "
+                "the same step.",
+                "Return the learning rates of the steps you took: lrs[:len(smoothed)].",
+            )
+        return lrs, smoothed
+
+
+def _range_case(problem, text, start_lr, end_lr, num_steps, beta, threshold=4.0) -> Case:
+    return Case({"problem": problem, "x0": problem.init(seed=0), "start_lr": start_lr,
+                 "end_lr": end_lr, "num_steps": num_steps, "beta": beta,
+                 "diverge_threshold": threshold}, shown={"problem": text})
+
+
+def _range_cases(hidden: bool) -> list[Case]:
+    # Axis-aligned quadratics centred at 0 (each coordinate evolves on its own, so rounding
+    # stays relative: independent right implementations agree to ~1e-13 even after a mode
+    # has shrunk by 30 orders of magnitude and blown up again), one rotated one.
+    if hidden:
+        return [
+            _range_case(Quadratic([2.0]), "Quadratic([2.0])", 1e-2, 10.0, 60, 0.98),
+            _range_case(Quadratic([0.5, 4.0]), "Quadratic([0.5, 4.0])", 1e-3, 10.0, 100, 0.9),
+            _range_case(Quadratic([1.0, 3.0]), "Quadratic([1.0, 3.0])", 1e-3, 30.0, 60, 0.0, 2.0),
+            _range_case(Quadratic.random(8, kappa=100, seed=1),
+                        "Quadratic.random(8, kappa=100, seed=1)", 1e-5, 100.0, 80, 0.9),
+            _range_case(Quadratic([0.3, 1.2], angle=1.0), "Quadratic([0.3, 1.2], angle=1.0)",
+                        1e-3, 1.0, 40, 0.9),
+        ]
+    return [
+        _range_case(Quadratic([2.0]), "Quadratic([2.0])", 1e-3, 10.0, 100, 0.9),
+        _range_case(Quadratic([0.5, 4.0]), "Quadratic([0.5, 4.0])", 1e-4, 10.0, 150, 0.98),
+        _range_case(Quadratic([0.1, 1.0, 10.0]), "Quadratic([0.1, 1.0, 10.0])", 1e-4, 10.0, 120,
+                    0.95),
+        _range_case(Quadratic([0.5, 4.0], angle=0.3), "Quadratic([0.5, 4.0], angle=0.3)",
+                    1e-3, 1.0, 50, 0.98),
+    ]
+
+
+LR_RANGE_TEST = Part(
+    name="lr_range_test",
+    points=3,
+    reference=_lr_range_test,
+    returns=_CurveOut(),
+    cases=_range_cases(hidden=False),
+    hidden_cases=_range_cases(hidden=True),
+    rtol=1e-6,
+    mistakes=[
+        Mistake(
+            "ramp_divides_by_num_steps",
+            "Your ramp uses i/num_steps (fastai's form), so it stops one ratio short of end_lr. "
+            "Here the last rate must be end_lr itself: lr_i = start·(end/start)^(i/(num_steps − 1)).",
+            "Check your ramp at i = num_steps − 1: it must give end_lr.",
+            variant=_range_test_variant(ramp="fastai"),
+        ),
+        Mistake(
+            "linear_ramp",
+            "Your rates grow linearly (np.linspace): almost all of them are close to end_lr, and "
+            "the small rates where the loss starts to fall are skipped. The range test sweeps "
+            "the rates exponentially, the same number of steps per decade.",
+            "lr_i = start·(end/start)^(i/(num_steps − 1)) (np.geomspace gives the same).",
+            variant=_range_test_variant(ramp="linear"),
+        ),
+        Mistake(
+            "no_bias_correction",
+            "Your moving average is not bias-corrected: it starts at 0, so its first values are "
+            "(1 − β)·loss, far below the loss — and the best-so-far is then a tiny number that "
+            "makes the 4× rule stop far too early.",
+            "Divide the average after step i by (1 − β^(i+1)).",
+            variant=_range_test_variant(smoothing="uncorrected"),
+        ),
+        Mistake(
+            "not_smoothed",
+            "You returned the raw losses: the smoothed curve is the bias-corrected moving "
+            "average of the losses.",
+            "avg ← β·avg + (1 − β)·loss, smoothed = avg/(1 − β^(i+1)).",
+            variant=_range_test_variant(smoothing="raw"),
+        ),
+        Mistake(
+            "beta_swapped",
+            "β and 1 − β are swapped in your moving average: β (0.98) is the weight of the old "
+            "average, so that it averages over about 1/(1 − β) = 50 steps.",
+            "avg ← β·avg + (1 − β)·loss.",
+            variant=_range_test_variant(smoothing="beta_swapped"),
+        ),
+        Mistake(
+            "compared_with_first_loss",
+            "You stop when the smoothed loss exceeds the threshold times the *first* loss; the "
+            "rule compares with the best (lowest) smoothed loss so far.",
+            "Keep the running minimum of the smoothed loss and compare with it.",
+            variant=_range_test_variant(stop="first"),
+        ),
+        Mistake(
+            "never_stops",
+            "Your test never stops: once the smoothed loss exceeds diverge_threshold × its best "
+            "value, the run has diverged and the rest of the ramp is useless.",
+            "Break out of the loop at the first step whose smoothed loss is not finite or "
+            "exceeds diverge_threshold × the best so far (keep that step's values).",
+            variant=_range_test_variant(stop="never"),
+        ),
+        Mistake(
+            "stop_step_dropped",
+            "Your curve ends one step early: the step at which the test stops (the first one "
+            "above the threshold) is part of the record.",
+            "Append that step's lr and smoothed loss before you break.",
+            variant=_range_test_variant(keep_stop=False),
+        ),
+        Mistake(
+            "loss_after_step",
+            "You recorded the loss after each step; the loss of step i is the one at the "
+            "parameters step i starts from (so the first is the loss at x0).",
+            "Evaluate the loss, then take the step.",
+            variant=_range_test_variant(loss_after=True),
+        ),
+    ],
+    wrong_hint="Step i: loss at the current x, avg ← β·avg + (1 − β)·loss, smoothed = "
+               "avg/(1 − β^(i+1)), stop test, then x ← x − lr_i·∇f(x).",
+)
+
+
+def check_lr_range_test(lr_range_test, *, hidden: bool = False) -> None:
+    """Check ``lr_range_test(problem, x0, start_lr, end_lr, num_steps, beta=0.98,
+    diverge_threshold=4.0) -> (lrs, smoothed)``."""
+    LR_RANGE_TEST.check(lr_range_test, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 2: suggestion rules
+# ---------------------------------------------------------------------------
+
+def _suggest_lr(lrs, losses, rule):
+    return {"steepest": tune.steepest, "minimum": tune.minimum}[rule](lrs, losses)
+
+
+def _steepest_index(lrs, losses):
+    return int(np.argmin(np.gradient(losses, np.log10(lrs))))
+
+
+def _suggest_variant(steepest=None, minimum=None):
+    """A wrong rule for one of the two names (the other one right)."""
+    def suggest(lrs, losses, rule):
+        lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+        wrong = {"steepest": steepest, "minimum": minimum}[rule]
+        return _suggest_lr(lrs, losses, rule) if wrong is None else wrong(lrs, losses)
+    return suggest
+
+
+def _finder_curve(num, low, high, drop_at, blow_at, wiggle, seed):
+    """A finder-like smoothed curve on an exponential ramp: flat, a fall, a bowl, a blow-up."""
+    lrs = np.geomspace(low, high, num)
+    u = np.log10(lrs)
+    rng = np.random.default_rng(seed)
+    fall = 1.8 / (1 + np.exp(-2.5 * (u - drop_at)))
+    blow = np.exp(3.0 * (u - blow_at))
+    bumps = wiggle * np.convolve(rng.normal(size=num + 4), np.ones(5) / 5, mode="valid")
+    return lrs, 2.3 - fall + blow + bumps
+
+
+def _suggest_case(rule, *curve) -> Case:
+    lrs, losses = _finder_curve(*curve)
+    return Case({"lrs": lrs, "losses": losses, "rule": rule},
+                shown={"lrs": f"np.geomspace({curve[1]:g}, {curve[2]:g}, {curve[0]})",
+                       "losses": f"a finder curve of {curve[0]} points"})
+
+
+_CURVES = [
+    (80, 1e-6, 1.0, -3.0, -0.5, 0.03, 0),
+    (60, 1e-5, 10.0, -1.5, 0.5, 0.05, 1),
+    (100, 1e-7, 10.0, -4.0, -1.0, 0.02, 2),
+]
+
+SUGGEST_LR = Part(
+    name="suggest_lr",
+    points=2,
+    reference=_suggest_lr,
+    returns=NumberOut(what="the suggested learning rate"),
+    cases=[_suggest_case(rule, *curve) for curve in _CURVES for rule in ("steepest", "minimum")],
+    hidden_cases=[
+        _suggest_case("steepest", 40, 1e-4, 1.0, -2.0, -0.7, 0.04, 3),
+        _suggest_case("minimum", 40, 1e-4, 1.0, -2.0, -0.7, 0.04, 3),
+        _suggest_case("steepest", 120, 1e-8, 100.0, -5.0, 1.0, 0.01, 4),
+    ],
+    mistakes=[
+        Mistake(
+            "rules_swapped",
+            "Your two rules are swapped: 'steepest' is where the loss falls fastest, "
+            "'minimum' is a tenth of the rate at the lowest loss.",
+            "Check which branch each rule name takes.",
+            variant=lambda lrs, losses, rule: _suggest_lr(
+                lrs, losses, {"steepest": "minimum", "minimum": "steepest"}[rule]),
+        ),
+        Mistake(
+            "slope_against_lr",
+            "You took the slope against the learning rate itself; the finder's x axis is "
+            "log(lr). Against lr, the crowded small rates turn tiny wiggles of the loss into "
+            "enormous slopes, so the rule lands at the wrong end of the curve.",
+            "Differentiate against np.log10(lrs) (any logarithm gives the same point).",
+            variant=_suggest_variant(
+                steepest=lambda lrs, losses: lrs[int(np.argmin(np.gradient(losses, lrs)))]),
+        ),
+        Mistake(
+            "steepest_ascent",
+            "You picked the steepest *rise* of the loss (the largest slope), which is where it "
+            "blows up; the steepest fall is the most negative slope.",
+            "Take the argmin of the slope.",
+            variant=_suggest_variant(steepest=lambda lrs, losses: lrs[int(np.argmax(
+                np.gradient(losses, np.log10(lrs))))]),
+        ),
+        Mistake(
+            "forward_difference",
+            "You used forward differences (np.diff), which gives the slope between points i "
+            "and i + 1 and shifts the answer by half a step. The rule uses central differences, "
+            "as np.gradient computes them.",
+            "np.gradient(losses, np.log10(lrs)) has one slope per point: central inside, "
+            "one-sided at the ends.",
+            variant=_suggest_variant(steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses)))]),
+        ),
+        Mistake(
+            "forward_difference",
+            "You used forward differences (np.diff) and took the right end of the steepest "
+            "segment; the rule uses central differences, as np.gradient computes them.",
+            "np.gradient(losses, np.log10(lrs)) has one slope per point: central inside, "
+            "one-sided at the ends.",
+            variant=_suggest_variant(
+                steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses))) + 1]),
+        ),
+        Mistake(
+            "minimum_not_divided",
+            "For 'minimum' you returned the rate at the lowest loss; that rate is already at the "
+            "edge of stability, and the rule takes a tenth of it.",
+            "Divide the rate at the lowest loss by 10.",
+            variant=_suggest_variant(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))]),
+        ),
+        Mistake(
+            "returned_index",
+            "You returned an index into lrs, not a learning rate.",
+            "Return lrs[i] (or lrs[i] / 10), not i.",
+            variant=lambda lrs, losses, rule: float(
+                _steepest_index(lrs, losses) if rule == "steepest" else np.argmin(losses)),
+        ),
+        Mistake(
+            "returned_loss",
+            "You returned a loss value, not a learning rate.",
+            "Use the index you found to pick from lrs.",
+            variant=lambda lrs, losses, rule: float(
+                losses[_steepest_index(lrs, losses)] if rule == "steepest" else np.min(losses)),
+        ),
+    ],
+    wrong_hint="'steepest': lrs[argmin of np.gradient(losses, log10(lrs))]; "
+               "'minimum': lrs[argmin(losses)] / 10.",
+)
+
+
+def check_suggest_lr(suggest_lr, *, hidden: bool = False) -> None:
+    """Check ``suggest_lr(lrs, losses, rule) -> float`` (rule 'steepest' or 'minimum')."""
+    SUGGEST_LR.check(suggest_lr, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 3: gradient clipping by norm
+# ---------------------------------------------------------------------------
+
+def _clip_grad_norm(grad, max_norm):
+    grad = np.asarray(grad, dtype=float)
+    clipped, norms = train.clip_by_norm(grad.reshape(1, -1), max_norm)
+    return clipped.reshape(grad.shape), float(norms[0])
+
+
+def _clip_variant(scale, norm=lambda g: np.sqrt(np.sum(g * g)), report_after=False):
+    def clip(grad, max_norm):
+        total = norm(grad)
+        clipped = grad * scale(total, max_norm)
+        return clipped, float(norm(clipped) if report_after else total)
+    return clip
+
+
+def _right_scale(total, max_norm):
+    return min(1.0, max_norm / (total + train.CLIP_NORM_EPS))
+
+
+class _ClippedOut(ArrayOut):
+    def accept(self, value, args):
+        try:
+            return super().accept(value, args)
+        except Problem as problem:
+            if problem.mistake == "not_finite" and not np.any(args["grad"]):
+                raise Problem(
+                    "eps_missing",
+                    "On a zero gradient it returned NaN: max_norm/‖g‖ divides by zero. "
+                    "clip_grad_norm_ adds 1e-6 to the norm before dividing.",
+                    "Use max_norm / (total_norm + 1e-6).",
+                ) from None
+            raise
+
+
+def _per_row(grad, max_norm):
+    g = np.atleast_2d(grad)
+    norms = np.sqrt(np.sum(g * g, axis=-1, keepdims=True))
+    clipped = g * np.minimum(1.0, max_norm / (norms + train.CLIP_NORM_EPS))
+    return clipped.reshape(np.shape(grad)), float(np.sqrt(np.sum(grad * grad)))
+
+
+def _clip_case(grad, max_norm) -> Case:
+    return Case({"grad": np.array(grad, dtype=float), "max_norm": max_norm})
+
+
+_GRAD_MATRIX = np.array([[3.0, -4.0, 0.5], [0.1, 0.2, -0.3]])
+
+CLIP_GRAD_NORM = Part(
+    name="clip_grad_norm",
+    points=2,
+    reference=_clip_grad_norm,
+    returns=TupleOut(items=(_ClippedOut(what="the clipped gradient", like="grad"),
+                            NumberOut(what="the gradient's norm")),
+                     names=("clipped", "total_norm")),
+    cases=[
+        _clip_case([3.0, -4.0], 1.0),
+        _clip_case([0.3, 0.4], 1.0),
+        _clip_case(_GRAD_MATRIX, 2.0),
+        _clip_case([0.03, -0.04], 0.01),
+        _clip_case([[0.0, 0.0], [0.0, 0.0]], 1.0),
+    ],
+    hidden_cases=[
+        _clip_case(np.linspace(-2, 2, 7), 0.5),
+        _clip_case([[1e-3, 2e-3]], 1e-3),
+        _clip_case([[[1.0, 2.0], [2.0, 4.0]]], 10.0),
+    ],
+    mistakes=[
+        Mistake(
+            "per_row_norm",
+            "You clipped each row by its own norm; clip_grad_norm_ takes one norm over the "
+            "whole gradient (all parameters together) and scales everything by the same factor, "
+            "so the direction of the update is kept.",
+            "total_norm = √(sum of all squared entries), whatever the shape.",
+            variant=_per_row,
+        ),
+        Mistake(
+            "clip_by_value",
+            "You clipped each entry to [−max_norm, max_norm] (clipping by value, "
+            "clip_grad_value_); clipping by norm rescales the whole vector, keeping its "
+            "direction.",
+            "Multiply the whole gradient by min(1, max_norm/(‖g‖ + 1e-6)).",
+            variant=lambda grad, max_norm: (np.clip(grad, -max_norm, max_norm),
+                                            float(np.sqrt(np.sum(grad * grad)))),
+        ),
+        Mistake(
+            "always_rescaled",
+            "You rescaled every gradient to norm max_norm, small ones too; clipping only "
+            "shrinks gradients that are too long and leaves the others alone.",
+            "The factor is min(1, max_norm/(‖g‖ + 1e-6)).",
+            variant=_clip_variant(lambda total, c: c / (total + train.CLIP_NORM_EPS)),
+        ),
+        Mistake(
+            "eps_missing",
+            "You divided by ‖g‖ exactly; clip_grad_norm_ divides by ‖g‖ + 1e-6 (which also "
+            "keeps a zero gradient from giving 0/0).",
+            "Use max_norm / (total_norm + 1e-6).",
+            variant=_clip_variant(lambda total, c: min(1.0, c / total) if total > 0 else 1.0),
+        ),
+        Mistake(
+            "norm_after_clipping",
+            "The clipping is right, but you returned the norm after clipping; like "
+            "clip_grad_norm_, return the norm of the original gradient (it shows how large "
+            "the gradients really were).",
+            "Compute the norm once, before scaling, and return that.",
+            variant=_clip_variant(_right_scale, report_after=True),
+        ),
+        Mistake(
+            "squared_norm",
+            "You used the squared norm Σg² instead of the norm √(Σg²).",
+            "total_norm = np.sqrt(np.sum(grad**2)) (or np.linalg.norm of the flattened gradient).",
+            variant=_clip_variant(_right_scale, norm=lambda g: np.sum(g * g)),
+        ),
+        Mistake(
+            "l1_norm",
+            "You used the L1 norm Σ|g|; clip_grad_norm_ uses the Euclidean (L2) norm by default.",
+            "total_norm = √(Σg²).",
+            variant=_clip_variant(_right_scale, norm=lambda g: np.sum(np.abs(g))),
+        ),
+    ],
+    wrong_hint="clip_grad_norm_: total_norm = ‖g‖₂ over all entries; "
+               "g ← g·min(1, max_norm/(total_norm + 1e-6)).",
+)
+
+
+def check_clip_grad_norm(clip_grad_norm, *, hidden: bool = False) -> None:
+    """Check ``clip_grad_norm(grad, max_norm) -> (clipped, total_norm)``."""
+    CLIP_GRAD_NORM.check(clip_grad_norm, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 4: log-uniform sampling (checked on properties)
+# ---------------------------------------------------------------------------
+
+LOG_UNIFORM_POINTS = 2
+
+#: Kolmogorov–Smirnov threshold: for n draws, a correct sampler exceeds
+#: √(−ln(α/2)/(2n)) with probability ≈ α; with α = 1e-6 that is 3.8/√(2n).
+_KS_ALPHA = 1e-6
+
+# (seed, n, low, high); large n so the distribution test has power, one tiny n for shapes
+_LOG_UNIFORM_CASES = [(0, 4000, 1e-5, 1.0), (1, 3000, 1e-4, 0.1), (2, 5, 1e-3, 10.0)]
+_LOG_UNIFORM_HIDDEN = [(3, 5000, 3e-6, 0.3), (4, 1, 0.01, 0.02), (5, 2000, 1e-2, 1e2)]
+
+
+def _ks_distance(u: np.ndarray, cdf) -> float:
+    """sup |F_n − F| of the sample u against the continuous cdf F."""
+    u = np.sort(u)
+    n = u.size
+    F = cdf(u)
+    return float(max(np.max(np.arange(1, n + 1) / n - F), np.max(F - np.arange(n) / n)))
+
+
+def _ks_limit(n: int) -> float:
+    return math.sqrt(-math.log(_KS_ALPHA / 2) / (2 * n))
+
+
+def _draw(func, seed, n, low, high):
+    rng = np.random.default_rng(seed)
+    value = call_learner(func, [rng, n, low, high], name="log_uniform")
+    return ArrayOut(what="the sampled learning rates", shape=lambda a: (n,),
+                    shape_text="(n,)").accept(value, {})
+
+
+def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
+    inside = (x >= low * (1 - 1e-12)) & (x <= high * (1 + 1e-12))  # exp(log(high)) may round up
+    if np.all(inside):
+        return None
+    ll, lh = math.log10(low), math.log10(high)
+    ln_low, ln_high = math.log(low), math.log(high)
+    tolerance = 1e-9 * (abs(ln_low) + abs(ln_high) + 1)
+    if (np.all((x >= ll - tolerance) & (x <= lh + tolerance))
+            or np.all((x >= ln_low - tolerance) & (x <= ln_high + tolerance))):
+        return Problem(
+            "returned_exponents",
+            "Your values lie between log(low) and log(high): you returned the sampled "
+            "exponents, not the learning rates.",
+            "Exponentiate the sampled exponent (10** after np.log10, np.exp after np.log).",
+        )
+    if np.all((x >= 10.0 ** low * (1 - 1e-12)) & (x <= 10.0 ** high * (1 + 1e-12))):
+        return Problem(
+            "powered_the_bounds",
+            "Your values lie between 10^low and 10^high: you sampled the exponent between low "
+            "and high themselves, but low and high are learning rates, not exponents.",
+            "Sample the exponent between log10(low) and log10(high).",
+        )
+    if np.all((x >= 10.0 ** ln_low * (1 - 1e-12)) & (x <= 10.0 ** ln_high * (1 + 1e-12))):
+        return _mixed_bases_problem()
+    outside = x[~inside]
+    return Problem(
+        "out_of_range",
+        f"{outside.size} of the {x.size} samples lie outside [low, high] "
+        f"(for example {outside[0]:.4g}).",
+        "Every sample must satisfy low ≤ lr ≤ high.",
+    )
+
+
+def _mixed_bases_problem() -> Problem:
+    return Problem(
+        "mixed_log_bases",
+        "Your samples are log-uniform, but between the wrong bounds: you took the logarithm in "
+        "one base and went back in another (np.log10 with np.exp, or np.log with 10**).",
+        "Use the same base both ways: np.log and np.exp, or np.log10 and 10**.",
+    )
+
+
+def _uniform_on(u: np.ndarray) -> bool:
+    """Whether the sample u passes a KS test of Uniform(0, 1)."""
+    return _ks_distance(u, lambda v: np.clip(v, 0, 1)) <= _ks_limit(u.size)
+
+
+def _log_uniform_on(x: np.ndarray, low: float, high: float) -> bool:
+    with np.errstate(all="ignore"):
+        return _uniform_on((np.log(x) - math.log(low)) / (math.log(high) - math.log(low)))
+
+
+def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
+    if x.size < 100:
+        return None
+    if _log_uniform_on(x, low, high):
+        return None
+    decades = math.log10(high / low)
+    top = float(np.mean(x >= high / 10))
+    if _log_uniform_on(x, math.exp(math.log10(low)), math.exp(math.log10(high))):
+        return _mixed_bases_problem()
+    if _uniform_on((x - low) / (high - low)):
+        return Problem(
+            "uniform_not_log",
+            f"Your samples are uniform in lr, not in log lr: {top:.0%} of them fall in the top "
+            f"decade [high/10, high], where a log-uniform sampler puts 1/{decades:g} of them "
+            f"({1 / decades:.0%}). A uniform draw almost never tries the small rates.",
+            "Draw the exponent uniformly, between log(low) and log(high), then exponentiate.",
+        )
+    return Problem(
+        "not_log_uniform",
+        f"Your samples are not log-uniform on [low, high]: their logarithms are not spread "
+        f"evenly (a log-uniform sampler puts 1/{decades:g} of the samples in every decade; "
+        f"yours put {top:.0%} in the top one).",
+        "Draw u uniformly in [log(low), log(high)] and return exp(u).",
+    )
+
+
+def _check_log_uniform_case(func, seed, n, low, high) -> None:
+    first = _draw(func, seed, n, low, high)
+    problem = _range_problem(first, low, high) or _distribution_problem(first, low, high)
+    if problem is not None:
+        raise problem
+    again = _draw(func, seed, n, low, high)
+    if not np.array_equal(first, again):
+        raise Problem(
+            "not_reproducible",
+            "Two calls with generators made from the same seed gave different samples: the "
+            "samples do not come from the generator you are given.",
+            "Draw with the rng argument (rng.uniform(...), rng.random(...)), not with "
+            "np.random.uniform or a generator of your own.",
+            show_returned=False,
+        )
+    other = _draw(func, seed + 1000, n, low, high)
+    if n > 1 and np.array_equal(first, other):
+        grid = np.allclose(np.sort(first), np.geomspace(low, high, n), rtol=1e-9)
+        raise Problem(
+            "generator_ignored",
+            "Different generators gave the same samples: the rng argument is ignored"
+            + (" — you returned a fixed grid (np.geomspace), not random samples." if grid else "."),
+            "Draw with the rng you are given, so that a different seed gives a different search.",
+            show_returned=False,
+        )
+
+
+def check_log_uniform(log_uniform, *, hidden: bool = False) -> None:
+    """Check ``log_uniform(rng, n, low, high) -> array of n rates``, log-uniform on [low, high]."""
+    cases = _LOG_UNIFORM_HIDDEN if hidden else _LOG_UNIFORM_CASES
+    for seed, n, low, high in cases:
+        try:
+            _check_log_uniform_case(log_uniform, seed, n, low, high)
+        except Problem as problem:
+            tried = describe_call("log_uniform", {"rng": None, "n": n, "low": low, "high": high},
+                                  {"rng": f"np.random.default_rng({seed})"})
+            raise report("log_uniform", LOG_UNIFORM_POINTS, problem, tried=tried) from None
+    if not hidden:
+        report_pass("log_uniform", LOG_UNIFORM_POINTS)
+
+
+#: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
+PARTS = {
+    "check_lr_range_test": LR_RANGE_TEST.points,
+    "check_suggest_lr": SUGGEST_LR.points,
+    "check_clip_grad_norm": CLIP_GRAD_NORM.points,
+    "check_log_uniform": LOG_UNIFORM_POINTS,
+}

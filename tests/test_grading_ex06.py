@@ -1,0 +1,384 @@
+"""Exercise 06's checks: the range test, suggestion rules, clipping and log-uniform search.
+
+Right implementations are written differently from the references (other ramp
+formulas, smoothing from explicit weights, the library itself, np.linalg.norm, other
+samplers); wrong ones are the mistakes the lesson discusses.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from lrcourse import optim, tune
+from lrcourse.grading import CheckFailed, ex06
+
+
+def accepts(check, impl, capsys, name, points):
+    check(impl, hidden=True)
+    assert capsys.readouterr().out == ""
+    check(impl)
+    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
+
+
+def rejects(check, impl, mistake, phrase):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    message = str(info.value)
+    assert info.value.mistake == mistake, message
+    assert phrase in message, message
+    return message
+
+
+# ---------------------------------------------------------------------------
+# lr_range_test
+# ---------------------------------------------------------------------------
+
+def range_test_loop(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, avg, best, smoothed = x0, 0.0, np.inf, []
+    for i in range(num_steps):
+        loss = problem.loss(x)
+        avg = beta * avg + (1 - beta) * loss
+        smoothed.append(avg / (1 - beta ** (i + 1)))
+        if not np.isfinite(smoothed[-1]) or smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
+def range_test_weights(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    # the smoothed loss from explicit weights (1 − β)·β^(i−j) / (1 − β^(i+1)), and the
+    # stop rule as "smoothed > threshold · min of the whole curve so far"
+    ratio = (end_lr / start_lr) ** (1 / (num_steps - 1))
+    x, losses, lrs, smoothed = x0.copy(), [], [], []
+    lr = start_lr
+    for i in range(num_steps):
+        losses.append(float(problem.loss(x)))
+        weights = (1 - beta) * beta ** np.arange(i, -1, -1.0)
+        smoothed.append(np.dot(weights, losses) / (1 - beta ** (i + 1)) if beta > 0 else losses[-1])
+        lrs.append(start_lr * ratio ** i if i < num_steps - 1 else end_lr)
+        if not np.isfinite(smoothed[-1]) or smoothed[-1] > diverge_threshold * min(smoothed):
+            break
+        x = x - lr * problem.grad(x)
+        lr *= ratio
+    return np.array(lrs), np.array(smoothed)
+
+
+def range_test_library(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    result = tune.lr_finder(problem, optim.SGD, start_lr=start_lr, end_lr=end_lr,
+                            num_steps=num_steps, beta=beta, diverge_threshold=diverge_threshold, x0=x0)
+    return result.lrs, result.smoothed
+
+
+def range_test_in_place(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    avg, best, smoothed = 0.0, np.inf, []
+    for i in range(num_steps):
+        avg = beta * avg + (1 - beta) * problem.loss(x0)
+        smoothed.append(avg / (1 - beta ** (i + 1)))
+        if smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x0 -= lrs[i] * problem.grad(x0)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
+def variant(**switches):
+    return ex06._range_test_variant(**switches)
+
+
+RIGHT_RANGE_TEST = [range_test_loop, range_test_weights, range_test_library]
+
+WRONG_RANGE_TEST = [
+    (variant(ramp="fastai"), "ramp_divides_by_num_steps", "one ratio short"),
+    (variant(ramp="linear"), "linear_ramp", "grow linearly"),
+    (variant(smoothing="uncorrected"), "no_bias_correction", "not bias-corrected"),
+    (variant(smoothing="raw"), "not_smoothed", "raw losses"),
+    (variant(smoothing="beta_swapped"), "beta_swapped", "swapped"),
+    (variant(stop="first"), "compared_with_first_loss", "*first* loss"),
+    (variant(stop="never"), "never_stops", "never stops"),
+    (variant(keep_stop=False), "stop_step_dropped", "one step early"),
+    (variant(loss_after=True), "loss_after_step", "after each step"),
+    (range_test_in_place, "mutated_input", "changed its input x0 in place"),
+    (lambda *a: (range_test_loop(*a)[0], range_test_loop(*a)[1][:-1]), "lengths_differ", "same step"),
+    (lambda *a: range_test_loop(*a)[1], "wrong_type", "a tuple (lrs, smoothed)"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_RANGE_TEST)
+def test_lr_range_test_accepts(impl, capsys):
+    accepts(ex06.check_lr_range_test, impl, capsys, "lr_range_test", 3)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_RANGE_TEST)
+def test_lr_range_test_rejects(impl, mistake, phrase):
+    rejects(ex06.check_lr_range_test, impl, mistake, phrase)
+
+
+def test_range_cases_cover_both_endings():
+    """Some cases stop on the 4× rule, others run the whole ramp (the check sees both)."""
+    for cases in (ex06.LR_RANGE_TEST.cases, ex06.LR_RANGE_TEST.hidden_cases):
+        lengths = [(ex06._lr_range_test(*c.args.values())[0].size, c.args["num_steps"]) for c in cases]
+        assert any(n < total for n, total in lengths)
+        assert any(n == total for n, total in lengths)
+
+
+# ---------------------------------------------------------------------------
+# suggest_lr
+# ---------------------------------------------------------------------------
+
+def suggest_manual(lrs, losses, rule):
+    if rule == "minimum":
+        return lrs[losses == losses.min()][0] * 0.1
+    u = np.log(lrs)
+    slope = np.empty_like(losses)
+    slope[0] = (losses[1] - losses[0]) / (u[1] - u[0])
+    slope[-1] = (losses[-1] - losses[-2]) / (u[-1] - u[-2])
+    slope[1:-1] = (losses[2:] - losses[:-2]) / (u[2:] - u[:-2])
+    return lrs[np.argmin(slope)]
+
+
+RIGHT_SUGGEST = [
+    lambda lrs, losses, rule: (tune.steepest if rule == "steepest" else tune.minimum)(lrs, losses),
+    suggest_manual,
+    lambda lrs, losses, rule: (lrs[np.argmin(np.gradient(losses))] if rule == "steepest"
+                               else lrs[np.argmin(losses)] / 10),
+]
+
+WRONG_SUGGEST = [
+    (lambda lrs, losses, rule: suggest_manual(lrs, losses, "minimum" if rule == "steepest" else "steepest"),
+     "rules_swapped", "swapped"),
+    (lambda lrs, losses, rule: lrs[np.argmin(np.gradient(losses, lrs))] if rule == "steepest"
+     else lrs[np.argmin(losses)] / 10, "slope_against_lr", "log(lr)"),
+    (lambda lrs, losses, rule: lrs[np.argmax(np.gradient(losses))] if rule == "steepest"
+     else lrs[np.argmin(losses)] / 10, "steepest_ascent", "*rise*"),
+    (lambda lrs, losses, rule: lrs[np.argmin(np.diff(losses))] if rule == "steepest"
+     else lrs[np.argmin(losses)] / 10, "forward_difference", "forward differences"),
+    (lambda lrs, losses, rule: lrs[np.argmin(np.diff(losses)) + 1] if rule == "steepest"
+     else lrs[np.argmin(losses)] / 10, "forward_difference", "forward differences"),
+    (lambda lrs, losses, rule: suggest_manual(lrs, losses, rule) if rule == "steepest"
+     else lrs[np.argmin(losses)], "minimum_not_divided", "a tenth"),
+    (lambda lrs, losses, rule: np.argmin(np.gradient(losses)) if rule == "steepest" else np.argmin(losses),
+     "returned_index", "index"),
+    (lambda lrs, losses, rule: losses[np.argmin(np.gradient(losses))] if rule == "steepest"
+     else losses.min(), "returned_loss", "loss value"),
+    (lambda lrs, losses, rule: lrs[[np.argmin(np.gradient(losses))]], None, None),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_SUGGEST)
+def test_suggest_lr_accepts(impl, capsys):
+    accepts(ex06.check_suggest_lr, impl, capsys, "suggest_lr", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_SUGGEST[:-1])
+def test_suggest_lr_rejects(impl, mistake, phrase):
+    rejects(ex06.check_suggest_lr, impl, mistake, phrase)
+
+
+def test_suggest_lr_accepts_a_one_element_array():
+    # NumberOut takes a 1-element array; the value is still checked
+    with pytest.raises(CheckFailed) as info:
+        ex06.check_suggest_lr(WRONG_SUGGEST[-1][0])
+    assert info.value.mistake in ("wrong_value", "rules_swapped")
+
+
+def test_suggestion_curves_have_their_steepest_point_inside():
+    """Central and one-sided differences never decide a case, and the rules disagree."""
+    for case in [*ex06.SUGGEST_LR.cases, *ex06.SUGGEST_LR.hidden_cases]:
+        lrs, losses = case.args["lrs"], case.args["losses"]
+        i = ex06._steepest_index(lrs, losses)
+        assert 2 <= i <= lrs.size - 3
+        assert np.allclose(np.diff(np.log10(lrs)), np.log10(lrs[1] / lrs[0]))
+        assert tune.steepest(lrs, losses) != tune.minimum(lrs, losses)
+
+
+# ---------------------------------------------------------------------------
+# clip_grad_norm
+# ---------------------------------------------------------------------------
+
+def clip_where(grad, max_norm):
+    total = np.linalg.norm(grad)
+    factor = max_norm / (total + 1e-6)
+    return np.where(factor < 1, grad * factor, grad), total
+
+
+def clip_loop(grad, max_norm):
+    total = math.sqrt(sum(float(v) ** 2 for v in np.ravel(grad)))
+    coef = max_norm / (total + 1e-6)
+    return (grad * coef if coef < 1 else grad.copy()), total
+
+
+def clip_in_place(grad, max_norm):
+    total = float(np.linalg.norm(grad))
+    grad *= min(1.0, max_norm / (total + 1e-6))
+    return grad, total
+
+
+RIGHT_CLIP = [
+    ex06._clip_grad_norm,
+    clip_where,
+    clip_loop,
+    lambda g, c: (g * min(1.0, c / (np.sqrt(np.sum(g ** 2)) + 1e-6)), np.sqrt(np.sum(g ** 2))),
+]
+
+WRONG_CLIP = [
+    (lambda g, c: clip_where(g, c)[::-1], "wrong_shape", "clipped (item 1 of the tuple)"),
+    (ex06._per_row, "per_row_norm", "each row by its own norm"),
+    (lambda g, c: (np.clip(g, -c, c), np.linalg.norm(g)), "clip_by_value", "clipping by value"),
+    (lambda g, c: (g * c / (np.linalg.norm(g) + 1e-6), np.linalg.norm(g)), "always_rescaled", "small ones too"),
+    (lambda g, c: (g * min(1.0, c / np.linalg.norm(g)), np.linalg.norm(g)), "eps_missing", "1e-6"),
+    (lambda g, c: (clip_where(g, c)[0], np.linalg.norm(clip_where(g, c)[0])), "norm_after_clipping",
+     "norm after clipping"),
+    (lambda g, c: (g * min(1.0, c / (np.sum(g * g) + 1e-6)), np.sum(g * g)), "squared_norm", "squared norm"),
+    (lambda g, c: (g * min(1.0, c / (np.abs(g).sum() + 1e-6)), np.abs(g).sum()), "l1_norm", "L1"),
+    (clip_in_place, "mutated_input", "changed its input grad in place"),
+    (lambda g, c: clip_where(g, c)[0], "wrong_type", "a tuple (clipped, total_norm)"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_CLIP)
+def test_clip_grad_norm_accepts(impl, capsys):
+    accepts(ex06.check_clip_grad_norm, impl, capsys, "clip_grad_norm", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CLIP)
+def test_clip_grad_norm_rejects(impl, mistake, phrase):
+    rejects(ex06.check_clip_grad_norm, impl, mistake, phrase)
+
+
+def test_the_eps_is_visible_in_a_case():
+    """Without the 1e-6 the factor differs by more than the check's tolerance somewhere."""
+    grad = ex06.CLIP_GRAD_NORM.cases[3].args["grad"]
+    c = ex06.CLIP_GRAD_NORM.cases[3].args["max_norm"]
+    norm = np.linalg.norm(grad)
+    assert abs(c / norm - c / (norm + 1e-6)) / (c / norm) > 10 * ex06.CLIP_GRAD_NORM.rtol
+
+
+# ---------------------------------------------------------------------------
+# log_uniform
+# ---------------------------------------------------------------------------
+
+def log_uniform_loop(rng, n, low, high):
+    return np.array([math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)])
+
+
+RIGHT_LOG_UNIFORM = [
+    lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high), size=n)),
+    lambda rng, n, low, high: low * (high / low) ** rng.random(n),
+    lambda rng, n, low, high: 10 ** rng.uniform(np.log10(low), np.log10(high), n),
+    lambda rng, n, low, high: np.sort(np.exp(rng.uniform(np.log(low), np.log(high), n))),
+    log_uniform_loop,
+    lambda rng, n, low, high: tune.log_uniform(n, low, high, seed=int(rng.integers(2 ** 31))),
+]
+
+WRONG_LOG_UNIFORM = [
+    (lambda rng, n, low, high: rng.uniform(low, high, n), "uniform_not_log", "top decade"),
+    (lambda rng, n, low, high: 10 ** rng.uniform(low, high, n), "powered_the_bounds", "10^low"),
+    (lambda rng, n, low, high: rng.uniform(np.log10(low), np.log10(high), n), "returned_exponents",
+     "exponents"),
+    (lambda rng, n, low, high: rng.uniform(np.log(low), np.log(high), n), "returned_exponents", "exponents"),
+    (lambda rng, n, low, high: np.exp(rng.uniform(np.log10(low), np.log10(high), n)), "mixed_log_bases",
+     "another"),
+    (lambda rng, n, low, high: 10 ** rng.uniform(np.log(low), np.log(high), n), "mixed_log_bases", "another"),
+    (lambda rng, n, low, high: np.exp(np.random.uniform(np.log(low), np.log(high), n)), "not_reproducible",
+     "same seed"),
+    (lambda rng, n, low, high: np.exp(np.random.default_rng(0).uniform(np.log(low), np.log(high), n)),
+     "generator_ignored", "is ignored"),
+    (lambda rng, n, low, high: np.geomspace(low, high, n), "generator_ignored", "fixed grid"),
+    (lambda rng, n, low, high: np.clip(np.exp(rng.normal((np.log(low) + np.log(high)) / 2, 1.0, n)), low, high),
+     "not_log_uniform", "not log-uniform"),
+    (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high), n - 1)), "wrong_shape", "(n,)"),
+    (lambda rng, n, low, high: list(np.exp(rng.uniform(np.log(low), np.log(high), n))) + [high * 2],
+     "wrong_shape", "(n,)"),
+    (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high) + 1, n)), "out_of_range",
+     "outside [low, high]"),
+    (lambda rng, n, low, high: None, "returned_none", "return"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_LOG_UNIFORM)
+def test_log_uniform_accepts(impl, capsys):
+    accepts(ex06.check_log_uniform, impl, capsys, "log_uniform", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_LOG_UNIFORM)
+def test_log_uniform_rejects(impl, mistake, phrase):
+    rejects(ex06.check_log_uniform, impl, mistake, phrase)
+
+
+def test_the_distribution_test_has_a_tiny_false_alarm_rate_and_full_power():
+    """Over 200 seeds a right sampler is never called non-log-uniform, and a uniform one
+    always is (the check itself uses fixed seeds, so it is deterministic)."""
+    n, low, high = 4000, 1e-5, 1.0
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        assert ex06._distribution_problem(np.exp(rng.uniform(np.log(low), np.log(high), n)), low, high) is None
+        problem = ex06._distribution_problem(rng.uniform(low, high, n), low, high)
+        assert problem is not None and problem.mistake == "uniform_not_log"
+
+
+# ---------------------------------------------------------------------------
+# Every part
+# ---------------------------------------------------------------------------
+
+PART_OBJECTS = [
+    (ex06.check_lr_range_test, ex06.LR_RANGE_TEST),
+    (ex06.check_suggest_lr, ex06.SUGGEST_LR),
+    (ex06.check_clip_grad_norm, ex06.CLIP_GRAD_NORM),
+]
+CHECKS = [(check, part.name, part.points) for check, part in PART_OBJECTS] + [
+    (ex06.check_log_uniform, "log_uniform", ex06.LOG_UNIFORM_POINTS)]
+
+
+def _raises(*args):
+    return 1 / 0
+
+
+def _not_implemented(*args):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("check, name, points", CHECKS, ids=lambda p: p if isinstance(p, str) else "")
+@pytest.mark.parametrize("impl, mistake", [
+    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
+])
+def test_every_part_handles_broken_code(check, name, points, impl, mistake):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    assert info.value.mistake == mistake, str(info.value)
+    assert str(info.value).startswith(f"✘ {name} — not yet: 0/{points:g} points")
+
+
+@pytest.mark.parametrize("check, part", PART_OBJECTS, ids=lambda p: getattr(p, "name", ""))
+def test_a_hang_is_stopped(check, part, monkeypatch):
+    def hangs(*args):
+        while True:
+            pass
+    monkeypatch.setattr(part, "time_limit", 0.2)
+    with pytest.raises(CheckFailed) as info:
+        check(hangs)
+    assert info.value.mistake == "timeout"
+
+
+def test_points_table_matches_the_parts():
+    assert ex06.PARTS == {f"check_{name}": points for _, name, points in CHECKS}
+    assert sum(ex06.PARTS.values()) == 9
+
+
+@pytest.mark.parametrize("check, part", PART_OBJECTS, ids=lambda p: getattr(p, "name", ""))
+def test_cases_separate_every_variant_from_the_reference(check, part):
+    for mistake in part.mistakes:
+        if mistake.variant is None:
+            continue
+        differs = []
+        for case in part.cases:
+            args = [np.copy(a) if isinstance(a, np.ndarray) else a for a in case.args.values()]
+            wrong, right = mistake.variant(*args), part.reference(*case.args.values())
+            wrong, right = (wrong, right) if isinstance(right, tuple) else ((wrong,), (right,))
+            differs.append(any(np.shape(w) != np.shape(r)
+                               or not np.allclose(w, r, rtol=part.rtol, atol=part.atol)
+                               for w, r in zip(wrong, right)))
+        assert any(differs), (part.name, mistake.id)

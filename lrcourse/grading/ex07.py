@@ -1,0 +1,504 @@
+"""Checks for exercise 07 — learning rate and generalization, and the capstone.
+
+Parts (learner's function → check):
+
+- ``pick_lr(lrs, train_losses, val_losses) -> float``: the rate of a sweep with the
+  lowest *validation* loss; diverged runs have NaN losses and are never picked
+                                                               → :func:`check_pick_lr`
+- ``early_stopping(val_losses, patience) -> (best_index, stop_index)``: walk through
+  the evaluations; an evaluation improves when its loss is strictly below the best so
+  far; training stops at the evaluation that makes ``patience`` evaluations in a row
+  without improvement (the last one, n − 1, if that never happens); keep the best
+  evaluation seen up to the stop                               → :func:`check_early_stopping`
+- ``training_config() -> dict``: the capstone, graded on its outcome.  The dict holds
+  ``optimizer`` (a fresh :mod:`lrcourse.optim` optimizer; its lr a number or a
+  schedule), ``steps`` (≤ :data:`STEP_BUDGET`), ``batch_size`` (≤
+  :data:`MAX_BATCH_SIZE`) and optionally ``clip_norm``.  The check builds
+  ``MLP(hidden=32)`` on the digits itself, trains it from ``init(seed)`` with
+  :func:`lrcourse.train.run` (mini-batches seeded by the same seed: 0 for the visible
+  check, 1 for the hidden one) and grades the validation accuracy of the final
+  parameters against :data:`TARGET_ACCURACY`.               → :func:`check_training_config`
+
+:func:`train_with` runs a configuration exactly as the check does, for the notebook's
+"try it" cells.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+
+import numpy as np
+
+from lrcourse import optim
+from lrcourse.grading.core import (
+    Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, describe, report,
+    report_pass,
+)
+from lrcourse.problems import MLP
+from lrcourse.train import RunResult, run
+
+__all__ = [
+    "PARTS",
+    "STEP_BUDGET",
+    "MAX_BATCH_SIZE",
+    "TARGET_ACCURACY",
+    "HIDDEN_UNITS",
+    "capstone_problem",
+    "train_with",
+    "check_pick_lr",
+    "check_early_stopping",
+    "check_training_config",
+]
+
+
+# ---------------------------------------------------------------------------
+# Part 1: pick the learning rate by validation loss
+# ---------------------------------------------------------------------------
+
+def _pick_lr(lrs, train_losses, val_losses):
+    return float(np.asarray(lrs)[np.nanargmin(val_losses)])
+
+
+def _sweep_case(lrs, train, val) -> Case:
+    return Case({"lrs": np.array(lrs, dtype=float), "train_losses": np.array(train, dtype=float),
+                 "val_losses": np.array(val, dtype=float)})
+
+
+_NAN = np.nan
+
+PICK_LR = Part(
+    name="pick_lr",
+    points=1,
+    reference=_pick_lr,
+    returns=NumberOut(what="the chosen learning rate"),
+    cases=[
+        _sweep_case([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+                    [2.10, 1.45, 0.62, 0.21, 0.05, 0.02, _NAN],
+                    [2.12, 1.50, 0.70, 0.33, 0.24, 0.29, _NAN]),
+        _sweep_case([1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+                    [1.90, 0.80, 0.30, 0.10, 0.03],
+                    [1.95, 0.85, 0.38, 0.31, 0.45]),
+        _sweep_case([0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
+                    [_NAN, 0.30, 0.12, 0.05, _NAN, _NAN],
+                    [_NAN, 0.36, 0.27, 0.33, _NAN, _NAN]),
+    ],
+    hidden_cases=[
+        _sweep_case(np.geomspace(1e-4, 1.0, 9),
+                    [2.2, 1.7, 1.1, 0.6, 0.3, 0.12, 0.05, _NAN, _NAN],
+                    [2.2, 1.7, 1.1, 0.62, 0.35, 0.26, 0.30, _NAN, _NAN]),
+        _sweep_case([0.01, 0.02], [0.5, 0.4], [0.55, 0.6]),
+    ],
+    mistakes=[
+        Mistake(
+            "picked_by_train_loss",
+            "You picked the rate with the lowest *training* loss. The training loss rewards "
+            "fitting the training set, not generalizing: a rate can reach a lower training "
+            "loss and a higher validation loss. Choose by the validation loss.",
+            "Look at val_losses, not train_losses.",
+            variant=lambda lrs, train, val: float(lrs[np.nanargmin(train)]),
+        ),
+        Mistake(
+            "nan_picked",
+            "You picked a diverged run: np.argmin returns the position of the first NaN when "
+            "there is one. Diverged runs (NaN loss) must be skipped.",
+            "np.nanargmin ignores NaN values (or mask them out with np.isfinite first).",
+            variant=lambda lrs, train, val: float(lrs[np.argmin(val)]),
+        ),
+        Mistake(
+            "worst_picked",
+            "You picked the rate with the highest validation loss: the best one has the lowest.",
+            "Use argmin, not argmax.",
+            variant=lambda lrs, train, val: float(lrs[np.nanargmax(val)]),
+        ),
+        Mistake(
+            "smallest_gap",
+            "You picked the rate with the smallest gap between validation and training loss. "
+            "A small gap is not a good model (an untrained model has no gap at all); the "
+            "validation loss itself is what to minimise.",
+            "Choose the lowest validation loss.",
+            variant=lambda lrs, train, val: float(lrs[np.nanargmin(val - train)]),
+        ),
+        Mistake(
+            "returned_index",
+            "You returned the index of the best run, not its learning rate.",
+            "Return lrs[i].",
+            variant=lambda lrs, train, val: float(np.nanargmin(val)),
+        ),
+        Mistake(
+            "returned_loss",
+            "You returned the best validation loss, not the learning rate that reached it.",
+            "Use the position of the minimum to pick from lrs.",
+            variant=lambda lrs, train, val: float(np.nanmin(val)),
+        ),
+    ],
+    wrong_hint="The learning rate whose validation loss is lowest, skipping diverged (NaN) runs.",
+)
+
+
+def check_pick_lr(pick_lr, *, hidden: bool = False) -> None:
+    """Check ``pick_lr(lrs, train_losses, val_losses) -> float``."""
+    PICK_LR.check(pick_lr, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 2: early stopping on the validation loss
+# ---------------------------------------------------------------------------
+
+def _early_stopping_rule(*, improves=lambda value, best: value < best, stop_after=lambda p: p,
+                         reset=True, best_overall=False, never_stopped=lambda n: n - 1):
+    """Early stopping written out, with switches for the common mistakes."""
+    def early_stopping(val_losses, patience):
+        values = np.asarray(val_losses, dtype=float)
+        best, best_index, waited = np.inf, 0, 0
+        stop = never_stopped(values.size)
+        for i, value in enumerate(values):
+            if improves(value, best):
+                best, best_index = value, i
+                if reset:
+                    waited = 0
+            else:
+                waited += 1
+            if waited >= stop_after(patience):
+                stop = i
+                break
+        if best_overall:
+            best_index = int(np.nanargmin(values))
+        return best_index, stop
+    return early_stopping
+
+
+_early_stopping = _early_stopping_rule()
+
+
+def _stopping_case(val_losses, patience) -> Case:
+    return Case({"val_losses": np.array(val_losses, dtype=float), "patience": patience})
+
+
+_INDEX = NumberOut(what="an evaluation index")
+
+EARLY_STOPPING = Part(
+    name="early_stopping",
+    points=2,
+    reference=_early_stopping,
+    returns=TupleOut(items=(_INDEX, _INDEX), names=("best_index", "stop_index")),
+    cases=[
+        _stopping_case([2.0, 1.5, 1.2, 1.1, 1.15, 1.05, 1.08, 1.12, 1.20, 1.0, 1.3], 3),
+        _stopping_case([1.0, 0.8, 0.8, 0.8, 0.7], 2),
+        _stopping_case([1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77], 3),
+        _stopping_case([0.9, 0.7, 0.6, 0.55, 0.5], 2),
+        _stopping_case([0.5, 0.6, 0.4, 0.45, 0.47, 0.3, 0.31, 0.32, 0.33, 0.2], 3),
+        _stopping_case([3.0, 2.0, 2.5, _NAN, _NAN, _NAN, 1.0], 2),
+    ],
+    hidden_cases=[
+        _stopping_case([1.0, 1.0, 1.0, 1.0], 3),
+        _stopping_case([0.4, 0.3, 0.35, 0.36, 0.2, 0.25, 0.26, 0.27, 0.28, 0.1], 4),
+        _stopping_case([2.0, 1.0], 1),
+    ],
+    mistakes=[
+        Mistake(
+            "one_evaluation_late",
+            "You stop one evaluation late: with patience p, training stops at the p-th "
+            "evaluation in a row without improvement (the counter reaching p), not after p + 1.",
+            "Stop when the counter of evaluations without improvement reaches patience.",
+            variant=_early_stopping_rule(stop_after=lambda p: p + 1),
+        ),
+        Mistake(
+            "one_evaluation_early",
+            "You stop one evaluation early: patience p allows p − 1 evaluations without "
+            "improvement and stops at the p-th.",
+            "Count evaluations without improvement since the best one; stop when the count "
+            "reaches patience.",
+            variant=_early_stopping_rule(stop_after=lambda p: p - 1),
+        ),
+        Mistake(
+            "ties_improve",
+            "You counted an equal loss as an improvement; an improvement must be strictly "
+            "lower than the best so far (otherwise a flat plateau never stops).",
+            "Use <, not <=.",
+            variant=_early_stopping_rule(improves=lambda value, best: value <= best),
+        ),
+        Mistake(
+            "nan_improves",
+            "A NaN loss (a diverged evaluation) counted as an improvement: a test such as "
+            "`not (loss >= best)` is True for NaN. NaN is never better than the best so far.",
+            "Test for an improvement with `loss < best`, which is False for NaN.",
+            variant=_early_stopping_rule(improves=lambda value, best: not value >= best),
+        ),
+        Mistake(
+            "counter_not_reset",
+            "Your counter of evaluations without improvement is never reset: it must go back "
+            "to 0 whenever the loss improves (patience counts evaluations *in a row*).",
+            "Set the counter to 0 at every improvement.",
+            variant=_early_stopping_rule(reset=False),
+        ),
+        Mistake(
+            "looked_past_the_stop",
+            "Your best evaluation is the minimum over *all* the losses, including evaluations "
+            "after the stop — those were never computed in a real run. Keep the best among "
+            "the evaluations up to the stop.",
+            "Track the best index inside the loop, and stop the loop at the stop.",
+            variant=_early_stopping_rule(best_overall=True),
+        ),
+        Mistake(
+            "best_is_stop",
+            "You returned the stop index as the best one; early stopping keeps the parameters "
+            "of the best evaluation, which is `patience` evaluations before the stop.",
+            "Remember the index of the best evaluation when it happens.",
+            variant=lambda val, p: (_early_stopping(val, p)[1],) * 2,
+        ),
+        Mistake(
+            "stop_past_the_end",
+            "When training never stops early, the stop index is the last evaluation, "
+            "len(val_losses) − 1, not len(val_losses).",
+            "Indices run from 0 to len(val_losses) − 1.",
+            variant=_early_stopping_rule(never_stopped=lambda n: n),
+        ),
+    ],
+    wrong_hint="Walk through the losses: a loss strictly below the best so far is an improvement "
+               "(reset the counter), anything else adds 1; stop when the counter reaches "
+               "patience.",
+)
+
+
+def check_early_stopping(early_stopping, *, hidden: bool = False) -> None:
+    """Check ``early_stopping(val_losses, patience) -> (best_index, stop_index)``."""
+    EARLY_STOPPING.check(early_stopping, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 3: the capstone, graded on its outcome
+# ---------------------------------------------------------------------------
+
+#: The most optimizer steps a configuration may take.
+STEP_BUDGET = 300
+#: The largest mini-batch allowed (full-batch gradients are not: each step must be cheap).
+MAX_BATCH_SIZE = 128
+#: Validation accuracy the trained MLP must reach (the default Adam and SGD rates do not).
+TARGET_ACCURACY = 0.95
+#: Width of the capstone's hidden layer.
+HIDDEN_UNITS = 32
+
+CAPSTONE_POINTS = 4
+_SEEDS = {False: 0, True: 1}
+_KEYS = ("optimizer", "steps", "batch_size")
+_OPTIONAL_KEYS = ("clip_norm",)
+_OPTIMIZERS = (optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW)
+_NAME = "training_config"
+
+
+def capstone_problem() -> MLP:
+    """The capstone's model: ``MLP(hidden=32)`` on the digits (relu, no L2)."""
+    return MLP(hidden=HIDDEN_UNITS)
+
+
+def _problem(mistake: str, diagnosis: str, hint: str) -> Problem:
+    return Problem(mistake, diagnosis, hint, show_returned=False)
+
+
+def _validated(config) -> dict:
+    """The configuration, checked key by key (raises Problem)."""
+    if not isinstance(config, dict):
+        raise _problem(
+            "wrong_type",
+            f"It returned {describe(config)} instead of a dict.",
+            'Return a dict: {"optimizer": ..., "steps": ..., "batch_size": ...}.',
+        ) if config is not None else _problem(
+            "returned_none", "It returned None instead of a dict.",
+            "Did you forget the `return` statement?")
+    missing = [key for key in _KEYS if key not in config]
+    if missing:
+        raise _problem(
+            "missing_key",
+            f"The configuration has no {', '.join(repr(k) for k in missing)}.",
+            'It needs "optimizer", "steps" and "batch_size" ("clip_norm" is optional).',
+        )
+    unknown = [key for key in config if key not in _KEYS + _OPTIONAL_KEYS]
+    if unknown:
+        extra = (" The learning rate (or its schedule) goes into the optimizer: "
+                 "optim.Adam(lr=...)." if any(str(k).startswith("lr") or "sched" in str(k)
+                                                 for k in unknown) else "")
+        raise _problem(
+            "unknown_key",
+            f"The configuration has keys the check does not use: "
+            f"{', '.join(repr(k) for k in unknown)}.{extra}",
+            'Use only "optimizer", "steps", "batch_size" and "clip_norm".',
+        )
+    opt = config["optimizer"]
+    if isinstance(opt, type):
+        raise _problem(
+            "optimizer_class",
+            f"config['optimizer'] is the class {opt.__name__}, not an optimizer: create one.",
+            f"Write {opt.__name__}(lr=...), with the arguments you chose.",
+        )
+    if type(opt) not in _OPTIMIZERS:
+        raise _problem(
+            "not_a_course_optimizer",
+            f"config['optimizer'] is {describe(opt)}; the capstone is trained with one of "
+            "lrcourse.optim's optimizers (SGD, Adagrad, RMSprop, Adam, AdamW).",
+            "from lrcourse import optim, then e.g. optim.SGD(lr=..., momentum=...).",
+        )
+    if not (isinstance(opt.lr, float) or callable(opt.lr)):
+        raise _problem(
+            "lr_array",
+            "The optimizer's lr is an array; the capstone trains one model, with one learning "
+            "rate (a number) or a schedule (a function step -> lr).",
+            "Pass a single number or a schedule as lr.",
+        )
+    steps = config["steps"]
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise _problem(
+            "wrong_steps",
+            f"config['steps'] is {describe(steps)}; it must be a positive integer.",
+            f"The number of optimizer steps, at most {STEP_BUDGET}.",
+        )
+    if steps > STEP_BUDGET:
+        raise _problem(
+            "over_budget",
+            f"config['steps'] is {int(steps)}: over the budget of {STEP_BUDGET} steps.",
+            "Reach the target in fewer steps: a larger learning rate (up to where the LR "
+            "range test shows the loss blowing up) and a schedule that decays to the end of "
+            "the budget.",
+        )
+    batch = config["batch_size"]
+    if batch is None:
+        raise _problem(
+            "full_batch",
+            "config['batch_size'] is None (full-batch gradients); the capstone is trained "
+            f"with mini-batches of at most {MAX_BATCH_SIZE} examples.",
+            f"Choose a batch size between 1 and {MAX_BATCH_SIZE}.",
+        )
+    if isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or not 1 <= batch <= MAX_BATCH_SIZE:
+        raise _problem(
+            "wrong_batch_size",
+            f"config['batch_size'] is {describe(batch)}; it must be an integer from 1 to "
+            f"{MAX_BATCH_SIZE}.",
+            "Larger batches cost more per step; the budget is counted in steps.",
+        )
+    clip = config.get("clip_norm")
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, numbers.Real)
+                             or not np.isfinite(clip) or clip <= 0):
+        raise _problem(
+            "wrong_clip_norm",
+            f"config['clip_norm'] is {describe(clip)}; it must be None or a positive number.",
+            "Leave it out (or None) to train without clipping.",
+        )
+    return {"optimizer": opt, "steps": int(steps), "batch_size": int(batch),
+            "clip_norm": None if clip is None else float(clip)}
+
+
+def train_with(config: dict, seed: int = 0) -> RunResult:
+    """Train the capstone's MLP with ``config`` exactly as the check does.
+
+    A copy of the optimizer is reset and trained from ``capstone_problem().init(seed)``
+    with mini-batches seeded by ``seed``; the validation loss and accuracy are recorded
+    ten times along the run (``result.val_accuracy[-1, 0]`` is the final accuracy).
+    Raises ValueError (with the check's message) for a configuration the check refuses.
+    """
+    try:
+        checked = _validated(config)
+    except Problem as problem:
+        raise ValueError(f"{problem.diagnosis} {problem.hint}") from None
+    return _train(checked, seed)
+
+
+def _train(checked: dict, seed: int) -> RunResult:
+    problem = capstone_problem()
+    opt = copy.deepcopy(checked["optimizer"])
+    opt.reset()
+    steps = checked["steps"]
+    return run(problem, opt, problem.init(seed=seed), steps, batch_size=checked["batch_size"],
+               seed=seed, clip_norm=checked["clip_norm"], eval_every=max(1, steps // 10))
+
+
+def _outcome_problem(result: RunResult, checked: dict) -> Problem | None:
+    steps = checked["steps"]
+    if result.diverged[0]:
+        at = int(result.diverged_at[0])
+        lr = result.divergence_lr(0)
+        where = f" (lr there: {lr:.3g})" if np.isfinite(lr) else ""
+        return _problem(
+            "diverged",
+            f"Training diverged at step {at}{where}: the loss blew up (it grew past 10⁴ times "
+            "its starting value, or became NaN).",
+            "Lower the (peak) learning rate — an LR range test on this model shows where the "
+            "loss blows up; stay well below that — or warm up first, or clip the gradients.",
+        )
+    accuracy = float(result.val_accuracy[-1, 0])
+    if accuracy >= TARGET_ACCURACY:
+        return None
+    train_loss = result.train_loss[:, 0]
+    late = int(np.searchsorted(result.eval_steps, 0.8 * steps))
+    reached = (f"After {steps} steps the validation accuracy is {accuracy:.1%}; the target "
+               f"is {TARGET_ACCURACY:.0%}.")
+    if train_loss[-1] > 1.5 * np.min(train_loss):
+        return _problem(
+            "unstable",
+            reached + " The training loss went back up during the run (it ended at "
+            f"{train_loss[-1]:.3g}, above its best {np.min(train_loss):.3g}): the rate is "
+            "too high to settle.",
+            "Lower the learning rate, or let a schedule decay it over the run (cosine, "
+            "one-cycle), so that the last steps are small.",
+        )
+    barely_moved = train_loss[-1] > 0.5 * train_loss[0]
+    still_falling = train_loss[-1] < 0.9 * train_loss[min(late, train_loss.size - 2)]
+    lrs = result.lr[:, 0]
+    decayed_early = bool(np.all(np.isfinite(lrs))) and lrs[int(0.6 * (lrs.size - 1))] < np.max(lrs) / 30
+    if decayed_early and not still_falling:
+        return _problem(
+            "decayed_too_early",
+            reached + f" The training loss levelled off at {train_loss[-1]:.3g}: your schedule "
+            f"had cut the rate to below 1/30 of its peak by step {int(0.6 * (lrs.size - 1))}, "
+            "so the rest of the budget hardly moved the parameters.",
+            "Spread the decay over the whole run (e.g. a cosine over all the steps), so the "
+            "rate is small only at the end.",
+        )
+    if barely_moved or still_falling:
+        how = (f"barely moved (from {train_loss[0]:.3g} to {train_loss[-1]:.3g})" if barely_moved
+               else f"was still falling fast at the end ({train_loss[-1]:.3g} after the last step)")
+        unused = (f" You also use only {steps} of the {STEP_BUDGET} steps allowed."
+                  if steps < STEP_BUDGET else "")
+        return _problem(
+            "too_slow",
+            reached + f" The training loss {how}: the learning rate is too small for the budget "
+            f"(or decays too early).{unused}",
+            "Raise the learning rate — find the range with an LR range test — or use momentum "
+            "or Adam; framework defaults such as 1e-3 are often far from the best rate.",
+        )
+    return _problem(
+        "stalled",
+        reached + f" The training loss levelled off at {train_loss[-1]:.3g} before reaching it.",
+        "A rate that stays high leaves SGD's noise floor high: decay it towards the end "
+        "(cosine or a step), or raise the peak rate if the loss fell slowly from the start.",
+    )
+
+
+def check_training_config(training_config, *, hidden: bool = False) -> None:
+    """Check ``training_config() -> dict`` by training the capstone MLP with it.
+
+    Passes when the validation accuracy of the final parameters reaches
+    :data:`TARGET_ACCURACY` within :data:`STEP_BUDGET` steps (seed 0; the hidden check
+    trains again with seed 1).
+    """
+    seed = _SEEDS[hidden]
+    tried = f"{_NAME}(), then training MLP(hidden={HIDDEN_UNITS}) with it from seed {seed}"
+    try:
+        config = call_learner(training_config, [], name=_NAME, time_limit=60.0)
+        checked = _validated(config)
+        result = call_learner(_train, [checked, seed], name="training with your configuration",
+                              time_limit=120.0)
+        problem = _outcome_problem(result, checked)
+        if problem is not None:
+            raise problem
+    except Problem as problem:
+        raise report(_NAME, CAPSTONE_POINTS, problem, tried=tried) from None
+    if not hidden:
+        report_pass(_NAME, CAPSTONE_POINTS)
+
+
+#: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
+PARTS = {
+    "check_pick_lr": PICK_LR.points,
+    "check_early_stopping": EARLY_STOPPING.points,
+    "check_training_config": CAPSTONE_POINTS,
+}

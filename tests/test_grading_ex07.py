@@ -1,0 +1,270 @@
+"""Exercise 07's checks: choosing by validation loss, early stopping, and the capstone.
+
+The capstone is graded on an outcome, so its tests train for real (about a second per
+configuration): configurations that reach the target pass with the exact pass line,
+and the ways to miss it (diverging, too slow, decaying too early, too noisy, over the
+budget, a malformed or dishonest configuration) each get their own diagnosis.
+"""
+
+import types
+
+import numpy as np
+import pytest
+
+from lrcourse import optim, schedules
+from lrcourse.grading import CheckFailed, ex07
+from lrcourse.problems import MLP
+
+
+def accepts(check, impl, capsys, name, points):
+    check(impl, hidden=True)
+    assert capsys.readouterr().out == ""
+    check(impl)
+    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
+
+
+def rejects(check, impl, mistake, phrase):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    message = str(info.value)
+    assert info.value.mistake == mistake, message
+    assert phrase in message, message
+    return message
+
+
+# ---------------------------------------------------------------------------
+# pick_lr
+# ---------------------------------------------------------------------------
+
+def pick_lr_loop(lrs, train_losses, val_losses):
+    best_lr, best = None, np.inf
+    for lr, loss in zip(lrs, val_losses):
+        if np.isfinite(loss) and loss < best:
+            best_lr, best = lr, loss
+    return best_lr
+
+
+RIGHT_PICK_LR = [
+    lambda lrs, train, val: lrs[np.nanargmin(val)],
+    pick_lr_loop,
+    lambda lrs, train, val: lrs[np.isfinite(val)][np.argmin(val[np.isfinite(val)])],
+    lambda lrs, train, val: float(lrs[np.argmin(np.where(np.isnan(val), np.inf, val))]),
+]
+
+WRONG_PICK_LR = [
+    (lambda lrs, train, val: lrs[np.nanargmin(train)], "picked_by_train_loss", "*training* loss"),
+    (lambda lrs, train, val: lrs[np.argmin(val)], "nan_picked", "first NaN"),
+    (lambda lrs, train, val: lrs[np.nanargmax(val)], "worst_picked", "highest validation loss"),
+    (lambda lrs, train, val: lrs[np.nanargmin(val - train)], "smallest_gap", "smallest gap"),
+    (lambda lrs, train, val: np.nanargmin(val), "returned_index", "index"),
+    (lambda lrs, train, val: np.nanmin(val), "returned_loss", "not the learning rate"),
+    (lambda lrs, train, val: lrs[[np.nanargmin(val), 0]], "wrong_shape", "instead of the chosen learning rate"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_PICK_LR)
+def test_pick_lr_accepts(impl, capsys):
+    accepts(ex07.check_pick_lr, impl, capsys, "pick_lr", 1)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_PICK_LR)
+def test_pick_lr_rejects(impl, mistake, phrase):
+    rejects(ex07.check_pick_lr, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# early_stopping
+# ---------------------------------------------------------------------------
+
+def early_stopping_loop(val_losses, patience):
+    best, best_index, bad = float("inf"), 0, 0
+    for i, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_index, bad = loss, i, 0
+        else:
+            bad += 1
+            if bad == patience:
+                return best_index, i
+    return best_index, len(val_losses) - 1
+
+
+def early_stopping_since_best(val_losses, patience):
+    # the counter of evaluations without improvement is i − (index of the best so far)
+    best_index = 0
+    for i in range(len(val_losses)):
+        if val_losses[i] < val_losses[best_index]:
+            best_index = i
+        if i - best_index == patience:
+            return best_index, i
+    return best_index, len(val_losses) - 1
+
+
+def early_stopping_while(val_losses, patience):
+    i, best, best_index, waited = 0, np.inf, 0, 0
+    while i < len(val_losses) and waited < patience:
+        if val_losses[i] < best:
+            best, best_index, waited = val_losses[i], i, 0
+        else:
+            waited += 1
+        i += 1
+    return best_index, i - 1
+
+
+RIGHT_EARLY_STOPPING = [early_stopping_loop, early_stopping_since_best, early_stopping_while]
+
+
+def variant(**switches):
+    return ex07._early_stopping_rule(**switches)
+
+
+WRONG_EARLY_STOPPING = [
+    (variant(stop_after=lambda p: p + 1), "one_evaluation_late", "one evaluation late"),
+    (variant(stop_after=lambda p: p - 1), "one_evaluation_early", "one evaluation early"),
+    (variant(improves=lambda v, b: v <= b), "ties_improve", "strictly lower"),
+    (variant(improves=lambda v, b: not v >= b), "nan_improves", "NaN"),
+    (variant(reset=False), "counter_not_reset", "never reset"),
+    (variant(best_overall=True), "looked_past_the_stop", "after the stop"),
+    (lambda val, p: (early_stopping_loop(val, p)[1],) * 2, "best_is_stop", "stop index as the best"),
+    (variant(never_stopped=lambda n: n), "stop_past_the_end", "len(val_losses) − 1"),
+    (lambda val, p: early_stopping_loop(val, p)[::-1], "wrong_value", "wrong value"),
+    (lambda val, p: early_stopping_loop(val, p)[0], "wrong_type", "a tuple (best_index, stop_index)"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_EARLY_STOPPING)
+def test_early_stopping_accepts(impl, capsys):
+    accepts(ex07.check_early_stopping, impl, capsys, "early_stopping", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_EARLY_STOPPING)
+def test_early_stopping_rejects(impl, mistake, phrase):
+    rejects(ex07.check_early_stopping, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("part", [ex07.PICK_LR, ex07.EARLY_STOPPING], ids=lambda p: p.name)
+def test_cases_separate_every_variant_from_the_reference(part):
+    for mistake in part.mistakes:
+        if mistake.variant is None:
+            continue
+        differs = [not np.allclose(mistake.variant(*c.args.values()), part.reference(*c.args.values()))
+                   for c in part.cases]
+        assert any(differs), (part.name, mistake.id)
+
+
+# ---------------------------------------------------------------------------
+# The capstone
+# ---------------------------------------------------------------------------
+
+def config(opt, steps=300, batch_size=64, **more):
+    return lambda: {"optimizer": opt, "steps": steps, "batch_size": batch_size, **more}
+
+
+RIGHT_CONFIGS = [
+    config(optim.Adam(lr=1e-2)),
+    config(optim.SGD(lr=schedules.cosine(0.2, 300), momentum=0.9), batch_size=64, clip_norm=None),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_CONFIGS)
+def test_capstone_accepts_configurations_that_reach_the_target(impl, capsys):
+    accepts(ex07.check_training_config, impl, capsys, "training_config", 4)
+
+
+class Memorised(optim.Adam):
+    """A dishonest optimizer: it ignores the gradients and returns stored parameters."""
+
+    def step(self, x, grad):
+        return np.zeros_like(x)
+
+
+WRONG_CONFIGS = [
+    (config(optim.SGD(lr=1.0, momentum=0.9)), "diverged", "diverged at step"),
+    (config(optim.Adam()), "too_slow", "too small for the budget"),
+    (config(optim.SGD()), "too_slow", "barely moved"),
+    (config(optim.Adam(lr=1e-2), steps=30), "too_slow", "only 30 of the 300 steps"),
+    (config(optim.SGD(lr=schedules.step_decay(0.1, 25, 0.1))), "decayed_too_early", "1/30 of its peak"),
+    (config(optim.SGD(lr=0.1, momentum=0.5), batch_size=4), "unstable", "went back up"),
+    (config(optim.Adam(lr=1e-2), steps=301), "over_budget", "over the budget of 300 steps"),
+    (config(optim.Adam(lr=1e-2), batch_size=None), "full_batch", "mini-batches"),
+    (config(optim.Adam(lr=1e-2), batch_size=1347), "wrong_batch_size", "from 1 to 128"),
+    (config(optim.Adam(lr=1e-2), steps=300.0), "wrong_steps", "positive integer"),
+    (config(optim.Adam(lr=1e-2), clip_norm=-1.0), "wrong_clip_norm", "positive number"),
+    (config(optim.Adam), "optimizer_class", "the class Adam"),
+    (config(Memorised(lr=1e-2)), "not_a_course_optimizer", "lrcourse.optim's optimizers"),
+    (config(optim.Adam(lr=np.array([[1e-2], [1e-3]]))), "lr_array", "one learning rate"),
+    (lambda: {"optimizer": optim.Adam(lr=1e-2), "steps": 300}, "missing_key", "'batch_size'"),
+    (lambda: {"optimizer": optim.Adam(), "lr": 1e-2, "steps": 300, "batch_size": 64}, "unknown_key",
+     "goes into the optimizer"),
+    (lambda: [optim.Adam(lr=1e-2), 300, 64], "wrong_type", "instead of a dict"),
+    (lambda: None, "returned_none", "`return`"),
+    (config(optim.SGD(lr=lambda k: 0.1 - 0.001 * k)), "raised", "lr(100) must be a positive finite number"),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CONFIGS)
+def test_capstone_rejects(impl, mistake, phrase):
+    rejects(ex07.check_training_config, impl, mistake, phrase)
+
+
+def test_capstone_not_implemented_and_broken_function():
+    def training_config():
+        raise NotImplementedError()
+    rejects(ex07.check_training_config, training_config, "not_implemented", "not implemented yet")
+    rejects(ex07.check_training_config, lambda: 1 / 0, "raised", "ZeroDivisionError")
+
+
+def test_the_check_trains_a_copy_and_leaves_the_learners_optimizer_alone():
+    opt = optim.Adam(lr=1e-2)
+    opt.step(np.zeros(3), np.ones(3))  # a used optimizer: the check resets a copy
+    result = ex07.train_with({"optimizer": opt, "steps": 20, "batch_size": 32})
+    assert opt.step_count == 1 and opt.exp_avg.shape == (3,)
+    assert result.steps_taken == 20 and result.eval_steps[-1] == 20
+
+
+def test_train_with_is_what_the_check_grades():
+    cfg = {"optimizer": optim.Adam(lr=1e-2), "steps": 300, "batch_size": 64}
+    result = ex07.train_with(cfg, seed=0)
+    problem = MLP(hidden=ex07.HIDDEN_UNITS)
+    assert result.val_accuracy[-1, 0] == pytest.approx(float(problem.accuracy(result.x[0], "val")))
+    assert result.val_accuracy[-1, 0] >= ex07.TARGET_ACCURACY
+    with pytest.raises(ValueError, match="over the budget"):
+        ex07.train_with({**cfg, "steps": 1000})
+
+
+def test_the_defaults_miss_the_target_and_a_tuned_rate_reaches_it():
+    """The capstone is not passable by the framework defaults (the claim check of the
+    lesson), while the same optimizer with a tuned rate passes with a margin."""
+    for seed in (0, 1):
+        default = ex07.train_with(config(optim.Adam())(), seed=seed).val_accuracy[-1, 0]
+        tuned = ex07.train_with(config(optim.Adam(lr=1e-2))(), seed=seed).val_accuracy[-1, 0]
+        assert default < ex07.TARGET_ACCURACY - 0.01
+        assert tuned > ex07.TARGET_ACCURACY + 0.005
+
+
+def test_stalled_is_the_diagnosis_when_nothing_more_specific_applies():
+    fake = types.SimpleNamespace(
+        diverged=np.array([False]), diverged_at=np.array([-1]),
+        val_accuracy=np.array([[0.1], [0.8], [0.9], [0.9]]),
+        train_loss=np.array([[2.3], [0.5], [0.41], [0.40]]),
+        eval_steps=np.array([0, 100, 200, 300]),
+        lr=np.full((300, 1), 0.05),
+    )
+    problem = ex07._outcome_problem(fake, {"steps": 300})
+    assert problem.mistake == "stalled" and "levelled off at 0.4" in problem.diagnosis
+
+
+def test_points_table():
+    assert ex07.PARTS == {"check_pick_lr": 1, "check_early_stopping": 2, "check_training_config": 4}
+
+
+@pytest.mark.parametrize("check, part", [(ex07.check_pick_lr, ex07.PICK_LR),
+                                         (ex07.check_early_stopping, ex07.EARLY_STOPPING)],
+                         ids=["pick_lr", "early_stopping"])
+@pytest.mark.parametrize("impl, mistake", [
+    (lambda *a: 1 / 0, "raised"), (lambda *a: None, "returned_none"),
+])
+def test_every_small_part_handles_broken_code(check, part, impl, mistake):
+    with pytest.raises(CheckFailed) as info:
+        check(impl)
+    assert info.value.mistake == mistake
+    assert str(info.value).startswith(f"✘ {part.name} — not yet: 0/{part.points:g} points")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validation as v
+from .._blas import single_threaded_blas
 from ..data import TrainValSplit, digits
 from ._base import Problem
 
@@ -163,7 +164,9 @@ class _DigitsModel(Problem):
         lead = points.shape[:-1]
         flat = points.reshape(-1, self.dim)
         design, labels = rows
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # One BLAS thread: at these sizes threads gain little and lose a lot on a
+        # busy machine (see lrcourse._blas).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), single_threaded_blas():
             logits, example_axis, class_axis, cache = self._logits(flat, design)
             loss = _cross_entropy(logits, labels, example_axis, class_axis, want_grad)
             grad = self._backward(flat, design, logits, cache) if want_grad else None

@@ -28,10 +28,9 @@ The controls are attributes (``explorer.lr_slider``, …); setting a control's
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 import matplotlib as mpl
@@ -39,8 +38,9 @@ import numpy as np
 
 from lrcourse import _validation as v
 from lrcourse import plots, style
+from lrcourse._blas import single_threaded_blas
 
-__all__ = ["Explorer", "log_slider", "int_slider", "float_slider", "dropdown", "single_threaded_blas"]
+__all__ = ["Explorer", "log_slider", "int_slider", "float_slider", "dropdown"]
 
 _SLIDER_LAYOUT = {"width": "330px"}
 _DESCRIPTION_STYLE = {"description_width": "70px"}
@@ -76,27 +76,6 @@ def float_slider(description: str, value: float, low: float, high: float, step: 
 def dropdown(description: str, options, value) -> widgets.Dropdown:
     return widgets.Dropdown(options=options, value=value, description=description,
                             layout=widgets.Layout(width="330px"), style=_DESCRIPTION_STYLE)
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    try:
-        from threadpoolctl import ThreadpoolController  # installed with scikit-learn
-    except ImportError:  # pragma: no cover - scikit-learn is a requirement
-        return None
-    return ThreadpoolController()
-
-
-def single_threaded_blas():
-    """Run the block with one BLAS thread.
-
-    An explorer's matrices are small (a batch of 8 digits, 1347 × 65 for a full
-    evaluation): threads do not speed them up, and on a busy or shared machine
-    (Binder, a classroom server) OpenBLAS threads waiting for a core made one update
-    of the schedule explorer take seconds instead of tens of milliseconds.
-    """
-    controller = _blas_controller()
-    return controller.limit(limits=1, user_api="blas") if controller is not None else nullcontext()
 
 
 class Explorer:

@@ -9,9 +9,10 @@ import numpy as np
 
 from lrcourse import _validation as v
 from lrcourse import optim, plots, schedules, style, train
+from lrcourse._blas import single_threaded_blas
 from lrcourse.problems import SoftmaxRegression
 
-from ._base import Explorer, dropdown, float_slider, int_slider, log_slider, single_threaded_blas
+from ._base import Explorer, dropdown, float_slider, int_slider, log_slider
 
 __all__ = ["ScheduleExplorer", "schedule_explorer", "SCHEDULE_CHOICES", "reference_loss"]
 

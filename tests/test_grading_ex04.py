@@ -350,7 +350,20 @@ def one_cycle_scalar(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, 
                   (step - phase_end) / (total_steps - 1 - phase_end))
 
 
-RIGHT_ONE_CYCLE = [one_cycle_where, elementwise(one_cycle_scalar)]
+def one_cycle_squared_cosines(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0,
+                              final_div_factor=1e4):
+    # (1 + cos θ)/2 = cos²(θ/2): each phase as a weighted mean of its two ends
+    k = np.asarray(step, dtype=float)
+    levels = (max_lr / div_factor, max_lr, max_lr / div_factor / final_div_factor)
+    ends = (0.0, pct_start * total_steps - 1, total_steps - 1.0)
+    phase = (k > ends[1]).astype(int)
+    start, end = np.take(ends, phase), np.take(ends, phase + 1)
+    w = np.cos(np.pi * (k - start) / (end - start) / 2) ** 2
+    out = w * np.take(levels, phase) + (1 - w) * np.take(levels, phase + 1)
+    return float(out) if out.ndim == 0 else out
+
+
+RIGHT_ONE_CYCLE = [one_cycle_where, elementwise(one_cycle_scalar), one_cycle_squared_cosines]
 
 
 def oc_variant(e1=None, e2=None, low=None, linear=False, start=None):

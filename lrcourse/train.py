@@ -259,9 +259,16 @@ def _lr_per_run(last_lr: Any, K: int, dim: int) -> np.ndarray | float:
 
 
 def _infer_runs(optimizer) -> int | None:
-    """K implied by the optimizer's lr array (shape (K, 1) or (K, dim)), else None."""
+    """K implied by the optimizer's lr array (shape (K, 1) or (K, dim)), else None.
+
+    A schedule is asked for the lr of the optimizer's next step: one returning a
+    (K, 1) array (e.g. ``lambda k: peaks[:, None] * unit(k)``) also sets K.
+    """
     lr = getattr(optimizer, "lr", None)
-    if lr is None or callable(lr) or np.ndim(lr) < 2:
+    if callable(lr):
+        with np.errstate(all="ignore"):
+            lr = lr(int(getattr(optimizer, "step_count", 0)))
+    if lr is None or np.ndim(lr) < 2:
         return None
     return int(np.shape(lr)[0])
 

@@ -559,3 +559,16 @@ def test_digits_softmax_minibatch_run():
     np.testing.assert_allclose(result.val_loss[0], np.log(10), rtol=1e-12)
     assert (result.val_accuracy[-1] > 0.8).all()
     assert not result.diverged.any()
+
+
+def test_a_schedule_returning_one_lr_per_run_repeats_a_single_start_point():
+    from lrcourse import optim, problems
+
+    quadratic = problems.Quadratic([1.0, 4.0])
+    peaks = np.array([0.05, 0.1, 0.2])
+    schedule = lambda k: peaks[:, None] * 0.5 ** (np.asarray(k) // 10)  # noqa: E731
+    together = run(quadratic, optim.SGD(lr=schedule), quadratic.init(), 30)
+    assert together.loss.shape == (30, 3)
+    for k, peak in enumerate(peaks):
+        alone = run(quadratic, optim.SGD(lr=lambda t, p=peak: p * 0.5 ** (t // 10)), quadratic.init(), 30)
+        np.testing.assert_allclose(together.loss[:, k], alone.loss[:, 0], rtol=1e-12)

@@ -221,24 +221,32 @@ def test_the_check_trains_a_copy_and_leaves_the_learners_optimizer_alone():
     assert result.steps_taken == 20 and result.eval_steps[-1] == 20
 
 
+_TRAINED = {}
+
+
+def trained(name, seed):
+    """train_with on a named configuration, trained once per test session."""
+    configs = {"default Adam": config(optim.Adam()), "tuned Adam": config(optim.Adam(lr=1e-2))}
+    if (name, seed) not in _TRAINED:
+        _TRAINED[name, seed] = ex07.train_with(configs[name](), seed=seed)
+    return _TRAINED[name, seed]
+
+
 def test_train_with_is_what_the_check_grades():
-    cfg = {"optimizer": optim.Adam(lr=1e-2), "steps": 300, "batch_size": 64}
-    result = ex07.train_with(cfg, seed=0)
+    result = trained("tuned Adam", 0)
     problem = MLP(hidden=ex07.HIDDEN_UNITS)
     assert result.val_accuracy[-1, 0] == pytest.approx(float(problem.accuracy(result.x[0], "val")))
-    assert result.val_accuracy[-1, 0] >= ex07.TARGET_ACCURACY
+    assert result.eval_steps.tolist() == list(range(0, 301, 30))
     with pytest.raises(ValueError, match="over the budget"):
-        ex07.train_with({**cfg, "steps": 1000})
+        ex07.train_with({**config(optim.Adam(lr=1e-2))(), "steps": 1000})
 
 
-def test_the_defaults_miss_the_target_and_a_tuned_rate_reaches_it():
-    """The capstone is not passable by the framework defaults (the claim check of the
-    lesson), while the same optimizer with a tuned rate passes with a margin."""
-    for seed in (0, 1):
-        default = ex07.train_with(config(optim.Adam())(), seed=seed).val_accuracy[-1, 0]
-        tuned = ex07.train_with(config(optim.Adam(lr=1e-2))(), seed=seed).val_accuracy[-1, 0]
-        assert default < ex07.TARGET_ACCURACY - 0.01
-        assert tuned > ex07.TARGET_ACCURACY + 0.005
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_defaults_miss_the_target_and_a_tuned_rate_reaches_it(seed):
+    """The capstone is not passable at the framework's default rate (the claim check of
+    the lesson), while the same optimizer with a tuned rate passes with a margin."""
+    assert trained("default Adam", seed).val_accuracy[-1, 0] < ex07.TARGET_ACCURACY - 0.01
+    assert trained("tuned Adam", seed).val_accuracy[-1, 0] > ex07.TARGET_ACCURACY + 0.005
 
 
 def test_stalled_is_the_diagnosis_when_nothing_more_specific_applies():

@@ -24,7 +24,9 @@ read-only: nobody can change the data another lesson sees.  Take a copy
 from __future__ import annotations
 
 import functools
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -132,13 +134,32 @@ def _stratified_split(labels: np.ndarray, val_fraction: float, seed: int):
     return train_index, val_index
 
 
+def _load_digits_table() -> tuple[np.ndarray, np.ndarray]:
+    """(pixels 0…16, labels) of the 1797 digits, in ``load_digits()`` order.
+
+    Reads the CSV that scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``:
+    64 pixel columns then the label) without importing ``sklearn.datasets``, which
+    costs about a second of start-up in every lesson; falls back to
+    ``load_digits()`` if that file is not where it is expected.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    table = None
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            table = np.loadtxt(path, delimiter=",")
+    if table is None or table.shape != (1797, 65):
+        from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
+
+        source = load_digits()
+        return np.asarray(source.data, dtype=np.float64), np.asarray(source.target, dtype=np.int64)
+    return table[:, :-1], table[:, -1].astype(np.int64)
+
+
 @functools.lru_cache(maxsize=None)
 def _digits(standardize: bool) -> TrainValSplit:
-    from sklearn.datasets import load_digits  # bundled with scikit-learn: no download
-
-    source = load_digits()
-    pixels = np.asarray(source.data, dtype=np.float64) / 16.0
-    labels = np.asarray(source.target, dtype=np.int64)
+    raw_pixels, labels = _load_digits_table()
+    pixels = raw_pixels / 16.0
     train_index, val_index = _stratified_split(labels, VAL_FRACTION, SPLIT_SEED)
     n_features = pixels.shape[1]
     if standardize:

@@ -128,3 +128,14 @@ def test_train_val_split_copies_and_freezes_its_arrays():
 def test_train_val_split_rejects_inconsistent_parts(changes, pattern):
     with pytest.raises(ValueError, match=pattern):
         TrainValSplit(**_split_kwargs(**changes))
+
+
+def test_the_bundled_table_is_read_exactly_as_load_digits_returns_it():
+    from sklearn.datasets import load_digits
+
+    from lrcourse.data import _load_digits_table
+
+    pixels, labels = _load_digits_table()
+    source = load_digits()
+    np.testing.assert_array_equal(pixels, source.data)
+    np.testing.assert_array_equal(labels, source.target)

@@ -192,6 +192,8 @@ WRONG_CONFIGS = [
     (config(optim.Adam), "optimizer_class", "the class Adam"),
     (config(Memorised(lr=1e-2)), "not_a_course_optimizer", "lrcourse.optim's optimizers"),
     (config(optim.Adam(lr=np.array([[1e-2], [1e-3]]))), "lr_array", "one learning rate"),
+    (config(optim.Adam(lr=lambda k: np.array([[1e-2], [3e-3]])), steps=5), "lr_array",
+     "2 learning rates per step"),
     (lambda: {"optimizer": optim.Adam(lr=1e-2), "steps": 300}, "missing_key", "'batch_size'"),
     (lambda: {"optimizer": optim.Adam(), "lr": 1e-2, "steps": 300, "batch_size": 64}, "unknown_key",
      "goes into the optimizer"),
@@ -251,7 +253,7 @@ def test_the_defaults_miss_the_target_and_a_tuned_rate_reaches_it(seed):
 
 def test_stalled_is_the_diagnosis_when_nothing_more_specific_applies():
     fake = types.SimpleNamespace(
-        diverged=np.array([False]), diverged_at=np.array([-1]),
+        n_runs=1, diverged=np.array([False]), diverged_at=np.array([-1]),
         val_accuracy=np.array([[0.1], [0.8], [0.9], [0.9]]),
         train_loss=np.array([[2.3], [0.5], [0.41], [0.40]]),
         eval_steps=np.array([0, 100, 200, 300]),

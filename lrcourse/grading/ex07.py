@@ -413,6 +413,13 @@ def _train(checked: dict, seed: int) -> RunResult:
 
 def _outcome_problem(result: RunResult, checked: dict) -> Problem | None:
     steps = checked["steps"]
+    if result.n_runs != 1:
+        return _problem(
+            "lr_array",
+            f"Your schedule returns {result.n_runs} learning rates per step, so "
+            f"{result.n_runs} models were trained side by side; the capstone trains one.",
+            "Make the schedule return a single number for each step.",
+        )
     if result.diverged[0]:
         at = int(result.diverged_at[0])
         lr = result.divergence_lr(0)

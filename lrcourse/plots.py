@@ -967,6 +967,7 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
     lrs, final, diverged = lrs[order], final[order], diverged[order]
     ok = ~diverged & np.isfinite(final)
     fig, ax = _figure_and_axes(ax)
+    earlier_sweep = ax.get_xlim() if ax.has_data() else None  # a second sweep on the same axes
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="mask")
     color = color or (style.optimizer_color(label) if label else None) or style.CYCLE[0]
@@ -984,7 +985,10 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
     for j, (name, lr) in enumerate((vlines or {}).items()):
         ax.axvline(float(lr), color=style.REFERENCE_COLOR, linestyle=_SUGGESTION_STYLES[j % 4],
                    linewidth=1.2, label=f"{name} = {_fmt(float(lr))}")
-    ax.set_xlim(lrs.min() / 1.3, lrs.max() * 1.3)
+    low, high = lrs.min() / 1.3, lrs.max() * 1.3
+    if earlier_sweep is not None:  # keep every sweep's points (and its ✕ marks) in view
+        low, high = min(low, earlier_sweep[0]), max(high, earlier_sweep[1])
+    ax.set_xlim(low, high)
     ax.set_xlabel("learning rate η")
     ax.set_ylabel(ylabel)
     _set_title(ax, title)

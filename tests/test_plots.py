@@ -381,3 +381,15 @@ def test_figure_to_png_renders_pyplot_and_standalone_figures(runs):
     assert plots.figure_to_png(standalone).startswith(b"\x89PNG")
     with pytest.raises(TypeError, match="fig must be a matplotlib Figure"):
         plots.figure_to_png(ax)
+
+
+def test_a_second_sweep_on_the_same_axes_keeps_the_first_sweeps_range_in_view():
+    from lrcourse import optim, plots, problems, tune
+
+    quadratic = problems.Quadratic([1.0, 10.0])
+    wide = tune.lr_sweep(quadratic, optim.SGD, np.geomspace(1e-3, 1.0, 7), 20)
+    narrow = tune.lr_sweep(quadratic, optim.SGD, np.geomspace(1e-3, 0.1, 5), 20)
+    fig, ax = plots.sweep_curve(wide, label="wide")
+    plots.sweep_curve(narrow, ax=ax, label="narrow")
+    low, high = ax.get_xlim()
+    assert low <= 1e-3 and high >= 1.0, "the first sweep's diverged marks would sit outside the axes"

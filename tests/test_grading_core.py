@@ -10,8 +10,8 @@ import pytest
 
 from lrcourse.grading import CheckFailed
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner,
-    changed_inputs, close, describe, describe_call, pass_line, report,
+    ArrayOut, Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, changed_inputs,
+    check_cases, close, describe, describe_call, pass_line, report,
 )
 from lrcourse.grading.diagnose import scaled, shifted_step, step_mistakes, swapped_items
 
@@ -378,3 +378,195 @@ def test_scaled_and_swapped_items():
     with pytest.raises(CheckFailed) as info:
         part.check(lambda a: (a / 2, 2 * a))
     assert info.value.mistake == "half"
+
+
+# ---------------------------------------------------------------------------
+# Hooks for the exercise authors
+# ---------------------------------------------------------------------------
+
+def _failure(part, impl, *, hidden=False) -> CheckFailed:
+    with pytest.raises(CheckFailed) as info:
+        part.check(impl, hidden=hidden)
+    return info.value
+
+
+def _only_one_row(part, func, case, problem):
+    """A rediagnose_raised hook: a function that raised on a matrix but works on one row."""
+    if np.ndim(case.args["x"]) < 2:
+        return None
+    try:
+        part.call(func, {**case.args, "x": case.args["x"][0]})
+    except Problem:
+        return None
+    return Problem("rows_only", f"{part.name} works on one row only:\n  {problem.diagnosis}", "Use x[..., i].")
+
+
+def _rows_part():
+    return _scale_part(
+        cases=[Case({"x": np.array([1.0, -2.0]), "lr": 0.1}), Case({"x": np.ones((2, 2)), "lr": 0.5})],
+        rediagnose_raised=_only_one_row,
+    )
+
+
+def test_rediagnose_raised_replaces_the_raised_problem():
+    def rows_only(x, lr):
+        return np.array([x[0] - lr * 2 * x[0], x[1] - lr * 2 * x[1]]) if x.ndim == 1 else x[0, 0, 0]
+    failure = _failure(_rows_part(), rows_only)
+    assert failure.mistake == "rows_only"
+    lines = str(failure).splitlines()
+    assert lines[:2] == ["✘ double — not yet: 0/2 points", "double works on one row only:"]
+    assert lines[2].startswith("  double raised IndexError")
+    assert "  tried:    double(x=array([[1., 1.], [1., 1.]]), lr=0.5)" in lines
+    assert not any(line.startswith("  returned:") for line in lines)
+
+
+def test_rediagnose_raised_keeps_the_problem_when_it_returns_none():
+    def always_raises(x, lr):
+        raise KeyError("k")
+    failure = _failure(_rows_part(), always_raises)
+    assert failure.mistake == "raised" and "double raised KeyError: 'k'" in str(failure)
+
+
+def test_rediagnose_raised_is_only_called_for_raised():
+    calls = []
+
+    def hook(part, func, case, problem):
+        calls.append(problem.mistake)
+        return Problem("never", "Never.", "")
+
+    def stub(x, lr):
+        raise NotImplementedError()
+    part = _scale_part(rediagnose_raised=hook)
+    assert _failure(part, stub).mistake == "not_implemented"
+    assert _failure(part, lambda x, lr: None).mistake == "returned_none"
+    assert calls == []
+    assert _failure(part, lambda x, lr: 1 / 0).mistake == "never"
+    assert calls == ["raised"]
+
+
+def test_part_call_copies_the_arguments_and_uses_the_parts_name_and_time_limit():
+    part = _scale_part(time_limit=0.2)
+    x = np.array([1.0, 2.0])
+
+    def in_place(x, lr):
+        x *= 0
+        return x
+    assert np.array_equal(part.call(in_place, {"x": x, "lr": 0.1}), [0.0, 0.0])
+    assert np.array_equal(x, [1.0, 2.0])
+
+    def hang(x, lr):
+        while True:
+            pass
+    with pytest.raises(Problem, match="double did not return within 0.2 s"):
+        part.call(hang, {"x": x, "lr": 0.1})
+
+
+def _nan_part(*mistakes):
+    return _scale_part(mistakes=list(mistakes))
+
+
+def _nan_when(predicate):
+    """A learner's function: right, except NaN on the cases where predicate(x) holds."""
+    return lambda x, lr: x * np.nan if predicate(x) else x * (1 - 2 * lr)
+
+
+_SECOND_CASE_NAN = Mistake("second_case", "NaN on the short input.", "Look at x.size == 1.",
+                           detect=lambda args, out, expected: args["x"].size == 1
+                           and not np.all(np.isfinite(out)), sees_nonfinite=True)
+_ANY_NAN = Mistake("nan_anywhere", "NaN.", "Divide by something else.",
+                   detect=lambda args, out, expected: not np.all(np.isfinite(out)), sees_nonfinite=True)
+
+
+def test_a_mistake_that_sees_nonfinite_output_is_reported_instead_of_not_finite():
+    failure = _failure(_nan_part(_SECOND_CASE_NAN), _nan_when(lambda x: x.size == 1))
+    assert failure.mistake == "second_case"
+    assert "  tried:    double(x=array([3.]), lr=0.25)" in str(failure)
+    assert "  returned: array([nan])" in str(failure)
+
+
+def test_non_finite_output_no_mistake_recognises_is_not_finite_at_once():
+    # NaN on both cases: the mistake would recognise the second one, but the first case's
+    # NaN, which nothing recognises, is reported at once, as for a part without the hook
+    failure = _failure(_nan_part(_SECOND_CASE_NAN), lambda x, lr: x * np.nan)
+    assert failure.mistake == "not_finite"
+    assert "tried:    double(x=array([ 1., -2.]), lr=0.1)" in str(failure)
+
+
+def test_mistakes_that_do_not_see_nonfinite_never_match_it():
+    always = Mistake("always", "Always.", "", detect=lambda args, out, expected: True)
+    failure = _failure(_nan_part(always, _SECOND_CASE_NAN), _nan_when(lambda x: x.size == 1))
+    assert failure.mistake == "second_case"
+    assert _failure(_nan_part(always), _nan_when(lambda x: x.size == 1)).mistake == "not_finite"
+
+
+def test_a_nonfinite_mistake_that_explains_every_case_wins():
+    # NaN everywhere: the mistake that explains every case, not the one that explains the first
+    failure = _failure(_nan_part(_SECOND_CASE_NAN, _ANY_NAN), _nan_when(lambda x: True))
+    assert failure.mistake == "nan_anywhere"
+
+
+def test_case_arguments_must_be_the_references_parameters_in_order():
+    def reference(x, grad, lr=0.1, eps=1e-8):
+        return x - lr * grad
+    returns = ArrayOut(like="x")
+    one = np.ones(2)
+    for args in ({"x": one, "grad": one}, {"x": one, "grad": one, "lr": 0.5},
+                 {"x": one, "grad": one, "lr": 0.5, "eps": 1e-3}):
+        Part("step", 1, reference, returns, cases=[Case(args)])  # accepted
+    wrong = [
+        {"x": one, "lr": 0.5},                     # a skipped middle argument
+        {"grad": one, "x": one},                   # reordered
+        {"x": one},                                # a required one missing
+        {"x": one, "grad": one, "eps": 1e-3},      # a skipped default before a set one
+        {"x": one, "grad": one, "lr": 0.5, "eps": 1e-3, "extra": 1},
+    ]
+    for args in wrong:
+        with pytest.raises(ValueError) as info:
+            Part("step", 1, reference, returns, cases=[Case({"x": one, "grad": one})],
+                 hidden_cases=[Case({"x": one, "grad": one}), Case(args)])
+        message = str(info.value)
+        assert message.startswith("the arguments of step's hidden_cases[1] must be the reference's "
+                                  "positional parameters in order, (x, grad, lr, eps) (the first 2 "
+                                  f"required); got ({', '.join(args)}). Cases are passed positionally")
+
+
+def test_a_reference_taking_any_arguments_accepts_any_case():
+    Part("f", 1, lambda *values: values[0], NumberOut(), cases=[Case({"a": 1.0, "b": 2.0})])
+
+
+def test_a_case_without_an_argument_a_mistake_needs_is_refused():
+    with pytest.raises(ValueError) as info:
+        _scale_part(hidden_cases=[Case({"x": np.ones(2), "lr": 0.1}), Case({"x": np.ones(2)})],
+                    reference=lambda x, lr=0.1: x - lr * 2 * x)
+    assert str(info.value).startswith(
+        "the arguments of double's hidden_cases[1] must be a dict with 'lr', which the mistake "
+        "'lr_missing' reads; got (x). Give every case that argument explicitly")
+    # the detectors read the names they are given
+    part = Part("double", 2, lambda params, eta: params - eta * 2 * params, ArrayOut(like="params"),
+                cases=[Case({"params": np.array([1.0, -2.0]), "eta": 0.1})],
+                mistakes=step_mistakes(x="params", lr="eta"))
+    assert _failure(part, lambda params, eta: params - 2 * params).mistake == "lr_missing"
+    with pytest.raises(ValueError, match="'eta', which the mistake 'lr_missing' reads; got .params."):
+        Part("double", 2, lambda params, eta=0.1: params, ArrayOut(like="params"),
+             cases=[Case({"params": np.ones(1)})], mistakes=step_mistakes(x="params", lr="eta"))
+
+
+def test_the_shared_detectors_declare_what_they_read():
+    assert [m.needs for m in step_mistakes(x="p", lr="eta")] == [("p",), ("p", "eta"), ("p", "eta"), ("p",)]
+    assert [m.needs for m in shifted_step(_cosine, step="k")] == [("k",), ("k",)]
+
+
+def test_check_cases_reports_the_first_problem_and_prints_the_pass_line(capsys):
+    def check_case(case):
+        if case > 1:
+            raise Problem("too_big", f"{case} is too big.", "Smaller.", show_returned=False)
+    check_cases("count", 3, [0, 1], check_case, tried=lambda case: f"count({case})", hidden=False)
+    assert capsys.readouterr().out == "✔ count — correct: 3/3 points\n"
+    check_cases("count", 3, [1], check_case, tried=lambda case: f"count({case})", hidden=True)
+    assert capsys.readouterr().out == ""
+    with pytest.raises(CheckFailed) as info:
+        check_cases("count", 3, [1, 2, 3], check_case, tried=lambda case: f"count({case})", hidden=False)
+    assert info.value.mistake == "too_big"
+    assert str(info.value).splitlines() == [
+        "✘ count — not yet: 0/3 points", "2 is too big.", "  tried:    count(2)", "Hint: Smaller."]
+    assert capsys.readouterr().out == ""

@@ -7,30 +7,14 @@ for the quadratic's numbers.
 
 import numpy as np
 import pytest
+from grading_support import (
+    BROKEN_CODE, accepts, assert_variants_differ, eig, part_id, points_table, rejects,
+    rejects_broken,
+)
 
-from lrcourse.grading import CheckFailed, ex03
+from lrcourse.grading import ex03
 from lrcourse.optim import SGD
 from lrcourse.problems import Quadratic
-
-
-def accepts(check, impl, capsys, name, points):
-    check(impl, hidden=True)
-    assert capsys.readouterr().out == ""
-    check(impl)
-    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
-
-
-def rejects(check, impl, mistake, phrase):
-    with pytest.raises(CheckFailed) as info:
-        check(impl)
-    message = str(info.value)
-    assert info.value.mistake == mistake, message
-    assert phrase in message, message
-    return message
-
-
-def eig(H):
-    return np.linalg.eigvalsh(H)
 
 
 # ---------------------------------------------------------------------------
@@ -347,29 +331,10 @@ PARTS = [
 ]
 
 
-def _raises(*args):
-    return args[99]
-
-
-def _not_implemented(*args):
-    raise NotImplementedError()
-
-
-def _hangs(*args):
-    while True:
-        pass
-
-
-@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
-@pytest.mark.parametrize("impl, mistake", [
-    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
-    (_hangs, "timeout"),
-])
+@pytest.mark.parametrize("check, part", PARTS, ids=part_id)
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
 def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
-    monkeypatch.setattr(part, "time_limit", 0.2)
-    with pytest.raises(CheckFailed) as info:
-        check(impl)
-    assert info.value.mistake == mistake, str(info.value)
+    rejects_broken(check, part, impl, mistake, monkeypatch)
 
 
 @pytest.mark.parametrize("check, part, nan", [
@@ -384,7 +349,12 @@ def test_every_part_rejects_nan(check, part, nan):
 
 
 def test_points_table_matches_the_parts():
-    assert ex03.PARTS == {f"check_{part.name}": part.points for _, part in PARTS}
+    assert ex03.PARTS == points_table(PARTS)
+
+
+@pytest.mark.parametrize("check, part", PARTS, ids=part_id)
+def test_cases_separate_every_variant_from_the_reference(check, part):
+    assert_variants_differ(part)
 
 
 # ---------------------------------------------------------------------------

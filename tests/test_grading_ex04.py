@@ -10,25 +10,12 @@ import math
 
 import numpy as np
 import pytest
+from grading_support import (
+    BROKEN_CODE, accepts, assert_variants_differ, part_id, points_table, rejects, rejects_broken,
+)
 
 from lrcourse import schedules
-from lrcourse.grading import CheckFailed, ex04
-
-
-def accepts(check, impl, capsys, name, points):
-    check(impl, hidden=True)
-    assert capsys.readouterr().out == ""
-    check(impl)
-    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
-
-
-def rejects(check, impl, mistake, phrase):
-    with pytest.raises(CheckFailed) as info:
-        check(impl)
-    message = str(info.value)
-    assert info.value.mistake == mistake, message
-    assert phrase in message, message
-    return message
+from lrcourse.grading import ex04
 
 
 def elementwise(scalar_schedule):
@@ -419,47 +406,24 @@ PARTS = [
 ]
 
 
-def _raises(*args):
-    return 1 / 0
-
-
-def _not_implemented(*args):
-    raise NotImplementedError()
-
-
-def _hangs(*args):
-    while True:
-        pass
-
-
-@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
+@pytest.mark.parametrize("check, part", PARTS, ids=part_id)
 @pytest.mark.parametrize("impl, mistake", [
-    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
-    (_hangs, "timeout"), (lambda *a: np.nan, "not_finite"), (lambda *a: "0.1", "wrong_type"),
+    *BROKEN_CODE, (lambda *a: np.nan, "not_finite"), (lambda *a: "0.1", "wrong_type"),
 ])
 def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
-    monkeypatch.setattr(part, "time_limit", 0.2)
-    with pytest.raises(CheckFailed) as info:
-        check(impl)
-    assert info.value.mistake == mistake, str(info.value)
-    assert str(info.value).startswith(f"✘ {part.name} — not yet: 0/{part.points:g} points")
+    rejects_broken(check, part, impl, mistake, monkeypatch)
 
 
 def test_points_table_matches_the_parts():
-    assert ex04.PARTS == {f"check_{part.name}": part.points for _, part in PARTS}
+    assert ex04.PARTS == points_table(PARTS)
     assert sum(ex04.PARTS.values()) == 10
 
 
-@pytest.mark.parametrize("check, part", PARTS, ids=lambda p: getattr(p, "name", ""))
+@pytest.mark.parametrize("check, part", PARTS, ids=part_id)
 def test_cases_separate_every_variant_from_the_reference(check, part):
     """Each variant mistake differs from the reference on some visible case (else it could
     never be reported), and every part tries both a single step and an array of steps."""
-    for mistake in part.mistakes:
-        if mistake.variant is None:
-            continue
-        differs = [not np.allclose(mistake.variant(*case.args.values()), part.reference(*case.args.values()))
-                   for case in part.cases]
-        assert any(differs), (part.name, mistake.id)
+    assert_variants_differ(part)
     for cases in (part.cases, part.hidden_cases):
         assert any(np.ndim(c.args["step"]) == 0 for c in cases)
         assert any(np.ndim(c.args["step"]) == 1 for c in cases)

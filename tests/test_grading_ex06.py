@@ -6,28 +6,16 @@ samplers); wrong ones are the mistakes the lesson discusses.
 """
 
 import math
+import types
 
 import numpy as np
 import pytest
+from grading_support import (
+    BROKEN_CODE, accepts, assert_variants_differ, part_id, points_table, rejects, rejects_broken,
+)
 
 from lrcourse import optim, tune
-from lrcourse.grading import CheckFailed, ex06
-
-
-def accepts(check, impl, capsys, name, points):
-    check(impl, hidden=True)
-    assert capsys.readouterr().out == ""
-    check(impl)
-    assert capsys.readouterr().out == f"✔ {name} — correct: {points}/{points} points\n"
-
-
-def rejects(check, impl, mistake, phrase):
-    with pytest.raises(CheckFailed) as info:
-        check(impl)
-    message = str(info.value)
-    assert info.value.mistake == mistake, message
-    assert phrase in message, message
-    return message
+from lrcourse.grading import ex06
 
 
 # ---------------------------------------------------------------------------
@@ -319,61 +307,30 @@ def test_the_distribution_test_has_a_tiny_false_alarm_rate_and_full_power():
 # Every part
 # ---------------------------------------------------------------------------
 
-PART_OBJECTS = [
+PARTS = [
     (ex06.check_lr_range_test, ex06.LR_RANGE_TEST),
     (ex06.check_suggest_lr, ex06.SUGGEST_LR),
     (ex06.check_clip_grad_norm, ex06.CLIP_GRAD_NORM),
 ]
-CHECKS = [(check, part.name, part.points) for check, part in PART_OBJECTS] + [
-    (ex06.check_log_uniform, "log_uniform", ex06.LOG_UNIFORM_POINTS)]
+LOG_UNIFORM = types.SimpleNamespace(name="log_uniform", points=ex06.LOG_UNIFORM_POINTS)
 
 
-def _raises(*args):
-    return 1 / 0
+@pytest.mark.parametrize("check, part", PARTS, ids=part_id)
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
+def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
+    rejects_broken(check, part, impl, mistake, monkeypatch)
 
 
-def _not_implemented(*args):
-    raise NotImplementedError()
-
-
-@pytest.mark.parametrize("check, name, points", CHECKS, ids=lambda p: p if isinstance(p, str) else "")
-@pytest.mark.parametrize("impl, mistake", [
-    (_raises, "raised"), (_not_implemented, "not_implemented"), (lambda *a: None, "returned_none"),
-])
-def test_every_part_handles_broken_code(check, name, points, impl, mistake):
-    with pytest.raises(CheckFailed) as info:
-        check(impl)
-    assert info.value.mistake == mistake, str(info.value)
-    assert str(info.value).startswith(f"✘ {name} — not yet: 0/{points:g} points")
-
-
-@pytest.mark.parametrize("check, part", PART_OBJECTS, ids=lambda p: getattr(p, "name", ""))
-def test_a_hang_is_stopped(check, part, monkeypatch):
-    def hangs(*args):
-        while True:
-            pass
-    monkeypatch.setattr(part, "time_limit", 0.2)
-    with pytest.raises(CheckFailed) as info:
-        check(hangs)
-    assert info.value.mistake == "timeout"
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE[:3])  # its time limit is the learner's 5 s
+def test_log_uniform_handles_broken_code(impl, mistake):
+    rejects_broken(ex06.check_log_uniform, LOG_UNIFORM, impl, mistake)
 
 
 def test_points_table_matches_the_parts():
-    assert ex06.PARTS == {f"check_{name}": points for _, name, points in CHECKS}
+    assert ex06.PARTS == points_table([*PARTS, (ex06.check_log_uniform, LOG_UNIFORM)])
     assert sum(ex06.PARTS.values()) == 9
 
 
-@pytest.mark.parametrize("check, part", PART_OBJECTS, ids=lambda p: getattr(p, "name", ""))
+@pytest.mark.parametrize("check, part", PARTS, ids=part_id)
 def test_cases_separate_every_variant_from_the_reference(check, part):
-    for mistake in part.mistakes:
-        if mistake.variant is None:
-            continue
-        differs = []
-        for case in part.cases:
-            args = [np.copy(a) if isinstance(a, np.ndarray) else a for a in case.args.values()]
-            wrong, right = mistake.variant(*args), part.reference(*case.args.values())
-            wrong, right = (wrong, right) if isinstance(right, tuple) else ((wrong,), (right,))
-            differs.append(any(np.shape(w) != np.shape(r)
-                               or not np.allclose(w, r, rtol=part.rtol, atol=part.atol)
-                               for w, r in zip(wrong, right)))
-        assert any(differs), (part.name, mistake.id)
+    assert_variants_differ(part)

@@ -23,19 +23,20 @@ The learner's code runs under :func:`call_learner`:
 Checks built on :class:`Part` get all of this for free.  A check with a different
 shape (an iterator, an outcome) uses the same pieces directly: :func:`call_learner`,
 the output specifications (:class:`ArrayOut`, :class:`NumberOut`,
-:class:`TupleOut`), :class:`Problem` and :func:`report`.
+:class:`TupleOut`), :class:`Problem` and :func:`report`, with :func:`check_cases`
+running the cases.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import linecache
 import math
 import numbers
 import os
 import signal
-import sys
 import sysconfig
 import threading
 import time
@@ -44,6 +45,8 @@ import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
+
+from lrcourse._validation import Described, fail
 
 __all__ = [
     "TIME_LIMIT",
@@ -64,6 +67,7 @@ __all__ = [
     "pass_line",
     "report",
     "report_pass",
+    "check_cases",
 ]
 
 #: Seconds a learner's function may run on one case before it is stopped.
@@ -175,6 +179,24 @@ def report(name: str, points: float, problem: Problem, *, tried: str = "",
     if problem.hint:
         lines.append(f"Hint: {problem.hint}")
     return CheckFailed("\n".join(lines), part=name, mistake=problem.mistake)
+
+
+def check_cases(name: str, points: float, cases: Sequence[Any], check_case: Callable[[Any], None],
+                tried: Callable[[Any], str], *, hidden: bool) -> None:
+    """The loop of a check that is not a :class:`Part` (an iterator, a sampler, an outcome).
+
+    ``check_case(case)`` tries the learner's code on one case and raises
+    :class:`Problem` when something is wrong; the first problem is reported as
+    :class:`CheckFailed` with ``tried(case)`` as the call shown.  When every case
+    passes, the pass line is printed (nothing with ``hidden=True``).
+    """
+    for case in cases:
+        try:
+            check_case(case)
+        except Problem as problem:
+            raise report(name, points, problem, tried=tried(case)) from None
+    if not hidden:
+        report_pass(name, points)
 
 
 # ---------------------------------------------------------------------------
@@ -666,7 +688,8 @@ class Case:
     args : dict
         Arguments by parameter name, in the function's parameter order; the
         function is called positionally, so a learner who renames a parameter is
-        not penalised.
+        not penalised.  A :class:`Part` checks the names against its reference's
+        signature when it is built.
     shown : dict
         How to show arguments that do not print well (a gradient function, a
         long list of batches), by name.
@@ -693,6 +716,17 @@ class Mistake:
         What is wrong, in the lesson's terms.
     hint : str
         How to fix it, without the solution.
+    needs : tuple of str
+        Arguments ``detect`` reads by name (``("x", "lr")``).  A :class:`Part`
+        refuses, when it is built, a case without one of them: the detector
+        would otherwise never fire on it, silently.
+    sees_nonfinite : bool
+        Also try this mistake on an output with NaN or ±inf, which the output
+        specification rejects as ``not_finite`` (e.g. "the bias correction with
+        t − 1 divides by zero at t = 1").  When such a mistake recognises a
+        non-finite output, the case is diagnosed with the others instead of
+        being reported as ``not_finite`` at once; other mistakes never match a
+        non-finite output.
     """
 
     id: str
@@ -700,6 +734,8 @@ class Mistake:
     hint: str
     variant: Callable | None = None
     detect: Callable[[dict, Any, Any], bool] | None = None
+    needs: tuple = ()
+    sees_nonfinite: bool = False
 
     def matches(self, args: dict, output: Any, expected: Any, *, rtol: float, atol: float) -> bool:
         with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -711,6 +747,13 @@ class Mistake:
                 return bool(self.detect(args, output, expected))
             except Exception:  # a detector that does not apply to this output
                 return False
+
+
+@dataclasses.dataclass(frozen=True)
+class _NonFinite:
+    """An output rejected as not finite, kept for diagnosis (see ``Mistake.sees_nonfinite``)."""
+
+    value: Any
 
 
 @dataclasses.dataclass
@@ -737,6 +780,20 @@ class Part:
         Tolerances for comparing with the reference.
     time_limit : float
         Seconds per call.
+    rediagnose_raised : callable, optional
+        ``rediagnose_raised(part, func, case, problem) -> Problem | None``, called
+        when the learner's function raised on ``case`` (``problem.mistake ==
+        "raised"``): it may try the function again (with :meth:`call`) and return
+        a more specific :class:`Problem`, reported instead; ``None`` keeps the
+        original one.
+
+    Raises
+    ------
+    ValueError
+        When it is built, if a case's argument names are not the reference's
+        positional parameters in order (cases are passed positionally, so a
+        skipped middle argument would silently shift the ones after it), or a
+        case lacks an argument a mistake ``needs``.
 
     Notes
     -----
@@ -757,6 +814,20 @@ class Part:
     rtol: float = 1e-7
     atol: float = 1e-12
     time_limit: float = TIME_LIMIT
+    rediagnose_raised: Callable[["Part", Callable, Case, Problem], Problem | None] | None = None
+
+    def __post_init__(self):
+        for kind in ("cases", "hidden_cases"):
+            for index, case in enumerate(getattr(self, kind)):
+                where = f"the arguments of {self.name}'s {kind}[{index}]"
+                _check_positional(where, list(case.args), self.reference)
+                for mistake in self.mistakes:
+                    missing = [name for name in mistake.needs if name not in case.args]
+                    if missing:
+                        fail(where, f"a dict with {', '.join(map(repr, missing))}, which the mistake "
+                             f"{mistake.id!r} reads", Described(_names(case.args)),
+                             "Give every case that argument explicitly (a default value is invisible "
+                             "to the detector), or tell the detector its name (e.g. step_mistakes(lr=...))")
 
     def check(self, func: Callable, *, hidden: bool = False) -> None:
         """Check ``func``: print the pass line, or raise :class:`CheckFailed`.
@@ -770,12 +841,17 @@ class Part:
             output = self._run(func, case)
             expected = self._expected(case)
             results.append((case, output, expected))
-        wrong = [r for r in results
-                 if not close(r[1], r[2], rtol=self.rtol, atol=self.atol)]
+        wrong = [r for r in results if isinstance(r[1], _NonFinite)
+                 or not close(r[1], r[2], rtol=self.rtol, atol=self.atol)]
         if wrong:
             raise self._diagnose(results, wrong)
         if not hidden:
             report_pass(self.name, self.points)
+
+    def call(self, func: Callable, args: dict) -> Any:
+        """``func`` called on copies of ``args`` as :meth:`check` calls it (raises :class:`Problem`)."""
+        return call_learner(func, list(copy.deepcopy(args).values()), name=self.name,
+                            time_limit=self.time_limit)
 
     def _run(self, func: Callable, case: Case) -> Any:
         pristine = copy.deepcopy(case.args)
@@ -784,6 +860,8 @@ class Part:
         try:
             value = call_learner(func, list(given.values()), name=self.name, time_limit=self.time_limit)
         except Problem as problem:
+            if problem.mistake == "raised" and self.rediagnose_raised is not None:
+                problem = self.rediagnose_raised(self, func, case, problem) or problem
             raise report(self.name, self.points, problem, tried=tried) from None
         changed = changed_inputs(pristine, given)
         if changed:
@@ -792,6 +870,8 @@ class Part:
         try:
             return self.returns.accept(value, pristine)
         except Problem as problem:
+            if problem.mistake == "not_finite" and self._recognises_nonfinite(case, value):
+                return _NonFinite(value)
             raise report(self.name, self.points, problem, tried=tried, returned=value) from None
 
     def _expected(self, case: Case) -> Any:
@@ -799,14 +879,29 @@ class Part:
             value = self.reference(*copy.deepcopy(list(case.args.values())))
         return self.returns.accept(value, case.args)
 
+    def _recognises_nonfinite(self, case: Case, value: Any) -> bool:
+        seeing = [mistake for mistake in self.mistakes if mistake.sees_nonfinite]
+        if not seeing:
+            return False
+        expected = self._expected(case)
+        return any(self._explains(mistake, case, _NonFinite(value), expected) for mistake in seeing)
+
+    def _explains(self, mistake: Mistake, case: Case, output: Any, expected: Any) -> bool:
+        if isinstance(output, _NonFinite):
+            if not mistake.sees_nonfinite:
+                return False
+            output = output.value
+        return mistake.matches(case.args, output, expected, rtol=self.rtol, atol=self.atol)
+
     def _diagnose(self, results: list, wrong: list) -> CheckFailed:
         first_case, first_output, first_expected = wrong[0]
+        if isinstance(first_output, _NonFinite):
+            first_output = first_output.value
         tried = describe_call(self.name, first_case.args, first_case.shown)
         for everywhere in (True, False):
             pool = results if everywhere else wrong[:1]
             for mistake in self.mistakes:
-                if all(mistake.matches(c.args, out, exp, rtol=self.rtol, atol=self.atol)
-                       for c, out, exp in pool):
+                if all(self._explains(mistake, c, out, exp) for c, out, exp in pool):
                     problem = Problem(mistake.id, mistake.diagnosis, mistake.hint)
                     return report(self.name, self.points, problem, tried=tried, returned=first_output)
         problem = Problem(
@@ -816,3 +911,29 @@ class Part:
             self.wrong_hint or "Compare your code with the formula in the instructions, term by term.",
         )
         return report(self.name, self.points, problem, tried=tried, returned=first_output)
+
+
+def _names(args) -> str:
+    return "(" + ", ".join(args) + ")"
+
+
+def _check_positional(where: str, keys: list, reference: Callable) -> None:
+    """Refuse argument names that are not ``reference``'s positional parameters, in order."""
+    try:
+        parameters = list(inspect.signature(reference).parameters.values())
+    except (TypeError, ValueError):  # a callable without a signature: nothing to compare with
+        return
+    positional = [p for p in parameters
+                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    names = [p.name for p in positional]
+    takes_more = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters)
+    required = [p.name for p in positional if p.default is inspect.Parameter.empty]
+    keyword_only = [p.name for p in parameters
+                    if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty]
+    named = keys[:len(names)]
+    if (named != names[:len(named)] or len(keys) < len(required) or keyword_only
+            or (len(keys) > len(names) and not takes_more)):
+        fail(where, f"the reference's positional parameters in order, {_names(names)} (the first "
+             f"{len(required)} required)", Described(_names(keys)),
+             "Cases are passed positionally, so a skipped or reordered argument shifts the ones "
+             "after it: give every parameter up to the last one the case sets, in order")

@@ -46,7 +46,10 @@ def step_mistakes(*, x: str = "x", lr: str = "lr", item: int | None = None) -> l
     Parameters
     ----------
     x, lr : str
-        Names of the parameters and learning-rate arguments.
+        Names of the parameters and learning-rate arguments.  Every case must
+        give both explicitly: a :class:`~lrcourse.grading.core.Part` whose case
+        lacks one refuses to be built (otherwise the η checks would silently
+        never fire on that case).
     item : int, optional
         Index of the new parameters in a tuple output such as ``(x_new, buf_new)``.
     """
@@ -77,24 +80,28 @@ def step_mistakes(*, x: str = "x", lr: str = "lr", item: int | None = None) -> l
             "Your update moves uphill: its sign is flipped, so the loss grows instead of shrinking.",
             "Gradient descent moves against the gradient: subtract the step from x, don't add it.",
             detect=flipped,
+            needs=(x,),
         ),
         Mistake(
             "lr_missing",
             "Your update ignores the learning rate η: it points the right way but is 1/η times too long.",
             "The step is scaled by the learning rate η (the argument lr).",
             detect=lr_missing,
+            needs=(x, lr),
         ),
         Mistake(
             "lr_twice",
             "The learning rate η is applied twice: your step is η times too short (η² instead of η).",
             "Multiply by lr exactly once.",
             detect=lr_twice,
+            needs=(x, lr),
         ),
         Mistake(
             "unchanged",
             "It returned the parameters unchanged: no step was taken.",
             "Return the new parameters (a new array), not the old x.",
             detect=unchanged,
+            needs=(x,),
         ),
     ]
 
@@ -154,12 +161,14 @@ def shifted_step(reference: Callable, *, step: str = "step") -> list[Mistake]:
             f"Your values are one step ahead: at {step} = t you return the value for t + 1.",
             f"Count steps from 0, as PyTorch does: the first call uses {step} = 0.",
             detect=shifted_by(+1),
+            needs=(step,),
         ),
         Mistake(
             "behind_one_step",
             f"Your values are one step behind: at {step} = t you return the value for t − 1.",
             f"Check where you add or subtract 1 from {step}: the first call uses {step} = 0.",
             detect=shifted_by(-1),
+            needs=(step,),
         ),
     ]
 
@@ -187,4 +196,5 @@ def diagonal_only(reference: Callable, *, matrix: str = "H") -> Mistake:
         f"A rotated quadratic's curvatures are the eigenvalues of {matrix}: "
         "np.linalg.eigvalsh gives them (sorted, smallest first).",
         detect=detect,
+        needs=(matrix,),
     )

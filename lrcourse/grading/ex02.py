@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Part, Problem, call_learner,
-    describe_call, report, report_pass,
+    TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Part, Problem, call_learner, check_cases,
+    describe_call,
 )
 from lrcourse.grading.diagnose import scaled
 
@@ -235,16 +235,13 @@ def _check_minibatch_case(func, n, batch_size, epochs, seed) -> None:
 
 def check_minibatches(minibatches, *, hidden: bool = False) -> None:
     """Check ``minibatches(n, batch_size, epochs, seed)`` → iterator of index arrays."""
-    cases = _MINIBATCH_HIDDEN if hidden else _MINIBATCH_CASES
-    for n, batch_size, epochs, seed in cases:
-        try:
-            _check_minibatch_case(minibatches, n, batch_size, epochs, seed)
-        except Problem as problem:
-            tried = describe_call("minibatches", {"n": n, "batch_size": batch_size,
-                                                  "epochs": epochs, "seed": seed})
-            raise report("minibatches", MINIBATCHES_POINTS, problem, tried=tried) from None
-    if not hidden:
-        report_pass("minibatches", MINIBATCHES_POINTS)
+    check_cases(
+        "minibatches", MINIBATCHES_POINTS, _MINIBATCH_HIDDEN if hidden else _MINIBATCH_CASES,
+        lambda case: _check_minibatch_case(minibatches, *case),
+        tried=lambda case: describe_call("minibatches",
+                                         dict(zip(("n", "batch_size", "epochs", "seed"), case))),
+        hidden=hidden,
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -29,14 +29,12 @@ and one that returns a Python list is told to return an array.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 from lrcourse import schedules
-from lrcourse.grading.core import (
-    ArrayOut, Case, CheckFailed, Mistake, Part, Problem, call_learner, describe_call, report,
-)
+from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Problem
 from lrcourse.grading.diagnose import shifted_step
 
 __all__ = [
@@ -93,33 +91,14 @@ def _case(step, **hyper) -> Case:
     return Case({"step": step, **hyper}, shown=shown)
 
 
-def _first_raising(func, part: Part, cases: Sequence[Case]):
-    """The first case on which ``func`` raises, with its Problem (None if none does)."""
-    for case in cases:
-        try:
-            call_learner(func, list(_copy_args(case).values()), name=part.name,
-                         time_limit=part.time_limit)
-        except Problem as problem:
-            return case, problem
-    return None
+def _vectorisation_problem(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """Name a schedule that raised on one step but works on an array of steps, or vice versa.
 
-
-def _copy_args(case: Case) -> dict:
-    return {key: (value.copy() if isinstance(value, np.ndarray) else value)
-            for key, value in case.args.items()}
-
-
-def _vectorisation_problem(func, part: Part, hidden: bool) -> CheckFailed | None:
-    """Name a schedule that works on one step but not on an array of steps, or vice versa."""
-    cases = part.hidden_cases if hidden else part.cases
-    found = _first_raising(func, part, cases)
-    if found is None:
-        return None
-    case, problem = found
-    if problem.mistake != "raised":
-        return None
+    The part's ``rediagnose_raised`` hook: ``func`` raised ``problem`` on ``case``; it is
+    tried again with the same hyper-parameters and the other kind of step.
+    """
     step = case.args["step"]
-    other = dict(_copy_args(case))
+    other = dict(case.args)
     if np.ndim(step) > 0:
         other["step"] = int(np.asarray(step).ravel()[0])
         mistake, diagnosis, hint = (
@@ -141,23 +120,16 @@ def _vectorisation_problem(func, part: Part, hidden: bool) -> CheckFailed | None
             "integer as well as an array.",
         )
     try:
-        call_learner(func, list(other.values()), name=part.name, time_limit=part.time_limit)
+        part.call(func, other)
     except Problem:
         return None
-    tried = describe_call(part.name, case.args, case.shown)
-    return report(part.name, part.points, Problem(mistake, diagnosis, hint, show_returned=False),
-                  tried=tried)
+    return Problem(mistake, diagnosis, hint, show_returned=False)
 
 
-def _check(part: Part, func, hidden: bool) -> None:
-    try:
-        part.check(func, hidden=hidden)
-    except CheckFailed as failure:
-        if failure.mistake == "raised":
-            better = _vectorisation_problem(func, part, hidden)
-            if better is not None:
-                raise better from None
-        raise
+def _schedule_part(**fields) -> Part:
+    """A schedule's Part: the output is shaped like ``step``, and a schedule that raises
+    on one kind of step but not on the other is told it is not vectorised (or not scalar)."""
+    return Part(returns=_LR_OUT, rediagnose_raised=_vectorisation_problem, **fields)
 
 
 def _variant(formula: Callable) -> Callable:
@@ -201,11 +173,10 @@ def _one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_
 # Part 1: step decay
 # ---------------------------------------------------------------------------
 
-STEP_DECAY = Part(
+STEP_DECAY = _schedule_part(
     name="step_decay",
     points=1,
     reference=_step_decay,
-    returns=_LR_OUT,
     cases=[
         _case(7, lr=0.1, step_size=3, gamma=0.5),
         _case(6, lr=0.1, step_size=3, gamma=0.5),
@@ -255,18 +226,17 @@ STEP_DECAY = Part(
 
 def check_step_decay(step_decay, *, hidden: bool = False) -> None:
     """Check ``step_decay(step, lr, step_size, gamma=0.1)`` (StepLR)."""
-    _check(STEP_DECAY, step_decay, hidden)
+    STEP_DECAY.check(step_decay, hidden=hidden)
 
 
 # ---------------------------------------------------------------------------
 # Part 2: exponential decay
 # ---------------------------------------------------------------------------
 
-EXPONENTIAL_DECAY = Part(
+EXPONENTIAL_DECAY = _schedule_part(
     name="exponential_decay",
     points=1,
     reference=_exponential_decay,
-    returns=_LR_OUT,
     cases=[
         _case(3, lr=0.1, gamma=0.9),
         _case(np.arange(20), lr=0.5, gamma=0.8),
@@ -314,7 +284,7 @@ EXPONENTIAL_DECAY = Part(
 
 def check_exponential_decay(exponential_decay, *, hidden: bool = False) -> None:
     """Check ``exponential_decay(step, lr, gamma)`` (ExponentialLR)."""
-    _check(EXPONENTIAL_DECAY, exponential_decay, hidden)
+    EXPONENTIAL_DECAY.check(exponential_decay, hidden=hidden)
 
 
 # ---------------------------------------------------------------------------
@@ -325,11 +295,10 @@ def _cosine(k, lr, T, eta_min=0.0):  # noqa: N803
     return eta_min + (lr - eta_min) * (1 + np.cos(np.pi * k / T)) / 2
 
 
-COSINE_ANNEALING = Part(
+COSINE_ANNEALING = _schedule_part(
     name="cosine_annealing",
     points=2,
     reference=_cosine_annealing,
-    returns=_LR_OUT,
     cases=[
         _case(3, lr=0.1, T_max=10, eta_min=0.01),
         _case(np.arange(11), lr=0.1, T_max=10, eta_min=0.01),
@@ -403,7 +372,7 @@ COSINE_ANNEALING = Part(
 
 def check_cosine_annealing(cosine_annealing, *, hidden: bool = False) -> None:
     """Check ``cosine_annealing(step, lr, T_max, eta_min=0.0)`` (CosineAnnealingLR)."""
-    _check(COSINE_ANNEALING, cosine_annealing, hidden)
+    COSINE_ANNEALING.check(cosine_annealing, hidden=hidden)
 
 
 # ---------------------------------------------------------------------------
@@ -430,11 +399,10 @@ def _late_warmup(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=
     return _warmup_cosine(step, lr, warmup_steps + 1, total_steps, start_factor, eta_min)
 
 
-WARMUP_COSINE = Part(
+WARMUP_COSINE = _schedule_part(
     name="warmup_cosine",
     points=2,
     reference=_warmup_cosine,
-    returns=_LR_OUT,
     cases=[
         _case(5, lr=0.1, warmup_steps=5, total_steps=30, start_factor=0.1, eta_min=1e-3),
         _case(np.arange(30), lr=0.1, warmup_steps=5, total_steps=30, start_factor=0.1, eta_min=1e-3),
@@ -503,7 +471,7 @@ WARMUP_COSINE = Part(
 
 def check_warmup_cosine(warmup_cosine, *, hidden: bool = False) -> None:
     """Check ``warmup_cosine(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0)``."""
-    _check(WARMUP_COSINE, warmup_cosine, hidden)
+    WARMUP_COSINE.check(warmup_cosine, hidden=hidden)
 
 
 # ---------------------------------------------------------------------------
@@ -517,11 +485,10 @@ def _triangle(k, base, top, half):
     return base + (top - base) * np.maximum(0.0, 1 - x)
 
 
-TRIANGULAR_CYCLIC = Part(
+TRIANGULAR_CYCLIC = _schedule_part(
     name="triangular_cyclic",
     points=2,
     reference=_triangular_cyclic,
-    returns=_LR_OUT,
     cases=[
         _case(6, base_lr=0.01, max_lr=0.1, step_size=4),
         _case(np.arange(20), base_lr=0.01, max_lr=0.1, step_size=4),
@@ -584,7 +551,7 @@ TRIANGULAR_CYCLIC = Part(
 
 def check_triangular_cyclic(triangular_cyclic, *, hidden: bool = False) -> None:
     """Check ``triangular_cyclic(step, base_lr, max_lr, step_size)`` (CyclicLR, triangular)."""
-    _check(TRIANGULAR_CYCLIC, triangular_cyclic, hidden)
+    TRIANGULAR_CYCLIC.check(triangular_cyclic, hidden=hidden)
 
 
 # ---------------------------------------------------------------------------
@@ -612,11 +579,10 @@ def _one_cycle_formula(*, warmup_end=lambda p, T: p * T - 1, anneal_end=lambda T
     return _variant(formula)
 
 
-ONE_CYCLE = Part(
+ONE_CYCLE = _schedule_part(
     name="one_cycle",
     points=2,
     reference=_one_cycle,
-    returns=_LR_OUT,
     cases=[
         _case(29, max_lr=0.1, total_steps=100),
         _case(np.arange(100), max_lr=0.1, total_steps=100),
@@ -689,7 +655,7 @@ ONE_CYCLE = Part(
 def check_one_cycle(one_cycle, *, hidden: bool = False) -> None:
     """Check ``one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0,
     final_div_factor=1e4)`` (OneCycleLR)."""
-    _check(ONE_CYCLE, one_cycle, hidden)
+    ONE_CYCLE.check(one_cycle, hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -88,19 +88,33 @@ def _returns(*names: str) -> TupleOut:
     whats = {"x_new": "the new parameters", "sum_new": "the new sum of squared gradients",
              "square_avg_new": "the new moving average of squared gradients",
              "m_new": "the new first moment m", "v_new": "the new second moment v"}
-    # x_new may be non-finite: a division by zero (bias correction at t − 1) is diagnosed
-    items = tuple(ArrayOut(what=whats[n], like="x", allow_nonfinite=(n == "x_new")) for n in names)
-    return TupleOut(items=items, names=names)
+    return TupleOut(items=tuple(ArrayOut(what=whats[n], like="x") for n in names), names=names)
 
 
 def _non_finite_mistake() -> Mistake:
+    """Non-finite new parameters, with a hint for optimizer steps (tried after the named
+    mistakes, so that "t − 1 divides by zero at t = 1" is reported as what it is)."""
     return Mistake(
         "not_finite",
         "It returned NaN or infinite values in the new parameters.",
         "Look for a division by zero (the denominator needs + eps, and 1 − βᵗ is 0 at t = 0) "
         "or a square root of a negative number.",
         detect=lambda args, out, expected: not np.all(np.isfinite(out[0])),
+        sees_nonfinite=True,
     )
+
+
+def _divided_step(x, grad, lr, eps, old, new, denominator, step_with_old):
+    """x − η·g/denominator(state, ε), with the new state (or, wrongly, the old one)."""
+    used = old if step_with_old else new
+    return x - lr * grad / denominator(used, eps), new
+
+
+def _state_case(state: str):
+    """Cases of a step ``f(x, grad, <state>, **hyper)``, the arrays as float64."""
+    def case(x, grad, value, **hyper) -> Case:
+        return Case({"x": _float(x), "grad": _float(grad), state: _float(value), **hyper})
+    return case
 
 
 # ---------------------------------------------------------------------------
@@ -110,14 +124,12 @@ def _non_finite_mistake() -> Mistake:
 def _adagrad_variant(accumulate=lambda s, g: s + g * g, denominator=lambda s, eps: np.sqrt(s) + eps,
                      step_with_old=False):
     def step(x, grad, state_sum, lr=1e-2, eps=1e-10):
-        new_sum = accumulate(_float(state_sum), grad)
-        used = _float(state_sum) if step_with_old else new_sum
-        return x - lr * grad / denominator(used, eps), new_sum
+        old = _float(state_sum)
+        return _divided_step(x, grad, lr, eps, old, accumulate(old, grad), denominator, step_with_old)
     return step
 
 
-def _adagrad_case(x, grad, state_sum, **hyper) -> Case:
-    return Case({"x": _float(x), "grad": _float(grad), "state_sum": _float(state_sum), **hyper})
+_adagrad_case = _state_case("state_sum")
 
 
 ADAGRAD_STEP = Part(
@@ -190,14 +202,13 @@ def check_adagrad_step(adagrad_step, *, hidden: bool = False) -> None:
 def _rmsprop_variant(average=lambda v, g, a: a * v + (1 - a) * g * g,
                      denominator=lambda v, eps: np.sqrt(v) + eps, step_with_old=False):
     def step(x, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
-        new_avg = average(_float(square_avg), grad, alpha)
-        used = _float(square_avg) if step_with_old else new_avg
-        return x - lr * grad / denominator(used, eps), new_avg
+        old = _float(square_avg)
+        return _divided_step(x, grad, lr, eps, old, average(old, grad, alpha), denominator,
+                             step_with_old)
     return step
 
 
-def _rmsprop_case(x, grad, square_avg, **hyper) -> Case:
-    return Case({"x": _float(x), "grad": _float(grad), "square_avg": _float(square_avg), **hyper})
+_rmsprop_case = _state_case("square_avg")
 
 
 RMSPROP_STEP = Part(
@@ -358,6 +369,8 @@ def _bias_mistakes(variant_maker) -> list[Mistake]:
             "first step), so 1 − β⁰ = 0 makes the first step divide by zero.",
             "Use βᵗ with the t you are given: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).",
             detect=_t_minus_one(variant_maker),
+            needs=("t",),
+            sees_nonfinite=True,
         ),
         Mistake(
             "bias_correction_t_plus_1",

@@ -31,8 +31,8 @@ import numpy as np
 
 from lrcourse import optim, train, tune
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
-    describe_call, report, report_pass,
+    ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner, check_cases,
+    describe_call,
 )
 from lrcourse.problems import Quadratic
 
@@ -646,16 +646,14 @@ def _check_log_uniform_case(func, seed, n, low, high) -> None:
 
 def check_log_uniform(log_uniform, *, hidden: bool = False) -> None:
     """Check ``log_uniform(rng, n, low, high) -> array of n rates``, log-uniform on [low, high]."""
-    cases = _LOG_UNIFORM_HIDDEN if hidden else _LOG_UNIFORM_CASES
-    for seed, n, low, high in cases:
-        try:
-            _check_log_uniform_case(log_uniform, seed, n, low, high)
-        except Problem as problem:
-            tried = describe_call("log_uniform", {"rng": None, "n": n, "low": low, "high": high},
-                                  {"rng": f"np.random.default_rng({seed})"})
-            raise report("log_uniform", LOG_UNIFORM_POINTS, problem, tried=tried) from None
-    if not hidden:
-        report_pass("log_uniform", LOG_UNIFORM_POINTS)
+    def tried(case):
+        seed, n, low, high = case
+        return describe_call("log_uniform", {"rng": None, "n": n, "low": low, "high": high},
+                             {"rng": f"np.random.default_rng({seed})"})
+
+    check_cases("log_uniform", LOG_UNIFORM_POINTS,
+                _LOG_UNIFORM_HIDDEN if hidden else _LOG_UNIFORM_CASES,
+                lambda case: _check_log_uniform_case(log_uniform, *case), tried, hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -32,8 +32,7 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, describe, report,
-    report_pass,
+    Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, check_cases, describe,
 )
 from lrcourse.problems import MLP
 from lrcourse.train import RunResult, run
@@ -487,9 +486,7 @@ def check_training_config(training_config, *, hidden: bool = False) -> None:
     :data:`TARGET_ACCURACY` within :data:`STEP_BUDGET` steps (seed 0; the hidden check
     trains again with seed 1).
     """
-    seed = _SEEDS[hidden]
-    tried = f"{_NAME}(), then training MLP(hidden={HIDDEN_UNITS}) with it from seed {seed}"
-    try:
+    def train_and_grade(seed):
         config = call_learner(training_config, [], name=_NAME, time_limit=60.0)
         checked = _validated(config)
         result = call_learner(_train, [checked, seed], name="training with your configuration",
@@ -497,10 +494,10 @@ def check_training_config(training_config, *, hidden: bool = False) -> None:
         problem = _outcome_problem(result, checked)
         if problem is not None:
             raise problem
-    except Problem as problem:
-        raise report(_NAME, CAPSTONE_POINTS, problem, tried=tried) from None
-    if not hidden:
-        report_pass(_NAME, CAPSTONE_POINTS)
+
+    check_cases(_NAME, CAPSTONE_POINTS, [_SEEDS[hidden]], train_and_grade,
+                lambda seed: f"{_NAME}(), then training MLP(hidden={HIDDEN_UNITS}) with it from seed {seed}",
+                hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

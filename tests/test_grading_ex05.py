@@ -363,15 +363,10 @@ def test_the_references_follow_the_optimizers_from_the_first_step():
             x_opt = opt.step(x_opt, g)
             x_ref, m, v = step(x_ref, g, m, v, t, **kwargs)
             np.testing.assert_allclose(x_ref, x_opt, rtol=1e-14)
-    opt, x, s = optim.Adagrad(lr=0.2), np.ones(4), np.zeros(4)
-    x_opt = x
-    for g in grads:
-        x_opt = opt.step(x_opt, g)
-        x, s = ex05._adagrad_step(x, g, s, lr=0.2)
-    np.testing.assert_allclose(x, x_opt, rtol=1e-14)
-    opt, x, v = optim.RMSprop(lr=0.01), np.ones(4), np.zeros(4)
-    x_opt = x
-    for g in grads:
-        x_opt = opt.step(x_opt, g)
-        x, v = ex05._rmsprop_step(x, g, v, lr=0.01)
-    np.testing.assert_allclose(x, x_opt, rtol=1e-14)
+    for cls, lr, step in [(optim.Adagrad, 0.2, ex05._adagrad_step), (optim.RMSprop, 0.01, ex05._rmsprop_step)]:
+        opt, x, state = cls(lr=lr), np.ones(4), np.zeros(4)
+        x_opt = x
+        for g in grads:
+            x_opt = opt.step(x_opt, g)
+            x, state = step(x, g, state, lr=lr)
+        np.testing.assert_allclose(x, x_opt, rtol=1e-14)

@@ -196,7 +196,7 @@ def test_source_roles_and_parts(mini):
 
 @pytest.mark.parametrize("data, message", [
     (b"", "the file is empty"),
-    (b'{"cells": [', "not valid JSON (Expecting value at line 1, column 12)"),
+    (b'{"cells": [', "not valid JSON (Expecting value: line 1, column 12)"),
     (b"\xff\xfe\x00", "not UTF-8 text"),
     (b"[1, 2]", "the JSON is not an object"),
     (b'{"metadata": {}}', "no 'cells' list"),

@@ -226,7 +226,7 @@ def read_submission(data: bytes) -> LearnerNotebook:
         raise InvalidNotebook(f"not UTF-8 text (byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise InvalidNotebook(
-            f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+            f"not valid JSON ({error.msg}: line {error.lineno}, column {error.colno})"
         ) from None
     if not isinstance(notebook, dict):
         raise InvalidNotebook("not a Jupyter notebook (the JSON is not an object)")

@@ -107,7 +107,7 @@ def test_moving_the_lr_slider_changes_the_figure_and_the_result(lr_explorer):
     assert len(lr_explorer.update_seconds) == updates + 1
     assert lr_explorer.png() != before_png
     assert lr_explorer.text != before_text
-    assert lr_explorer.text.startswith("η = 1.5 · 2/λ_max = 2.00 · after 50 steps loss = ")
+    assert lr_explorer.text.startswith("η = 1.5 | 2/λ_max = 2.00 | after 50 steps loss = ")
     assert lr_explorer.text.endswith("(converging, rate 0.850 per step)")
 
 
@@ -115,7 +115,7 @@ def test_lr_explorer_reports_divergence_with_its_step(lr_explorer):
     quietly(lambda: lr_explorer.set(lr=2.3, steps=40, optimizer="GD"))
     result = lr_explorer.last_result
     assert result.diverged[0]
-    assert lr_explorer.text == f"η = 2.3 · 2/λ_max = 2.00 · diverged at step {int(result.diverged_at[0])}"
+    assert lr_explorer.text == f"η = 2.3 | 2/λ_max = 2.00 | diverged at step {int(result.diverged_at[0])}"
     cross = lr_explorer.curve.cross
     assert cross.get_xdata()[0] == result.diverged_at[0]
     assert lr_explorer.curve.text.get_visible()
@@ -164,7 +164,7 @@ def test_momentum_explorer_moves_the_point_on_the_rate_map(momentum_explorer):
     assert momentum_explorer.png() != before
     np.testing.assert_allclose(momentum_explorer.point.marker.get_xydata(), [[2.0, 0.3]])
     rate = momentum_explorer.problem.momentum_rate(2.0, 0.3)
-    assert f"η = 2 · β = 0.30 · ρ = {rate:.3f} per step" in momentum_explorer.text
+    assert f"η = 2 | β = 0.30 | ρ = {rate:.3f} per step" in momentum_explorer.text
     assert "optimum η* = 2.31, β* = 0.27, ρ* = 0.519" in momentum_explorer.text
 
 
@@ -273,7 +273,7 @@ def test_a_notebook_cell_with_an_explorer_stores_a_static_png(tmp_path):
     data = outputs[0]["data"]
     assert base64.b64decode(data["image/png"]).startswith(PNG)
     assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/plain"].startswith("η = 1.5 · 2/λ_max = 2.00 · after 50 steps loss = ")
+    assert data["text/plain"].startswith("η = 1.5 | 2/λ_max = 2.00 | after 50 steps loss = ")
 
 
 def test_schedule_axis_top_moves_in_steps_of_1_3_10():

@@ -150,7 +150,7 @@ class OptimizerComparison(Explorer):
             self.curves[name].text.set_visible(False)  # several curves: the ✕ and the line say it
         if not parts:
             return "tick at least one optimizer"
-        return f"loss after {steps} steps — " + " · ".join(parts)
+        return f"loss after {steps} steps — " + " | ".join(parts)
 
 
 def optimizer_comparison(problem=_QUADRATIC, *, optimizers=("GD", "Momentum", "Adam")) -> OptimizerComparison:

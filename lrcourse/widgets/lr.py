@@ -60,13 +60,13 @@ class StickyLossLimits:
 def describe_run(result, *, lr: float, steps: int, limit: float | None = None,
                  rate: float | None = None) -> str:
     """The explorer's result line, e.g.
-    ``η = 0.19 · 2/λ_max = 2.00 · after 50 steps loss = 1.3e-05 (converging)``."""
+    ``η = 0.19 | 2/λ_max = 2.00 | after 50 steps loss = 1.3e-05 (converging)``."""
     parts = [f"η = {lr:.3g}"]
     if limit is not None:
         parts.append(f"2/λ_max = {limit:.2f}")
     if bool(result.diverged[0]):
         parts.append(f"diverged at step {int(result.diverged_at[0])}")
-        return " · ".join(parts)
+        return " | ".join(parts)
     start, final = float(result.loss[0, 0]), float(result.final_loss[0])
     if rate is not None:
         if rate < 1 - 1e-12:
@@ -78,7 +78,7 @@ def describe_run(result, *, lr: float, steps: int, limit: float | None = None,
     else:
         status = "converging" if final < start else "not converging"
     parts.append(f"after {steps} steps loss = {final:.2g} ({status})")
-    return " · ".join(parts)
+    return " | ".join(parts)
 
 
 class LrExplorer(Explorer):
@@ -97,8 +97,8 @@ class LrExplorer(Explorer):
     redraw); the others update continuously while dragged.
 
     Outputs: ``image`` (contours with the path ◦→◆, loss against step on a log
-    axis) and ``result``, e.g. ``η = 1.5 · 2/λ_max = 2.00 · after 50 steps loss =
-    1.5e-05 (converging, rate 0.850 per step)`` or ``… · diverged at step 7``.
+    axis) and ``result``, e.g. ``η = 1.5 | 2/λ_max = 2.00 | after 50 steps loss =
+    1.5e-05 (converging, rate 0.850 per step)`` or ``… | diverged at step 7``.
     The rate is the closed form max|1 − ηλ| of plain GD on a quadratic.
     """
 

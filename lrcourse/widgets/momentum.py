@@ -84,10 +84,10 @@ class MomentumExplorer(Explorer):
         rate = float(self.problem.momentum_rate(lr, beta))
         best = (f"optimum η* = {self.problem.optimal_momentum_lr:.3g}, "
                 f"β* = {self.problem.optimal_momentum:.2f}, ρ* = {self.problem.optimal_momentum_rate:.3f}")
-        head = f"η = {lr:.3g} · β = {beta:.2f} · ρ = {rate:.3f} per step ({best})"
+        head = f"η = {lr:.3g} | β = {beta:.2f} | ρ = {rate:.3f} per step ({best})"
         if bool(result.diverged[0]):
-            return f"{head} · diverged at step {int(result.diverged_at[0])}"
-        return f"{head} · after {steps} steps loss = {float(result.final_loss[0]):.2g}"
+            return f"{head} | diverged at step {int(result.diverged_at[0])}"
+        return f"{head} | after {steps} steps loss = {float(result.final_loss[0]):.2g}"
 
 
 def momentum_explorer(problem=None, *, lr=1.0, momentum=0.7, steps=60) -> MomentumExplorer:

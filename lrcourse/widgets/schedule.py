@@ -205,7 +205,7 @@ class ScheduleExplorer(Explorer):
             tail = excess[eval_steps >= 0.8 * STEPS, k]
             return f"{np.mean(tail):.3g}"
 
-        return (f"{schedule!r} · f − f* over the last 20% of steps: {floor(0)} "
+        return (f"{schedule!r} | f − f* over the last 20% of steps: {floor(0)} "
                 f"(constant η₀ = {lr:.3g}: {floor(1)})")
 
 

@@ -393,3 +393,21 @@ def test_a_second_sweep_on_the_same_axes_keeps_the_first_sweeps_range_in_view():
     plots.sweep_curve(narrow, ax=ax, label="narrow")
     low, high = ax.get_xlim()
     assert low <= 1e-3 and high >= 1.0, "the first sweep's diverged marks would sit outside the axes"
+
+
+def test_log_axes_drop_minor_ticks_over_many_decades_and_keep_them_over_few():
+    fig, (wide, narrow) = plots.new_figure(2)
+    wide.loglog([1e-4, 1.0], [1e-6, 1e2])       # 4 and 8 decades
+    narrow.semilogy([0, 1], [1.0, 50.0])        # under 2 decades
+    narrow.set_xscale("linear")
+    fig.canvas.draw()
+    assert len(wide.xaxis.get_minorticklocs()) == 0
+    assert len(wide.yaxis.get_minorticklocs()) == 0
+    assert len(narrow.yaxis.get_minorticklocs()) > 0, "a short log range keeps its minor ticks"
+    # A lesson that switches to log after the figure was made is covered too.
+    late = plots.new_figure()[1]
+    late.plot([1e-3, 1e3], [1.0, 2.0])
+    late.set_xscale("log")
+    late.figure.canvas.draw()
+    assert len(late.xaxis.get_minorticklocs()) == 0
+    plt.close("all")

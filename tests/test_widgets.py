@@ -287,3 +287,11 @@ def test_sticky_loss_limits_only_deepen_while_the_key_is_the_same():
     assert limits("a", [1.0, 1e-10], 1.0)[0] == 1e-16
     assert limits("a", [1.0, 1e-2], 1.0)[0] == 1e-16  # kept while dragging
     assert limits("b", [1.0, 1e-2], 1.0)[0] == 1e-4  # a new key starts afresh
+
+
+def test_the_schedule_explorers_written_down_minimum_is_the_computed_one():
+    from lrcourse.problems import SoftmaxRegression
+    from lrcourse.widgets import schedule
+
+    for l2, f_star in schedule.KNOWN_MINIMA.items():
+        assert schedule._minimum(SoftmaxRegression(l2=l2)) == pytest.approx(f_star, rel=1e-12)

@@ -762,3 +762,15 @@ def test_models_do_not_change_the_shared_data():
     problem.loss_and_grad(x, problem.batches(64).__next__())
     for field in ("X_train", "y_train", "X_val", "y_val"):
         np.testing.assert_array_equal(getattr(split, field), getattr(before, field))
+
+
+def test_rosenbrock_hessian_matches_finite_differences_of_its_gradient_batched():
+    rosen = Rosenbrock()
+    points = np.array([[-1.2, 1.0], [1.0, 1.0], [0.3, -0.4]])
+    h = 1e-6
+    for point, hessian in zip(points, rosen.hessian(points)):
+        numeric = np.stack([(rosen.grad(point + h * e) - rosen.grad(point - h * e)) / (2 * h)
+                            for e in np.eye(2)], axis=-1)
+        np.testing.assert_allclose(hessian, numeric, rtol=1e-6, atol=1e-6)
+    assert rosen.hessian(points).shape == (3, 2, 2)
+    np.testing.assert_allclose(rosen.hessian(points[1]), rosen.hessian(points)[1])

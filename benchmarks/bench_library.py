@@ -79,7 +79,7 @@ def torch_sweep(model: problems.SoftmaxRegression, lrs: np.ndarray, steps: int):
             loss = torch.nn.functional.cross_entropy(X @ W + b, y)
             loss.backward()
             opt.step()
-        finals.append(float(loss))
+        finals.append(float(loss.detach()))
     return finals
 
 

@@ -774,3 +774,19 @@ def test_rosenbrock_hessian_matches_finite_differences_of_its_gradient_batched()
         np.testing.assert_allclose(hessian, numeric, rtol=1e-6, atol=1e-6)
     assert rosen.hessian(points).shape == (3, 2, 2)
     np.testing.assert_allclose(rosen.hessian(points[1]), rosen.hessian(points)[1])
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_rate_is_the_observed_contraction_of_torch_form_sgd(nesterov):
+    from lrcourse import optim, train
+
+    quadratic = Quadratic.ill_conditioned_2d(kappa=10)
+    lr, momentum = 0.5, 0.3  # real, well-separated roots: no repeated-root transient
+    predicted = quadratic.momentum_rate(lr, momentum, nesterov=nesterov)
+    result = train.run(quadratic, optim.SGD(lr=lr, momentum=momentum, nesterov=nesterov),
+                       quadratic.init(), 400, keep_trajectory=True)
+    distance = np.linalg.norm(result.trajectory[:, 0] - quadratic.minimizer, axis=-1)
+    observed = (distance[300] / distance[200]) ** (1 / 100)
+    assert observed == pytest.approx(predicted, rel=1e-3)
+    with pytest.raises(TypeError, match="nesterov must be True or False"):
+        quadratic.momentum_rate(lr, momentum, nesterov="yes")

@@ -286,19 +286,29 @@ class Quadratic(Problem):
         root = np.sqrt(self.condition_number)
         return float((root - 1.0) / (root + 1.0))
 
-    def momentum_rate(self, lr, momentum):
-        """Asymptotic contraction factor of heavy-ball momentum (SGD with ``momentum``).
+    def momentum_rate(self, lr, momentum, nesterov=False):
+        """Asymptotic contraction factor of SGD with ``momentum`` (heavy ball or Nesterov).
 
-        The spectral radius max_i max|z| over the roots z of
-        z² − (1 + μ − ηλ_i) z + μ = 0; < 1 iff 0 < ηλ_i < 2 + 2μ for every i.
+        The spectral radius max_i max|z| over the roots z of z² − T_i z + D_i = 0, the
+        characteristic polynomial of one step on the eigen-direction λ_i (h = ηλ_i):
+
+        - heavy ball: T = 1 + μ − h,          D = μ;  ρ < 1 iff 0 < h < 2 + 2μ;
+        - Nesterov:   T = 1 + μ − h(1 + μ),   D = μ(1 − h)  (PyTorch's form).
+
         ``lr`` and ``momentum`` broadcast against each other (e.g. a grid for an
         (η, μ) map); the result has the broadcast shape.
         """
         lr = _rates("lr", lr)
         momentum = _momenta("momentum", momentum)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            v.fail("nesterov", "True or False", nesterov, error=TypeError)
         lr, momentum = np.broadcast_arrays(lr, momentum)
-        trace = 1.0 + momentum[..., None] - lr[..., None] * self._eigenvalues
-        disc = np.sqrt((trace * trace - 4.0 * momentum[..., None]).astype(complex))
+        h, mu = lr[..., None] * self._eigenvalues, momentum[..., None]
+        if nesterov:
+            trace, det = 1.0 + mu - h * (1.0 + mu), mu * (1.0 - h)
+        else:
+            trace, det = 1.0 + mu - h, mu
+        disc = np.sqrt((trace * trace - 4.0 * det).astype(complex))
         roots = np.maximum(np.abs((trace + disc) / 2), np.abs((trace - disc) / 2))
         rate = np.max(roots, axis=-1)
         return float(rate) if rate.ndim == 0 else rate

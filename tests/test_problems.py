@@ -790,3 +790,16 @@ def test_momentum_rate_is_the_observed_contraction_of_torch_form_sgd(nesterov):
     assert observed == pytest.approx(predicted, rel=1e-3)
     with pytest.raises(TypeError, match="nesterov must be True or False"):
         quadratic.momentum_rate(lr, momentum, nesterov="yes")
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.03])
+def test_softmax_per_example_gradients_are_the_one_example_gradients(l2):
+    model = SoftmaxRegression(l2=l2)
+    x = np.random.default_rng(0).normal(scale=0.1, size=model.dim)
+    grads = model.per_example_grads(x)
+    assert grads.shape == (model.n_train, model.dim)
+    for i in (0, 17, model.n_train - 1):
+        np.testing.assert_allclose(grads[i], model.grad(x, np.array([i])), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(grads.mean(axis=0), model.grad(x), rtol=1e-10, atol=1e-13)
+    with pytest.raises(ValueError, match="x must be one parameter vector"):
+        model.per_example_grads(np.stack([x, x]))

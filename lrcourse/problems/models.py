@@ -274,6 +274,44 @@ class SoftmaxRegression(_DigitsModel):
             v.fail("b", f"an array of shape {W.shape[:-2] + (c,)}", v.Described(f"shape {b.shape}"))
         return np.concatenate([W.reshape(W.shape[:-2] + (f * c,)), b], axis=-1)
 
+    def per_example_grads(self, x):
+        """Every training example's own gradient gᵢ at one parameter vector x.
+
+        With fᵢ(x) = CE(softmax(xᵢW + b), yᵢ) + ½·l2·‖W‖², the loss is f = (1/n) Σ fᵢ,
+        so ∇f = mean of the gᵢ and a mini-batch gradient is the mean over its rows —
+        the quantities lesson 02 uses to measure gradient noise.  In closed form,
+        with pᵢ = softmax(zᵢ) and eᵢ the one-hot label: ∂fᵢ/∂W = xᵢ ⊗ (pᵢ − eᵢ) + l2·W,
+        ∂fᵢ/∂b = pᵢ − eᵢ.
+
+        Parameters
+        ----------
+        x : array, shape (dim,)
+            One parameter vector (no batch axis).
+
+        Returns
+        -------
+        array, shape (n_train, dim)
+        """
+        point = self._points(x)
+        if point.ndim != 1:
+            v.fail("x", f"one parameter vector of shape ({self.dim},)", v.Described(f"shape {point.shape}"))
+        W, b = self.unpack(point)
+        X, y = self.data.X_train, self.data.y_train
+        n = X.shape[0]
+        with np.errstate(over="ignore", invalid="ignore"), single_threaded_blas():
+            logits = X @ W + b
+            logits -= logits.max(axis=1, keepdims=True)
+            residual = np.exp(logits)
+            residual /= residual.sum(axis=1, keepdims=True)
+            residual[np.arange(n), y] -= 1.0                  # pᵢ − eᵢ
+            grads = np.empty((n, self.dim))
+            weight_part = grads[:, : W.size].reshape(n, *W.shape)
+            np.multiply(X[:, :, None], residual[:, None, :], out=weight_part)
+            if self.l2 > 0:
+                weight_part += self.l2 * W
+            grads[:, W.size:] = residual
+        return grads
+
     def _logits(self, flat, design):
         # Logits in layout (n, C, K): class-major columns make the per-example max/sum
         # over classes elementwise operations on contiguous rows of length K.

@@ -520,6 +520,15 @@ def _levels(Z: np.ndarray, levels) -> np.ndarray:
     return np.linspace(low, high, count + 2)[1:-1]
 
 
+def _trajectory_list(trajectories, labels):
+    """(list of trajectories, labels): a dict gives its keys as labels; one run or array is a list of one."""
+    if isinstance(trajectories, Mapping):
+        return list(trajectories.values()), list(trajectories.keys()) if labels is None else labels
+    if _is_run_result(trajectories) or isinstance(trajectories, np.ndarray):
+        return [trajectories], labels
+    return trajectories, labels
+
+
 @_styled
 def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None, ylim=None,
                        levels=14, *, colors=None, resolution=200, equal_aspect=True,
@@ -559,12 +568,7 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     ``Z = problem.loss(np.stack([X, Y], -1))``, so ``Z[i, j] = f(xs[j], ys[i])``:
     columns follow x₁ (horizontal), rows follow x₂ (vertical).
     """
-    if isinstance(trajectories, Mapping):
-        if labels is None:
-            labels = list(trajectories.keys())
-        trajectories = list(trajectories.values())
-    elif _is_run_result(trajectories) or isinstance(trajectories, np.ndarray):
-        trajectories = [trajectories]
+    trajectories, labels = _trajectory_list(trajectories, labels)
     paths = [_as_xy(f"trajectories[{i}]", t) for i, t in enumerate(trajectories)]
     labels = _labels(labels, len(paths), lambda i: f"path {i + 1}" if len(paths) > 1 else "path")
     colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
@@ -652,12 +656,7 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
     xlim : (low, high), optional
         Default: the starts, the minimiser and the nearby iterates.
     """
-    if isinstance(trajectories, Mapping):
-        if labels is None:
-            labels = list(trajectories.keys())
-        trajectories = list(trajectories.values())
-    elif _is_run_result(trajectories) or isinstance(trajectories, np.ndarray):
-        trajectories = [trajectories]
+    trajectories, labels = _trajectory_list(trajectories, labels)
     paths = []
     for i, t in enumerate(trajectories):
         if _is_run_result(t):

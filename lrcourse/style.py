@@ -30,6 +30,7 @@ from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex
 from lrcourse import _validation as v
 
 __all__ = [
+    "notebook_figures",
     "RC",
     "SINGLE",
     "SIDE_BY_SIDE",
@@ -193,3 +194,23 @@ def lr_colors(lrs) -> list[str]:
     """One colour per learning rate, from :data:`LR_CMAP` on the log scale of ``lrs``."""
     norm = lr_norm(lrs)
     return [to_hex(LR_CMAP(norm(float(lr)))) for lr in np.asarray(lrs, dtype=float).ravel()]
+
+
+def notebook_figures() -> None:
+    """Show a notebook's figures exactly as drawn, without IPython's extra "tight" pass.
+
+    IPython's inline backend saves every figure with ``bbox_inches="tight"``, which
+    draws it twice: once to measure, once to render. The course's figures lay
+    themselves out (``plots.new_figure`` uses constrained layout), so the first pass
+    only costs time — about a fifth of each figure's drawing, half a second per
+    lesson. Each lesson calls this once in its set-up cell; outside IPython it does
+    nothing. A figure laid out by hand must then fit inside its own canvas (a title
+    or legend placed outside it is cut off).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("config", "InlineBackend.print_figure_kwargs = {'bbox_inches': None}")

@@ -21,6 +21,9 @@ from lrcourse.grading.core import (
     ArrayOut, Case, Mistake, NumberOut, Part, Problem, close,
 )
 from lrcourse.grading.diagnose import diagonal_only, scaled, step_mistakes
+from lrcourse.grading.quadratics import (
+    H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, matrix_case, show_matrix,
+)
 
 __all__ = [
     "PARTS",
@@ -36,27 +39,6 @@ __all__ = [
 # Inputs
 # ---------------------------------------------------------------------------
 
-def _rotation(dim: int, seed: int) -> np.ndarray:
-    """A fixed orthogonal matrix (QR of a seeded Gaussian matrix)."""
-    q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(dim, dim)))
-    return q * np.sign(np.diag(r))
-
-
-def _hessian(eigenvalues, seed: int | None = None) -> np.ndarray:
-    """Q diag(λ) Qᵀ: axis-aligned when ``seed`` is None, else rotated."""
-    lam = np.asarray(eigenvalues, dtype=float)
-    if seed is None:
-        return np.diag(lam)
-    q = _rotation(lam.size, seed)
-    H = q @ np.diag(lam) @ q.T
-    return (H + H.T) / 2
-
-
-def _show_matrix(H: np.ndarray) -> str:
-    with np.printoptions(precision=4, suppress=True):
-        return "np." + np.array_repr(H).replace("\n", "").replace("      ", " ")
-
-
 class _QuadraticGradient:
     """∇f for f(x) = ½ xᵀHx, as the ``grad_fn`` argument (H = ``self.H``)."""
 
@@ -68,7 +50,7 @@ class _QuadraticGradient:
         return self.H @ np.asarray(x, dtype=float)
 
     def text(self) -> str:
-        return f"∇f of f(x) = ½ xᵀHx with H = {_show_matrix(self.H)}"
+        return f"∇f of f(x) = ½ xᵀHx with H = {show_matrix(self.H)}"
 
 
 # ---------------------------------------------------------------------------
@@ -86,21 +68,17 @@ def _gradient_descent(grad_fn, x0, lr, steps):
     return np.array(points)
 
 
-def _eigenvalues(H):
-    return np.linalg.eigvalsh(np.asarray(H, dtype=float))
-
-
 def _largest_stable_lr(H):
-    return 2.0 / _eigenvalues(H)[-1]
+    return 2.0 / eigenvalues(H)[-1]
 
 
 def _optimal_lr(H):
-    lam = _eigenvalues(H)
+    lam = eigenvalues(H)
     return 2.0 / (lam[0] + lam[-1])
 
 
 def _contraction_rate(H, lr):
-    return float(np.max(np.abs(1.0 - lr * _eigenvalues(H))))
+    return float(np.max(np.abs(1.0 - lr * eigenvalues(H))))
 
 
 # ---------------------------------------------------------------------------
@@ -217,11 +195,6 @@ def _trajectory_variant(update):
     return run
 
 
-_H_AXIS = _hessian([1.0, 10.0])
-_H_ROT = _hessian([0.5, 4.0], seed=1)
-_H_3D = _hessian([1.0, 2.0, 5.0], seed=2)
-
-
 def _gd_case(H, x0, lr, steps):
     grad_fn = _QuadraticGradient(H)
     return Case({"grad_fn": grad_fn, "x0": np.array(x0, dtype=float), "lr": lr, "steps": steps},
@@ -238,13 +211,13 @@ GRADIENT_DESCENT = Part(
         shape_text="(steps + 1, dim)",
     ),
     cases=[
-        _gd_case(_H_AXIS, [1.0, 1.0], 0.05, 10),
-        _gd_case(_H_ROT, [2.0, -1.0], 0.3, 6),
-        _gd_case(_H_AXIS, [-3.0, 0.5], 0.1, 0),
+        _gd_case(H_AXIS, [1.0, 1.0], 0.05, 10),
+        _gd_case(H_ROT, [2.0, -1.0], 0.3, 6),
+        _gd_case(H_AXIS, [-3.0, 0.5], 0.1, 0),
     ],
     hidden_cases=[
-        _gd_case(_H_3D, [1.0, -1.0, 2.0], 0.2, 25),
-        _gd_case(_H_AXIS, [1.0, 1.0], 0.21, 8),  # past 2/λ_max: diverges, still a right answer
+        _gd_case(H_3D, [1.0, -1.0, 2.0], 0.2, 25),
+        _gd_case(H_AXIS, [1.0, 1.0], 0.21, 8),  # past 2/λ_max: diverges, still a right answer
     ],
     mistakes=[
         Mistake(
@@ -299,28 +272,24 @@ def check_gradient_descent(gradient_descent, *, hidden: bool = False) -> None:
 # Parts 3–5: step sizes of a quadratic
 # ---------------------------------------------------------------------------
 
-def _matrix_case(H, **more):
-    return Case({"H": H, **more}, shown={"H": _show_matrix(H)})
-
-
 _MATRIX_CASES = [
-    _matrix_case(_H_AXIS),
-    _matrix_case(_H_ROT),
-    _matrix_case(_H_3D),
+    matrix_case(H_AXIS),
+    matrix_case(H_ROT),
+    matrix_case(H_3D),
 ]
 _MATRIX_HIDDEN = [
-    _matrix_case(_hessian([0.01, 0.3, 0.7, 100.0], seed=3)),
-    _matrix_case(np.array([[4.0]])),
+    matrix_case(H_4D),
+    matrix_case(np.array([[4.0]])),
 ]
 
 
 def _from_eigenvalues(formula):
     """A variant ``H -> formula(sorted eigenvalues)``."""
-    return lambda H, *rest: float(formula(_eigenvalues(H)))
+    return lambda H, *rest: float(formula(eigenvalues(H)))
 
 
 def _another_eigenvalue(args, out, expected):
-    lam = _eigenvalues(args["H"])
+    lam = eigenvalues(args["H"])
     return any(close(out, 2.0 / value) for value in lam[:-1]) and not close(out, expected)
 
 
@@ -442,15 +411,15 @@ CONTRACTION_RATE = Part(
     reference=_contraction_rate,
     returns=NumberOut(what="the contraction rate"),
     cases=[
-        _matrix_case(_H_AXIS, lr=0.05),    # slowest: the flattest direction
-        _matrix_case(_H_AXIS, lr=0.19),    # slowest: the most curved direction (oscillating)
-        _matrix_case(_H_ROT, lr=0.6),      # past 2/λ_max: rate > 1 (diverges)
-        _matrix_case(_H_ROT, lr=2.5),      # past 1/λ_min too: every factor negative
-        _matrix_case(_H_3D, lr=_optimal_lr(_H_3D)),
+        matrix_case(H_AXIS, lr=0.05),    # slowest: the flattest direction
+        matrix_case(H_AXIS, lr=0.19),    # slowest: the most curved direction (oscillating)
+        matrix_case(H_ROT, lr=0.6),      # past 2/λ_max: rate > 1 (diverges)
+        matrix_case(H_ROT, lr=2.5),      # past 1/λ_min too: every factor negative
+        matrix_case(H_3D, lr=_optimal_lr(H_3D)),
     ],
     hidden_cases=[
-        _matrix_case(_hessian([0.01, 0.3, 0.7, 100.0], seed=3), lr=0.0199),
-        _matrix_case(_hessian([2.0, 3.0], seed=4), lr=0.1),
+        matrix_case(H_4D, lr=0.0199),
+        matrix_case(hessian([2.0, 3.0], seed=4), lr=0.1),
     ],
     mistakes=[
         diagonal_only(_contraction_rate),
@@ -460,28 +429,28 @@ CONTRACTION_RATE = Part(
             "negative — the direction oscillates — and its size |1 − ηλ| is what counts.",
             "The error along eigenvector i is multiplied by (1 − ηλ_i) each step; its size "
             "shrinks by |1 − ηλ_i|.",
-            variant=lambda H, lr: float(np.max(1.0 - lr * _eigenvalues(H))),
+            variant=lambda H, lr: float(np.max(1.0 - lr * eigenvalues(H))),
         ),
         Mistake(
             "only_lambda_max",
             "You used only the largest eigenvalue. With a small step the flattest direction "
             "(λ_min) is the slowest one and sets the rate.",
             "Take the worst factor over all eigenvalues.",
-            variant=lambda H, lr: abs(1.0 - lr * _eigenvalues(H)[-1]),
+            variant=lambda H, lr: abs(1.0 - lr * eigenvalues(H)[-1]),
         ),
         Mistake(
             "only_lambda_min",
             "You used only the smallest eigenvalue. With a large step the most curved direction "
             "oscillates and can be the slowest (or diverge).",
             "Take the worst factor over all eigenvalues.",
-            variant=lambda H, lr: abs(1.0 - lr * _eigenvalues(H)[0]),
+            variant=lambda H, lr: abs(1.0 - lr * eigenvalues(H)[0]),
         ),
         Mistake(
             "min_not_max",
             "You took the smallest factor: that is the fastest direction. The slowest "
             "direction sets the rate of the whole error.",
             "Take the largest |1 − ηλ_i|.",
-            variant=lambda H, lr: float(np.min(np.abs(1.0 - lr * _eigenvalues(H)))),
+            variant=lambda H, lr: float(np.min(np.abs(1.0 - lr * eigenvalues(H)))),
         ),
         Mistake(
             "optimal_rate_only",

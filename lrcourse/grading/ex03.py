@@ -23,7 +23,7 @@ import numpy as np
 
 from lrcourse.grading.core import ArrayOut, Case, Mistake, NumberOut, Part, TupleOut
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
-from lrcourse.grading.ex01 import _hessian, _show_matrix
+from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, matrix_case
 
 __all__ = [
     "PARTS",
@@ -55,16 +55,12 @@ def _nesterov_step(x, grad, buf, lr, momentum):
     return x - lr * (grad + momentum * buf_new), buf_new
 
 
-def _eigenvalues(H):
-    return np.linalg.eigvalsh(np.asarray(H, dtype=float))
-
-
 def _largest_stable_lr_momentum(H, momentum):
-    return (2.0 + 2.0 * momentum) / _eigenvalues(H)[-1]
+    return (2.0 + 2.0 * momentum) / eigenvalues(H)[-1]
 
 
 def _optimal_momentum(H):
-    lam = _eigenvalues(H)
+    lam = eigenvalues(H)
     small, large = np.sqrt(lam[0]), np.sqrt(lam[-1])
     return 4.0 / (small + large) ** 2, ((large - small) / (large + small)) ** 2
 
@@ -72,7 +68,7 @@ def _optimal_momentum(H):
 def _momentum_rate(H, lr, momentum):
     """Largest |root| of z² − (1 + μ − ηλ)z + μ = 0 over the eigenvalues λ of H."""
     rates = [np.max(np.abs(np.roots([1.0, -(1.0 + momentum - lr * lam), momentum])))
-             for lam in _eigenvalues(H)]
+             for lam in eigenvalues(H)]
     return float(max(rates))
 
 
@@ -257,18 +253,8 @@ def check_nesterov_step(nesterov_step, *, hidden: bool = False) -> None:
 # Parts 3–5: momentum on a quadratic
 # ---------------------------------------------------------------------------
 
-_H_AXIS = _hessian([1.0, 10.0])
-_H_ROT = _hessian([0.5, 4.0], seed=1)
-_H_3D = _hessian([1.0, 2.0, 5.0], seed=2)
-_H_4D = _hessian([0.01, 0.3, 0.7, 100.0], seed=3)
-
-
-def _matrix_case(H, **more):
-    return Case({"H": H, **more}, shown={"H": _show_matrix(H)})
-
-
 def _from_eigenvalues(formula):
-    return lambda H, *rest: formula(_eigenvalues(H), *rest)
+    return lambda H, *rest: formula(eigenvalues(H), *rest)
 
 
 LARGEST_STABLE_LR_MOMENTUM = Part(
@@ -277,13 +263,13 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
     reference=_largest_stable_lr_momentum,
     returns=NumberOut(what="the largest stable learning rate"),
     cases=[
-        _matrix_case(_H_AXIS, momentum=0.9),
-        _matrix_case(_H_ROT, momentum=0.5),
-        _matrix_case(_H_3D, momentum=0.0),
+        matrix_case(H_AXIS, momentum=0.9),
+        matrix_case(H_ROT, momentum=0.5),
+        matrix_case(H_3D, momentum=0.0),
     ],
     hidden_cases=[
-        _matrix_case(_H_4D, momentum=0.99),
-        _matrix_case(np.array([[2.0]]), momentum=0.3),
+        matrix_case(H_4D, momentum=0.99),
+        matrix_case(np.array([[2.0]]), momentum=0.3),
     ],
     mistakes=[
         diagonal_only(_largest_stable_lr_momentum),
@@ -327,7 +313,7 @@ def check_largest_stable_lr_momentum(largest_stable_lr_momentum, *, hidden: bool
 
 def _pair(formula_lr, formula_mu):
     def variant(H):
-        lam = _eigenvalues(H)
+        lam = eigenvalues(H)
         return float(formula_lr(lam)), float(formula_mu(lam))
     return variant
 
@@ -346,8 +332,8 @@ OPTIMAL_MOMENTUM = Part(
     reference=_optimal_momentum,
     returns=TupleOut(items=(NumberOut(what="the learning rate"), NumberOut(what="the momentum")),
                      names=("lr", "momentum")),
-    cases=[_matrix_case(_H_AXIS), _matrix_case(_H_ROT), _matrix_case(_H_3D)],
-    hidden_cases=[_matrix_case(_H_4D), _matrix_case(3.0 * np.eye(2))],
+    cases=[matrix_case(H_AXIS), matrix_case(H_ROT), matrix_case(H_3D)],
+    hidden_cases=[matrix_case(H_4D), matrix_case(3.0 * np.eye(2))],
     mistakes=[
         diagonal_only(_optimal_momentum),
         swapped_items(("lr", "momentum")),
@@ -392,7 +378,7 @@ def check_optimal_momentum(optimal_momentum, *, hidden: bool = False) -> None:
 
 def _rate_variant(per_eigenvalue, combine=max):
     return lambda H, lr, momentum: float(combine(
-        [per_eigenvalue(lam, lr, momentum) for lam in _eigenvalues(H)]))
+        [per_eigenvalue(lam, lr, momentum) for lam in eigenvalues(H)]))
 
 
 def _root_modulus(lam, lr, mu):
@@ -406,15 +392,15 @@ MOMENTUM_RATE = Part(
     returns=NumberOut(what="the convergence rate"),
     rtol=1e-6,
     cases=[
-        _matrix_case(_H_AXIS, lr=0.02, momentum=0.5),      # λ_min: real roots, λ_max: complex
-        _matrix_case(_H_AXIS, lr=_right_lr(_eigenvalues(_H_AXIS)),
-                     momentum=_right_mu(_eigenvalues(_H_AXIS))),  # optimal pair
-        _matrix_case(_H_ROT, lr=0.02, momentum=0.3),       # small step: λ_min is slowest
-        _matrix_case(_H_3D, lr=0.9, momentum=0.6),         # unstable: rate > 1
+        matrix_case(H_AXIS, lr=0.02, momentum=0.5),      # λ_min: real roots, λ_max: complex
+        matrix_case(H_AXIS, lr=_right_lr(eigenvalues(H_AXIS)),
+                     momentum=_right_mu(eigenvalues(H_AXIS))),  # optimal pair
+        matrix_case(H_ROT, lr=0.02, momentum=0.3),       # small step: λ_min is slowest
+        matrix_case(H_3D, lr=0.9, momentum=0.6),         # unstable: rate > 1
     ],
     hidden_cases=[
-        _matrix_case(_H_4D, lr=0.03, momentum=0.9),
-        _matrix_case(np.array([[2.0]]), lr=0.4, momentum=0.1),
+        matrix_case(H_4D, lr=0.03, momentum=0.9),
+        matrix_case(np.array([[2.0]]), lr=0.4, momentum=0.1),
     ],
     mistakes=[
         diagonal_only(_momentum_rate),

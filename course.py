@@ -1,80 +1,222 @@
 #!/usr/bin/env python3
-"""Set up and run the course with nothing but Python 3.10+ and git.
+"""Set up and run the course with nothing but Python 3.11+ and git.
 
-    python3 course.py lab     # create .venv, install, open JupyterLab on lesson 00
-    python3 course.py test    # create .venv, install, run every test
+    python3 course.py lab        # open the course in JupyterLab
+    python3 course.py test       # run every test
 
-Both commands create a local virtual environment in ``.venv`` (first run only),
-install ``requirements.txt`` and the ``lrcourse`` package into it (again whenever
-``requirements*.txt`` or ``pyproject.toml`` change), and then do their job.
-Extra arguments after ``test`` are passed to pytest (e.g. ``-k optim``).
+The first run of either creates a virtual environment in .venv/ and installs the
+exact versions pinned in requirements.txt (lab: what the lessons need) or
+requirements-test.txt (test: that plus pytest, nbval and playwright), and the
+lrcourse package. A later run installs again only when those files change.
+
+    python3 course.py lab [ARGS]     ARGS go to `jupyter lab`, e.g. --port 8890 --no-browser
+    python3 course.py test [ARGS]    ARGS go to pytest, e.g. -k optim, or tests/test_optim.py
+    python3 course.py progress [ARGS]  your progress through the exercises (ARGS: --parts)
+
+For maintainers:
+
+    python3 course.py lock       # re-pin requirements*.txt to the newest versions that
+                                 # requirements*.in allow; then run `test` before committing
+    python3 course.py newest [ARGS]  # run every test against the newest versions the
+                                     # ranges allow (in .venv-newest/), without changing the pins
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import json
 import os
+import platform
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
+MIN_PYTHON = (3, 11)
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-STAMP = VENV / ".lrcourse-installed"
-INSTALL_INPUTS = ["requirements.txt", "requirements-test.txt", "pyproject.toml"]
+NEWEST_VENV = ROOT / ".venv-newest"
+STAMP_NAME = ".lrcourse-installed.json"
+
+#: each level of set-up: its pinned requirements (written by `lock` from the .in file)
+LOCKS = {"lab": "requirements.txt", "test": "requirements-test.txt"}
+RANGES = {"lab": "requirements.in", "test": "requirements-test.in"}
 
 
-def venv_python() -> Path:
-    scripts = "Scripts" if os.name == "nt" else "bin"
-    return VENV / scripts / ("python.exe" if os.name == "nt" else "python")
+# ---------------------------------------------------------------------------
+# The virtual environment
+# ---------------------------------------------------------------------------
+
+def bin_dir(env: Path) -> Path:
+    return env / ("Scripts" if os.name == "nt" else "bin")
 
 
-def inputs_digest() -> str:
-    digest = hashlib.sha256()
-    for name in INSTALL_INPUTS:
-        digest.update((ROOT / name).read_bytes())
-    return digest.hexdigest()
+def env_python(env: Path) -> Path:
+    return bin_dir(env) / ("python.exe" if os.name == "nt" else "python")
 
 
-def ensure_environment() -> Path:
-    """Create .venv and install the requirements and the package if needed."""
-    if sys.version_info < (3, 10):
-        sys.exit(f"lrcourse needs Python 3.10 or newer; this is {sys.version.split()[0]}")
-    python = venv_python()
+def check_python() -> None:
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"The course needs Python {'.'.join(map(str, MIN_PYTHON))} or newer; "
+                 f"this is Python {platform.python_version()} ({sys.executable}).")
+
+
+def create_env(env: Path) -> Path:
+    python = env_python(env)
     if not python.exists():
-        print(f"Creating a virtual environment in {VENV.name}/ ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    if STAMP.exists() and STAMP.read_text() == inputs_digest():
-        return python
-    print("Installing the course's requirements (first run takes a few minutes) ...", flush=True)
-    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["-r", str(ROOT / "requirements-test.txt")], check=True)
-    subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], check=True)
-    STAMP.write_text(inputs_digest())
+        print(f"Creating a virtual environment in {env.name}/ ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(env)
     return python
 
 
-def lab(python: Path, args: list[str]) -> int:
-    first_lesson = "notebooks/00_start_here.ipynb"
-    command = [str(python), "-m", "jupyter", "lab", first_lesson, *args]
-    return subprocess.call(command, cwd=ROOT)
+def pip_install(python: Path, *args: str) -> None:
+    command = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args]
+    if subprocess.call(command) != 0:
+        sys.exit("Installing failed (pip's message is above). Check the network connection "
+                 "and run the same command again: it resumes where it stopped.")
 
 
-def test(python: Path, args: list[str]) -> int:
-    command = [str(python), "-m", "pytest", *args]
-    return subprocess.call(command, cwd=ROOT)
+def digest(level: str) -> str:
+    """What the installed environment of ``level`` depends on."""
+    sha = hashlib.sha256()
+    for name in (LOCKS[level], "pyproject.toml"):
+        sha.update((ROOT / name).read_bytes())
+    return sha.hexdigest()
 
 
-COMMANDS = {"lab": lab, "test": test}
+def installed(env: Path) -> dict:
+    try:
+        return json.loads((env / STAMP_NAME).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def ensure_environment(level: str) -> Path:
+    """Create .venv and install the pins of ``level`` ("lab" or "test") if needed.
+
+    The test pins include the lab pins at the same versions, so an environment set
+    up for ``test`` also serves ``lab``.
+    """
+    check_python()
+    python = create_env(VENV)
+    stamp = installed(VENV)
+    satisfied = stamp.get(level) == digest(level)
+    if level == "lab":
+        satisfied = satisfied or stamp.get("test") == digest("test")
+    if satisfied:
+        return python
+    what = "the lessons" if level == "lab" else "the lessons and the tests"
+    print(f"Installing the pinned versions of what {what} need from {LOCKS[level]} "
+          f"(the first time takes a few minutes) ...", flush=True)
+    pip_install(python, "-r", str(ROOT / LOCKS[level]))
+    pip_install(python, "--no-deps", "-e", str(ROOT))
+    stamp = {"lab": digest("lab")}
+    if level == "test":
+        stamp["test"] = digest("test")
+    (VENV / STAMP_NAME).write_text(json.dumps(stamp))
+    return python
+
+
+def env_with_venv(env: Path) -> dict:
+    """os.environ with the venv's bin/ first on PATH (JupyterLab terminals inherit it)."""
+    variables = dict(os.environ, VIRTUAL_ENV=str(env))
+    variables["PATH"] = str(bin_dir(env)) + os.pathsep + variables.get("PATH", "")
+    return variables
+
+
+def run(command: list, *, cwd: Path, env: Path) -> int:
+    """Run a command to completion; Ctrl+C goes to it (JupyterLab asks to confirm)."""
+    process = subprocess.Popen([str(part) for part in command], cwd=cwd, env=env_with_venv(env))
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+# ---------------------------------------------------------------------------
+# The commands
+# ---------------------------------------------------------------------------
+
+def lab(args: list[str]) -> int:
+    """Open the course in JupyterLab, in the learner's own copies (my-work/)."""
+    python = ensure_environment("lab")
+    prepared = subprocess.run([str(python), "-m", "lrcourse.workspace", "--prepare"],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if prepared.returncode != 0:
+        return prepared.returncode
+    lines = prepared.stdout.strip().splitlines()
+    workspace = Path(lines[-1])
+    print("\n".join(lines[:-1]), flush=True)
+    command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={workspace}",
+               "notebooks/00_start_here.ipynb"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
+        print("Running as root (as in many containers and cloud machines): "
+              "starting JupyterLab with --allow-root.", flush=True)
+        command.append("--allow-root")
+    return run(command + args, cwd=workspace, env=VENV)
+
+
+def test(args: list[str]) -> int:
+    python = ensure_environment("test")
+    return run([python, "-m", "pytest", *args], cwd=ROOT, env=VENV)
+
+
+def progress(args: list[str]) -> int:
+    python = ensure_environment("lab")
+    return run([python, "-m", "lrcourse.cli", "progress", *args], cwd=ROOT, env=VENV)
+
+
+def lock(args: list[str]) -> int:
+    """Re-pin requirements*.txt to the newest versions requirements*.in allow."""
+    check_python()
+    if args:
+        sys.exit("`lock` takes no arguments")
+    with tempfile.TemporaryDirectory(prefix="lrcourse-lock-") as tmp:
+        python = create_env(Path(tmp) / "env")
+        for level in ("lab", "test"):
+            constraints = ["-c", str(ROOT / LOCKS["lab"])] if level == "test" else []
+            print(f"Resolving {RANGES[level]} ...", flush=True)
+            pip_install(python, "-r", str(ROOT / RANGES[level]), *constraints)
+            frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"],
+                                    stdout=subprocess.PIPE, text=True, check=True).stdout
+            header = (f"# Pinned by `python3 course.py lock` from {RANGES[level]} on "
+                      f"{datetime.date.today()} with Python {platform.python_version()} "
+                      f"({platform.system()} {platform.machine()}).\n"
+                      f"# Do not edit: change {RANGES[level]}, run `python3 course.py lock`, "
+                      f"then `python3 course.py test`.\n")
+            (ROOT / LOCKS[level]).write_text(header + frozen)
+            print(f"wrote {LOCKS[level]} ({len(frozen.splitlines())} packages)")
+    print("Now run `python3 course.py test`; commit the new pins only if it passes.")
+    return 0
+
+
+def newest(args: list[str]) -> int:
+    """Every test against the newest versions the ranges allow, pins untouched."""
+    check_python()
+    python = create_env(NEWEST_VENV)
+    print(f"Installing the newest versions that {RANGES['test']} allows into "
+          f"{NEWEST_VENV.name}/ ...", flush=True)
+    pip_install(python, "--upgrade", "-r", str(ROOT / RANGES["test"]))
+    pip_install(python, "--no-deps", "-e", str(ROOT))
+    freeze = subprocess.run([str(python), "-m", "pip", "freeze", "--exclude-editable"],
+                            stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()
+    pinned = set((ROOT / LOCKS["test"]).read_text().splitlines())
+    differ = [line for line in freeze if line not in pinned]
+    print("Versions that differ from requirements-test.txt: " + (", ".join(differ) or "none"))
+    return run([python, "-m", "pytest", *args], cwd=ROOT, env=NEWEST_VENV)
+
+
+COMMANDS = {"lab": lab, "test": test, "progress": progress, "lock": lock, "newest": newest}
 
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(__doc__.strip())
-        return 2
-    python = ensure_environment()
-    return COMMANDS[argv[0]](python, argv[1:])
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    return COMMANDS[argv[0]](argv[1:])
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 """Your progress: run your own exercise notebooks and count the parts that pass.
 
-From a terminal (the ``lrcourse`` command)::
+From a terminal (the ``lrcourse`` command; in any shell, in the course folder,
+``python3 course.py progress`` does the same)::
 
-    lrcourse progress                     # every exercises/NN_*.ipynb
-    lrcourse progress exercises/01_gradient_descent.ipynb --parts
+    lrcourse progress                     # every exercise notebook in my-work/exercises
+    lrcourse progress my-work/exercises/01_gradient_descent.ipynb --parts
 
 From a notebook (save your exercise notebooks first: the saved files are run)::
 
     from lrcourse.progress import progress
     progress()
 
-Each notebook runs top to bottom in a fresh kernel, in its own folder, exactly as
+With no path it runs your own copies in ``my-work/exercises`` (made by
+``python3 course.py lab``), wherever it is called from, so the terminal, a
+notebook cell and ``course.py`` give the same numbers; lesson notebooks are never
+run.  Each notebook runs top to bottom in a fresh kernel, in its own folder, exactly as
 "Restart kernel and run all cells" would; a part counts as passed when its check
 cell (an nbgrader grade cell) runs without an error.  The table shows, per
 exercise, the parts passed and the points earned::
@@ -27,6 +31,7 @@ Nothing is written back to your notebooks.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -35,10 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from lrcourse import workspace
+
 __all__ = [
     "PartResult",
     "ExerciseResult",
     "Progress",
+    "default_exercises_dir",
     "find_exercise_notebooks",
     "run_exercise",
     "progress",
@@ -49,7 +57,7 @@ __all__ = [
 #: does not run the exercises again from inside the run
 RUNNING_FLAG = "LRCOURSE_PROGRESS_RUNNING"
 _NAME = re.compile(r"^\d\d_.+\.ipynb$")
-_REPO_EXERCISES = Path(__file__).resolve().parent.parent / "exercises"
+_REPO_EXERCISES = Path(__file__).resolve().parent.parent / "exercises"  # the course's, unsolved
 
 PASSED = "passed"
 FAILED = "failed"
@@ -163,31 +171,56 @@ def _num(value: float) -> str:
 # ---------------------------------------------------------------------------
 
 def _is_exercise(path: Path) -> bool:
-    return bool(_NAME.match(path.name)) and ".ipynb_checkpoints" not in path.parts
+    """``NN_name.ipynb`` with at least one graded cell (a lesson has none).
+
+    A file that is not readable JSON counts, so that its row says what is wrong."""
+    if not _NAME.match(path.name) or ".ipynb_checkpoints" in path.parts:
+        return False
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return True
+    return any(isinstance(cell, dict) and dict(cell.get("metadata") or {}).get("nbgrader", {}).get("grade")
+               for cell in cells)
+
+
+def default_exercises_dir() -> Path | None:
+    """Where ``progress()`` looks when given no path: the same folder from anywhere.
+
+    1. ``my-work/exercises`` of the course, the learner's own copies that
+       ``python3 course.py lab`` makes (:mod:`lrcourse.workspace`);
+    2. otherwise (lrcourse installed on its own) the first of ``./exercises``, ``.``
+       and ``../exercises`` that holds exercise notebooks;
+    3. otherwise the course's own, unsolved ``exercises/``.
+    """
+    mine = workspace.exercises_dir()
+    if mine is not None:
+        return mine
+    cwd = Path.cwd()
+    for candidate in (cwd / "exercises", cwd, cwd.parent / "exercises"):
+        if candidate.is_dir() and _notebooks_in(candidate):
+            return candidate
+    return _REPO_EXERCISES if _REPO_EXERCISES.is_dir() else None
 
 
 def find_exercise_notebooks(paths_or_dir: str | Path | Iterable[str | Path] | None = None) -> list[Path]:
-    """The learner's exercise notebooks (``NN_name.ipynb``), sorted by name.
+    """The exercise notebooks (``NN_name.ipynb`` with graded cells), sorted by name.
 
-    ``paths_or_dir`` is a notebook, a directory, or a list of either.  By default
-    the first of these that holds exercise notebooks: ``./exercises``, ``.``,
-    ``../exercises`` (so it works from the repository root, from ``exercises/`` and
-    from ``notebooks/``), then the course's own ``exercises/``.
+    ``paths_or_dir`` is a notebook, a directory, or a list of either; by default
+    :func:`default_exercises_dir`.  Lesson notebooks (no graded cells) are left out:
+    progress never runs a lesson.
     """
     if paths_or_dir is None:
-        cwd = Path.cwd()
-        for candidate in (cwd / "exercises", cwd, cwd.parent / "exercises", _REPO_EXERCISES):
-            found = _notebooks_in(candidate) if candidate.is_dir() else []
-            if found:
-                return found
-        return []
+        folder = default_exercises_dir()
+        return _notebooks_in(folder) if folder is not None else []
     items = [paths_or_dir] if isinstance(paths_or_dir, (str, Path)) else list(paths_or_dir)
     found: list[Path] = []
     for item in map(Path, items):
         if item.is_dir():
             found.extend(_notebooks_in(item))
         elif item.exists():
-            found.append(item)
+            if _is_exercise(item):
+                found.append(item)
         else:
             raise FileNotFoundError(f"no such notebook or directory: {item}")
     return sorted(set(found), key=lambda p: (p.name, str(p)))
@@ -291,14 +324,21 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
         return Progress((), note="(progress() is skipped inside a notebook that progress() is running.)")
     notebooks = find_exercise_notebooks(paths_or_dir)
     if not notebooks:
-        return Progress((), note="No exercise notebooks (NN_name.ipynb) found; pass their folder, "
-                                 "e.g. progress('exercises').")
+        return Progress((), note="No exercise notebooks (NN_name.ipynb with graded cells) found; "
+                                 "pass their folder, e.g. progress('my-work/exercises').")
+    note = ""
+    if paths_or_dir is None:
+        folder = notebooks[0].parent
+        note = f"(ran the saved notebooks in {folder})"
+        if folder.resolve() == _REPO_EXERCISES.resolve():
+            note += ("\n(these are the course's unsolved copies: `python3 course.py lab` makes "
+                     "your own in my-work/exercises)")
     results = []
     for path in notebooks:
         if verbose:
             print(f"running {path.name} …", file=sys.stderr, flush=True)
         results.append(run_exercise(path, timeout=timeout))
-    return Progress(tuple(results))
+    return Progress(tuple(results), note=note)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,7 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="lrcourse progress",
         description="Run your exercise notebooks and show the parts passed and points per exercise.",
     )
-    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: exercises/)")
+    parser.add_argument("paths", nargs="*",
+                        help="notebooks or folders (default: your my-work/exercises, see "
+                             "lrcourse.progress.default_exercises_dir)")
     parser.add_argument("--parts", action="store_true", help="also list every part and its status")
     parser.add_argument("--timeout", type=float, default=120, help="seconds per cell (default 120)")
     args = parser.parse_args(argv)

@@ -90,13 +90,52 @@ def test_main_prints_the_table_and_handles_bad_paths(tmp_path, capsys):
     assert "No exercise notebooks" in capsys.readouterr().out
 
 
-def test_default_location_works_from_the_root_from_exercises_and_from_notebooks(tmp_path, monkeypatch):
+def _exercise(path):
+    _write(path, [new_code_cell("pass", "check_a", kind="grade", points=1)])
+
+
+def _lesson(path):
+    _write(path, [nbformat.v4.new_code_cell("raise SystemExit('a lesson must never be run by progress')")])
+
+
+@pytest.fixture()
+def course(tmp_path):
+    """A course folder: a lesson in notebooks/, an exercise in exercises/."""
     (tmp_path / "exercises").mkdir()
     (tmp_path / "notebooks").mkdir()
-    (tmp_path / "exercises" / "01_a.ipynb").write_text("{}", encoding="utf-8")
-    for where in (tmp_path, tmp_path / "exercises", tmp_path / "notebooks"):
+    _exercise(tmp_path / "exercises" / "01_a.ipynb")
+    _lesson(tmp_path / "notebooks" / "01_a.ipynb")
+    _lesson(tmp_path / "exercises" / "00_lesson_in_the_wrong_place.ipynb")
+    return tmp_path
+
+
+def test_without_a_workspace_the_default_is_found_from_the_root_exercises_and_notebooks(course, monkeypatch):
+    monkeypatch.setattr(progress_module.workspace, "exercises_dir", lambda: None)
+    for where in (course, course / "exercises", course / "notebooks"):
         monkeypatch.chdir(where)
         assert [p.name for p in find_exercise_notebooks()] == ["01_a.ipynb"]
+
+
+def test_with_a_workspace_every_place_reads_the_learners_copies(course, tmp_path_factory, monkeypatch):
+    mine = tmp_path_factory.mktemp("my-work") / "exercises"
+    mine.mkdir()
+    _exercise(mine / "01_a.ipynb")
+    _exercise(mine / "02_b.ipynb")
+    monkeypatch.setattr(progress_module.workspace, "exercises_dir", lambda: mine)
+    for where in (course, course / "exercises", course / "notebooks", mine):
+        monkeypatch.chdir(where)
+        assert find_exercise_notebooks() == [mine / "01_a.ipynb", mine / "02_b.ipynb"]
+    result = progress(timeout=30)
+    assert (result.passed, result.parts) == (2, 2)
+    assert f"(ran the saved notebooks in {mine})" in str(result)
+
+
+def test_lessons_are_never_run_even_when_named(course):
+    lessons = [course / "notebooks" / "01_a.ipynb", course / "exercises" / "00_lesson_in_the_wrong_place.ipynb"]
+    assert find_exercise_notebooks(course / "notebooks") == []
+    assert find_exercise_notebooks(lessons) == []
+    result = progress(lessons)
+    assert result.exercises == () and "No exercise notebooks" in str(result)
 
 
 def test_progress_does_not_recurse_inside_its_own_run(monkeypatch):

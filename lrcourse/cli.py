@@ -36,10 +36,13 @@ examples:
   lrcourse grade submissions/ --out grades/ --cell-timeout 30 --memory 1GiB
   lrcourse grade submissions/ --out grades/ --learner alice --learner bob
 
-Each notebook runs in a fresh kernel in its own temporary folder, with only the
-learner's answer cells taken from the submission (tests, hidden tests and set-up come
-from the source). The submissions are never modified. Learner code is still code:
-grade an untrusted class inside a container or VM (see docs/instructor.md).
+Only the learner's answer cells are taken from the submission (tests, hidden tests
+and set-up come from the source). Learner code runs in a bubblewrap sandbox (no
+network, no view of the submissions, the output or the checks) when one starts;
+the tests run in the grader and call the learner's functions through a data-only
+channel, so learner code cannot change a verdict. Without bubblewrap, grade says so
+and runs learner code under resource limits only: then grade an untrusted class
+inside a container or VM (see docs/instructor.md).
 """
 
 _RELEASE_EXAMPLES = """\
@@ -172,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"output per cell (default {format_size(defaults.max_output_bytes)})")
     grade.add_argument("--max-file", type=_size, default=defaults.max_file_bytes, metavar="SIZE",
                        help=f"largest file a notebook may write (default {format_size(defaults.max_file_bytes)})")
+    sandboxing = grade.add_mutually_exclusive_group()
+    sandboxing.add_argument("--require-sandbox", action="store_true",
+                            help="refuse to grade unless learner code can run in a bubblewrap "
+                                 "sandbox (default: use one if it starts, else say so and "
+                                 "grade with the resource limits only)")
+    sandboxing.add_argument("--no-sandbox", action="store_true",
+                            help="run learner code without bubblewrap (resource limits only)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
 
     progress = commands.add_parser(
@@ -210,6 +220,8 @@ def _collect(options) -> int:
               f"({', '.join(exercises)})", file=sys.stderr)
     for path in report.conflicts:
         print(f"skipped {path.name}: a different file is already in {options.to}", file=sys.stderr)
+    for path in report.links:
+        print(f"skipped {path.name}: a symbolic link (links are never followed)", file=sys.stderr)
     print(f"{len(report.copied)} copied, {len(report.unmatched)} not matched, "
           f"{len(report.conflicts)} conflicting")
     return 0 if not report.conflicts else 1
@@ -223,15 +235,20 @@ def _grade(options) -> int:
     limits = Limits(cell_timeout=options.cell_timeout, notebook_timeout=options.notebook_timeout,
                     memory_bytes=options.memory, max_output_bytes=options.max_output,
                     max_file_bytes=options.max_file)
-    result = grade_class(options.submissions, options.source or default_source_dir(), options.out,
-                         exercises=options.exercise, learners=options.learner, limits=limits,
-                         workers=options.workers, progress=not options.quiet)
+    mode = "require" if options.require_sandbox else "off" if options.no_sandbox else "auto"
+    try:
+        result = grade_class(options.submissions, options.source or default_source_dir(), options.out,
+                             exercises=options.exercise, learners=options.learner, limits=limits,
+                             workers=options.workers, progress=not options.quiet, sandbox=mode)
+    except RuntimeError as error:
+        print(f"lrcourse grade: {error}", file=sys.stderr)
+        return 2
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     learners = {grade.learner for grade in result.grades}
     statuses = Counter(part.status for grade in result.grades for part in grade.parts)
     print(f"graded {len(result.grades)} notebook(s) of {len(learners)} learner(s) in "
-          f"{result.seconds:.1f} s on {result.workers} worker(s)")
+          f"{result.seconds:.1f} s on {result.workers} worker(s); sandbox: {result.sandbox}")
     print("parts by status: " + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items())))
     if result.grades:
         mean = sum(g.points for g in result.grades) / len(result.grades)

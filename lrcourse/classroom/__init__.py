@@ -6,10 +6,12 @@ The instructor's side of the course, used by the ``lrcourse grade`` command:
   a flat folder of collected files;
 - :mod:`~lrcourse.classroom.restore` — rebuild the notebook to run from the source
   exercise and the learner's answer cells;
-- :mod:`~lrcourse.classroom.integrity` — the guard run before each test, and the
-  static scan for answers that patch modules;
-- :mod:`~lrcourse.classroom.execute` — run cells in a fresh kernel under time,
-  memory and output limits (:mod:`~lrcourse.classroom.kernel_launcher` applies them);
+- :mod:`~lrcourse.classroom.integrity` — the imports of a source's own cells;
+- :mod:`~lrcourse.classroom.session` — run a submission: its cells in a sandboxed
+  runner (:mod:`~lrcourse.classroom.runner`, started by
+  :mod:`~lrcourse.classroom.sandbox`), its tests here, in the grader, calling the
+  learner's functions through the data-only :mod:`~lrcourse.classroom.channel`;
+- :mod:`~lrcourse.classroom.execute` — the outcome of a cell (the status vocabulary);
 - :mod:`~lrcourse.classroom.score` — one status, reason and score per part;
 - :mod:`~lrcourse.classroom.report` — the class CSV and the learners' feedback;
 - :mod:`~lrcourse.classroom.worker` — grade one submission in its own process;
@@ -18,5 +20,5 @@ The instructor's side of the course, used by the ``lrcourse grade`` command:
 Submodules are not imported here, so ``import lrcourse.classroom`` stays cheap.
 """
 
-__all__ = ["submissions", "restore", "integrity", "execute", "kernel_launcher", "limits",
-           "score", "report", "worker", "batch"]
+__all__ = ["submissions", "restore", "integrity", "session", "runner", "sandbox", "channel",
+           "execute", "limits", "score", "report", "worker", "batch"]

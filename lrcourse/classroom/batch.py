@@ -10,6 +10,8 @@ on.  A text progress bar on stderr shows how far the batch is.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import os
 import signal
@@ -27,8 +29,9 @@ from lrcourse import _validation as check
 from lrcourse.classroom import score
 from lrcourse.classroom.limits import Limits
 from lrcourse.classroom.report import SubmissionGrade, write_reports
-from lrcourse.classroom.restore import InvalidNotebook, load_source, read_submission
-from lrcourse.classroom.submissions import Submission, discover_submissions, find_exercises
+from lrcourse.classroom.restore import load_source, read_submission
+from lrcourse.classroom.sandbox import sandbox_available
+from lrcourse.classroom.submissions import Submission, find_exercises, scan_class
 from lrcourse.classroom.worker import released_cells, remove_tree
 
 __all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_jobs"]
@@ -43,6 +46,7 @@ class BatchResult:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     workers: int = 1
+    sandbox: str = ""
 
 
 class ProgressBar:
@@ -180,11 +184,13 @@ def _grade_all(jobs, limits, workers, progress, scratch, results) -> None:
         pool.shutdown(wait=True)
 
 
-def _closest_exercise(path: Path, sources: dict) -> str | None:
+def _closest_exercise(data: bytes | None, sources: dict) -> str | None:
     """The exercise whose answer cells' grade_ids the notebook shares most, if any."""
+    if data is None:
+        return None
     try:
-        learner = read_submission(path.read_bytes())
-    except (InvalidNotebook, OSError):
+        learner = read_submission(data)
+    except Exception:  # noqa: BLE001 — a guess only: whatever the file holds, no crash
         return None
     best, best_overlap = None, 0
     for name, source in sources.items():
@@ -194,8 +200,13 @@ def _closest_exercise(path: Path, sources: dict) -> str | None:
     return best
 
 
-def _grade(learner, exercise, parts_dicts) -> SubmissionGrade:
-    parts = tuple(score.PartResult(**{**part, "notes": tuple(part.get("notes", ()))})
+def _within(learner: str, relative: str) -> str:
+    """``relative`` (a path under the submissions folder) inside the learner's folder."""
+    return relative[len(learner) + 1:] if learner and relative.startswith(learner + "/") else relative
+
+
+def _grade(learner, exercise, parts_dicts, notes=()) -> SubmissionGrade:
+    parts = tuple(score.PartResult(**{**part, "notes": tuple(notes) + tuple(part.get("notes", ()))})
                   for part in parts_dicts)
     return SubmissionGrade(learner, exercise, parts)
 
@@ -203,7 +214,8 @@ def _grade(learner, exercise, parts_dicts) -> SubmissionGrade:
 def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: str | Path | None = None,
                 *, exercises: Iterable[str] | None = None, learners: Iterable[str] | None = None,
                 limits: Limits | None = None, workers: int | None = None,
-                progress: bool = True, stream: TextIO | None = None) -> BatchResult:
+                progress: bool = True, stream: TextIO | None = None,
+                sandbox: str = "auto") -> BatchResult:
     """Grade every submission under ``submissions_dir`` and write the reports.
 
     Parameters
@@ -226,9 +238,18 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
         Submissions graded at once (default: the number of CPU cores).
     progress : bool
         Show the progress bar on ``stream`` (default stderr).
+    sandbox : {"auto", "require", "off"}
+        Run learner code in a bubblewrap sandbox: when one starts here (``auto``,
+        the default; otherwise a warning says so and the plain limits apply), always
+        (``require``: raise ``RuntimeError`` if none can start), or never (``off``).
     """
     started = time.monotonic()
     limits = Limits() if limits is None else limits
+    if sandbox not in ("auto", "require", "off"):
+        check.fail("sandbox", "one of 'auto', 'require', 'off'", repr(sandbox))
+    use_sandbox, why_not = (False, "turned off") if sandbox == "off" else sandbox_available()
+    if sandbox == "require" and not use_sandbox:
+        raise RuntimeError(f"no sandbox: {why_not}; refusing to grade (--require-sandbox)")
     workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
     submissions_dir = Path(submissions_dir).resolve()
     if out_dir is not None:
@@ -238,7 +259,8 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
                        "grading never writes into the submissions")
     source_paths = find_exercises(source_dir)
     sources = {name: load_source(path, name) for name, path in source_paths.items()}
-    all_learners, found = discover_submissions(submissions_dir)
+    scan = scan_class(submissions_dir)  # the whole class, read before any code runs
+    all_learners, found = scan.learners, scan.submissions
     wanted_learners = set(learners) if learners is not None else None
     for name in sorted(wanted_learners or ()):
         if name not in all_learners:
@@ -251,27 +273,46 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
             check.fail("exercise", f"one of {', '.join(sources) or '(none found)'}", name)
 
     warnings: list[str] = []
+    if not use_sandbox and sandbox == "auto":
+        warnings.append(f"no sandbox ({why_not}): learner code runs as a plain process under "
+                        "the resource limits only (see docs/instructor.md)")
+    grades: list[SubmissionGrade] = []
     chosen: dict[tuple[str, str], Submission] = {}
-    for submission in found:
+    copies: dict[tuple[str, str], list[Submission]] = {}
+    for skipped in scan.skipped:
+        if wanted_learners is not None and skipped.learner not in wanted_learners:
+            continue
+        grades.append(_grade(skipped.learner, _within(skipped.learner, skipped.relative), [
+            {"part": "", "points": 0.0, "max_points": 0.0, "status": skipped.status,
+             "reason": skipped.reason, "message": skipped.reason}]))
+    # of two copies of one notebook, the one nearer the learner's folder is graded
+    for submission in sorted(found, key=lambda s: (s.learner, s.exercise, s.relative.count("/"), s.relative)):
         if wanted_learners is not None and submission.learner not in wanted_learners:
             continue
         if wanted_exercises is not None and submission.exercise not in wanted_exercises:
             continue
         key = (submission.learner, submission.exercise)
         if key in chosen:
-            warnings.append(f"{submission.path}: a second notebook for {key[0]}/{key[1]}; "
-                            f"graded {chosen[key].path.name} only")
+            copies.setdefault(key, []).append(submission)
             continue
         chosen[key] = submission
+    for key, extra in sorted(copies.items()):
+        graded = chosen[key].relative
+        for submission in extra:
+            reason = (f"{submission.relative} is a second notebook for {key[0]}/{key[1]}: "
+                      f"{graded} was graded, not this one")
+            warnings.append(reason)
+            grades.append(_grade(submission.learner, _within(submission.learner, submission.relative), [
+                {"part": "", "points": 0.0, "max_points": 0.0, "status": score.NOT_GRADED,
+                 "reason": reason, "message": reason}]))
 
-    grades: list[SubmissionGrade] = []
     jobs = []
     released: dict[str, dict] = {}
     strays: dict[str, list[str]] = {}
     for (learner, exercise), submission in sorted(chosen.items()):
         if exercise not in sources:
             strays.setdefault(learner, []).append(submission.path.name)
-            guess = _closest_exercise(submission.path, sources)
+            guess = _closest_exercise(submission.data, sources)
             hint = f"; it looks like {guess}: rename it {guess}.ipynb" if guess else ""
             reason = (f"no source exercise is named {exercise!r} (expected one of "
                       f"{', '.join(sources)}){hint}")
@@ -279,11 +320,22 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
                 {"part": "", "points": 0.0, "max_points": 0.0, "status": score.UNKNOWN_EXERCISE,
                  "reason": reason, "message": reason}]))
             continue
+        notes = ()
+        if (learner, exercise) in copies:
+            others = ", ".join(s.relative for s in copies[(learner, exercise)])
+            notes = (f"graded {submission.relative}; another copy ({others}) was not graded",)
+        if submission.data is None:
+            status = score.REFUSED if submission.refused else score.INVALID_NOTEBOOK
+            parts = score.score_whole(sources[exercise], status, submission.problem)
+            grades.append(SubmissionGrade(learner, exercise, tuple(
+                dataclasses.replace(part, notes=notes) for part in parts)))
+            continue
         if exercise not in released:
             released[exercise] = released_cells(sources[exercise])
-        jobs.append({"learner": learner, "exercise": exercise, "submission": str(submission.path),
+        jobs.append({"learner": learner, "exercise": exercise,
+                     "data": base64.b64encode(submission.data).decode("ascii"),
                      "source": str(source_paths[exercise]), "limits": limits.as_dict(),
-                     "released": released[exercise]})
+                     "released": released[exercise], "notes": list(notes), "sandbox": use_sandbox})
 
     expected = wanted_exercises if wanted_exercises is not None else sorted(
         {exercise for (_, exercise) in chosen if exercise in sources})
@@ -291,11 +343,14 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
     for learner in roster:
         for exercise in expected:
             if (learner, exercise) not in chosen:
-                reason = f"no notebook {exercise}.ipynb in {learner}/"
-                if learner in strays:
-                    reason += f" (found {', '.join(strays[learner])} instead)"
+                if learner in scan.refused_learners:
+                    status, reason = score.REFUSED, scan.refused_learners[learner]
+                else:
+                    status, reason = score.NOT_SUBMITTED, f"no notebook {exercise}.ipynb in {learner}/"
+                    if learner in strays:
+                        reason += f" (found {', '.join(strays[learner])} instead)"
                 grades.append(SubmissionGrade(learner, exercise, tuple(
-                    score.score_whole(sources[exercise], score.NOT_SUBMITTED, reason))))
+                    score.score_whole(sources[exercise], status, reason))))
 
     bar = ProgressBar(len(jobs), stream=stream, enabled=progress)
     for job, result in zip(jobs, grade_jobs(jobs, limits, workers, bar)):
@@ -303,9 +358,16 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
             parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
             grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))
         else:
-            grades.append(_grade(job["learner"], job["exercise"], result["parts"]))
+            grades.append(_grade(job["learner"], job["exercise"], result["parts"], job["notes"]))
 
     grades.sort(key=lambda g: (g.learner.casefold(), g.learner, g.exercise))
+    if scan.skipped or copies:
+        refused = sum(1 for s in scan.skipped if s.status == score.REFUSED) + \
+            sum(1 for s in found if s.refused) + len(scan.refused_learners)
+        if refused:
+            warnings.append(f"{refused} symbolic link(s) refused (never followed): see the "
+                            "'refused' rows of grades.csv")
     paths = write_reports(grades, out_dir) if out_dir is not None else {}
     return BatchResult(grades=grades, paths=paths, warnings=warnings,
-                       seconds=time.monotonic() - started, workers=workers)
+                       seconds=time.monotonic() - started, workers=workers,
+                       sandbox="bubblewrap" if use_sandbox else "none")

@@ -8,7 +8,12 @@
   max_points``.
 - ``feedback/<learner>/<exercise>.md`` — for the learner: the score, a table of the
   parts, then each part's check output and verdict (never a traceback, which could
-  show hidden tests).
+  show hidden tests).  Entries that are not graded notebooks (``not graded``
+  rows, links refused outside a learner's folder) get no feedback file.
+
+A text cell that a spreadsheet would read as a formula (it starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading ``'``,
+so a learner's folder name or an error message cannot become a live formula.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from lrcourse.classroom.score import FAILED, PASSED, PartResult
+from lrcourse.classroom.score import FAILED, NOT_GRADED, PASSED, PartResult
 
 __all__ = [
     "SubmissionGrade",
     "CSV_COLUMNS",
     "format_points",
+    "spreadsheet_safe",
     "class_csv",
     "totals_csv",
     "feedback_markdown",
@@ -65,6 +71,14 @@ def _reason(part: PartResult) -> str:
     return "; ".join(text for text in (part.reason, notes) if text)
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def class_csv(grades: Iterable[SubmissionGrade]) -> str:
     """The class CSV's text (``\\n`` line ends, UTF-8 when written)."""
     buffer = io.StringIO()
@@ -72,8 +86,10 @@ def class_csv(grades: Iterable[SubmissionGrade]) -> str:
     writer.writerow(CSV_COLUMNS)
     for grade in _sorted(grades):
         for part in grade.parts:
-            writer.writerow([grade.learner, grade.exercise, part.part, format_points(part.points),
-                             format_points(part.max_points), part.status, _reason(part)])
+            writer.writerow([spreadsheet_safe(grade.learner), spreadsheet_safe(grade.exercise),
+                             spreadsheet_safe(part.part), format_points(part.points),
+                             format_points(part.max_points), part.status,
+                             spreadsheet_safe(_reason(part))])
     return buffer.getvalue()
 
 
@@ -83,8 +99,8 @@ def totals_csv(grades: Iterable[SubmissionGrade]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(("learner", "exercise", "points", "max_points"))
     for grade in _sorted(grades):
-        writer.writerow([grade.learner, grade.exercise, format_points(grade.points),
-                         format_points(grade.max_points)])
+        writer.writerow([spreadsheet_safe(grade.learner), spreadsheet_safe(grade.exercise),
+                         format_points(grade.points), format_points(grade.max_points)])
     return buffer.getvalue()
 
 
@@ -128,6 +144,12 @@ def feedback_markdown(grade: SubmissionGrade) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _has_feedback(grade: SubmissionGrade) -> bool:
+    names_ok = all(name and "/" not in name and "\\" not in name and name not in (".", "..")
+                   for name in (grade.learner, grade.exercise))
+    return names_ok and not all(part.status == NOT_GRADED for part in grade.parts)
+
+
 def write_reports(grades: Sequence[SubmissionGrade], out_dir: str | Path) -> dict[str, Path]:
     """Write ``grades.csv``, ``totals.csv`` and the feedback files under ``out_dir``.
 
@@ -140,6 +162,8 @@ def write_reports(grades: Sequence[SubmissionGrade], out_dir: str | Path) -> dic
     paths["grades"].write_text(class_csv(grades), encoding="utf-8", newline="")
     paths["totals"].write_text(totals_csv(grades), encoding="utf-8", newline="")
     for grade in grades:
+        if not _has_feedback(grade):
+            continue
         target = paths["feedback"] / grade.learner / f"{grade.exercise}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(feedback_markdown(grade), encoding="utf-8")

@@ -228,6 +228,10 @@ def read_submission(data: bytes) -> LearnerNotebook:
         raise InvalidNotebook(
             f"not valid JSON ({error.msg}: line {error.lineno}, column {error.colno})"
         ) from None
+    except RecursionError:
+        raise InvalidNotebook("not a Jupyter notebook (the JSON is nested too deeply to read)") from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise InvalidNotebook(f"not a Jupyter notebook ({str(error).split(';')[0]})") from None
     if not isinstance(notebook, dict):
         raise InvalidNotebook("not a Jupyter notebook (the JSON is not an object)")
     cells = notebook.get("cells")

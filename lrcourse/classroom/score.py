@@ -17,14 +17,18 @@ status                when
 ``memory limit``      a cell of this part ran out of memory (``MemoryError``)
 ``output limit``      a cell of this part printed more than the output limit
 ``kernel died``       the kernel process exited (``os._exit``, a crash) in this part
+``not responding``    a cell of this part ran out of time while its process was not
+                      computing (stopped, sleeping, waiting): it stopped answering
 ``not run``           an earlier fault (kernel died, notebook timeout, a kernel
                       that would not stop) ended the run before this part
 ``missing answer``    the submission has no answer cell with this part's grade_id
 ``manual grading``    a manually graded cell (nbgrader solution + grade): 0 here
-``tampering``         an answer cell patches modules or builtins: nothing was run
 ``invalid notebook``  the file is not a readable notebook
 ``not submitted``     the learner has no notebook for this exercise
 ``unknown exercise``  the notebook's name matches no source exercise
+``refused``           a symbolic link (notebook or learner folder): never followed
+``not graded``        an entry of the submissions folder that is not a notebook to
+                      grade (hidden, another kind of file, a second copy)
 ``grader error``      the grader itself failed on this submission
 ====================  ===========================================================
 
@@ -46,9 +50,9 @@ __all__ = [
     "score_whole",
     "STATUSES",
     "PASSED", "FAILED", "NOT_IMPLEMENTED", "ERROR", "TIMEOUT", "NOTEBOOK_TIMEOUT",
-    "MEMORY_LIMIT", "OUTPUT_LIMIT", "KERNEL_DIED", "NOT_RUN", "MISSING_ANSWER",
-    "MANUAL_GRADING", "TAMPERING", "INVALID_NOTEBOOK", "NOT_SUBMITTED",
-    "UNKNOWN_EXERCISE", "GRADER_ERROR",
+    "MEMORY_LIMIT", "OUTPUT_LIMIT", "KERNEL_DIED", "NOT_RESPONDING", "NOT_RUN", "MISSING_ANSWER",
+    "MANUAL_GRADING", "INVALID_NOTEBOOK", "NOT_SUBMITTED",
+    "UNKNOWN_EXERCISE", "REFUSED", "NOT_GRADED", "GRADER_ERROR",
 ]
 
 PASSED = "passed"
@@ -60,18 +64,20 @@ NOTEBOOK_TIMEOUT = "notebook timeout"
 MEMORY_LIMIT = "memory limit"
 OUTPUT_LIMIT = "output limit"
 KERNEL_DIED = "kernel died"
+NOT_RESPONDING = "not responding"
 NOT_RUN = "not run"
 MISSING_ANSWER = "missing answer"
 MANUAL_GRADING = "manual grading"
-TAMPERING = "tampering"
 INVALID_NOTEBOOK = "invalid notebook"
 NOT_SUBMITTED = "not submitted"
 UNKNOWN_EXERCISE = "unknown exercise"
+REFUSED = "refused"
+NOT_GRADED = "not graded"
 GRADER_ERROR = "grader error"
 
 STATUSES = (PASSED, FAILED, NOT_IMPLEMENTED, ERROR, TIMEOUT, NOTEBOOK_TIMEOUT, MEMORY_LIMIT,
-            OUTPUT_LIMIT, KERNEL_DIED, NOT_RUN, MISSING_ANSWER, MANUAL_GRADING, TAMPERING,
-            INVALID_NOTEBOOK, NOT_SUBMITTED, UNKNOWN_EXERCISE, GRADER_ERROR)
+            OUTPUT_LIMIT, KERNEL_DIED, NOT_RESPONDING, NOT_RUN, MISSING_ANSWER, MANUAL_GRADING,
+            INVALID_NOTEBOOK, NOT_SUBMITTED, UNKNOWN_EXERCISE, REFUSED, NOT_GRADED, GRADER_ERROR)
 
 #: Exception names that mean "a check said no" rather than "something broke".
 CHECK_FAILURES = frozenset({"CheckFailed", "AssertionError"})
@@ -128,8 +134,12 @@ def _fault_reason(status: str, where: str, outcome: execute.CellOutcome, limits:
     if status == OUTPUT_LIMIT:
         return (f"{where} printed more than {format_size(limits.max_output_bytes)} of output "
                 "and was stopped")
+    if status == NOT_RESPONDING:
+        return (f"{where} stopped answering: no answer within the {limits.cell_timeout:g} s "
+                "limit per cell, and it was not computing (stopped, sleeping or waiting); it was "
+                "ended and the next parts ran in a fresh process")
     if status == KERNEL_DIED:
-        return (f"the Python kernel died while running {where} ({outcome.detail}): "
+        return (f"the learner's Python process died while running {where} ({outcome.detail}): "
                 "os._exit, sys.exit in a thread, a crash in compiled code, or memory exhausted")
     if status == MEMORY_LIMIT:
         detail = f": {one_line(outcome.evalue, 120)}" if outcome.evalue else ""
@@ -144,6 +154,7 @@ _FAULT_STATUS = {
     execute.NOTEBOOK_TIMEOUT: NOTEBOOK_TIMEOUT,
     execute.OUTPUT_LIMIT: OUTPUT_LIMIT,
     execute.KERNEL_DIED: KERNEL_DIED,
+    execute.NOT_RESPONDING: NOT_RESPONDING,
 }
 
 

@@ -13,6 +13,7 @@ the kernel never learns its path.
 from __future__ import annotations
 
 import ast
+import base64
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from lrcourse.classroom import integrity, score
-from lrcourse.classroom.execute import run_cells
+from lrcourse.classroom.session import run_steps
 from lrcourse.classroom.limits import Limits
 from lrcourse.classroom.restore import (
     ANSWER, InvalidNotebook, SourceExercise, load_source, read_submission, restore,
@@ -79,40 +80,38 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, onerror=make_writable_and_retry)
 
 
-def grade_submission(submission: str | Path, source_path: str | Path, exercise: str,
-                     limits: Limits, released: dict[str, str] | None = None) -> dict:
+def grade_submission(submission: str | Path | bytes, source_path: str | Path, exercise: str,
+                     limits: Limits, released: dict[str, str] | None = None, *,
+                     sandbox: bool = False) -> dict:
     """Grade one submission; return ``{"parts": [part dicts]}`` (JSON-ready).
 
-    ``released`` is :func:`released_cells` of the source, when the caller has it
-    already (the batch computes it once per exercise).  Never raises for anything
-    the submission does; a failure of the grader itself gives every part the status
-    ``grader error``.
+    ``submission`` is the notebook's bytes (what the batch read, before any code ran)
+    or a path to read it from.  ``released`` is :func:`released_cells` of the source,
+    when the caller has it already (the batch computes it once per exercise).
+    ``sandbox`` runs the learner's cells in bubblewrap (:mod:`lrcourse.classroom.sandbox`).
+    The test cells run in this process (:mod:`lrcourse.classroom.session`).  Never
+    raises for anything the submission does; a failure of the grader itself gives
+    every part the status ``grader error``.
     """
     source = None
     try:
         source = load_source(source_path, name=exercise)
-        data = Path(submission).read_bytes()
+        data = submission if isinstance(submission, bytes) else Path(submission).read_bytes()
         try:
             learner = read_submission(data)
         except InvalidNotebook as error:
             return _whole(source, score.INVALID_NOTEBOOK, f"invalid notebook: {error}")
         setup_sources = [cell.source for cell in source.cells
                          if cell.cell_type == "code" and cell.role not in (ANSWER, "manual")]
-        answers = [(grade_id, learner.copies(grade_id)[-1]) for grade_id in source.answer_ids
-                   if learner.copies(grade_id)]
-        findings = integrity.find_tampering(answers, setup_sources)
-        if findings:
-            reason = (f"{findings[0].describe()}: answers may not patch modules, builtins or "
-                      "the kernel, so this notebook was not run")
-            return _whole(source, score.TAMPERING, reason)
         imports = integrity.protected_imports(setup_sources)
+        _import_checks(imports)  # the checks are loaded here before any learner code runs
         if released is None:
             released = released_cells(source)
-        restored = restore(source, learner, released, integrity.guard_code(imports))
+        restored = restore(source, learner, released)
         root = Path(tempfile.mkdtemp(prefix="lrcourse-grade-"))
         try:
-            result = run_cells([step.source for step in restored.steps], limits, root,
-                               preload_modules(imports))
+            preload = [name for name in preload_modules(imports) if not name.startswith("lrcourse.grading")]
+            result = run_steps(restored.steps, limits, preload, sandbox=sandbox, scratch=root)
         finally:
             remove_tree(root)
         parts = score.score_run(source, restored, result, limits)
@@ -122,15 +121,28 @@ def grade_submission(submission: str | Path, source_path: str | Path, exercise: 
         return _whole(source, score.GRADER_ERROR, f"the grader failed on this submission: {detail}")
 
 
+def _import_checks(imports: list[str]) -> None:
+    import importlib
+
+    for name in preload_modules(imports):
+        if name.startswith("lrcourse.grading"):
+            importlib.import_module(name)
+
+
 def _whole(source, status: str, reason: str) -> dict:
     return {"parts": [asdict(part) for part in score.score_whole(source, status, reason)]}
 
 
 def main() -> int:
     """Read a job (JSON) on stdin, write its result (JSON) on stdout."""
+    from lrcourse.classroom.session import become_subreaper
+
+    become_subreaper()  # a learner's detached process comes back here, and is ended
     job = json.loads(sys.stdin.read())
-    result = grade_submission(job["submission"], job["source"], job["exercise"],
-                              Limits(**job["limits"]), job.get("released"))
+    submission = base64.b64decode(job["data"]) if "data" in job else job["submission"]
+    result = grade_submission(submission, job["source"], job["exercise"],
+                              Limits(**job["limits"]), job.get("released"),
+                              sandbox=bool(job.get("sandbox")))
     sys.stdout.write(json.dumps(result))
     sys.stdout.flush()
     return 0

@@ -368,20 +368,28 @@ class LossCurveArtist:
 
     ``update(losses, diverged_at=-1)`` redraws the curve from ``losses[t] = f(x_t)``
     (NaN where nothing was recorded); a run with ``diverged_at ≥ 0`` is drawn up to
-    that step and marked there.
+    that step and marked there.  The note sits just *below* the ✕, on the side of it
+    with room for the text, so it never reaches the title above the axes.
+
+    ``ceiling`` (an explorer's divergence threshold) caps the height of the ✕: a run
+    is stopped where its loss crosses the threshold, so the mark sits on the
+    threshold line however far the last loss overshot.
     """
 
     def __init__(self, ax, color, label: str = "", *, linewidth=None, alpha=1.0,
-                 annotate: bool = True, linestyle="-"):
+                 annotate: bool = True, linestyle="-", ceiling: float | None = None):
         self.ax = ax
         self.annotate = annotate
+        self.ceiling = ceiling
         (self.line,) = ax.plot([], [], linestyle=linestyle, color=color, label=label, alpha=alpha,
                                linewidth=linewidth or mpl.rcParams["lines.linewidth"], zorder=3)
         (self.cross,) = ax.plot([], [], "X", color=style.DIVERGED_COLOR, markersize=10,
                                 markeredgecolor="white", markeredgewidth=0.8, zorder=5, clip_on=False)
-        self.text = ax.annotate("", (0, 1), xytext=(6, 4), textcoords="offset points",
-                                color=style.DIVERGED_COLOR, fontsize=10, zorder=6,
-                                annotation_clip=False)
+        self.text = ax.annotate("", (0, 1), xytext=(6, -8), textcoords="offset points",
+                                color=style.DIVERGED_COLOR, fontsize=10, zorder=6, va="top",
+                                annotation_clip=False,
+                                bbox=dict(boxstyle="square,pad=0.1", facecolor="white",
+                                          edgecolor="none", alpha=0.8))
         self.text.set_visible(False)
         for artist in (self.cross, self.text):  # may sit on the edge; never resize the axes
             artist.set_in_layout(False)
@@ -397,31 +405,46 @@ class LossCurveArtist:
         """Redraw from ``losses[i]`` recorded at ``steps[i]`` (default ``0, 1, 2, …``)."""
         losses = np.asarray(losses, dtype=float).reshape(-1)
         steps = np.arange(losses.size) if steps is None else np.asarray(steps, dtype=float).reshape(-1)
-        if diverged_at is not None and diverged_at >= 0:
-            keep = steps <= diverged_at
-            shown, at = losses[keep], steps[keep]
-            finite = np.flatnonzero(np.isfinite(shown))
-            self.line.set_data(at, shown)
-            if finite.size:
-                last = int(finite[-1])
-                y = shown[last]
-                if not self.ax.get_autoscaley_on():
-                    # A blow-up above a fixed axis: mark it on the top edge.
-                    y = min(y, max(self.ax.get_ylim()))
-                self.cross.set_data([at[last]], [y])
-                self.text.xy = (at[last], y)
-                x0, x1 = self.ax.get_xlim()
-                near_right = x1 > x0 and (at[last] - x0) > 0.7 * (x1 - x0)
-                self.text.set_horizontalalignment("right" if near_right else "left")
-                self.text.set_position((-8, 4) if near_right else (6, 4))
-            else:
-                self.cross.set_data([], [])
-            self.text.set_text(f"diverged at step {diverged_at}")
-            self.text.set_visible(self.annotate and finite.size > 0)
-        else:
+        if diverged_at is None or diverged_at < 0:
             self.line.set_data(steps, losses)
             self.cross.set_data([], [])
             self.text.set_visible(False)
+            return
+        keep = steps <= diverged_at
+        shown, at = losses[keep], steps[keep]
+        finite = np.flatnonzero(np.isfinite(shown))
+        self.line.set_data(at, shown)
+        self.text.set_text(f"diverged at step {diverged_at}")
+        self.text.set_visible(self.annotate and finite.size > 0)
+        if not finite.size:
+            self.cross.set_data([], [])
+            return
+        last = int(finite[-1])
+        y = shown[last]
+        if self.ceiling is not None:
+            y = min(y, self.ceiling)
+        if not self.ax.get_autoscaley_on():
+            # A blow-up above a fixed axis: mark it on the top edge.
+            y = min(y, max(self.ax.get_ylim()))
+        self.cross.set_data([at[last]], [y])
+        self.text.xy = (at[last], y)
+        self.place_note()
+
+    def place_note(self) -> None:
+        """Put the note right of the ✕ if it fits inside the axes there, else left.
+
+        Call again after the axes' limits change (``loss_curves`` does, after
+        autoscaling)."""
+        if not self.text.get_visible():
+            return
+        fig = self.ax.figure
+        x_px = self.ax.transData.transform(self.text.xy)[0]
+        box = self.ax.get_window_extent()
+        renderer = getattr(fig.canvas, "get_renderer", fig._get_renderer)()
+        width = self.text.get_window_extent(renderer).width + 8 * fig.dpi / 72
+        fits_right = x_px + width <= box.x1 or box.x1 - x_px >= x_px - box.x0
+        self.text.set_horizontalalignment("left" if fits_right else "right")
+        self.text.set_position((6, -8) if fits_right else (-6, -8))
 
 
 class PointArtist:
@@ -626,7 +649,8 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
 
 def trajectory_legend(ax, with_markers=True, loc="outside"):
     """The legend of a trajectory plot: every labelled artist, plus the start ○ and
-    end ◆ markers (``with_markers``); ``loc="outside"`` puts it right of the axes."""
+    end ◆ markers (``with_markers``); ``loc="outside"`` puts it right of the axes,
+    ``loc="below"`` under the axis label in two columns (for a small panel)."""
     handles, labels = ax.get_legend_handles_labels()
     if with_markers:
         handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
@@ -637,6 +661,12 @@ def trajectory_legend(ax, with_markers=True, loc="outside"):
     if loc == "outside":
         return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
                          borderaxespad=0.0, fontsize=10, frameon=False)
+    if loc == "below":
+        # 34 points under the axes: below the tick labels and the axis label.
+        under = mpl.transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-34, units="points")
+        return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                         bbox_transform=under, borderaxespad=0.0, fontsize=10, frameon=False,
+                         ncol=2, columnspacing=1.2, handletextpad=0.4)
     return ax.legend(handles, labels, loc=loc, fontsize=10, framealpha=0.85)
 
 
@@ -751,10 +781,18 @@ def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="lo
 
 def divergence_threshold_line(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
     """A dotted horizontal line at the loss where :func:`lrcourse.train.run` stops a
-    run, labelled at its left end."""
+    run, labelled above its left end.
+
+    The label keeps 7 points above the line, clear of a diverged run's ✕ (drawn on
+    the line by a :class:`LossCurveArtist` with ``ceiling=threshold``), whose note
+    goes below the line; the axes need room above the line for it (the explorers'
+    loss limits leave it).
+    """
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
-    ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 3),
-                textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10, va="bottom")
+    label = ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 7),
+                        textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10,
+                        va="bottom")
+    label.set_in_layout(False)  # inside the axes once their limits are set
     return line
 
 
@@ -822,11 +860,15 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
         colors, dashes = style.lr_colors(lr_of_curve), ["-"] * len(curves)
     else:
         colors, dashes = _curve_styles(labels, lr_of_curve, colors)
-    for losses, at, label, color, dash in zip(curves, divergence, labels, colors, dashes):
-        LossCurveArtist(ax, color, label, annotate=len(curves) <= 6, linestyle=dash).update(losses, at)
+    artists = [LossCurveArtist(ax, color, label, annotate=len(curves) <= 6, linestyle=dash)
+               for label, color, dash in zip(labels, colors, dashes)]
+    for artist, losses, at in zip(artists, curves, divergence):
+        artist.update(losses, at)
     ax.relim()
     ax.autoscale_view()
     ax.set_xlim(left=0)
+    for artist in artists:
+        artist.place_note()
     if lr_sweep and colorbar:
         _colorbar_for_lrs(fig, ax, norm)
     elif legend and len(curves) > 1 and len(curves) <= 10:

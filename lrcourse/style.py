@@ -34,6 +34,7 @@ __all__ = [
     "RC",
     "SINGLE",
     "SIDE_BY_SIDE",
+    "EXPLORER_THREE",
     "OPTIMIZER_COLORS",
     "CYCLE",
     "LR_CMAP",
@@ -51,6 +52,10 @@ __all__ = [
 SINGLE = (6.4, 4.0)
 #: Figure size of two plots side by side (inches).
 SIDE_BY_SIDE = (10.0, 4.0)
+#: Figure size of an explorer with three panels (inches): at most about 1050 px
+#: wide, so JupyterLab at 1280×800 (file browser open) draws it at 0.8× or more
+#: and its 10 pt text stays at least 11 px tall.
+EXPLORER_THREE = (10.4, 4.0)
 
 #: rcParams applied inside every plot function (never globally).
 RC = {

@@ -107,15 +107,17 @@ def test_moving_the_lr_slider_changes_the_figure_and_the_result(lr_explorer):
     assert len(lr_explorer.update_seconds) == updates + 1
     assert lr_explorer.png() != before_png
     assert lr_explorer.text != before_text
-    assert lr_explorer.text.startswith("η = 1.5 | 2/λ_max = 2.00 | after 50 steps loss = ")
-    assert lr_explorer.text.endswith("(converging, rate 0.850 per step)")
+    assert lr_explorer.text.startswith("η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: "
+                                       "converging\nafter 50 steps: loss = ")
 
 
 def test_lr_explorer_reports_divergence_with_its_step(lr_explorer):
     quietly(lambda: lr_explorer.set(lr=2.3, steps=40, optimizer="GD"))
     result = lr_explorer.last_result
     assert result.diverged[0]
-    assert lr_explorer.text == f"η = 2.3 | 2/λ_max = 2.00 | diverged at step {int(result.diverged_at[0])}"
+    assert lr_explorer.text == ("η = 2.3 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 1.30 per step: growing, it "
+                                f"diverges\ndiverged at step {int(result.diverged_at[0])} (loss above "
+                                "10⁴·f(x₀): run stopped)")
     cross = lr_explorer.curve.cross
     assert cross.get_xdata()[0] == result.diverged_at[0]
     assert lr_explorer.curve.text.get_visible()
@@ -149,11 +151,21 @@ def test_lr_explorer_checks_its_problem():
 
 
 def test_loss_axis_limits_move_in_large_jumps():
-    bottom, top = lr_module.loss_limits([1.0, 1e-3, 1e-5], 1.0)
-    assert (bottom, top) == (1e-8, 1e5)
+    assert lr_module.loss_limits([1.0, 1e-3, 1e-5], 1.0)[0] == 1e-8
     assert lr_module.loss_limits([1.0, 1e-3], 1.0)[0] == 1e-4
     assert lr_module.loss_limits([1.0, 1e-100], 1.0)[0] == 1e-64
-    assert lr_module.loss_limits([1.0, np.nan, np.inf], 2.0) == (2e-4, 2e5)
+    assert lr_module.loss_limits([1.0, np.nan, np.inf], 2.0)[0] == 2e-4
+
+
+@pytest.mark.parametrize("lowest", [1e-3, 1e-5, 1e-12, 1e-30, 1e-100])
+def test_loss_axis_keeps_room_above_the_divergence_threshold(lowest):
+    # The threshold's label sits above its line: the line is at 86 % of the axis
+    # height, and at least a decade below the top, however deep the axis goes.
+    bottom, top = lr_module.loss_limits([2.0, lowest], 2.0)
+    threshold = 2.0 * 1e4
+    at = np.log10(threshold / bottom) / np.log10(top / bottom)
+    assert at == pytest.approx(0.86) or (at < 0.86 and top == pytest.approx(10 * threshold))
+    assert top >= 10 * threshold * (1 - 1e-12)
 
 
 # ---------------------------------------------------------------- momentum explorer
@@ -164,7 +176,7 @@ def test_momentum_explorer_moves_the_point_on_the_rate_map(momentum_explorer):
     assert momentum_explorer.png() != before
     np.testing.assert_allclose(momentum_explorer.point.marker.get_xydata(), [[2.0, 0.3]])
     rate = momentum_explorer.problem.momentum_rate(2.0, 0.3)
-    assert f"η = 2 | β = 0.30 | ρ = {rate:.3f} per step" in momentum_explorer.text
+    assert f"η = 2 | β = 0.30 | ρ = {rate:#.3g} per step" in momentum_explorer.text
     assert "optimum η* = 2.31, β* = 0.27, ρ* = 0.519" in momentum_explorer.text
 
 
@@ -215,7 +227,7 @@ def test_every_schedule_choice_stays_positive_over_the_run(schedule_explorer, ch
 def test_schedule_explorer_runs_sgd_with_the_schedule(schedule_explorer, choice):
     quietly(lambda: schedule_explorer.set(schedule=choice, lr=0.5))
     schedule = schedule_explorer.current_schedule()
-    assert schedule_explorer.text.startswith(repr(schedule))
+    assert schedule_explorer.text.startswith(widgets._base.short_numbers(repr(schedule)))
     np.testing.assert_allclose(schedule_explorer.last_result.lr[:, 0], schedule(np.arange(widgets.schedule.STEPS)))
     np.testing.assert_allclose(schedule_explorer.last_result.lr[:, 1], 0.5)
 
@@ -273,7 +285,7 @@ def test_a_notebook_cell_with_an_explorer_stores_a_static_png(tmp_path):
     data = outputs[0]["data"]
     assert base64.b64decode(data["image/png"]).startswith(PNG)
     assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/plain"].startswith("η = 1.5 | 2/λ_max = 2.00 | after 50 steps loss = ")
+    assert data["text/plain"].startswith("η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850")
 
 
 def test_schedule_axis_top_moves_in_steps_of_1_3_10():
@@ -295,3 +307,184 @@ def test_the_schedule_explorers_written_down_minimum_is_the_computed_one():
 
     for l2, f_star in schedule.KNOWN_MINIMA.items():
         assert schedule._minimum(SoftmaxRegression(l2=l2)) == pytest.approx(f_star, rel=1e-12)
+
+
+# ------------------------------------------------------------ geometry of the figure
+# What a learner sees in the browser: in every state (diverged, Momentum, each
+# optimizer, each schedule) no text sits on another text, a legend or the ✕ mark,
+# every text stays inside the figure, and a legend lists only what is drawn.
+
+def _visible(artist) -> bool:
+    return artist.get_visible() and (not hasattr(artist, "get_text") or artist.get_text().strip())
+
+
+def _tick_labels(ax, renderer) -> list:
+    """Tick labels actually drawn: those of ticks inside the axis' view."""
+    boxes = []
+    for axis, lo, hi in ((ax.xaxis, "x0", "x1"), (ax.yaxis, "y0", "y1")):
+        view = ax.get_window_extent(renderer)
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+            for label in (tick.label1, tick.label2):
+                if not (_visible(label) and tick.get_visible()):
+                    continue
+                box = label.get_window_extent(renderer)
+                middle = (box.x0 + box.x1) / 2 if lo == "x0" else (box.y0 + box.y1) / 2
+                if getattr(view, lo) - 1 <= middle <= getattr(view, hi) + 1:
+                    boxes.append((f"tick {label.get_text()}", box))
+    return boxes
+
+
+def text_boxes(figure) -> list:
+    """(name, window extent) of every visible text, legend and ✕ mark of ``figure``."""
+    renderer = figure.canvas.get_renderer()
+    boxes = []
+    for ax in figure.axes:
+        for text in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts):
+            if _visible(text):
+                boxes.append((repr(text.get_text()), text.get_window_extent(renderer)))
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible():
+            boxes.append(("legend", legend.get_window_extent(renderer)))
+        for line in ax.lines:
+            if line.get_visible() and line.get_marker() == "X" and len(line.get_xdata()):
+                boxes.append(("✕", line.get_window_extent(renderer)))
+        boxes += _tick_labels(ax, renderer)
+    return boxes
+
+
+def overlaps(figure, slack: float = 0.5) -> list:
+    """Pairs of text boxes that overlap, and boxes that leave the figure."""
+    boxes = text_boxes(figure)
+    found = []
+    for i, (name_a, a) in enumerate(boxes):
+        if not figure.bbox.padded(1).contains(a.x0, a.y0) or not figure.bbox.padded(1).contains(a.x1, a.y1):
+            found.append((name_a, "outside the figure"))
+        for name_b, b in boxes[i + 1:]:
+            if name_a == name_b == "✕":
+                continue  # runs that diverge at the same step share their mark
+            if (min(a.x1, b.x1) - max(a.x0, b.x0) > slack) and (min(a.y1, b.y1) - max(a.y0, b.y0) > slack):
+                found.append((name_a, name_b))
+    return found
+
+
+def assert_clear(explorer, state: str) -> None:
+    found = overlaps(explorer.figure)
+    assert not found, f"{type(explorer).__name__} {state}: overlapping text {found}"
+
+
+def legend_entries(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+LR_STATES = [dict(lr=1.5), dict(lr=2.3, steps=40), dict(lr=6.3), dict(lr=0.002), dict(steps=1),
+             dict(steps=200, lr=1.9), dict(optimizer="Momentum", lr=0.5, steps=50),
+             dict(optimizer="Momentum", lr=6.3), dict(optimizer="Adam", lr=0.1), dict(optimizer="Adam", lr=6.3)]
+
+
+@pytest.mark.parametrize("state", LR_STATES, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()))
+def test_lr_explorer_text_never_overlaps(lr_explorer, state):
+    lr_explorer.set(**{"lr": 1.5, "steps": 50, "optimizer": "GD", **state})
+    assert_clear(lr_explorer, str(state))
+    name = lr_explorer.optimizer_dropdown.value
+    assert legend_entries(lr_explorer.axes[0]) == ["minimiser", name, "start", "end"]
+    handle = lr_explorer.axes[0].get_legend().legend_handles[1]
+    assert handle.get_color() == lr_explorer.path.path.get_color()  # the legend shows the path drawn
+
+
+@pytest.mark.parametrize("state", [dict(lr=1.0, momentum=0.7), dict(lr=3.0, momentum=0.2),
+                                   dict(lr=4.4, momentum=0.99), dict(lr=4.4, momentum=0.0),
+                                   dict(lr=0.0101, momentum=0.0), dict(lr=2.0, momentum=0.5, steps=1),
+                                   dict(lr=4.4, momentum=0.5, steps=200)])
+def test_momentum_explorer_text_never_overlaps(momentum_explorer, state):
+    momentum_explorer.set(**{"steps": 60, **state})
+    assert_clear(momentum_explorer, str(state))
+
+
+@pytest.mark.parametrize("choice", list(widgets.schedule.SCHEDULE_CHOICES))
+@pytest.mark.parametrize("lr", [0.01, 0.5, 3.0])
+def test_schedule_explorer_text_never_overlaps(schedule_explorer, choice, lr):
+    schedule_explorer.set(schedule=choice, lr=lr)
+    assert_clear(schedule_explorer, f"{choice}, η₀ = {lr}")
+
+
+COMPARISON_STATES = [("GD",), ("Momentum",), ("Adagrad",), ("RMSprop",), ("Adam",), ("AdamW",),
+                     ("GD", "Adam"), tuple(comparison_module.OPTIMIZERS)]
+
+
+@pytest.mark.parametrize("problem", list(comparison_module.PROBLEMS))
+@pytest.mark.parametrize("ticked", COMPARISON_STATES, ids="+".join)
+def test_comparison_legend_lists_only_the_ticked_optimizers(comparison, problem, ticked):
+    comparison.set(problem=problem)
+    with comparison.hold():
+        for name, toggle in comparison.optimizer_toggles.items():
+            toggle.value = name in ticked
+    assert legend_entries(comparison.axes[0]) == ["minimiser", *ticked, "start", "end"]
+    drawn = [name for name, path in comparison.paths.items() if path.path.get_visible()]
+    assert drawn == list(ticked)
+    for name, slider in comparison.lr_sliders.items():
+        assert slider.disabled == (name not in ticked)  # an unticked rate moves nothing
+    assert_clear(comparison, f"{problem}, {ticked}")
+    with comparison.hold():  # every ticked one diverges: the ✕ marks crowd the top
+        for name in ticked:
+            comparison.lr_sliders[name].value = 3.0
+    assert_clear(comparison, f"{problem}, {ticked} at η = 3")
+    comparison.set(problem=comparison_module._QUADRATIC)
+    for name, toggle in comparison.optimizer_toggles.items():
+        toggle.value = name in ("GD", "Momentum", "Adam")
+
+
+# ------------------------------------------------------------------ result lines
+
+SIGNIFICANT = r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+
+
+def too_precise(text: str) -> list[str]:
+    """Numbers of ``text`` with more than 3 significant digits ("150" has 2)."""
+    import re
+
+    found = []
+    for number in re.findall(SIGNIFICANT, text):
+        mantissa = re.split(r"[eE]", number)[0]
+        digits = (mantissa.replace(".", "").lstrip("0") if "." in mantissa
+                  else mantissa.lstrip("0").rstrip("0"))
+        if len(digits) > 3:
+            found.append(number)
+    return found
+
+
+def test_result_lines_print_3_significant_digits(lr_explorer, momentum_explorer, schedule_explorer):
+    odd = 10 ** 0.2345678  # a slider value far from a round number
+    for state in (dict(lr=odd), dict(lr=2e-3), dict(lr=odd, optimizer="Adam")):
+        lr_explorer.set(**{"optimizer": "GD", **state})
+        assert not too_precise(lr_explorer.text), lr_explorer.text
+    momentum_explorer.set(lr=odd, momentum=0.33)
+    assert not too_precise(momentum_explorer.text), momentum_explorer.text
+    for choice in widgets.schedule.SCHEDULE_CHOICES:
+        schedule_explorer.set(schedule=choice, lr=odd / 3)
+        assert not too_precise(schedule_explorer.text), schedule_explorer.text
+    lr_explorer.set(lr=1.5, steps=50, optimizer="GD")
+
+
+def test_a_slow_rate_never_reads_1(lr_explorer):
+    lr_explorer.set(lr=2e-3, optimizer="GD")
+    assert "rate max|1 − ηλ| = 1 − 0.0002 per step: converging" in lr_explorer.text
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_the_result_box_has_a_fixed_height(name, request):
+    # The browser keeps the explorer's height while dragging: the result is a box
+    # of result_lines lines whatever the text, and the text never needs more.
+    explorer = request.getfixturevalue(name)
+    assert f"height: {1.4 * explorer.result_lines:.1f}em" in explorer.result.value
+    assert explorer.text.count("\n") < explorer.result_lines
+
+
+def test_no_control_label_is_cut(lr_explorer, momentum_explorer, schedule_explorer, comparison):
+    from lrcourse.widgets._base import label_px
+
+    for explorer in (lr_explorer, momentum_explorer, schedule_explorer, comparison):
+        for control in walk(explorer.widget):
+            if isinstance(control, ipywidgets.Checkbox):
+                assert int(control.layout.width[:-2]) >= label_px(control.description) + 20
+            elif isinstance(control, ipywidgets.ValueWidget) and getattr(control, "description", ""):
+                assert int(control.style.description_width[:-2]) >= label_px(control.description)

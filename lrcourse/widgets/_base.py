@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 import time
 from contextlib import contextmanager
 
@@ -40,10 +41,18 @@ from lrcourse import _validation as v
 from lrcourse import plots, style
 from lrcourse._blas import single_threaded_blas
 
-__all__ = ["Explorer", "log_slider", "int_slider", "float_slider", "dropdown"]
+__all__ = ["Explorer", "log_slider", "int_slider", "float_slider", "dropdown", "fit_labels", "label_px",
+           "short_numbers", "sig3", "rate_text", "steps_text"]
 
+#: Room for a control's label, per character (JupyterLab's 13 px sans-serif; generous,
+#: so "β (momentum)" is never cut) and around it.
+_CHAR_PX = 8
+_LABEL_PAD_PX = 10
+#: A slider's track and readout, or a dropdown's box, right of the label.
+_BODY_PX = 260
 _SLIDER_LAYOUT = {"width": "330px"}
 _DESCRIPTION_STYLE = {"description_width": "70px"}
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
 
 
 def log_slider(description: str, value: float, low: float, high: float, *, step: float = 0.01,
@@ -78,14 +87,57 @@ def dropdown(description: str, options, value) -> widgets.Dropdown:
                             layout=widgets.Layout(width="330px"), style=_DESCRIPTION_STYLE)
 
 
+def label_px(text: str) -> int:
+    """Pixels a control's label ``text`` needs (an over-estimate, never a cut)."""
+    return _CHAR_PX * len(text) + _LABEL_PAD_PX
+
+
+def fit_labels(controls, body_px: int = _BODY_PX) -> None:
+    """Give ``controls`` one label width that holds the longest of their labels (so
+    none is cut and their tracks line up), and the body ``body_px`` pixels."""
+    labelled = [control for control in controls if control.description]
+    if not labelled:
+        return
+    width = max(label_px(control.description) for control in labelled)
+    for control in labelled:
+        control.style.description_width = f"{width}px"
+        control.layout.width = f"{width + body_px}px"
+
+
+def short_numbers(text: str) -> str:
+    """``text`` with every decimal number cut to 3 significant digits
+    (``"cosine(lr=0.501187, …)"`` → ``"cosine(lr=0.501, …)"``); integers stay."""
+    return _NUMBER.sub(lambda match: f"{float(match.group()):.3g}", text)
+
+
+def sig3(value: float) -> str:
+    """A number with 3 significant digits, trailing zeros kept (0.850, 1.00, 2.30e-05)."""
+    return f"{value:#.3g}".rstrip(".")
+
+
+def steps_text(steps: int) -> str:
+    """``"1 step"``, ``"50 steps"``."""
+    return f"{steps} step" if steps == 1 else f"{steps} steps"
+
+
+def rate_text(rate: float) -> str:
+    """A rate per step with 3 significant digits; within 5e-4 of 1 as ``1 − 2e-04``
+    (so a slow convergence never reads "rate 1.00")."""
+    if 0 < abs(rate - 1) < 5e-4:
+        return f"1 {'−' if rate < 1 else '+'} {abs(rate - 1):.1g}"
+    return sig3(rate)
+
+
 class Explorer:
     """Base class of the live explorers (see the module docstring).
 
     Subclasses build their figure in ``__init__`` (static parts, then moving
     artists registered with :meth:`_animate`), list their controls, call
     :meth:`_finish`, and implement :meth:`_compute`, which runs the library for the
-    current control values, moves the artists and returns the result line
-    (plain text; it is shown escaped in the ``result`` widget).
+    current control values, moves the artists and returns the result (plain text,
+    at most :attr:`result_lines` lines; it is shown escaped in the ``result``
+    widget, in a box of that many lines whatever the text, so the explorer keeps
+    its height while a slider is dragged).
 
     Attributes
     ----------
@@ -101,6 +153,9 @@ class Explorer:
     update_seconds : list of float
         Wall time of every update (compute + render + encode), most recent last.
     """
+
+    #: Lines of the result box (its fixed height).
+    result_lines = 2
 
     def __init__(self, ncols: int = 2, figsize=style.SIDE_BY_SIDE, width_ratios=None):
         self.figure, axes = plots.new_figure(ncols, figsize=figsize, pyplot=False,
@@ -128,12 +183,20 @@ class Explorer:
             artist.set_animated(True)
             self._moving.append(artist)
 
-    def _finish(self, controls: list, rows: list | None = None) -> None:
-        """Wire the controls, build the widget and render the first state."""
+    def _finish(self, controls: list, rows: list | None = None, label_groups: list | None = None) -> None:
+        """Wire the controls, build the widget and render the first state.
+
+        ``rows`` lists the rows of controls (default: one row that wraps);
+        ``label_groups`` the groups of controls that share a label width (default:
+        every control but the checkboxes, which size themselves)."""
         self.controls = list(controls)
         for control in self.controls:
             control.observe(self._on_change, names="value")
         rows = rows if rows is not None else [self.controls]
+        if label_groups is None:
+            label_groups = [[c for c in self.controls if not isinstance(c, widgets.Checkbox)]]
+        for group in label_groups:
+            fit_labels(group)
         boxes = [widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap")) for row in rows]
         self.widget = widgets.VBox(boxes + [self.image, self.result])
         self.widget.add_class("lrcourse-explorer")
@@ -151,6 +214,15 @@ class Explorer:
         if relayout:
             self.figure.set_layout_engine("constrained")
 
+    def _freeze_layout(self) -> None:
+        """Lay the figure out now, for its static parts as they are, and keep that
+        layout (e.g. room for a legend of every optimizer, of which fewer show)."""
+        with mpl.rc_context(style.RC):
+            self.figure.set_layout_engine("constrained")
+            self.figure.get_layout_engine().execute(self.figure)
+        self.figure.set_layout_engine("none")
+        self._background = None
+
     # ------------------------------------------------------------------- public API
     def update(self, change=None) -> None:
         """Recompute for the current control values and re-render the figure."""
@@ -162,8 +234,11 @@ class Explorer:
             png = self._render()
         self.text = text
         self._png = png
-        self.image.value = png
-        self.result.value = f"<span style='font-family: monospace'>{html.escape(text)}</span>"
+        self.result.value = (
+            "<div style='font-family: monospace; white-space: pre-wrap; line-height: 1.4; "
+            f"height: {1.4 * self.result_lines:.1f}em; overflow-y: auto'>"
+            f"{html.escape(text, quote=False)}</div>")
+        self.image.value = png  # last: a new figure in the browser means the result is there too
         self.update_seconds.append(time.perf_counter() - start)
 
     def _on_change(self, change) -> None:

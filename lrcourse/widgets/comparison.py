@@ -8,9 +8,9 @@ import numpy as np
 from lrcourse import _validation as v
 from lrcourse import plots, style, train
 
-from ._base import Explorer, dropdown, int_slider, log_slider
+from ._base import Explorer, dropdown, int_slider, label_px, log_slider, steps_text
 from ._choices import DESCRIPTIONS, OPTIMIZERS, PROBLEMS, make_optimizer
-from .lr import StickyLossLimits
+from .lr import StickyLossLimits, lay_out_for_the_widest_loss_axis
 
 __all__ = ["OptimizerComparison", "optimizer_comparison", "DEFAULT_LRS"]
 
@@ -42,8 +42,12 @@ class OptimizerComparison(Explorer):
     steps_slider : IntSlider
         Steps of every run (updates on release).
 
-    Only the optimizer whose rate changed is re-run; the others are cached.
+    Only the optimizer whose rate changed is re-run; the others are cached.  An
+    unticked optimizer is not drawn, not in the legend, and its slider is greyed
+    out.  The result lists the ticked ones, two to a line (four lines in all).
     """
+
+    result_lines = 4
 
     def __init__(self, problem=_QUADRATIC, *, optimizers=("GD", "Momentum", "Adam")):
         v.one_of("problem", problem, PROBLEMS)
@@ -53,16 +57,17 @@ class OptimizerComparison(Explorer):
         self._cache: dict = {}
         self._loss_limits = StickyLossLimits()
         self.problem_dropdown = dropdown("problem", list(PROBLEMS), problem)
+        toggle_width = f"{max(label_px(name) for name in OPTIMIZERS) + 28}px"  # box + name
         self.optimizer_toggles = {
             name: widgets.Checkbox(value=name in optimizers, description=name, indent=False,
-                                   tooltip=DESCRIPTIONS[name], layout=widgets.Layout(width="95px"))
+                                   tooltip=DESCRIPTIONS[name], layout=widgets.Layout(width=toggle_width))
             for name in OPTIMIZERS
         }
         self.lr_sliders = {name: log_slider("η", DEFAULT_LRS[problem][name], *LR_RANGE)
                            for name in OPTIMIZERS}
-        for slider in self.lr_sliders.values():
-            slider.layout.width = "260px"
-            slider.style.description_width = "20px"
+        for name, toggle in self.optimizer_toggles.items():
+            toggle.observe(self._enable_slider, names="value")
+            self._enable_slider({"owner": toggle})
         self.steps_slider = int_slider("steps", DEFAULT_STEPS[problem], 10, 1000, 10, continuous=False)
         self._build_problem(problem)
         self.problem_dropdown.observe(self._on_problem, names="value")
@@ -71,7 +76,9 @@ class OptimizerComparison(Explorer):
         half = (len(pairs) + 1) // 2
         columns = widgets.HBox([widgets.VBox(pairs[:half]), widgets.VBox(pairs[half:])])
         controls = [*self.lr_sliders.values(), *self.optimizer_toggles.values(), self.steps_slider]
-        self._finish(controls, rows=[[self.problem_dropdown], [columns], [self.steps_slider]])
+        self._finish(controls, rows=[[self.problem_dropdown], [columns], [self.steps_slider]],
+                     label_groups=[list(self.lr_sliders.values()),
+                                   [self.problem_dropdown, self.steps_slider]])
 
     # ------------------------------------------------------------------ figure
     def _build_problem(self, label: str) -> None:
@@ -85,17 +92,39 @@ class OptimizerComparison(Explorer):
         self._moving = []
         plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False, title=self.problem.name)
         plots.loss_axes(ax_loss, title="loss f(xₜ), log scale")
-        plots.divergence_threshold_line(ax_loss, self.start_loss * 1e4)
+        threshold = self.start_loss * 1e4
+        plots.divergence_threshold_line(ax_loss, threshold)
         self.paths, self.curves = {}, {}
         for name in OPTIMIZERS:
             color = style.optimizer_color(name)
             self.paths[name] = plots.TrajectoryArtist(ax_path, color, name)
-            self.curves[name] = plots.LossCurveArtist(ax_loss, color, name)
+            # Several curves: the ✕ and the line say it, the result line gives the step.
+            self.curves[name] = plots.LossCurveArtist(ax_loss, color, name, annotate=False,
+                                                      ceiling=threshold)
             self._animate(*self.paths[name].artists, *self.curves[name].artists)
-        plots.trajectory_legend(ax_path, loc="outside")
         for ax in self.axes:
             ax.set_autoscale_on(False)
-        self._invalidate(relayout=True)
+        # Lay out with every optimizer in the legend and the widest tick labels (the
+        # deepest loss axis, the most steps), so no later state needs room the figure
+        # has not got; the legend then lists only the ticked ones.
+        self._legend_for = tuple(OPTIMIZERS)
+        plots.trajectory_legend(ax_path, loc="outside")
+        lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)
+
+    def _show_legend(self, names: tuple) -> None:
+        """The path legend lists exactly the optimizers drawn (and the markers)."""
+        if names == self._legend_for:
+            return
+        for name, path in self.paths.items():
+            path.path.set_label(name if name in names else "_hidden")
+        plots.trajectory_legend(self.axes[0], loc="outside")
+        self._legend_for = names
+        self._invalidate()
+
+    def _enable_slider(self, change) -> None:
+        """An unticked optimizer's rate slider is greyed out (it would move nothing)."""
+        toggle = change["owner"]
+        self.lr_sliders[toggle.description].disabled = not toggle.value
 
     def _on_problem(self, change) -> None:
         label = change["new"]
@@ -125,20 +154,22 @@ class OptimizerComparison(Explorer):
 
     def _compute(self) -> str:
         steps = int(self.steps_slider.value)
-        runs, parts = {}, []
+        shown = tuple(name for name in OPTIMIZERS if self.optimizer_toggles[name].value)
+        self._show_legend(shown)
+        runs, entries = {}, []
         for name in OPTIMIZERS:
-            visible = bool(self.optimizer_toggles[name].value)
             for artist in self.paths[name].artists + self.curves[name].artists:
-                artist.set_visible(visible)
-            if not visible:
+                artist.set_visible(name in shown)
+            if name not in shown:
                 continue
             lr = float(self.lr_sliders[name].value)
             result = self._run(name, lr, steps)
             runs[name] = (result, np.append(result.loss[:, 0], result.final_loss[0]))
             if bool(result.diverged[0]):
-                parts.append(f"{name} η={lr:.3g}: diverged at step {int(result.diverged_at[0])}")
+                outcome = f"diverged at step {int(result.diverged_at[0])}"
             else:
-                parts.append(f"{name} η={lr:.3g}: {float(result.final_loss[0]):.2g}")
+                outcome = f"{float(result.final_loss[0]):.2g}"
+            entries.append(f"{name} η={lr:.3g}: {outcome}")
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
         every_loss = np.concatenate([losses for _, losses in runs.values()]) if runs else []
@@ -147,10 +178,16 @@ class OptimizerComparison(Explorer):
         for name, (result, losses) in runs.items():
             self.paths[name].update(result.trajectory[:, 0, :])
             self.curves[name].update(losses, int(result.diverged_at[0]))
-            self.curves[name].text.set_visible(False)  # several curves: the ✕ and the line say it
-        if not parts:
+        if not entries:
             return "tick at least one optimizer"
-        return f"loss after {steps} steps — " + " | ".join(parts)
+        return f"loss after {steps_text(steps)}:\n" + _in_columns(entries, 2)
+
+
+def _in_columns(entries: list[str], columns: int) -> str:
+    """``entries`` in rows of ``columns``, each column as wide as its longest entry."""
+    width = max(len(entry) for entry in entries) + 3
+    rows = [entries[i:i + columns] for i in range(0, len(entries), columns)]
+    return "\n".join("".join(entry.ljust(width) for entry in row).rstrip() for row in rows)
 
 
 def optimizer_comparison(problem=_QUADRATIC, *, optimizers=("GD", "Momentum", "Adam")) -> OptimizerComparison:

@@ -7,34 +7,61 @@ import numpy as np
 from lrcourse import _validation as v
 from lrcourse import plots, style, train
 
-from ._base import Explorer, dropdown, int_slider, log_slider
-from ._choices import default_quadratic, make_optimizer
+from ._base import Explorer, dropdown, int_slider, log_slider, rate_text, steps_text
+from ._choices import DESCRIPTIONS, default_quadratic, make_optimizer
 
-__all__ = ["LrExplorer", "lr_explorer", "loss_limits", "StickyLossLimits", "describe_run"]
+__all__ = ["LrExplorer", "lr_explorer", "loss_limits", "floor_depth", "FLOOR_DEPTHS", "StickyLossLimits",
+           "lay_out_for_the_widest_loss_axis", "describe_run"]
 
 _LR_CHOICES = ("GD", "Momentum", "Adam")
 #: Depths (decades below the start loss) the loss axis can reach.  Few and far
 #: apart, so the axis — and with it the static background — rarely changes while
 #: a slider is dragged.
-_FLOOR_DEPTHS = (4, 8, 16, 32, 64)
+FLOOR_DEPTHS = (4, 8, 16, 32, 64)
 
 
-def loss_limits(losses, start_loss: float, divergence_factor: float = 1e4) -> tuple[float, float]:
-    """(bottom, top) of a log loss axis that holds ``losses``.
+#: Where the divergence threshold sits on the loss axis (fraction of its height): the
+#: rest above it holds the threshold's label, clear of the title.
+_THRESHOLD_AT = 0.86
 
-    The top sits a decade above the divergence threshold
-    ``divergence_factor × start_loss``; the bottom is 4, 8, 16, 32 or 64 decades below
-    the start: the first that holds the smallest positive finite loss (losses below
-    the deepest floor leave the axis at the bottom).
-    """
-    start = float(start_loss) if np.isfinite(start_loss) and start_loss > 0 else 1.0
-    top = start * divergence_factor * 10.0
+
+def _start(start_loss: float) -> float:
+    return float(start_loss) if np.isfinite(start_loss) and start_loss > 0 else 1.0
+
+
+def floor_depth(losses, start_loss: float) -> int:
+    """Decades below the start the loss axis reaches: the first of 4, 8, 16, 32, 64
+    that holds the smallest positive finite loss (the deepest if none does)."""
     values = np.asarray(losses, dtype=float)
     positive = values[np.isfinite(values) & (values > 0)]
-    lowest = float(positive.min()) if positive.size else start
-    decades = np.log10(start) - np.log10(lowest)
-    depth = next((d for d in _FLOOR_DEPTHS if decades + 0.3 <= d), _FLOOR_DEPTHS[-1])
-    return start * 10.0 ** (-depth), top
+    lowest = float(positive.min()) if positive.size else _start(start_loss)
+    decades = np.log10(_start(start_loss)) - np.log10(lowest)
+    return next((d for d in FLOOR_DEPTHS if decades + 0.3 <= d), FLOOR_DEPTHS[-1])
+
+
+def loss_limits(losses, start_loss: float, divergence_factor: float = 1e4, *,
+                depth: int | None = None) -> tuple[float, float]:
+    """(bottom, top) of a log loss axis that holds ``losses``.
+
+    The bottom is :func:`floor_depth` decades below the start (or ``depth``).  The
+    divergence threshold ``divergence_factor × start_loss`` sits at 86 % of the axis
+    height (at least a decade below the top), so its label fits above it however
+    many decades the axis spans.
+    """
+    start = _start(start_loss)
+    depth = floor_depth(losses, start) if depth is None else depth
+    below = depth + np.log10(divergence_factor)  # decades from the bottom to the threshold
+    above = max(1.0, below * (1 - _THRESHOLD_AT) / _THRESHOLD_AT)
+    return start * 10.0 ** (-depth), start * divergence_factor * 10.0 ** above
+
+
+def lay_out_for_the_widest_loss_axis(explorer, ax, start_loss: float, max_steps: int) -> None:
+    """Lay ``explorer``'s figure out with the loss axes ``ax`` at their widest tick
+    labels (the deepest floor, the most steps) and keep that layout, so no later
+    state pushes a label out of the figure or onto a neighbour."""
+    ax.set_xlim(0, max_steps)
+    ax.set_ylim(*loss_limits([], start_loss, depth=FLOOR_DEPTHS[-1]))
+    explorer._freeze_layout()
 
 
 class StickyLossLimits:
@@ -47,38 +74,47 @@ class StickyLossLimits:
 
     def __init__(self):
         self.key = None
-        self.bottom = None
+        self.depth = 0
 
     def __call__(self, key, losses, start_loss: float) -> tuple[float, float]:
-        bottom, top = loss_limits(losses, start_loss)
-        if key == self.key and self.bottom is not None:
-            bottom = min(bottom, self.bottom)
-        self.key, self.bottom = key, bottom
-        return bottom, top
+        depth = floor_depth(losses, start_loss)
+        if key == self.key:
+            depth = max(depth, self.depth)
+        self.key, self.depth = key, depth
+        return loss_limits(losses, start_loss, depth=depth)
 
 
 def describe_run(result, *, lr: float, steps: int, limit: float | None = None,
-                 rate: float | None = None) -> str:
-    """The explorer's result line, e.g.
-    ``η = 0.19 | 2/λ_max = 2.00 | after 50 steps loss = 1.3e-05 (converging)``."""
-    parts = [f"η = {lr:.3g}"]
+                 rate: float | None = None, optimizer: str | None = None) -> str:
+    """The explorer's result, two lines, e.g.::
+
+        η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: converging
+        after 50 steps: loss = 4.4e-09
+
+    ``rate`` is plain GD's closed-form rate on a quadratic; without it the first
+    line names the ``optimizer`` instead.  A diverged run's second line is
+    ``diverged at step N (loss above 10⁴·f(x₀): run stopped)``.
+    """
+    head = [f"η = {lr:.3g}"]
     if limit is not None:
-        parts.append(f"2/λ_max = {limit:.2f}")
-    if bool(result.diverged[0]):
-        parts.append(f"diverged at step {int(result.diverged_at[0])}")
-        return " | ".join(parts)
-    start, final = float(result.loss[0, 0]), float(result.final_loss[0])
+        head.append(f"2/λ_max = {limit:.2f}")
     if rate is not None:
         if rate < 1 - 1e-12:
-            status = f"converging, rate {rate:.3f} per step"
+            status = "converging"
         elif rate <= 1 + 1e-12:
-            status = "not converging: rate 1, it oscillates for ever"
+            status = "not converging, it oscillates for ever"
         else:
-            status = f"growing, rate {rate:.3f} per step: it diverges"
-    else:
-        status = "converging" if final < start else "not converging"
-    parts.append(f"after {steps} steps loss = {final:.2g} ({status})")
-    return " | ".join(parts)
+            status = "growing, it diverges"
+        head.append(f"rate max|1 − ηλ| = {rate_text(rate)} per step: {status}")
+    elif optimizer is not None:
+        head.append(DESCRIPTIONS.get(optimizer, optimizer).split("  ")[0])
+    if bool(result.diverged[0]):
+        return " | ".join(head) + f"\ndiverged at step {int(result.diverged_at[0])} (loss above 10⁴·f(x₀): run stopped)"
+    start, final = float(result.loss[0, 0]), float(result.final_loss[0])
+    tail = f"after {steps_text(steps)}: loss = {final:.2g}"
+    if rate is None:
+        tail += " (converging)" if final < start else " (not converging)"
+    return " | ".join(head) + "\n" + tail
 
 
 class LrExplorer(Explorer):
@@ -97,8 +133,9 @@ class LrExplorer(Explorer):
     redraw); the others update continuously while dragged.
 
     Outputs: ``image`` (contours with the path ◦→◆, loss against step on a log
-    axis) and ``result``, e.g. ``η = 1.5 | 2/λ_max = 2.00 | after 50 steps loss =
-    1.5e-05 (converging, rate 0.850 per step)`` or ``… | diverged at step 7``.
+    axis) and ``result``, two lines (:func:`describe_run`), e.g.
+    ``η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: converging``
+    and ``after 50 steps: loss = 1.5e-05``, or ``diverged at step 7 (…)``.
     The rate is the closed form max|1 − ηλ| of plain GD on a quadratic.
     """
 
@@ -118,13 +155,15 @@ class LrExplorer(Explorer):
 
         plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False,
                                  title=f"{self.problem.name}")
-        self.path = plots.TrajectoryArtist(ax_path, style.optimizer_color(optimizer), "path")
+        self.path = plots.TrajectoryArtist(ax_path, style.optimizer_color(optimizer), optimizer)
         self._animate(*self.path.artists)
-        plots.trajectory_legend(ax_path, loc="upper left")
+        self._legend_for = None
 
         plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
-        plots.divergence_threshold_line(ax_loss, self.start_loss * 1e4)
-        self.curve = plots.LossCurveArtist(ax_loss, style.optimizer_color(optimizer), optimizer)
+        threshold = self.start_loss * 1e4
+        plots.divergence_threshold_line(ax_loss, threshold)
+        self.curve = plots.LossCurveArtist(ax_loss, style.optimizer_color(optimizer), optimizer,
+                                           ceiling=threshold)
         self._animate(*self.curve.artists)
 
         base = self.limit if self.limit is not None else 1e-2
@@ -133,6 +172,9 @@ class LrExplorer(Explorer):
         self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
                                        continuous=False)
         self.optimizer_dropdown = dropdown("optimizer", list(_LR_CHOICES), optimizer)
+        plots.trajectory_legend(ax_path, loc="upper left")
+        self._legend_for = optimizer
+        lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)
         self._finish([self.lr_slider, self.steps_slider, self.optimizer_dropdown])
 
     def _compute(self) -> str:
@@ -141,9 +183,14 @@ class LrExplorer(Explorer):
         name = self.optimizer_dropdown.value
         result = train.run(self.problem, make_optimizer(name, lr), self.x0, steps,
                            keep_trajectory=True)
-        color = style.optimizer_color(name)
-        self.path.set_color(color)
-        self.curve.set_color(color)
+        if name != self._legend_for:  # the legend shows the path as drawn: name, colour
+            color = style.optimizer_color(name)
+            self.path.set_color(color)
+            self.path.path.set_label(name)
+            self.curve.set_color(color)
+            plots.trajectory_legend(self.axes[0], loc="upper left")
+            self._legend_for = name
+            self._invalidate()
         losses = np.append(result.loss[:, 0], result.final_loss[0])
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
@@ -154,7 +201,7 @@ class LrExplorer(Explorer):
         if name == "GD" and hasattr(self.problem, "gd_rate"):
             rate = float(self.problem.gd_rate(lr))
         self.last_result = result
-        return describe_run(result, lr=lr, steps=steps, limit=self.limit, rate=rate)
+        return describe_run(result, lr=lr, steps=steps, limit=self.limit, rate=rate, optimizer=name)
 
 
 def lr_explorer(problem=None, *, lr=None, steps=50, optimizer="GD") -> LrExplorer:

@@ -7,9 +7,9 @@ import numpy as np
 from lrcourse import _validation as v
 from lrcourse import optim, plots, style, train
 
-from ._base import Explorer, float_slider, int_slider, log_slider
+from ._base import Explorer, float_slider, int_slider, log_slider, rate_text, sig3, steps_text
 from ._choices import default_quadratic
-from .lr import StickyLossLimits
+from .lr import StickyLossLimits, lay_out_for_the_widest_loss_axis
 
 __all__ = ["MomentumExplorer", "momentum_explorer"]
 
@@ -35,18 +35,19 @@ class MomentumExplorer(Explorer):
         self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
         self.start_loss = float(self.problem.loss(self.x0))
         self._loss_limits = StickyLossLimits()
-        super().__init__(3, (12.0, 4.2), width_ratios=(1.2, 0.85, 1.1))
+        super().__init__(3, style.EXPLORER_THREE, width_ratios=(1.15, 0.9, 1.15))
         ax_path, ax_loss, ax_map = self.axes
         color = style.optimizer_color("Momentum")
 
         plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False, title=self.problem.name)
         self.path = plots.TrajectoryArtist(ax_path, color, "path")
         self._animate(*self.path.artists)
-        plots.trajectory_legend(ax_path, loc="upper left")
+        plots.trajectory_legend(ax_path, loc="below")  # the panel is small: keep it clear
 
         plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
-        plots.divergence_threshold_line(ax_loss, self.start_loss * 1e4)
-        self.curve = plots.LossCurveArtist(ax_loss, color, "momentum")
+        threshold = self.start_loss * 1e4
+        plots.divergence_threshold_line(ax_loss, threshold, "divergence: 10⁴·f(x₀)")
+        self.curve = plots.LossCurveArtist(ax_loss, color, "momentum", ceiling=threshold)
         self._animate(*self.curve.artists)
 
         lam = self.problem.lambda_max
@@ -64,6 +65,7 @@ class MomentumExplorer(Explorer):
         self.momentum_slider = float_slider("β (momentum)", momentum, 0.0, 0.99, 0.01)
         self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
                                        continuous=False)
+        lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)
         self._finish([self.lr_slider, self.momentum_slider, self.steps_slider])
 
     def _compute(self) -> str:
@@ -83,11 +85,11 @@ class MomentumExplorer(Explorer):
 
         rate = float(self.problem.momentum_rate(lr, beta))
         best = (f"optimum η* = {self.problem.optimal_momentum_lr:.3g}, "
-                f"β* = {self.problem.optimal_momentum:.2f}, ρ* = {self.problem.optimal_momentum_rate:.3f}")
-        head = f"η = {lr:.3g} | β = {beta:.2f} | ρ = {rate:.3f} per step ({best})"
+                f"β* = {self.problem.optimal_momentum:.2f}, ρ* = {sig3(self.problem.optimal_momentum_rate)}")
+        head = f"η = {lr:.3g} | β = {beta:.2f} | ρ = {rate_text(rate)} per step | {best}"
         if bool(result.diverged[0]):
-            return f"{head} | diverged at step {int(result.diverged_at[0])}"
-        return f"{head} | after {steps} steps loss = {float(result.final_loss[0]):.2g}"
+            return f"{head}\ndiverged at step {int(result.diverged_at[0])} (loss above 10⁴·f(x₀): run stopped)"
+        return f"{head}\nafter {steps_text(steps)}: loss = {float(result.final_loss[0]):.2g}"
 
 
 def momentum_explorer(problem=None, *, lr=1.0, momentum=0.7, steps=60) -> MomentumExplorer:

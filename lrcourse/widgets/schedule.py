@@ -12,7 +12,7 @@ from lrcourse import optim, plots, schedules, style, train
 from lrcourse._blas import single_threaded_blas
 from lrcourse.problems import SoftmaxRegression
 
-from ._base import Explorer, dropdown, float_slider, int_slider, log_slider
+from ._base import Explorer, dropdown, float_slider, int_slider, log_slider, short_numbers
 
 __all__ = ["ScheduleExplorer", "schedule_explorer", "SCHEDULE_CHOICES", "reference_loss"]
 
@@ -119,7 +119,13 @@ class ScheduleExplorer(Explorer):
     Controls: ``schedule_dropdown``; ``lr_slider`` (η₀, the peak rate); the chosen
     schedule's own sliders in ``parameter_sliders`` (a dict by parameter name, also
     accepted by :meth:`set`, e.g. ``set(schedule="step decay", step_size=40)``).
+
+    Result: the schedule as the library call that makes it (numbers to 3
+    significant digits; a long one wraps, hence three lines), then f − f* over the
+    last 20 % of the steps with the schedule and with the constant η₀.
     """
+
+    result_lines = 3
 
     def __init__(self, *, schedule="cosine", lr=0.5):
         v.one_of("schedule", schedule, SCHEDULE_CHOICES)
@@ -140,13 +146,20 @@ class ScheduleExplorer(Explorer):
         plots.loss_axes(ax_loss, steps=STEPS, title="SGD (batch 8) on digits: excess loss",
                         ylabel="f(xₜ) − f*  (full training set)")
         self.loss_line = plots.LossCurveArtist(ax_loss, style.CYCLE[0], "with the schedule")
+        # The baseline's ✕ needs no note of its own (the result line has its step):
+        # two notes at one spot would overlap.
         self.baseline = plots.LossCurveArtist(ax_loss, "#888888", "constant η₀", linestyle="--",
-                                              linewidth=1.3)
+                                              linewidth=1.3, annotate=False)
         ax_loss.set_ylim(5e-3, 10.0)
-        ax_loss.legend(handles=[self.loss_line.line, self.baseline.line], loc="upper right")
+        # Lower left: clear of a diverged run's ✕ and note, which sit at the top.
+        ax_loss.legend(handles=[self.loss_line.line, self.baseline.line], loc="lower left")
         for artist in (self.schedule_line.artists + self.constant_line.artists
                        + self.loss_line.artists + self.baseline.artists):
             self._animate(artist)
+        # Lay out once with the widest tick labels the schedule axis shows (0.000 …
+        # 0.010 at the smallest η₀), so no later axis leaves the figure.
+        ax_sched.set_ylim(0, _top(1e-2))
+        self._freeze_layout()
 
         self.schedule_dropdown = dropdown("schedule", list(SCHEDULE_CHOICES), schedule)
         self.lr_slider = log_slider("η₀ (peak)", lr, 1e-2, 3.0)
@@ -215,8 +228,9 @@ class ScheduleExplorer(Explorer):
             tail = excess[eval_steps >= 0.8 * STEPS, k]
             return f"{np.mean(tail):.3g}"
 
-        return (f"{schedule!r} | f − f* over the last 20% of steps: {floor(0)} "
-                f"(constant η₀ = {lr:.3g}: {floor(1)})")
+        return (f"{short_numbers(repr(schedule))}\n"
+                f"f − f* over the last 20% of steps: {floor(0)} with the schedule, "
+                f"{floor(1)} with the constant η₀ = {lr:.3g}")
 
 
 def schedule_explorer(*, schedule="cosine", lr=0.5) -> ScheduleExplorer:

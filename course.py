@@ -150,8 +150,15 @@ def lab(args: list[str]) -> int:
     lines = prepared.stdout.strip().splitlines()
     workspace = Path(lines[-1])
     print("\n".join(lines[:-1]), flush=True)
+    # the URL JupyterLab prints and opens is lesson 00's, so a copied link opens it too
     command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={workspace}",
-               "notebooks/00_start_here.ipynb"]
+               "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"]
+    if os.name != "nt":
+        # Jupyter starts terminals as login shells when its output is not a terminal,
+        # and a login shell's /etc/profile resets PATH: `lrcourse` would be "command
+        # not found". A plain interactive shell keeps .venv/bin first on PATH.
+        shell = os.environ.get("SHELL") or "/bin/sh"
+        command.append(f"--ServerApp.terminado_settings={{'shell_command': [{shell!r}]}}")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in args:
         print("Running as root (as in many containers and cloud machines): "
               "starting JupyterLab with --allow-root.", flush=True)

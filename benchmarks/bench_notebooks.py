@@ -21,6 +21,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from lrcourse import notebook_json
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    stderr/error: {issue}")
         failed |= bool(issues)
         if args.write and not issues:
-            nbformat.write(notebook, path)
+            notebook_json.write(notebook, path)
     print(f"{'whole course (sum of medians)':42s} {total:9.2f}")
     return 1 if failed else 0
 

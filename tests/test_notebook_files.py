@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from lrcourse import notebook_json
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = [
@@ -104,3 +106,30 @@ def test_no_helper_is_copied_between_lessons():
             owners[name].append(path.stem)
     copied = {name: where for name, where in owners.items() if len(where) > 1}
     assert not copied, f"helpers defined in several lessons belong in lrcourse: {copied}"
+
+
+ALL_NOTEBOOKS = sorted([*ROOT.glob("notebooks/[0-9][0-9]_*.ipynb"), *ROOT.glob("exercises/[0-9][0-9]_*.ipynb"),
+                        *ROOT.glob("exercises/source/*/[0-9][0-9]_*.ipynb")])
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_opens_in_jupyterlab_without_changing(path):
+    """JupyterLab rewrites a notebook on open when its kernel metadata differs from the
+    kernel's, and on save turns whole-number floats into integers: neither may happen."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    expected = notebook_json.kernel_metadata()
+    assert notebook["metadata"]["kernelspec"] == expected["kernelspec"]
+    info = notebook["metadata"]["language_info"]
+    assert sorted(info) == sorted(expected["language_info"])
+    assert {k: v for k, v in info.items() if k != "version"} == \
+        {k: v for k, v in expected["language_info"].items() if k != "version"}
+    assert json.dumps(notebook_json.browser_stable(notebook)) == json.dumps(notebook), (
+        "a whole-number float (e.g. 10.0) would be saved back as an integer: write the "
+        "notebook with lrcourse.notebook_json.write")
+
+
+def test_browser_stable_numbers():
+    value = {"base": 10.0, "min": -5.0, "step": 0.01, "big": 1e21, "n": 3, "nested": [2.0, 2.5]}
+    assert notebook_json.browser_stable(value) == value
+    assert json.dumps(notebook_json.browser_stable(value)) == \
+        '{"base": 10, "min": -5, "step": 0.01, "big": 1e+21, "n": 3, "nested": [2, 2.5]}'

@@ -1,0 +1,72 @@
+"""The set-up: pinned requirements that agree with their ranges, and course.py's commands."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pins(name: str) -> dict:
+    """``{package: version}`` of a lock file; every line must be an exact pin."""
+    found = {}
+    for line in (ROOT / name).read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        requirement = Requirement(line)
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", f"{name}: {line!r} is not an exact pin"
+        found[canonicalize_name(requirement.name)] = specifier.version
+    return found
+
+
+def ranges(name: str) -> list:
+    found = []
+    for line in (ROOT / name).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            found += ranges(line[3:])
+        elif line:
+            found.append(Requirement(line))
+    return found
+
+
+@pytest.mark.parametrize("level", ["requirements", "requirements-test"])
+def test_every_range_is_pinned_to_a_version_it_allows(level):
+    pinned = pins(f"{level}.txt")
+    for requirement in ranges(f"{level}.in"):
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is not None, f"{requirement.name} is in {level}.in but not pinned in {level}.txt"
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"{level}.txt pins {requirement.name}=={version}, outside {requirement.specifier}: "
+            f"run `python3 course.py lock`")
+
+
+def test_the_test_pins_include_the_lesson_pins_at_the_same_versions():
+    lessons, tests = pins("requirements.txt"), pins("requirements-test.txt")
+    assert {name: tests.get(name) for name in lessons} == lessons
+    assert "playwright" not in lessons and "pytest" not in lessons, "learners do not install test tools"
+
+
+def test_the_installed_environment_is_the_pinned_one():
+    """What this test run uses is what the lock says (course.py installed it)."""
+    from importlib.metadata import version
+
+    for name, pinned in pins("requirements-test.txt").items():
+        assert version(name) == pinned, f"{name} {version(name)} is installed, the lock pins {pinned}"
+
+
+def run_course(*args):
+    return subprocess.run([sys.executable, str(ROOT / "course.py"), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_course_py_explains_itself():
+    done = run_course()
+    assert done.returncode == 2 and "python3 course.py lab" in done.stdout
+    assert run_course("--help").returncode == 0
+    assert "lock" in run_course("nonsense").stdout

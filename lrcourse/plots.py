@@ -791,7 +791,8 @@ def divergence_threshold_line(ax, threshold: float, text: str = "divergence thre
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
     label = ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 7),
                         textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10,
-                        va="bottom")
+                        va="bottom", bbox=dict(boxstyle="square,pad=0.1", facecolor="white",
+                                               edgecolor="none", alpha=0.7))
     label.set_in_layout(False)  # inside the axes once their limits are set
     return line
 

@@ -290,7 +290,7 @@ def test_a_notebook_cell_with_an_explorer_stores_a_static_png(tmp_path):
 
 def test_schedule_axis_top_moves_in_steps_of_1_3_10():
     top = widgets.schedule._top
-    assert [round(top(v) / 1.08, 10) for v in (1.0, 0.999, 1.01, 0.5, 0.3, 0.31, 3.0, 0.01)] == \
+    assert [round(top(v) / widgets.schedule._HEADROOM, 10) for v in (1.0, 0.999, 1.01, 0.5, 0.3, 0.31, 3.0, 0.01)] == \
         [1.0, 1.0, 3.0, 1.0, 0.3, 1.0, 3.0, 0.01]
 
 
@@ -405,6 +405,11 @@ def test_momentum_explorer_text_never_overlaps(momentum_explorer, state):
 def test_schedule_explorer_text_never_overlaps(schedule_explorer, choice, lr):
     schedule_explorer.set(schedule=choice, lr=lr)
     assert_clear(schedule_explorer, f"{choice}, η₀ = {lr}")
+    # The schedule panel's legend sits above η₀, where no curve of it goes.
+    ax = schedule_explorer.axes[0]
+    legend = ax.get_legend().get_window_extent(schedule_explorer.canvas.get_renderer())
+    assert legend.y0 > ax.transData.transform((0, lr))[1]
+    assert schedule_explorer.schedule_line.line.get_ydata().max() <= lr * (1 + 1e-12)
 
 
 COMPARISON_STATES = [("GD",), ("Momentum",), ("Adagrad",), ("RMSprop",), ("Adam",), ("AdamW",),

@@ -95,15 +95,20 @@ def reference_loss(l2: float = L2) -> float:
     return _problem_and_optimum(float(l2))[1]
 
 
+#: Room above the highest rate shown: the schedule panel's legend sits there, where
+#: no schedule goes (every one here peaks at η₀).
+_HEADROOM = 1.2
+
+
 def _top(value: float) -> float:
     """The y-limit of the schedule panel: the first of 0.01, 0.03, 0.1, 0.3, … above
-    ``value`` (so the axis changes rarely while η₀ is dragged)."""
+    ``value`` (so the axis changes rarely while η₀ is dragged), with headroom."""
     exponent = np.floor(np.log10(value) + 1e-12)
     for mantissa in (1.0, 3.0, 10.0):
         top = mantissa * 10.0 ** exponent
         if top >= value * (1 - 1e-9):
-            return 1.08 * top
-    return 1.08 * 30.0 * 10.0 ** exponent  # pragma: no cover - 10·10^e ≥ value always
+            return _HEADROOM * top
+    return _HEADROOM * 30.0 * 10.0 ** exponent  # pragma: no cover - 10·10^e ≥ value always
 
 
 class ScheduleExplorer(Explorer):
@@ -140,7 +145,8 @@ class ScheduleExplorer(Explorer):
         self.constant_line = plots.LossCurveArtist(ax_sched, "#888888", "constant η₀", annotate=False,
                                                    linestyle="--", linewidth=1.3)
         ax_sched.set_ylim(0, 1)
-        ax_sched.legend(handles=[self.schedule_line.line, self.constant_line.line], loc="upper right")
+        ax_sched.legend(handles=[self.schedule_line.line, self.constant_line.line], loc="upper center",
+                        ncol=2, borderaxespad=0.3)
         ax_sched.set_xlim(0, STEPS)
 
         plots.loss_axes(ax_loss, steps=STEPS, title="SGD (batch 8) on digits: excess loss",

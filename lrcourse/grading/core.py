@@ -68,6 +68,8 @@ __all__ = [
     "report",
     "report_pass",
     "check_cases",
+    "choice_letters",
+    "check_choice",
 ]
 
 #: Seconds a learner's function may run on one case before it is stopped.
@@ -937,3 +939,67 @@ def _check_positional(where: str, keys: list, reference: Callable) -> None:
              f"{len(required)} required)", Described(_names(keys)),
              "Cases are passed positionally, so a skipped or reordered argument shifts the ones "
              "after it: give every parameter up to the last one the case sets, in order")
+
+
+# ---------------------------------------------------------------------------
+# Graded multiple choice
+# ---------------------------------------------------------------------------
+
+def choice_letters(value: Any, options: Sequence[str], *, example: str) -> frozenset:
+    """The learner's answer to a "choose every option that…" question, as a set of letters.
+
+    The answer is a string of option letters (``"AC"``; spaces and commas are ignored, case
+    too; ``""`` for none).  A set, frozenset, list or tuple of letters is accepted as well
+    (in a notebook; the classroom grader's data channel carries strings, lists and tuples
+    only, which is why the exercises ask for a string).  Anything else is refused with a
+    message saying what to return.
+
+    Raises
+    ------
+    Problem
+        ``returned_none``, ``wrong_type`` or ``unknown_option``.
+    """
+    listed = ", ".join(repr(o) for o in options)
+    if value is None:
+        raise _none_problem(f"a string of option letters such as {example}")
+    if isinstance(value, str):
+        items = [c for c in value if c not in " ,"]
+    elif isinstance(value, (set, frozenset, list, tuple)):
+        items = list(value)
+    else:
+        raise Problem(
+            "wrong_type",
+            f"It returned {type(value).__name__} {describe(value)} instead of a string of option "
+            f"letters such as {example}.",
+            f"Return the letters you choose as one string, e.g. `return {example}` (\"\" for none).",
+        )
+    chosen = set()
+    for item in items:
+        if not isinstance(item, str) or item.strip().upper() not in options:
+            raise Problem(
+                "unknown_option",
+                f"It returned {describe(value)}, which holds {describe(item)}: the options are "
+                f"{listed}.",
+                "Return only letters of the options listed in the question.",
+            )
+        chosen.add(item.strip().upper())
+    return frozenset(chosen)
+
+
+def check_choice(name: str, points: float, func: Callable, *, options: Sequence[str], example: str,
+                 grade: Callable[[frozenset], Problem | None], hidden: bool,
+                 time_limit: float = TIME_LIMIT) -> None:
+    """Check a multiple-choice part: ``func()`` returns a string of option letters.
+
+    ``grade(letters)`` returns ``None`` for a right answer, else the :class:`Problem` that
+    names the misunderstanding (in the lesson's terms, pointing at the lesson's
+    section; it must not list the right letters).  The hidden check asks again (the
+    answer is a constant, so it only confirms the function is deterministic).
+    """
+    def one(_case) -> None:
+        value = call_learner(func, [], name=name, time_limit=time_limit)
+        letters = choice_letters(value, options, example=example)
+        problem = grade(letters)
+        if problem is not None:
+            raise problem
+    check_cases(name, points, [0], one, tried=lambda _case: f"{name}()", hidden=hidden)

@@ -568,12 +568,14 @@ def test_channel_round_trips_data_and_never_unpickles_on_the_grader_side():
     import numpy as np
 
     value = {"x": np.arange(6.0).reshape(2, 3), "n": np.int64(3), "f": np.float64(0.5), "t": (1, "a", None),
-             "l": [True, float("nan"), -float("inf"), 2**70], "k": {1: "one"}, "rng": np.random.default_rng(3)}
+             "l": [True, float("nan"), -float("inf"), 2**70], "k": {1: "one"}, "rng": np.random.default_rng(3),
+             "s": {"A", "C"}, "fs": frozenset({1, 2})}
     wire = json.loads(json.dumps(channel.encode(value)))
     back = channel.decode(wire, trusted=True)
     assert np.array_equal(back["x"], value["x"]) and back["x"].dtype == np.float64
     assert back["n"] == 3 and isinstance(back["n"], np.int64) and np.ndim(back["f"]) == 0
     assert back["t"] == (1, "a", None) and back["k"] == {1: "one"}
+    assert back["s"] == {"A", "C"} and back["fs"] == frozenset({1, 2}) and type(back["fs"]) is frozenset
     assert back["l"][0] is True and np.isnan(back["l"][1]) and back["l"][2] == -np.inf and back["l"][3] == 2**70
     assert back["rng"].random() == np.random.default_rng(3).random()
     import base64
@@ -626,7 +628,7 @@ def test_session_enforces_each_limit(tmp_path, sandboxed):
         "while True:\n    pass",
         "print('a fresh process replayed the cells before')\nprint(np.pi > 3)",
         "while True:\n    print('x' * 1000)",
-        "blocks = []\nwhile True:\n    blocks.append(np.ones(10**7))",
+        "blocks = []\nwhile True:\n    blocks.append(np.empty(10**7))",
         "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2)",
         "open('big.bin', 'wb').write(b'0' * (8 * 2**20))",
         "import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)",
@@ -773,9 +775,12 @@ def test_every_exercise_reaches_full_marks_with_its_reference_solutions(tmp_path
 def test_a_runner_that_cannot_start_is_a_grader_error_with_its_message(tmp_path, mini, monkeypatch):
     source, released = mini
     restored = restore(source, read_submission(learner_json(released)), released)
-    monkeypatch.setattr(session.Session, "_command", lambda self, fd: [sys.executable, "-c", "raise SystemExit('no luck')"])
+    real = session._session_config
+    monkeypatch.setattr(session, "_session_config",
+                        lambda *args: {key: value for key, value in real(*args).items() if key != "limits"})
     result = session.run_steps(restored.steps, Limits(startup_timeout=30), sandbox=False, scratch=tmp_path)
     assert not result.kernel_started
     parts = score.score_run(source, restored, result, Limits())
     assert {p.status for p in parts} == {"grader error"}
-    assert parts[0].reason == "the grading process did not start: the runner did not start (exit code 1: no luck)"
+    assert parts[0].reason == ("the grading process did not start: the runner did not start "
+                               "(exit code 1: KeyError: 'limits')")

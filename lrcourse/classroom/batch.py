@@ -1,11 +1,13 @@
-"""Grade a whole class: every submission in its own process, in parallel.
+"""Grade a whole class in parallel.
 
-:func:`grade_class` finds the submissions, matches each to its source exercise,
-and grades them on ``workers`` processes at once (all cores by default).  Each
-submission is graded by a separate ``python -m lrcourse.classroom.worker`` process
-that starts its own kernel; a worker that crashes, hangs past its wall-clock limit
-or writes no result gives that submission ``grader error`` rows and the batch goes
-on.  A text progress bar on stderr shows how far the batch is.
+:func:`grade_class` reads the class (:func:`~lrcourse.classroom.submissions.scan_class`),
+matches each notebook to its source exercise, and grades the submissions on
+``workers`` long-lived grading processes (``python -m lrcourse.classroom.worker``,
+all cores by default), each with one preloaded zygote that forks a sandboxed runner
+per submission.  A grading process that crashes, hangs past the wall-clock limit of
+a submission or writes no result gives that submission ``grader error`` rows, is
+replaced, and the batch goes on.  A text progress bar on stderr shows how far the
+batch is.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, TextIO
@@ -32,7 +33,8 @@ from lrcourse.classroom.report import SubmissionGrade, write_reports
 from lrcourse.classroom.restore import load_source, read_submission
 from lrcourse.classroom.sandbox import sandbox_available
 from lrcourse.classroom.submissions import Submission, find_exercises, scan_class
-from lrcourse.classroom.worker import released_cells, remove_tree
+from lrcourse.classroom.integrity import protected_imports
+from lrcourse.classroom.worker import preload_modules, released_cells, remove_tree
 
 __all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_jobs"]
 
@@ -88,49 +90,106 @@ def _package_root() -> str:
     return str(Path(lrcourse.__file__).resolve().parents[1])
 
 
-def _run_worker(job: dict, workdir: Path, limits: Limits) -> dict:
-    """Grade one job in a child process; never raises.
+class _WorkerProcess:
+    """A long-lived grading process (``python -m lrcourse.classroom.worker``).
 
-    The job goes to the worker's stdin and its result comes back on its stdout (a
-    pipe, not a file a submission could reach by a relative path); the worker's
-    stderr goes to a log whose last line explains a failure.
+    Jobs go to its stdin and results come back on its stdout, one JSON line each
+    (pipes, not files a submission could reach); its stderr goes to a log whose last
+    line explains a failure.
     """
-    log_path = workdir / "worker.log"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        dict.fromkeys([_package_root()] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["TMPDIR"] = str(workdir)  # the sandbox goes here: removed with the batch, even if killed
-    wall = limits.startup_timeout + limits.notebook_timeout + 4 * limits.interrupt_grace + 60
-    command = [sys.executable, "-m", "lrcourse.classroom.worker"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                   env=env, start_new_session=True)
+
+    def __init__(self, workdir: Path, config: dict):
+        self.log_path = workdir / "worker.log"
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            dict.fromkeys([_package_root()] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]))
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["TMPDIR"] = str(workdir)  # its temporary folders go here: removed with the batch
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "lrcourse.classroom.worker", json.dumps(config)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
+                start_new_session=True)
         with _RUNNING_LOCK:
-            _RUNNING.add(process)
+            _RUNNING.add(self.process)
+
+    def grade(self, job: dict, wall: float) -> dict:
+        """The job's result; never raises (a dead or hung process gives an ``error``)."""
+        import selectors
+
         try:
-            output, _ = process.communicate(json.dumps(job).encode("utf-8"), timeout=wall)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            return {"error": f"the grader gave up after {wall:g} s (wall-clock limit of one submission)"}
-        finally:
-            with _RUNNING_LOCK:
-                _RUNNING.discard(process)
-    try:
-        if process.returncode != 0:
-            raise ValueError(f"exit status {process.returncode}")
-        result = json.loads(output.decode("utf-8"))
-        if not isinstance(result, dict) or not isinstance(result.get("parts"), list):
-            raise ValueError("no parts in its result")
-        return result
-    except ValueError as error:
-        tail = log_path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
+            self.process.stdin.write((json.dumps(job) + "\n").encode("utf-8"))
+            self.process.stdin.flush()
+        except OSError as error:
+            return self._failed(f"its input closed ({error.strerror})")
+        deadline = time.monotonic() + wall
+        line = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            stream = self.process.stdout
+            while not line.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.kill()
+                    return {"error": f"the grader gave up after {wall:g} s (wall-clock limit of one submission)"}
+                if not selector.select(timeout=min(left, 1.0)):
+                    continue
+                chunk = stream.read1(1 << 20)
+                if not chunk:
+                    break
+                line += chunk
+        try:
+            result = json.loads(line.decode("utf-8"))
+            if not isinstance(result, dict) or not isinstance(result.get("parts"), list):
+                raise ValueError("no parts in its result")
+            return result
+        except ValueError as error:
+            self.kill()
+            return self._failed(str(error) if line else "no result")
+
+    def _failed(self, what: str) -> dict:
+        self.kill()
+        code = self.process.returncode
+        tail = self.log_path.read_bytes()[-2000:].decode("utf-8", "replace").strip().splitlines()
         last = tail[-1] if tail else "no message"
-        return {"error": f"the grading process ended without a valid result ({error}): {last}"}
+        status = f"exit status {code}" if code is not None else what
+        return {"error": f"the grading process ended without a valid result ({status}): {last}"}
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+
+    def kill(self) -> None:
+        _kill_group(self.process)
+        with _RUNNING_LOCK:
+            _RUNNING.discard(self.process)
+
+
+def _run_worker(job: dict, workdir: Path, limits: Limits, config: dict | None = None) -> dict:
+    """Grade one job in a fresh grading process; never raises."""
+    worker = _WorkerProcess(workdir, config or {})
+    try:
+        return worker.grade(job, _wall(limits))
+    finally:
+        worker.close()
+
+
+def _wall(limits: Limits) -> float:
+    return limits.startup_timeout + limits.notebook_timeout + 4 * limits.interrupt_grace + 60
 
 
 def _kill_group(process: subprocess.Popen, wait: bool = True) -> None:
-    """SIGKILL a worker's process group (its kernel dies with it: PR_SET_PDEATHSIG)."""
+    """SIGKILL a worker's process group (its runners die with it: PR_SET_PDEATHSIG)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except OSError:
@@ -139,7 +198,13 @@ def _kill_group(process: subprocess.Popen, wait: bool = True) -> None:
         except OSError:
             pass
     if wait:
-        process.communicate()
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except (OSError, ValueError):
+                pass
 
 
 #: Worker processes running now (so that an interrupted batch can stop them).
@@ -147,41 +212,68 @@ _RUNNING: set[subprocess.Popen] = set()
 _RUNNING_LOCK = threading.Lock()
 
 
-def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: ProgressBar) -> list[dict]:
-    """Run ``jobs`` on ``workers`` worker processes at a time; results in job order."""
+def grade_jobs(jobs: list[dict], limits: Limits, workers: int, progress: ProgressBar,
+               config: dict | None = None) -> list[dict]:
+    """Run ``jobs`` on ``workers`` long-lived grading processes; results in job order.
+
+    ``config`` goes to every grading process: ``sandbox`` (bool) and ``preload``
+    (modules its zygote imports once).
+    """
     results: list[dict | None] = [None] * len(jobs)
     scratch = tempfile.mkdtemp(prefix="lrcourse-batch-")
     try:
-        _grade_all(jobs, limits, workers, progress, scratch, results)
+        _grade_all(jobs, limits, workers, progress, Path(scratch), results, config or {})
     finally:
         remove_tree(Path(scratch))
     return results
 
 
-def _grade_all(jobs, limits, workers, progress, scratch, results) -> None:
-    pool = ThreadPoolExecutor(max_workers=workers)
+def _grade_all(jobs, limits, workers, progress, scratch: Path, results, config) -> None:
+    import queue
+
+    pending: queue.Queue = queue.Queue()
+    for index in range(len(jobs)):
+        pending.put(index)
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def slot(number: int) -> None:
+        workdir = scratch / f"worker{number:03d}"
+        workdir.mkdir()
+        worker = None
+        try:
+            while not stop.is_set():
+                try:
+                    index = pending.get_nowait()
+                except queue.Empty:
+                    return
+                if worker is None or not worker.alive():
+                    worker = _WorkerProcess(workdir, config)
+                try:
+                    result = worker.grade(jobs[index], _wall(limits))
+                except Exception as error:  # noqa: BLE001 — never lose a submission
+                    result = {"error": f"the grader failed: {type(error).__name__}: {error}"}
+                with lock:
+                    results[index] = result
+                    progress.advance(f"{jobs[index]['learner']} {jobs[index]['exercise']}")
+        finally:
+            if worker is not None:
+                worker.close()
+
+    threads = [threading.Thread(target=slot, args=(n,), daemon=True) for n in range(max(1, min(workers, len(jobs))))]
     try:
-        futures = {}
-        for index, job in enumerate(jobs):
-            workdir = Path(scratch) / f"job{index:05d}"
-            workdir.mkdir()
-            futures[pool.submit(_run_worker, job, workdir, limits)] = index
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                results[index] = future.result()
-            except Exception as error:  # noqa: BLE001 — never lose a submission
-                results[index] = {"error": f"the grader failed: {type(error).__name__}: {error}"}
-            progress.advance(f"{jobs[index]['learner']} {jobs[index]['exercise']}")
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.5)
     except BaseException:  # Ctrl-C: stop the queued jobs and the running workers, then re-raise
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop.set()
         with _RUNNING_LOCK:
             running = list(_RUNNING)
         for process in running:
             _kill_group(process, wait=False)
         raise
-    finally:
-        pool.shutdown(wait=True)
 
 
 def _closest_exercise(data: bytes | None, sources: dict) -> str | None:
@@ -353,7 +445,12 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
                     score.score_whole(sources[exercise], status, reason))))
 
     bar = ProgressBar(len(jobs), stream=stream, enabled=progress)
-    for job, result in zip(jobs, grade_jobs(jobs, limits, workers, bar)):
+    preload = sorted({name for exercise in {job["exercise"] for job in jobs}
+                      for name in preload_modules(protected_imports(
+                          [c.source for c in sources[exercise].cells if c.cell_type == "code"
+                           and c.role not in ("answer", "manual")]))})
+    config = {"sandbox": use_sandbox, "preload": preload}
+    for job, result in zip(jobs, grade_jobs(jobs, limits, workers, bar, config)):
         if "error" in result:
             parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
             grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))

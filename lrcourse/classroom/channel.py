@@ -9,6 +9,7 @@ form                        value
 ``{"$f": x}``               a float JSON cannot write (``"nan"``, ``"inf"``, ``"-inf"``)
 ``{"$i": "123…"}``          an int too long for JSON readers
 ``{"$tuple": [...]}``       a tuple
+``{"$set": [...]}``         a set (``"$frozenset"``: a frozenset)
 ``{"$dict": [[k, v], …]}``  a dict whose keys are not all strings
 ``{"$nd": {...}}``          a NumPy array: dtype (numeric or bool only), shape, bytes (base64)
 ``{"$np": {...}}``          a NumPy scalar (same fields, shape ``[]``)
@@ -91,6 +92,10 @@ def encode(value: Any, export: Callable[[Any, str], int] | None = None, *,
         return {"$rng": value.bit_generator.state}
     if _depth > MAX_DEPTH or id(value) in _seen:
         return {"$opaque": {"type": type(value).__name__, "repr": "<nested too deeply>"}}
+    if type(value) in (set, frozenset):
+        _seen = _seen | {id(value)}
+        items = [encode(v, export, allow_pickle=allow_pickle, _depth=_depth + 1, _seen=_seen) for v in value]
+        return {"$set" if type(value) is set else "$frozenset": items}
     if type(value) in (list, tuple, dict):
         _seen = _seen | {id(value)}
         inner = lambda v: encode(v, export, allow_pickle=allow_pickle, _depth=_depth + 1, _seen=_seen)  # noqa: E731
@@ -149,6 +154,12 @@ def decode(data: Any, remote: Callable[[str, int], Any] | None = None, *, truste
             return int(body)
         if tag == "$tuple" and isinstance(body, list):
             return tuple(inner(v) for v in body)
+        if tag in ("$set", "$frozenset") and isinstance(body, list):
+            try:
+                items = [inner(v) for v in body]
+                return set(items) if tag == "$set" else frozenset(items)
+            except TypeError:  # unhashable items
+                return Opaque("set", "<a set with unhashable items>")
         if tag == "$dict" and isinstance(body, list):
             result = {}
             for pair in body:

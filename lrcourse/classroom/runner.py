@@ -321,35 +321,65 @@ def _copy_font_cache(source: str, home: str) -> None:
             pass
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    config = json.loads(argv[0])
-    _die_with_parent()
-    # keep the channel off the descriptors learner code uses: requests on a private
-    # descriptor, stdin from /dev/null
-    requests = os.dup(REQUESTS_FD)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+def _drop_capabilities() -> None:
+    """No capabilities, now or after an exec (a no-op for an ordinary process)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+        for capability in range(64):
+            libc.prctl(24, capability, 0, 0, 0)  # PR_CAPBSET_DROP (fails harmlessly past the last)
+        libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                        ("inheritable", ctypes.c_uint32)]
+
+        header, data = Header(0x20080522, 0), (Data * 2)()
+        libc.capset(ctypes.byref(header), data)
+    except (OSError, AttributeError):
+        pass
+
+
+def preload(config: dict) -> None:
+    """Import what every session needs (before any limit, outside the cells' time)."""
+    for name in config.get("preload", []):
+        try:
+            __import__(name)
+        except BaseException:  # noqa: BLE001 — retried (and reported) by the cell itself
+            pass
+    import IPython.core.interactiveshell  # noqa: F401
+    import traitlets.config  # noqa: F401
+
+    import lrcourse.classroom.channel  # noqa: F401
+
+
+def start_session(config: dict, requests: int) -> None:
+    """Become one submission's runner: private folders, no privileges, limits; then serve.
+
+    ``requests`` is the descriptor the grader's requests arrive on; stdout and stderr
+    are the output pipe; ``config["replies_fd"]`` is the replies pipe.  Never returns.
+    """
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
     home = config["home"]
     os.makedirs(home, exist_ok=True)
     os.makedirs(config["workdir"], exist_ok=True)
     _copy_font_cache(config.get("font_cache", ""), home)
-    for name in config.get("preload", []):
-        try:
-            __import__(name)
-        except BaseException:  # noqa: BLE001 — retried (and reported) by the cell itself
-            pass
-    import IPython.core.interactiveshell  # noqa: F401 — preloaded before the limits
-    import lrcourse.classroom.channel  # noqa: F401
-
     if config.get("drop_privileges"):
         for path in (home, config["workdir"], os.path.dirname(config["workdir"])):
             os.chown(path, 65534, 65534)
         _drop_privileges()
+    _drop_capabilities()
     os.chdir(config["workdir"])
+    os.environ["HOME"] = home
+    os.environ.update({str(k): str(v) for k, v in (config.get("env") or {}).items()})
     replies = int(config["replies_fd"])
     keep = {0, 1, 2, requests, replies}
     for fd in range(3, 1024):
@@ -364,7 +394,24 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     channel.send({"op": "ready"})
-    runner.serve()
+    try:
+        runner.serve()
+    finally:
+        os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    config = json.loads(argv[0])
+    _die_with_parent()
+    # keep the channel off the descriptors learner code uses: requests on a private
+    # descriptor, stdin from /dev/null
+    requests = os.dup(REQUESTS_FD)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    preload(config)
+    start_session(config, requests)
 
 
 if __name__ == "__main__":

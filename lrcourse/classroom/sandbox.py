@@ -55,13 +55,20 @@ def _ancestors(path: Path) -> list[Path]:
     return [p for p in reversed(path.parents) if str(p) != "/"]
 
 
-def sandbox_command(argv: list[str], tmp_size: int) -> list[str]:
-    """``argv`` wrapped in bubblewrap (see the module docstring)."""
+def sandbox_command(argv: list[str], tmp_size: int, capabilities: bool = False) -> list[str]:
+    """``argv`` wrapped in bubblewrap (see the module docstring).
+
+    ``capabilities``: keep all capabilities inside the sandbox's own user namespace
+    (for the zygote run by a non-root user, which needs them to give each runner its
+    own namespaces; the runner drops them all before any learner code).
+    """
     args = [bwrap_path() or "bwrap", "--die-with-parent", "--new-session",
             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--clearenv"]
     if os.getuid() != 0:
         args.append("--unshare-user")
+        if capabilities:
+            args.extend(["--cap-add", "ALL"])
     made: set[str] = set()
     bound: set[str] = set()
 

@@ -41,7 +41,7 @@ from lrcourse.classroom import channel, execute
 from lrcourse.classroom.execute import CellOutcome, ExecutionResult
 from lrcourse.classroom.limits import Limits, format_size
 
-__all__ = ["Session", "RemoteFunction", "RunnerLost", "run_steps", "become_subreaper",
+__all__ = ["Session", "Zygote", "RemoteFunction", "RunnerLost", "run_steps", "become_subreaper",
            "kill_orphans", "SANDBOX", "NO_SANDBOX"]
 
 SANDBOX, NO_SANDBOX = "bubblewrap", "none"
@@ -124,14 +124,212 @@ class _Output:
             return self.count > self.limit
 
 
+def _session_config(limits: Limits, sandbox: bool, scratch: Path | None) -> dict:
+    """The runner's per-submission configuration (folders, limits, privileges)."""
+    from lrcourse.classroom import sandbox as sb
+
+    cpu = int(limits.notebook_timeout + limits.startup_timeout) + 30
+    rlimits = {"memory": limits.memory_bytes, "file_size": limits.max_file_bytes,
+               "cpu_seconds": cpu, "processes": _process_limit(sandbox)}
+    tmp_size = max(4 * limits.max_file_bytes, 64 * 2**20)
+    if sandbox:
+        return {"home": sb.SANDBOX_HOME, "workdir": sb.SANDBOX_WORKDIR, "limits": rlimits,
+                "tmp_size": tmp_size,
+                "font_cache": sb.FONT_CACHE_MOUNT, "drop_privileges": os.getuid() == 0,
+                "env": {"TMPDIR": "/tmp", "IPYTHONDIR": sb.SANDBOX_HOME + "/.ipython",
+                        "XDG_CACHE_HOME": sb.SANDBOX_HOME + "/.cache"}}
+    home = scratch / "home"
+    return {"home": str(home), "workdir": str(scratch / "sandbox" / "1" / "2" / "3" / "4" / "5" / "6"
+                                              / "7" / "8" / "work"),
+            "limits": rlimits, "font_cache": _font_cache(), "drop_privileges": False,
+            "tmp_size": tmp_size,
+            "env": {"TMPDIR": str(home), "TEMP": str(home), "TMP": str(home),
+                    "IPYTHONDIR": str(home / ".ipython"), "XDG_CACHE_HOME": str(home / ".cache")}}
+
+
+def _plain_environment(home: str | None = None) -> dict:
+    """The environment of a runner or zygote outside the sandbox."""
+    import lrcourse
+
+    env = dict(os.environ)
+    package_root = str(Path(lrcourse.__file__).resolve().parents[1])
+    env.update({"PYTHONPATH": package_root, "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                "MALLOC_ARENA_MAX": "2"})
+    if home:
+        env.update({"HOME": home, "TMPDIR": home})
+    for name in ("JPY_PARENT_PID", "JPY_SESSION_NAME", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
+        env.pop(name, None)
+    return env
+
+
+class _DirectProcess:
+    """A runner started as its own process (its own bubblewrap sandbox, or plain)."""
+
+    def __init__(self, config: dict, preload: list[str], sandbox: bool, fds: tuple[int, int, int]):
+        from lrcourse.classroom import sandbox as sb
+
+        requests_read, replies_write, output_write = fds
+        config = {**config, "preload": preload, "replies_fd": replies_write}
+        argv = [sys.executable, "-m", "lrcourse.classroom.runner", json.dumps(config)]
+        if sandbox:
+            argv = sb.sandbox_command(argv, _tmp_size(config))
+        self.process = subprocess.Popen(
+            argv, stdin=requests_read, stdout=output_write, stderr=output_write,
+            pass_fds=(replies_write,), preexec_fn=None if sandbox else _pdeathsig,
+            start_new_session=True, env=None if sandbox else _plain_environment(config["home"]),
+            close_fds=True)
+        self.pid = self.process.pid
+
+    def exit_code(self, wait: float) -> int | None:
+        try:
+            return self.process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def cpu(self) -> float | None:
+        return _tree_cpu(self.pid)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.process.kill()
+        except OSError:
+            pass
+        self.process.wait()
+        kill_orphans()
+
+
+def _tmp_size(config: dict) -> int:
+    return int(config["tmp_size"])
+
+
+class Zygote:
+    """The grader's end of a :mod:`lrcourse.classroom.zygote`: forks preloaded runners.
+
+    One per grading process; used by one session at a time.  Started in bubblewrap
+    when ``sandbox`` is true (with ``--cap-add ALL`` for a non-root user, so that
+    each forked runner gets its own namespaces; the runner drops every capability).
+    """
+
+    def __init__(self, preload: Sequence[str], sandbox: bool, tmp_size: int = 256 * 2**20,
+                 log: Path | None = None):
+        import socket
+
+        from lrcourse.classroom import sandbox as sb
+
+        self.sandbox = sandbox
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = {"control_fd": theirs.fileno(), "isolate": sandbox, "preload": list(preload),
+                  "session": {"tmp_size": tmp_size}}
+        argv = [sys.executable, "-m", "lrcourse.classroom.zygote", json.dumps(config)]
+        if sandbox:
+            argv = sb.sandbox_command(argv, tmp_size, capabilities=os.getuid() != 0)
+        self.log = open(log, "wb") if log is not None else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                pass_fds=(theirs.fileno(),), preexec_fn=None if sandbox else _pdeathsig,
+                start_new_session=True, env=None if sandbox else _plain_environment(), close_fds=True)
+        finally:
+            theirs.close()
+        self.control = mine
+        self.control.settimeout(max(60.0, STARTUP_SECONDS))
+        ready = self._receive()
+        if ready.get("op") != "ready":
+            self.close()
+            raise RunnerLost(execute.KERNEL_DIED, "the preloaded runner did not start")
+        self.control.settimeout(30.0)
+
+    def _receive(self) -> dict:
+        try:
+            data = self.control.recv(1 << 16)
+            reply = json.loads(data) if data else {}
+        except (OSError, ValueError):
+            reply = {}
+        return reply if isinstance(reply, dict) else {}
+
+    def request(self, message: dict, fds: Sequence[int] = ()) -> dict:
+        import socket
+
+        try:
+            socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+        except OSError:
+            return {}
+        return self._receive()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """End the zygote: it reaps its runners and exits (then it is killed anyway)."""
+        import socket
+
+        try:
+            self.control.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.process.kill()
+        except OSError:
+            pass
+        self.process.wait()
+        self.control.close()
+        if self.log is not subprocess.DEVNULL:
+            self.log.close()
+
+
+class _ForkedProcess:
+    """A runner forked by a :class:`Zygote`."""
+
+    def __init__(self, zygote: Zygote, config: dict, fds: tuple[int, int, int]):
+        self.zygote = zygote
+        reply = zygote.request({"op": "fork", "session": config}, fds)
+        if not isinstance(reply.get("pid"), int):
+            raise RunnerLost(execute.KERNEL_DIED, f"the preloaded runner could not fork "
+                                                  f"({reply.get('error', 'no answer')})")
+        self.pid = reply["pid"]
+        self.code: int | None = None
+
+    def exit_code(self, wait: float) -> int | None:
+        if self.code is None:
+            code = self.zygote.request({"op": "wait", "pid": self.pid, "timeout": wait}).get("status")
+            self.code = code if isinstance(code, int) else None
+        return self.code
+
+    def cpu(self) -> float | None:
+        value = self.zygote.request({"op": "cpu", "pid": self.pid}).get("cpu")
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def kill(self) -> None:
+        code = self.zygote.request({"op": "kill", "pid": self.pid}).get("status")
+        if self.code is None and isinstance(code, int):
+            self.code = code
+
+
 class Session:
-    """One submission's runner (restarted after a fault) and the grader's end of the channel."""
+    """One submission's runner (restarted after a fault) and the grader's end of the channel.
+
+    ``zygote``: fork runners from this preloaded process instead of starting each one.
+    """
 
     def __init__(self, limits: Limits, preload: Sequence[str] = (), sandbox: bool = True,
-                 scratch: Path | None = None):
+                 scratch: Path | None = None, zygote: Zygote | None = None):
         self.limits, self.preload, self.sandbox = limits, list(preload), sandbox
         self.scratch = scratch
-        self.process: subprocess.Popen | None = None
+        self.zygote = zygote
+        self.process = None
         self.output: _Output | None = None
         self.history: list[tuple[str, str]] = []  # cells that ran (code, name), for a replay
         self.grader_handles: dict[int, Any] = {}
@@ -141,48 +339,9 @@ class Session:
         self.replies_fd = -1
         self.requests_fd = -1
         self.starts = 0
-        self.lost = ""
+        self.dead = True
 
     # -- process ------------------------------------------------------------------
-    def _command(self, replies_fd: int) -> list[str]:
-        from lrcourse.classroom import sandbox as sb
-
-        memory, file_size = self.limits.memory_bytes, self.limits.max_file_bytes
-        cpu = int(self.limits.notebook_timeout + self.limits.startup_timeout) + 30
-        limits = {"memory": memory, "file_size": file_size, "cpu_seconds": cpu,
-                  "processes": _process_limit(self.sandbox)}
-        if self.sandbox:
-            config = {"home": sb.SANDBOX_HOME, "workdir": sb.SANDBOX_WORKDIR,
-                      "preload": self.preload, "limits": limits,
-                      "font_cache": sb.FONT_CACHE_MOUNT, "drop_privileges": os.getuid() == 0,
-                      "replies_fd": replies_fd}
-            argv = [sys.executable, "-m", "lrcourse.classroom.runner", json.dumps(config)]
-            return sb.sandbox_command(argv, max(4 * file_size, 64 * 2**20))
-        root = self.scratch
-        workdir = root / "sandbox" / "1" / "2" / "3" / "4" / "5" / "6" / "7" / "8" / "work"
-        config = {"home": str(root / "home"), "workdir": str(workdir), "preload": self.preload,
-                  "limits": limits, "font_cache": _font_cache(), "drop_privileges": False,
-                  "replies_fd": replies_fd}
-        return [sys.executable, "-m", "lrcourse.classroom.runner", json.dumps(config)]
-
-    def _environment(self) -> dict | None:
-        if self.sandbox:
-            return None
-        import lrcourse
-
-        root = self.scratch
-        env = dict(os.environ)
-        package_root = str(Path(lrcourse.__file__).resolve().parents[1])
-        env.update({"HOME": str(root / "home"), "TMPDIR": str(root / "home"),
-                    "IPYTHONDIR": str(root / "home" / ".ipython"),
-                    "XDG_CACHE_HOME": str(root / "home" / ".cache"),
-                    "PYTHONPATH": package_root, "PYTHONDONTWRITEBYTECODE": "1",
-                    "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                    "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"})
-        for name in ("JPY_PARENT_PID", "JPY_SESSION_NAME", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
-            env.pop(name, None)
-        return env
-
     def start(self) -> None:
         """Start a fresh runner and replay the cells that had run."""
         self.kill()
@@ -190,31 +349,35 @@ class Session:
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
         output_read, output_write = os.pipe()
-
-        def child_setup():
-            if not self.sandbox:
-                _pdeathsig()
-
+        config = _session_config(self.limits, self.sandbox, self.scratch)
         try:
-            self.process = subprocess.Popen(
-                self._command(replies_write), stdin=requests_read, stdout=output_write, stderr=output_write,
-                pass_fds=(replies_write,), preexec_fn=child_setup, start_new_session=True,
-                env=self._environment(), close_fds=True)
+            if self.zygote is not None:
+                self.process = _ForkedProcess(self.zygote, config, (requests_read, replies_write, output_write))
+            else:
+                self.process = _DirectProcess(config, self.preload, self.sandbox,
+                                              (requests_read, replies_write, output_write))
+        except BaseException:
+            for fd in (requests_write, replies_read, output_read):
+                os.close(fd)
+            raise
         finally:
             for fd in (requests_read, replies_write, output_write):
                 os.close(fd)
+        self.dead = False
         self.requests_fd, self.replies_fd = requests_write, replies_read
         self.buffer = bytearray()
         self.output = _Output(output_read, self.limits.max_output_bytes)
+        if self.zygote is not None and self.preload:
+            pass  # the zygote imported them already
         try:
             ready = self._read_message(time.monotonic() + max(self.limits.startup_timeout, 10))
         except RunnerLost:
             ready = None
         if ready is None or ready.get("op") != "ready":
+            code = self.process.exit_code(1.0)
+            self.kill()
             self.output.thread.join(timeout=1)
             text, _ = self.output.take()
-            code = self.process.poll()
-            self.kill()
             last = (text.strip().splitlines() or ["no message"])[-1]
             raise RunnerLost(execute.KERNEL_DIED, f"the runner did not start "
                                                   f"({_exit_description(code) if code is not None else 'no answer'}: {last})")
@@ -230,22 +393,14 @@ class Session:
         self.output.take()
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.process is not None and not self.dead
 
     def kill(self) -> None:
         process, self.process = self.process, None
+        self.dead = True
         if process is None:
             return
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            process.kill()
-        except OSError:
-            pass
-        process.wait()
-        kill_orphans()
+        process.kill()
         for fd in (self.requests_fd, self.replies_fd):
             try:
                 os.close(fd)
@@ -293,7 +448,8 @@ class Session:
                 continue
             chunk = os.read(self.replies_fd, 1 << 20)
             if not chunk:
-                code = self.process.wait() if self.process is not None else None
+                self.dead = True
+                code = self.process.exit_code(5.0) if self.process is not None else None
                 raise RunnerLost(execute.KERNEL_DIED, _exit_description(code))
             self.buffer += chunk
 
@@ -305,13 +461,13 @@ class Session:
         self.next_id += 1
         message = {**message, "id": request_id}
         started = time.monotonic()
-        cpu_before = _tree_cpu(self.process.pid) if self.process is not None else None
+        cpu_before = self.process.cpu() if self.process is not None else None
         try:
             self._send(message)
             while True:
                 reply = self._read_message(deadline)
                 if reply is None:
-                    cpu_after = _tree_cpu(self.process.pid) if self.process is not None else None
+                    cpu_after = self.process.cpu() if self.process is not None else None
                     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
                     raise RunnerLost(execute.TIMEOUT, "deadline", cpu, time.monotonic() - started)
                 if reply.get("op") == "reply" and reply.get("id") == request_id:
@@ -399,6 +555,18 @@ def _error_text(info: dict) -> tuple[str, str]:
         return name, (f"(the exception's message could not be shown: str() of it raised "
                       f"{str(info['str_failed'])[:100]})")
     return name, str(info.get("message", ""))[:4000]
+
+
+def _children(pid: int) -> list[int]:
+    """The children of ``pid`` (Linux /proc), or [] if unknown."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found.extend(int(child) for child in handle.read().split())
+    except OSError:
+        pass
+    return found
 
 
 def _tree_cpu(pid: int) -> float | None:
@@ -733,11 +901,11 @@ def run_test(session: Session, code: str, deadline: float) -> CellOutcome:
 
 
 def run_steps(steps, limits: Limits, preload: Sequence[str] = (), sandbox: bool = True,
-              scratch: Path | None = None) -> ExecutionResult:
+              scratch: Path | None = None, zygote: Zygote | None = None) -> ExecutionResult:
     """Run the restored notebook's steps; one :class:`CellOutcome` per step."""
     outcomes = [CellOutcome() for _ in steps]
     result = ExecutionResult(outcomes=outcomes)
-    session = Session(limits, preload, sandbox, scratch)
+    session = Session(limits, preload, sandbox, scratch, zygote)
     try:
         try:
             session.start()

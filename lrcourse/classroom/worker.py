@@ -1,13 +1,15 @@
-"""Grade one submission (run as a child process of the batch, one per submission).
+"""Grade submissions in a long-lived grading process (one per batch worker).
 
-``python -m lrcourse.classroom.worker`` reads a job (learner, exercise, submission
-path, source path, limits) as JSON on stdin, grades it and writes the result as
-JSON on stdout.
-The batch runs each submission in its own worker process so that nothing a
-submission does — not even a grader crash on it — can stop the others.
+``python -m lrcourse.classroom.worker CONFIG`` reads jobs (learner, exercise, the
+notebook's bytes, source path, limits) as JSON lines on stdin and writes one JSON
+result line per job on stdout.  It imports the checks once, and starts one
+preloaded :class:`~lrcourse.classroom.session.Zygote` (in the sandbox when there is
+one) that forks a fresh runner per submission, so no submission pays for starting
+Python and importing NumPy, IPython and the course.  The batch ends and replaces a
+grading process that crashes or hangs, so nothing a submission does can stop the
+others.
 
-The submission file is only read (into memory); it is never opened for writing, and
-the kernel never learns its path.
+The submission's bytes come in the job: the runner never learns where it came from.
 """
 
 from __future__ import annotations
@@ -82,13 +84,15 @@ def remove_tree(path: Path) -> None:
 
 def grade_submission(submission: str | Path | bytes, source_path: str | Path, exercise: str,
                      limits: Limits, released: dict[str, str] | None = None, *,
-                     sandbox: bool = False) -> dict:
+                     sandbox: bool = False, zygote=None) -> dict:
     """Grade one submission; return ``{"parts": [part dicts]}`` (JSON-ready).
 
     ``submission`` is the notebook's bytes (what the batch read, before any code ran)
     or a path to read it from.  ``released`` is :func:`released_cells` of the source,
     when the caller has it already (the batch computes it once per exercise).
-    ``sandbox`` runs the learner's cells in bubblewrap (:mod:`lrcourse.classroom.sandbox`).
+    ``sandbox`` runs the learner's cells in bubblewrap (:mod:`lrcourse.classroom.sandbox`);
+    ``zygote`` (a :class:`~lrcourse.classroom.session.Zygote` started the same way)
+    forks the runners instead of starting each one.
     The test cells run in this process (:mod:`lrcourse.classroom.session`).  Never
     raises for anything the submission does; a failure of the grader itself gives
     every part the status ``grader error``.
@@ -111,7 +115,8 @@ def grade_submission(submission: str | Path | bytes, source_path: str | Path, ex
         root = Path(tempfile.mkdtemp(prefix="lrcourse-grade-"))
         try:
             preload = [name for name in preload_modules(imports) if not name.startswith("lrcourse.grading")]
-            result = run_steps(restored.steps, limits, preload, sandbox=sandbox, scratch=root)
+            result = run_steps(restored.steps, limits, preload, sandbox=sandbox, scratch=root,
+                               zygote=zygote)
         finally:
             remove_tree(root)
         parts = score.score_run(source, restored, result, limits)
@@ -133,18 +138,67 @@ def _whole(source, status: str, reason: str) -> dict:
     return {"parts": [asdict(part) for part in score.score_whole(source, status, reason)]}
 
 
-def main() -> int:
-    """Read a job (JSON) on stdin, write its result (JSON) on stdout."""
+class Grader:
+    """Grades jobs one after another in this process, with one preloaded zygote."""
+
+    def __init__(self, sandbox: bool, preload: list[str], scratch: Path | None = None):
+        self.sandbox, self.preload = sandbox, list(preload)
+        self.scratch = scratch
+        self.zygote = None
+        self.zygote_failed = ""
+
+    def _zygote(self):
+        from lrcourse.classroom.session import RunnerLost, Zygote
+
+        if self.zygote is not None and self.zygote.alive():
+            return self.zygote
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+        try:
+            log = None if self.scratch is None else self.scratch / "zygote.log"
+            self.zygote = Zygote(self.preload, self.sandbox, log=log)
+        except (RunnerLost, OSError) as error:  # then every runner starts on its own
+            self.zygote_failed = str(error)
+        return self.zygote
+
+    def grade(self, job: dict) -> dict:
+        submission = base64.b64decode(job["data"]) if "data" in job else job["submission"]
+        return grade_submission(submission, job["source"], job["exercise"], Limits(**job["limits"]),
+                                job.get("released"), sandbox=self.sandbox, zygote=self._zygote())
+
+    def close(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade the jobs (JSON lines) on stdin; one result (JSON line) each on stdout."""
     from lrcourse.classroom.session import become_subreaper
 
+    argv = sys.argv[1:] if argv is None else argv
+    config = json.loads(argv[0]) if argv else {}
     become_subreaper()  # a learner's detached process comes back here, and is ended
-    job = json.loads(sys.stdin.read())
-    submission = base64.b64decode(job["data"]) if "data" in job else job["submission"]
-    result = grade_submission(submission, job["source"], job["exercise"],
-                              Limits(**job["limits"]), job.get("released"),
-                              sandbox=bool(job.get("sandbox")))
-    sys.stdout.write(json.dumps(result))
-    sys.stdout.flush()
+    import_checks = [name for name in config.get("preload", []) if name.startswith("lrcourse.grading")]
+    for name in import_checks:
+        __import__(name)
+    scratch = Path(tempfile.mkdtemp(prefix="lrcourse-worker-"))
+    grader = Grader(bool(config.get("sandbox")),
+                    [n for n in config.get("preload", []) if not n.startswith("lrcourse.grading")], scratch)
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but results on the real stdout
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            job = json.loads(line)
+            result = grader.grade(job)
+            out.write(json.dumps(result) + "\n")
+            out.flush()
+    finally:
+        grader.close()
+        remove_tree(scratch)
     return 0
 
 

@@ -366,6 +366,9 @@ def _exact(lr, lam, s2):
 
 
 WRONG_STATIONARY = [
+    # ηλ = 2 left on the stable side: a division by 2 − ηλ = 0
+    (lambda lr, lam, s2: math.inf if lr * lam > 2 else lr * s2 / (lam * (2 - lr * lam)), "boundary_excluded",
+     "raised at ηλ = 2 exactly"),
     (lambda lr, lam, s2: math.inf if lr * lam >= 2 else lr * s2 / (2 * lam), "small_lr_approximation",
      "small-η approximation"),
     (lambda lr, lam, s2: math.inf if lr * lam >= 2 else s2 / (lr * lam * (2 - lr * lam)), "noise_without_lr",
@@ -425,3 +428,11 @@ def test_cases_separate_every_variant_from_the_reference(check, part):
 def test_points_table():
     assert ex02.PARTS == {"check_minibatches": 3, "check_sgd_epoch": 2,
                           "check_minibatch_grad_variance": 2, "check_stationary_variance": 2}
+
+
+def test_derivation_messages_do_not_state_the_result():
+    """Issue 9: a hint for a derivation points to the step, never the result or the factor."""
+    for mistake in ex02.STATIONARY_VARIANCE.mistakes:
+        text = mistake.diagnosis + mistake.hint
+        for leak in ("2/(2 − ηλ)", "ησ²/(λ(2", "(2 − ηλ))"):
+            assert leak not in text, (mistake.id, leak)

@@ -203,7 +203,7 @@ WRONG_STABLE_MOMENTUM = [
     (lambda H, mu: 2 / eig(H)[-1], "momentum_ignored", "plain gradient descent's limit"),
     (lambda H, mu: 2 * (1 - mu) / eig(H)[-1], "effective_step", "effective step"),
     (lambda H, mu: (2 + 2 * mu) / eig(H)[0], "smallest_eigenvalue", "smallest eigenvalue"),
-    (lambda H, mu: (1 + mu) / eig(H)[-1], "factor_two", "factor 2"),
+    (lambda H, mu: (1 + mu) / eig(H)[-1], "factor_two", "below the limit"),
     (lambda H, mu: (2 + 2 * mu) / np.diag(H).max(), "diagonal_not_eigenvalues", "diagonal"),
 ]
 
@@ -242,12 +242,12 @@ RIGHT_OPTIMAL_MOMENTUM = [optimal_from_kappa, optimal_by_solving,
 WRONG_OPTIMAL_MOMENTUM = [
     (lambda H: optimal_from_kappa(H)[::-1], "swapped_outputs", "wrong order"),
     (lambda H: (optimal_from_kappa(H)[0], np.sqrt(optimal_from_kappa(H)[1])), "momentum_not_squared",
-     "optimal *rate*"),
+     "optimal convergence *rate*"),
     (lambda H: (2 / (eig(H)[0] + eig(H)[-1]), optimal_from_kappa(H)[1]), "gd_optimal_lr",
      "gradient descent's optimum"),
     (lambda H: (4 / (eig(H)[0] + eig(H)[-1]), optimal_from_kappa(H)[1]), "missing_cross_term", "cross term"),
     (lambda H: (optimal_from_kappa(H)[0], ((eig(H)[-1] - eig(H)[0]) / (eig(H)[-1] + eig(H)[0])) ** 2),
-     "kappa_not_sqrt", "√κ"),
+     "kappa_not_sqrt", "produces √κ"),
     (lambda H: optimal_from_kappa(np.diag(np.diag(H))), "diagonal_not_eigenvalues", "diagonal"),
     (lambda H: optimal_from_kappa(H)[0], "wrong_type", "instead of a tuple (lr, momentum)"),
 ]
@@ -389,3 +389,12 @@ def test_quadratic_references_match_the_library(eigenvalues, angle):
         assert ex03._momentum_rate(H, eta, beta) == pytest.approx(q.momentum_rate(eta, beta), rel=1e-6)
     limit = ex03._largest_stable_lr_momentum(H, 0.6)
     assert q.momentum_rate(limit * 0.999, 0.6) < 1 < q.momentum_rate(limit * 1.001, 0.6)
+
+
+def test_derivation_messages_do_not_state_the_result():
+    """Issue 9: a hint for a derivation points to the step, never the result or the factor."""
+    for part in (ex03.LARGEST_STABLE_LR_MOMENTUM, ex03.OPTIMAL_MOMENTUM):
+        texts = [m.diagnosis + m.hint for m in part.mistakes] + [part.wrong_hint]
+        for text in texts:
+            for leak in ("2 + 2μ", "4/(√", "((√κ − 1)/(√κ + 1))²", "is its square", "factor 2 is"):
+                assert leak not in text, (part.name, leak, text)

@@ -490,6 +490,30 @@ def _stable_formula(formula):
     return variant
 
 
+def _boundary_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """Raised exactly at ηλ = 2 (a division by 2 − ηλ = 0): the boundary was left out of the
+    unstable range."""
+    args = case.args
+    if args["lr"] * args["lam"] != 2:
+        return None
+    try:  # no stability test at all? then a clearly unstable ηλ = 3 comes back finite
+        beyond = part.call(func, {**args, "lr": 1.5 * args["lr"]})
+        if isinstance(beyond, (int, float, np.floating)) and math.isfinite(beyond):
+            unstable = next(m for m in part.mistakes if m.id == "finite_when_unstable")
+            return Problem(unstable.id, unstable.diagnosis, unstable.hint, show_returned=False)
+    except Problem:
+        pass
+    return Problem(
+        "boundary_excluded",
+        f"{part.name} raised at ηλ = 2 exactly:\n  " + problem.diagnosis.replace("\n", "\n  ")
+        + "\nAt ηλ = 2 the factor |1 − ηλ| is 1: the iteration does not contract, and the noise "
+        "keeps adding variance.",
+        "Which side of your test does ηλ = 2 itself fall on? Lesson 02, the noise floor: "
+        "a stationary variance needs |1 − ηλ| < 1.",
+        show_returned=False,
+    )
+
+
 STATIONARY_VARIANCE = Part(
     name="stationary_variance",
     points=2,
@@ -500,6 +524,7 @@ STATIONARY_VARIANCE = Part(
         _noise_case(0.5, 2.0, 0.3),
         _noise_case(1.5, 1.0, 1.0),
         _noise_case(0.3, 10.0, 1.0),   # ηλ = 3: no stationary state
+        _noise_case(0.5, 4.0, 1.0),    # ηλ = 2 exactly: the boundary (no stationary state)
     ],
     hidden_cases=[
         _noise_case(1e-3, 0.5, 4.0),
@@ -509,9 +534,10 @@ STATIONARY_VARIANCE = Part(
     mistakes=[
         Mistake(
             "small_lr_approximation",
-            "You used the small-η approximation ησ²/(2λ). It misses the factor 2/(2 − ηλ), which "
-            "grows without bound as ηλ approaches 2.",
-            "Solve the variance recursion exactly: v = (1 − ηλ)²·v + η²σ².",
+            "Your value matches the small-η approximation: right for tiny ηλ, but it drops a "
+            "term of the exact recursion that matters more and more as ηλ approaches 2.",
+            "Lesson 02, the noise floor: at stationarity the variance is the same before and "
+            "after a step; expand (1 − ηλ)² fully before you solve for it.",
             variant=_stable_formula(lambda lr, lam, s2: lr * s2 / (2 * lam)),
         ),
         Mistake(
@@ -525,7 +551,7 @@ STATIONARY_VARIANCE = Part(
             "factor_not_squared",
             "The contraction factor (1 − ηλ) must be squared in the variance recursion: "
             "Var[a·x] = a²·Var[x].",
-            "v = (1 − ηλ)²·v + η²σ², then solve for v.",
+            "For independent x and ξ, Var[a·x + b·ξ] = a²·Var[x] + b²·Var[ξ].",
             variant=_stable_formula(lambda lr, lam, s2: lr ** 2 * s2 / (1 - abs(1 - lr * lam))),
         ),
         Mistake(
@@ -550,6 +576,7 @@ STATIONARY_VARIANCE = Part(
         ),
     ],
     wrong_hint="At stationarity Var[x_{t+1}] = Var[x_t]; the update is x ← (1 − ηλ)x − ηξ.",
+    rediagnose_raised=_boundary_raised,
 )
 
 

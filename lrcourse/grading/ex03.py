@@ -277,7 +277,9 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
             "momentum_ignored",
             "That is plain gradient descent's limit 2/λ_max: momentum widens the stable range "
             "of the learning rate.",
-            "The heavy-ball iteration is stable for 0 < ηλ < 2 + 2μ.",
+            "Lesson 03, the stability section: on one eigen-direction the heavy ball is a 2×2 "
+            "linear recursion; find the ηλ at which a root of its characteristic polynomial "
+            "leaves the unit circle (try z = −1), with μ in it.",
             variant=_from_eigenvalues(lambda lam, mu: 2.0 / lam[-1]),
         ),
         Mistake(
@@ -296,8 +298,10 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
         ),
         Mistake(
             "factor_two",
-            "Your value is half the limit: a factor 2 is missing.",
-            "At ηλ = 2 + 2μ a root of z² − (1 + μ − ηλ)z + μ reaches z = −1.",
+            "Your value is below the limit: runs at somewhat larger rates still converge on "
+            "this quadratic (a constant factor went missing in your derivation).",
+            "Redo the last step: substitute z = −1 into the characteristic polynomial "
+            "z² − (1 + μ − ηλ)z + μ and solve for ηλ.",
             variant=_from_eigenvalues(lambda lam, mu: (1.0 + mu) / lam[-1]),
         ),
     ],
@@ -339,35 +343,38 @@ OPTIMAL_MOMENTUM = Part(
         swapped_items(("lr", "momentum")),
         Mistake(
             "momentum_not_squared",
-            "Your momentum is (√κ − 1)/(√κ + 1), which is the optimal *rate*; the optimal "
-            "momentum is its square.",
-            "With the optimal pair every eigenvalue gets a double or complex root of modulus √μ; "
-            "set √μ equal to the rate.",
+            "Your momentum equals the optimal convergence *rate*, not the momentum that "
+            "achieves it.",
+            "Lesson 03, optimal tuning: with the optimal pair every eigenvalue gets a double or "
+            "complex pair of roots; what is their modulus in terms of μ, and what does that "
+            "make μ in terms of the rate?",
             variant=_pair(_right_lr, lambda lam: np.sqrt(_right_mu(lam))),
         ),
         Mistake(
             "gd_optimal_lr",
             "Your learning rate is gradient descent's optimum 2/(λ_min + λ_max); with momentum "
             "the optimal step is larger.",
-            "The optimal heavy-ball step is 4/(√λ_min + √λ_max)².",
+            "Lesson 03, optimal tuning: choose η and μ together so that the roots for λ_min "
+            "and for λ_max both sit on the circle of radius √μ (a double root at each end); "
+            "solve the two conditions for η.",
             variant=_pair(lambda lam: 2.0 / (lam[0] + lam[-1]), _right_mu),
         ),
         Mistake(
             "missing_cross_term",
-            "Your learning rate uses λ_min + λ_max where (√λ_min + √λ_max)² is needed (you "
-            "dropped the cross term 2√(λ_min λ_max)).",
-            "(√a + √b)² = a + b + 2√(ab).",
+            "Your learning rate matches the right form with a square of a sum expanded "
+            "without its cross term.",
+            "Expand (√a + √b)² term by term.",
             variant=_pair(lambda lam: 4.0 / (lam[0] + lam[-1]), _right_mu),
         ),
         Mistake(
             "kappa_not_sqrt",
-            "Your momentum uses κ where √κ belongs: β = ((√κ − 1)/(√κ + 1))².",
+            "Your momentum has the right shape but uses κ where the derivation produces √κ.",
             "Momentum's advantage is exactly this square root: its rate depends on √κ, not κ.",
             variant=_pair(_right_lr, lambda lam: ((lam[-1] - lam[0]) / (lam[-1] + lam[0])) ** 2),
         ),
     ],
-    wrong_hint="Heavy ball's optimal pair makes both extreme eigenvalues' roots have modulus √μ: "
-               "η = 4/(√λ_min + √λ_max)².",
+    wrong_hint="Lesson 03, optimal tuning: the optimal pair gives both extreme eigenvalues a "
+               "double root of modulus √μ; write the two conditions and solve for η and μ.",
 )
 
 

@@ -35,6 +35,8 @@ examples:
   lrcourse grade submissions/ --out grades/ --exercise 01_gradient_descent --workers 4
   lrcourse grade submissions/ --out grades/ --cell-timeout 30 --memory 1GiB
   lrcourse grade submissions/ --out grades/ --learner alice --learner bob
+  lrcourse grade submissions/ --out grades/ --require-sandbox
+  lrcourse grade submissions/ --out grades/ --scheduler tcp://scheduler-host:8786
 
 Only the learner's answer cells are taken from the submission (tests, hidden tests
 and set-up come from the source). Learner code runs in a bubblewrap sandbox (no
@@ -182,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "grade with the resource limits only)")
     sandboxing.add_argument("--no-sandbox", action="store_true",
                             help="run learner code without bubblewrap (resource limits only)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="grade on a dask.distributed cluster, e.g. tcp://host:8786 (each dask "
+                            "worker grades in the same sandbox; see docs/instructor.md)")
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
 
     progress = commands.add_parser(
@@ -239,7 +244,8 @@ def _grade(options) -> int:
     try:
         result = grade_class(options.submissions, options.source or default_source_dir(), options.out,
                              exercises=options.exercise, learners=options.learner, limits=limits,
-                             workers=options.workers, progress=not options.quiet, sandbox=mode)
+                             workers=options.workers, progress=not options.quiet, sandbox=mode,
+                             scheduler=options.scheduler)
     except RuntimeError as error:
         print(f"lrcourse grade: {error}", file=sys.stderr)
         return 2

@@ -307,7 +307,7 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
                 *, exercises: Iterable[str] | None = None, learners: Iterable[str] | None = None,
                 limits: Limits | None = None, workers: int | None = None,
                 progress: bool = True, stream: TextIO | None = None,
-                sandbox: str = "auto") -> BatchResult:
+                sandbox: str = "auto", scheduler: str | None = None) -> BatchResult:
     """Grade every submission under ``submissions_dir`` and write the reports.
 
     Parameters
@@ -334,6 +334,11 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
         Run learner code in a bubblewrap sandbox: when one starts here (``auto``,
         the default; otherwise a warning says so and the plain limits apply), always
         (``require``: raise ``RuntimeError`` if none can start), or never (``off``).
+    scheduler : str, optional
+        The address of a dask.distributed scheduler (``tcp://host:8786``): grade
+        there, one task per submission (:mod:`lrcourse.classroom.distributed`),
+        instead of on local worker processes.  The sandbox decision is made here and
+        each dask worker grades in the same sandbox.
     """
     started = time.monotonic()
     limits = Limits() if limits is None else limits
@@ -450,7 +455,16 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
                           [c.source for c in sources[exercise].cells if c.cell_type == "code"
                            and c.role not in ("answer", "manual")]))})
     config = {"sandbox": use_sandbox, "preload": preload}
-    for job, result in zip(jobs, grade_jobs(jobs, limits, workers, bar, config)):
+    if scheduler is not None:
+        from lrcourse.classroom.distributed import grade_jobs_on_cluster
+
+        texts = {name: source_paths[name].read_text(encoding="utf-8") for name in {j["exercise"] for j in jobs}}
+        for job in jobs:  # the workers need neither the submissions nor the exercise folder
+            job["source_text"] = texts[job["exercise"]]
+        results = grade_jobs_on_cluster(jobs, _wall(limits), scheduler, bar, config)
+    else:
+        results = grade_jobs(jobs, limits, workers, bar, config)
+    for job, result in zip(jobs, results):
         if "error" in result:
             parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
             grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))

@@ -164,8 +164,17 @@ class Grader:
 
     def grade(self, job: dict) -> dict:
         submission = base64.b64decode(job["data"]) if "data" in job else job["submission"]
-        return grade_submission(submission, job["source"], job["exercise"], Limits(**job["limits"]),
-                                job.get("released"), sandbox=self.sandbox, zygote=self._zygote())
+        source = job["source"]
+        if "source_text" in job:  # from another machine: the source travels in the job
+            folder = Path(tempfile.mkdtemp(prefix="source-", dir=self.scratch))
+            source = folder / f"{job['exercise']}.ipynb"
+            source.write_text(job["source_text"], encoding="utf-8")
+        try:
+            return grade_submission(submission, source, job["exercise"], Limits(**job["limits"]),
+                                    job.get("released"), sandbox=self.sandbox, zygote=self._zygote())
+        finally:
+            if "source_text" in job:
+                remove_tree(source.parent)
 
     def close(self) -> None:
         if self.zygote is not None:

@@ -42,6 +42,9 @@ WRONG_PICK_LR = [
     (lambda lrs, train, val: lrs[np.nanargmin(train)], "picked_by_train_loss", "*training* loss"),
     (lambda lrs, train, val: lrs[np.argmin(val)], "nan_picked", "first NaN"),
     (lambda lrs, train, val: lrs[np.nanargmax(val)], "worst_picked", "highest validation loss"),
+    # issue 9: this was told "use argmin, not argmax"
+    (lambda lrs, train, val: lrs[np.argmin(val[np.isfinite(val)])], "filtered_index_into_all_rates",
+     "positions no longer line up"),
     (lambda lrs, train, val: lrs[np.nanargmin(val - train)], "smallest_gap", "smallest gap"),
     (lambda lrs, train, val: np.nanargmin(val), "returned_index", "index"),
     (lambda lrs, train, val: np.nanmin(val), "returned_loss", "not the learning rate"),

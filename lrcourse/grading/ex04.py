@@ -206,6 +206,14 @@ STEP_DECAY = _schedule_part(
             variant=_variant(lambda k, lr, s, g=0.1: lr * g ** np.ceil(k / s)),
         ),
         Mistake(
+            "rounded_not_floored",
+            "Your rate drops halfway through each period: you rounded k / step_size to the "
+            "nearest integer (np.round or round). StepLR counts *completed* periods, so the "
+            "rate stays at lr for the whole first step_size steps.",
+            "Count the completed periods: round k / step_size down, never to the nearest.",
+            variant=_variant(lambda k, lr, s, g=0.1: lr * g ** np.round(k / s)),
+        ),
+        Mistake(
             "gamma_times_count",
             "You multiplied by γ·(number of drops); each drop multiplies the rate by γ again, "
             "so the factor is γ to the power of the number of drops.",

@@ -105,6 +105,15 @@ PICK_LR = Part(
             variant=lambda lrs, train, val: float(lrs[np.argmin(val)]),
         ),
         Mistake(
+            "filtered_index_into_all_rates",
+            "You found the best position among the *finite* losses only, then used it as a "
+            "position in the full lrs: once a diverged run comes before the best one, the "
+            "positions no longer line up and you return another run's rate.",
+            "Keep positions aligned: filter lrs with the same mask as the losses, or use an "
+            "argmin that skips NaN on the full array.",
+            variant=lambda lrs, train, val: float(lrs[np.argmin(val[np.isfinite(val)])]),
+        ),
+        Mistake(
             "worst_picked",
             "You picked the rate with the highest validation loss: the best one has the lowest.",
             "Use argmin, not argmax.",

@@ -133,3 +133,27 @@ def test_browser_stable_numbers():
     assert notebook_json.browser_stable(value) == value
     assert json.dumps(notebook_json.browser_stable(value)) == \
         '{"base": 10, "min": -5, "step": 0.01, "big": 1e+21, "n": 3, "nested": [2, 2.5]}'
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("path", [*LESSONS, *sorted(ROOT.glob("exercises/[0-9][0-9]_*.ipynb")),
+                                  ROOT / "README.md"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_resolves_in_the_course_and_in_my_work(path):
+    """Links between lessons, exercises, the README and docs/ work in the repository and
+    in the learner's my-work/ copy, which keeps the same layout (lrcourse.workspace)."""
+    from lrcourse import workspace
+
+    if path.suffix == ".ipynb":
+        sources = [text(cell) for cell in load(path)["cells"] if cell["cell_type"] == "markdown"]
+    else:
+        sources = [path.read_text(encoding="utf-8")]
+    targets = {m.group(1).split("#")[0] for source in sources for m in LINK.finditer(source)}
+    targets = {t for t in targets if t and "://" not in t and not t.startswith("mailto:")}
+    copied = workspace.COPIED_FOLDERS + workspace.MIRRORED
+    for target in targets:
+        resolved = (path.parent / target).resolve()
+        assert resolved.exists(), f"{path.name}: link {target} points nowhere"
+        top = resolved.relative_to(ROOT).parts[0]
+        assert top in copied, f"{path.name}: link {target} leaves what my-work/ holds ({copied})"

@@ -679,7 +679,8 @@ def _runner_processes() -> list[str]:
                 command = Path(f"/proc/{entry}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"lrcourse.classroom.runner" in command or b"lrcourse.classroom.worker" in command:
+            if any(name in command for name in (b"lrcourse.classroom.runner", b"lrcourse.classroom.worker",
+                                                b"lrcourse.classroom.zygote")):
                 found.append(f"{entry}: {command[:200]!r}")
     return found
 

@@ -518,6 +518,11 @@ class Session:
 
     # -- operations -----------------------------------------------------------------
     def run_cell(self, code: str, name: str, deadline: float) -> CellOutcome:
+        # the runner compiles the cell under this name: the grader can then show the
+        # learner's line when one of its functions raises (the code is the learner's,
+        # shown back to the learner)
+        filename = f"<cell {name}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         started = time.monotonic()
         outcome = CellOutcome(status=execute.OK)
         try:

@@ -255,6 +255,10 @@ RIGHT_LOG_UNIFORM = [
     lambda rng, n, low, high: np.sort(np.exp(rng.uniform(np.log(low), np.log(high), n))),
     log_uniform_loop,
     lambda rng, n, low, high: tune.log_uniform(n, low, high, seed=int(rng.integers(2 ** 31))),
+    # stratified (one draw per 1/n of the log range, shuffled): continuous, log-uniform marginals
+    lambda rng, n, low, high: low * (high / low) ** ((rng.permutation(n) + rng.random(n)) / n),
+    # inverse transform from a uniform in (0, 1]
+    lambda rng, n, low, high: high * (low / high) ** (1 - rng.random(n)),
 ]
 
 WRONG_LOG_UNIFORM = [
@@ -279,6 +283,28 @@ WRONG_LOG_UNIFORM = [
     (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high) + 1, n)), "out_of_range",
      "outside [low, high]"),
     (lambda rng, n, low, high: None, "returned_none", "return"),
+    # issue 9: a coarse grid of 50 rates passes a KS test of one draw; it repeats values
+    (lambda rng, n, low, high: rng.choice(np.geomspace(low, high, 50), n), "discretised", "only 50 distinct"),
+    (lambda rng, n, low, high: rng.choice(np.geomspace(low, high, 1000), n), "discretised", "finite set"),
+    (lambda rng, n, low, high: 10.0 ** rng.integers(round(np.log10(low)), round(np.log10(high)) + 1, n)
+     if n > 5 else np.exp(rng.uniform(np.log(low), np.log(high), n)), "discretised", "integer exponent"),
+    (lambda rng, n, low, high: np.array([float(f"{v:.2g}") for v in
+                                         np.exp(rng.uniform(np.log(low), np.log(high), n))]),
+     "discretised", "rounded rates"),
+    (lambda rng, n, low, high: np.clip(np.exp(rng.normal((np.log(low) + np.log(high)) / 2, 4.0, n)), low, high),
+     "clipped_to_range", "np.clip"),
+    (lambda rng, n, low, high: 10 ** rng.uniform(np.log10(low), np.log10(high) - 1, n), "range_not_covered",
+     "the largest rates are never tried"),
+    (lambda rng, n, low, high: 10 ** rng.uniform(np.log10(low) + 0.5, np.log10(high), n), "range_not_covered",
+     "the smallest rates"),
+    # a slightly bent exponent: KS distance 0.028, below one draw's limit, above the pooled one
+    (lambda rng, n, low, high: low * (high / low) ** rng.random(n) ** 1.08, "not_log_uniform", "not log-uniform"),
+    # 10 % of the draws uniform in lr
+    (lambda rng, n, low, high: np.where(rng.random(n) < 0.1, rng.uniform(low, high, n),
+                                        np.exp(rng.uniform(np.log(low), np.log(high), n))),
+     "not_log_uniform", "top one"),
+    (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high), n)).astype(np.float32),
+     "wrong_dtype", "float32"),
 ]
 
 
@@ -292,6 +318,13 @@ def test_log_uniform_rejects(impl, mistake, phrase):
     rejects(ex06.check_log_uniform, impl, mistake, phrase)
 
 
+def test_a_bent_exponent_passes_one_draw_and_fails_the_pooled_test():
+    """The pooled test is what catches a small deviation (one draw of 4000 has too little power)."""
+    for seed, n, low, high in ex06._LOG_UNIFORM_CASES[:2]:
+        x = low * (high / low) ** np.random.default_rng(seed).random(n) ** 1.08
+        assert ex06._distribution_problem(x, low, high) is None
+
+
 def test_the_distribution_test_has_a_tiny_false_alarm_rate_and_full_power():
     """Over 200 seeds a right sampler is never called non-log-uniform, and a uniform one
     always is (the check itself uses fixed seeds, so it is deterministic)."""
@@ -301,6 +334,53 @@ def test_the_distribution_test_has_a_tiny_false_alarm_rate_and_full_power():
         assert ex06._distribution_problem(np.exp(rng.uniform(np.log(low), np.log(high), n)), low, high) is None
         problem = ex06._distribution_problem(rng.uniform(low, high, n), low, high)
         assert problem is not None and problem.mistake == "uniform_not_log"
+
+
+# ---------------------------------------------------------------------------
+# pick_suggestion (multiple choice, grounded in a finder run and 200-step runs)
+# ---------------------------------------------------------------------------
+
+def answer(value):
+    return lambda: value
+
+
+RIGHT_PICK = [answer("C"), answer("c"), answer(" C "), answer(["C"]), answer(("c",))]
+
+WRONG_PICK = [
+    (answer("A"), "steepest_is_noise", "noise of one batch"),
+    (answer("B"), "valley_too_cautious", "most cautious"),
+    (answer("D"), "minimum_not_divided", "lags the ramp"),
+    (answer("E"), "default_rate", "10⁻³"),
+    (answer("a"), "steepest_is_noise", "section 3"),
+    (answer("AC"), "choose_one", "you gave 2"),
+    (answer("BCD"), "choose_one", "Choose one option"),
+    (answer(""), "choose_one", "you gave 0"),
+    (answer("F"), "unknown_option", "F"),
+    (answer(3), "wrong_type", "string"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_PICK)
+def test_pick_suggestion_accepts(impl, capsys):
+    accepts(ex06.check_pick_suggestion, impl, capsys, "pick_suggestion", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_PICK)
+def test_pick_suggestion_rejects(impl, mistake, phrase):
+    message = rejects(ex06.check_pick_suggestion, impl, mistake, phrase)
+    assert "minimum" not in message.split("Hint")[0].lower() or mistake == "minimum_not_divided", message
+
+
+def test_the_pick_is_what_the_runs_measure():
+    """Trained for 200 steps from the finder's start on its batches, the right option's rate
+    ends lowest (by far), steepest learns almost nothing, minimum itself diverges."""
+    outcome = ex06.suggestion_outcomes()
+    best = min(outcome, key=outcome.get)
+    assert {best} == set(ex06._PICK_RIGHT), outcome
+    assert outcome["C"] * 5 < outcome["B"] < outcome["A"], outcome
+    assert outcome["D"] == np.inf and outcome["A"] > 2.5, outcome
+    finder = ex06.finder_experiment()
+    assert int(np.argmin(np.gradient(finder.smoothed, np.log10(finder.lrs)))) <= 3   # steepest at the start
 
 
 # ---------------------------------------------------------------------------
@@ -326,9 +406,15 @@ def test_log_uniform_handles_broken_code(impl, mistake):
     rejects_broken(ex06.check_log_uniform, LOG_UNIFORM, impl, mistake)
 
 
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE[:3])
+def test_pick_suggestion_handles_broken_code(impl, mistake):
+    rejects_broken(ex06.check_pick_suggestion, ex06.PICK_SUGGESTION, lambda: impl(), mistake)
+
+
 def test_points_table_matches_the_parts():
-    assert ex06.PARTS == points_table([*PARTS, (ex06.check_log_uniform, LOG_UNIFORM)])
-    assert sum(ex06.PARTS.values()) == 9
+    assert ex06.PARTS == points_table([*PARTS, (ex06.check_log_uniform, LOG_UNIFORM),
+                                       (ex06.check_pick_suggestion, ex06.PICK_SUGGESTION)])
+    assert sum(ex06.PARTS.values()) == 11
 
 
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)

@@ -16,23 +16,31 @@ Parts (learner's function → check):
                                                                → :func:`check_clip_grad_norm`
 - ``log_uniform(rng, n, low, high) -> array``: n rates drawn log-uniformly from
   [low, high] with the given np.random.Generator               → :func:`check_log_uniform`
+- ``pick_suggestion() -> one letter``: reading a real finder curve (the digits MLP,
+  seed 1) whose three suggestions disagree: which rate to train with for 200 steps, and
+  why (graded multiple choice; :func:`suggestion_outcomes` runs the five options)
+                                                               → :func:`check_pick_suggestion`
 
 References: :func:`lrcourse.tune.lr_finder` (with :class:`lrcourse.optim.SGD`),
 :mod:`lrcourse.tune`'s suggestion rules, :func:`lrcourse.train.clip_by_norm`.  The
-sampler is checked on properties (range, a Kolmogorov–Smirnov test of log-uniformity
-at a fixed seed, reproducibility, use of the generator), not on one exact draw.
+sampler is checked on properties (range, no repeated values — a grid or rounded rates
+repeat —, coverage of both ends, a Kolmogorov–Smirnov test of log-uniformity on one draw
+and on four pooled draws, reproducibility, use of the generator), not on one exact draw.
+The hidden cases of the other three parts include seeded random ones (random quadratics
+and ramps, random finder curves, random gradient shapes and scales).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
 from lrcourse import optim, train, tune
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner, check_cases,
-    describe_call,
+    TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
+    check_cases, check_choice, describe_call,
 )
 from lrcourse.problems import Quadratic
 
@@ -42,6 +50,9 @@ __all__ = [
     "check_suggest_lr",
     "check_clip_grad_norm",
     "check_log_uniform",
+    "check_pick_suggestion",
+    "finder_experiment",
+    "FINDER_SETTINGS",
 ]
 
 
@@ -130,6 +141,20 @@ def _range_case(problem, text, start_lr, end_lr, num_steps, beta, threshold=4.0)
                  "diverge_threshold": threshold}, shown={"problem": text})
 
 
+def _range_random(seed: int) -> Case:
+    """A seeded random case: an axis-aligned quadratic of 1 to 4 curvatures, a random ramp
+    (some stop on the threshold rule, some run to the end), β and threshold."""
+    rng = np.random.default_rng(100 + seed)
+    eigenvalues = [float(v) for v in np.round(10.0 ** rng.uniform(-1.5, 1.0, rng.integers(1, 5)), 3)]
+    start = float(10.0 ** round(rng.uniform(-5, -2), 1))
+    end = float(10.0 ** round(rng.uniform(-0.5, 1.5), 1))
+    steps = int(rng.integers(15, 120))
+    beta = float(rng.choice([0.0, 0.5, 0.9, 0.98]))
+    threshold = float(rng.choice([1.5, 4.0, 10.0]))
+    return _range_case(Quadratic(eigenvalues), f"Quadratic({eigenvalues})", start, end, steps, beta,
+                       threshold)
+
+
 def _range_cases(hidden: bool) -> list[Case]:
     # Axis-aligned quadratics centred at 0 (each coordinate evolves on its own, so rounding
     # stays relative: independent right implementations agree to ~1e-13 even after a mode
@@ -143,6 +168,7 @@ def _range_cases(hidden: bool) -> list[Case]:
                         "Quadratic.random(8, kappa=100, seed=1)", 1e-5, 100.0, 80, 0.9),
             _range_case(Quadratic([0.3, 1.2], angle=1.0), "Quadratic([0.3, 1.2], angle=1.0)",
                         1e-3, 1.0, 40, 0.9),
+            *[_range_random(seed) for seed in range(6)],
         ]
     return [
         _range_case(Quadratic([2.0]), "Quadratic([2.0])", 1e-3, 10.0, 100, 0.9),
@@ -280,6 +306,26 @@ def _suggest_case(rule, *curve) -> Case:
                        "losses": f"a finder curve of {curve[0]} points"})
 
 
+def _random_curves(count: int) -> list[tuple]:
+    """Seeded random finder curves whose steepest point is inside (central differences
+    decide it) and where the two rules disagree."""
+    rng, curves = np.random.default_rng(7), []
+    while len(curves) < count:
+        num = int(rng.integers(25, 160))
+        low = float(10.0 ** rng.integers(-8, -3))
+        high = float(10.0 ** rng.integers(-1, 3))
+        u_low, u_high = math.log10(low), math.log10(high)
+        drop = float(np.round(rng.uniform(u_low + 1, u_high - 2), 2))
+        blow = float(np.round(rng.uniform(drop + 1, u_high), 2))
+        curve = (num, low, high, drop, blow, float(np.round(rng.uniform(0.0, 0.06), 3)),
+                 int(rng.integers(1000)))
+        lrs, losses = _finder_curve(*curve)
+        i = _steepest_index(lrs, losses)
+        if 2 <= i <= num - 3 and tune.steepest(lrs, losses) != tune.minimum(lrs, losses):
+            curves.append(curve)
+    return curves
+
+
 _CURVES = [
     (80, 1e-6, 1.0, -3.0, -0.5, 0.03, 0),
     (60, 1e-5, 10.0, -1.5, 0.5, 0.05, 1),
@@ -296,6 +342,7 @@ SUGGEST_LR = Part(
         _suggest_case("steepest", 40, 1e-4, 1.0, -2.0, -0.7, 0.04, 3),
         _suggest_case("minimum", 40, 1e-4, 1.0, -2.0, -0.7, 0.04, 3),
         _suggest_case("steepest", 120, 1e-8, 100.0, -5.0, 1.0, 0.01, 4),
+        *[_suggest_case(rule, *curve) for curve in _random_curves(6) for rule in ("steepest", "minimum")],
     ],
     mistakes=[
         Mistake(
@@ -421,6 +468,18 @@ def _clip_case(grad, max_norm) -> Case:
     return Case({"grad": np.array(grad, dtype=float), "max_norm": max_norm})
 
 
+def _clip_random(seed: int) -> Case:
+    """A seeded random gradient (1-D to 3-D, entries on scales from 1e-4 to 1e3, some exactly
+    0) and a max_norm clearly below or above its norm (never within 1e-6 of it)."""
+    rng = np.random.default_rng(200 + seed)
+    shape = tuple(int(d) for d in rng.integers(1, 5, size=rng.integers(1, 4)))
+    grad = rng.normal(size=shape) * 10.0 ** rng.uniform(-4, 3)
+    grad[rng.random(size=shape) < 0.2] = 0.0
+    norm = float(np.sqrt(np.sum(grad * grad)))
+    factor = float(rng.choice([0.01, 0.3, 0.9, 1.2, 5.0]))
+    return _clip_case(grad, float(f"{(norm or 1.0) * factor:.3g}"))
+
+
 _GRAD_MATRIX = np.array([[3.0, -4.0, 0.5], [0.1, 0.2, -0.3]])
 
 CLIP_GRAD_NORM = Part(
@@ -441,6 +500,7 @@ CLIP_GRAD_NORM = Part(
         _clip_case(np.linspace(-2, 2, 7), 0.5),
         _clip_case([[1e-3, 2e-3]], 1e-3),
         _clip_case([[[1.0, 2.0], [2.0, 4.0]]], 10.0),
+        *[_clip_random(seed) for seed in range(8)],
     ],
     mistakes=[
         Mistake(
@@ -608,6 +668,9 @@ def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | N
             f"({1 / decades:.0%}). A uniform draw almost never tries the small rates.",
             "Draw the exponent uniformly, between log(low) and log(high), then exponentiate.",
         )
+    covered = _coverage_problem(x, low, high)
+    if covered is not None and _log_uniform_on(x, float(x.min()), float(x.max())):
+        return covered
     return Problem(
         "not_log_uniform",
         f"Your samples are not log-uniform on [low, high]: their logarithms are not spread "
@@ -617,9 +680,68 @@ def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | N
     )
 
 
+def _discrete_problem(x: np.ndarray) -> Problem | None:
+    """A continuous draw in float64 practically never repeats a value (the chance of any
+    repeat among 10⁴ draws is about 10⁻⁸); a grid or rounded rates repeat many times."""
+    if x.size < 100:
+        return None
+    distinct = np.unique(x).size
+    if distinct == x.size:
+        return None
+    ends = np.isin(x, [x.min(), x.max()])
+    if np.unique(x[~ends]).size == np.sum(~ends):
+        return Problem(
+            "clipped_to_range",
+            f"{int(np.sum(ends))} of your {x.size} samples are exactly the smallest or the largest "
+            "value: you forced samples from another distribution into the range (np.clip), which "
+            "piles them up on its ends. A log-uniform draw lands inside [low, high] by itself.",
+            "Draw the exponent uniformly between log(low) and log(high): then nothing needs clipping.",
+        )
+    return Problem(
+        "discretised",
+        f"Your {x.size} samples take only {distinct} distinct values: they come from a finite set "
+        "(a grid of rates you choose from, a random integer exponent, or rounded rates), so a "
+        "search can never try a rate between two of them. A continuous draw practically never "
+        "repeats a value.",
+        "Draw the exponent from a continuous uniform distribution (rng.uniform or rng.random), "
+        "and return the rates unrounded.",
+    )
+
+
+def _coverage_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
+    """Log-positions of the samples in [0, 1]; n ≥ 100 uniform draws leave neither end of
+    the range 5 % empty (chance 0.95^100 < 10⁻²)."""
+    if x.size < 100:
+        return None
+    with np.errstate(all="ignore"):
+        u = (np.log(x) - math.log(low)) / (math.log(high) - math.log(low))
+    if u.min() < 0.05 and u.max() > 0.95:
+        return None
+    return Problem(
+        "range_not_covered",
+        f"Your samples cover only part of [low, high]: from {x.min():.3g} to {x.max():.3g}, "
+        f"so {_missed(u)} are never tried.",
+        "Sample the exponent between the logarithms of low and high themselves (check both "
+        "ends: an exponent of log(high) must give high).",
+    )
+
+
+def _missed(u: np.ndarray) -> str:
+    if u.min() >= 0.05 and u.max() <= 0.95:
+        return "the smallest and the largest rates"
+    return "the smallest rates" if u.min() >= 0.05 else "the largest rates"
+
+
+def _draw_pool(func, seeds, n, low, high, first) -> np.ndarray:
+    """The first draw and more draws at other seeds: the distribution test pools them (a KS
+    test on ~4× the samples detects a 4× smaller deviation, e.g. a coarse grid)."""
+    return np.concatenate([first, *[_draw(func, s, n, low, high) for s in seeds]])
+
+
 def _check_log_uniform_case(func, seed, n, low, high) -> None:
     first = _draw(func, seed, n, low, high)
-    problem = _range_problem(first, low, high) or _distribution_problem(first, low, high)
+    problem = (_range_problem(first, low, high) or _discrete_problem(first)
+               or _distribution_problem(first, low, high))
     if problem is not None:
         raise problem
     again = _draw(func, seed, n, low, high)
@@ -642,6 +764,11 @@ def _check_log_uniform_case(func, seed, n, low, high) -> None:
             "Draw with the rng you are given, so that a different seed gives a different search.",
             show_returned=False,
         )
+    if n >= 100:
+        pooled = _draw_pool(func, [seed + 1, seed + 2], n, low, high, np.concatenate([first, other]))
+        problem = _range_problem(pooled, low, high) or _distribution_problem(pooled, low, high)
+        if problem is not None:
+            raise problem
 
 
 def check_log_uniform(log_uniform, *, hidden: bool = False) -> None:
@@ -656,10 +783,108 @@ def check_log_uniform(log_uniform, *, hidden: bool = False) -> None:
                 lambda case: _check_log_uniform_case(log_uniform, *case), tried, hidden=hidden)
 
 
+# ---------------------------------------------------------------------------
+# Part 5: which suggestion to train with, and why (reading a real finder curve)
+# ---------------------------------------------------------------------------
+
+#: The finder the notebook's locked cell runs: the digits MLP, SGD, batches of 32, seed 1
+#: (one of the settings of lesson 06's table), and the budget the suggestion is used for.
+FINDER_SETTINGS = dict(start_lr=1e-5, end_lr=10.0, num_steps=100, batch_size=32, seed=1)
+FINDER_BUDGET = 200
+
+
+def finder_experiment():
+    """The finder of part 5 (a :class:`lrcourse.tune.FinderResult`) on the digits MLP."""
+    from lrcourse.problems import MLP
+
+    return tune.lr_finder(MLP(), optim.SGD, **FINDER_SETTINGS)
+
+
+def suggestion_outcomes() -> dict:
+    """{option letter: final training loss after FINDER_BUDGET steps at that option's rate}
+    (same start and batches as the finder; inf when the run diverged). Used by the tests and
+    the notebook's "Try it" cell."""
+    from lrcourse.problems import MLP
+
+    finder = finder_experiment()
+    s = finder.suggestions
+    rates = {"A": s["steepest"], "B": s["valley"], "C": s["minimum"], "D": 10 * s["minimum"],
+             "E": 1e-3}
+    sweep = tune.lr_sweep(MLP(), optim.SGD, np.array(list(rates.values())), FINDER_BUDGET,
+                          batch_size=FINDER_SETTINGS["batch_size"], seed=FINDER_SETTINGS["seed"])
+    losses = np.where(sweep.diverged, np.inf, sweep.final_loss)
+    return dict(zip(rates, (float(v) for v in losses)))
+
+
+_PICK_RIGHT = frozenset("C")
+_SECTION_3 = "Lesson 06, section 3 (\"What does the LR finder suggest, and where does it go wrong?\")"
+
+_PICK_PROBLEMS = {
+    "A": ("steepest_is_noise",
+          "Look at where the steepest fall is: the third step of the ramp, at a rate of about 10⁻⁵, "
+          "where the network cannot have learned anything yet. How many batches has the "
+          "bias-corrected average seen at that step: is that fall a descent of the loss, or the "
+          "noise of one batch?",
+          f"{_SECTION_3}: the paragraph after the finder figure, and what the table says about "
+          "'steepest' on smoothed mini-batch curves."),
+    "B": ("valley_too_cautious",
+          "Valley sits at the beginning of the long fall. For a budget of 200 steps, is the most "
+          "cautious rate on the falling stretch also the one that gets furthest? Compare where "
+          "'valley' landed against the best swept rate in the lesson's table.",
+          f"{_SECTION_3}: the bullet on 'valley' after the table."),
+    "D": ("minimum_not_divided",
+          "The lowest point of the smoothed curve is not where the loss falls best: with β = 0.98 "
+          "the average lags the ramp by about 50 steps (three decades of η here), so its minimum "
+          "lands next to the rates that blow up. Would you train for 200 steps at a rate a few "
+          "steps from the stop?",
+          f"{_SECTION_3}: why the 'minimum' rule divides by 10, and the lag of the average."),
+    "E": ("default_rate",
+          "Where does 10⁻³ sit on this curve: before, on or after the fall of the loss? The "
+          "finder does tell you which decades are too small.",
+          f"{_SECTION_3}: the claim check on the frameworks' default 10⁻³."),
+}
+
+
+def _grade_pick(chosen: frozenset) -> Problem | None:
+    if len(chosen) != 1:
+        return Problem(
+            "choose_one",
+            f"Choose one option: you gave {len(chosen)}. You will train with one rate — which, "
+            "and for which reason?",
+            "Return a string with one letter, for example \"B\".",
+            show_returned=False,
+        )
+    (letter,) = chosen
+    if letter in _PICK_RIGHT:
+        return None
+    mistake, diagnosis, hint = _PICK_PROBLEMS[letter]
+    return Problem(mistake, diagnosis, hint, show_returned=False)
+
+
+@dataclasses.dataclass
+class _Choice:
+    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
+
+    name: str
+    points: float
+    time_limit: float = TIME_LIMIT
+
+
+PICK_SUGGESTION = _Choice("pick_suggestion", 2)
+
+
+def check_pick_suggestion(pick_suggestion, *, hidden: bool = False) -> None:
+    """Check ``pick_suggestion() -> one letter``: which finder suggestion to train with, and why."""
+    part = PICK_SUGGESTION
+    check_choice(part.name, part.points, pick_suggestion, options="ABCDE", example='"B"',
+                 grade=_grade_pick, hidden=hidden, time_limit=part.time_limit)
+
+
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
 PARTS = {
     "check_lr_range_test": LR_RANGE_TEST.points,
     "check_suggest_lr": SUGGEST_LR.points,
     "check_clip_grad_norm": CLIP_GRAD_NORM.points,
     "check_log_uniform": LOG_UNIFORM_POINTS,
+    "check_pick_suggestion": PICK_SUGGESTION.points,
 }

@@ -543,6 +543,25 @@ def test_cli_collect_and_grade_argument_errors(tmp_path, capsys):
     assert "learner must be a folder in" in err and "got 'zoe'. the learners there are alice" in err
 
 
+def test_without_bubblewrap_grade_says_so_or_refuses(tmp_path, monkeypatch, capsys):
+    from lrcourse.classroom import batch
+
+    source_dir = tmp_path / "source"
+    write_mini_source(source_dir)
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    monkeypatch.setattr(batch, "sandbox_available", lambda: (False, "bwrap is not installed"))
+    result = grade_class(tmp_path / "subs", source_dir, None, exercises=["00_mini"], progress=False)
+    assert result.sandbox == "none"
+    assert result.warnings == ["no sandbox (bwrap is not installed): learner code runs as a plain "
+                               "process under the resource limits only (see docs/instructor.md)"]
+    with pytest.raises(RuntimeError, match="no sandbox: bwrap is not installed; refusing to grade"):
+        grade_class(tmp_path / "subs", source_dir, None, exercises=["00_mini"], sandbox="require")
+    code = cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--source",
+                     str(source_dir), "--exercise", "00_mini", "--require-sandbox", "--quiet"])
+    assert code == 2 and "refusing to grade (--require-sandbox)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_progress_passes_its_arguments_on(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["progress", "--help"])
@@ -700,8 +719,11 @@ def _grade_fixture(tmp_path, monkeypatch, **options):
 def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     """The adversarial class in the sandbox: exact rows, nothing changed, nothing left running."""
     require_sandbox()
-    watched = [FIXTURE, ROOT / "lrcourse" / "grading", ROOT / "exercises" / "source"]
-    before = [_tree_digest(root) for root in watched]
+    # what the attacks write to (other developers may be editing the rest of the course)
+    watched = [FIXTURE, ROOT / "exercises" / "source" / "01_gradient_descent"]
+    files = [ROOT / "lrcourse" / "__init__.py", ROOT / "lrcourse" / "grading" / "__init__.py",
+             ROOT / "lrcourse" / "grading" / "ex01.py"]
+    before = [_tree_digest(root) for root in watched] + [path.read_bytes() for path in files]
     assert _runner_processes() == []
     result, out, stream, scratch = _grade_fixture(tmp_path, monkeypatch, sandbox="require")
     assert result.sandbox == "bubblewrap"
@@ -720,10 +742,13 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     assert "hidden=True" not in (out / "grades.csv").read_text(encoding="utf-8")
     graded = stream.getvalue().count("grading [")
     assert f"] {graded}/{graded} " in stream.getvalue().splitlines()[-1]
-    assert [_tree_digest(root) for root in watched] == before  # byte-for-byte, nothing added
+    after = [_tree_digest(root) for root in watched] + [path.read_bytes() for path in files]
+    assert after == before  # byte-for-byte, nothing added
     assert list(scratch.iterdir()) == []  # every temporary folder removed
-    for folder in (Path("/tmp"), Path.home(), ROOT, ROOT / "exercises" / "source"):
+    for folder in (Path("/tmp"), Path.home(), ROOT):
         assert not (folder / "PWNED.txt").exists(), folder
+    for folder in ("lrcourse", "exercises", "tests"):
+        assert list((ROOT / folder).rglob("PWNED.txt")) == [], folder
     assert _runner_processes() == []  # no learner process outlived grade
 
 

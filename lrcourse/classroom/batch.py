@@ -472,12 +472,10 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
             grades.append(_grade(job["learner"], job["exercise"], result["parts"], job["notes"]))
 
     grades.sort(key=lambda g: (g.learner.casefold(), g.learner, g.exercise))
-    if scan.skipped or copies:
-        refused = sum(1 for s in scan.skipped if s.status == score.REFUSED) + \
-            sum(1 for s in found if s.refused) + len(scan.refused_learners)
-        if refused:
-            warnings.append(f"{refused} symbolic link(s) refused (never followed): see the "
-                            "'refused' rows of grades.csv")
+    refused = sum(1 for g in grades if any(p.status == score.REFUSED for p in g.parts))
+    if refused:
+        warnings.append(f"{refused} symbolic link(s) refused (never followed): see the "
+                        "'refused' rows of grades.csv")
     paths = write_reports(grades, out_dir) if out_dir is not None else {}
     return BatchResult(grades=grades, paths=paths, warnings=warnings,
                        seconds=time.monotonic() - started, workers=workers,

@@ -255,11 +255,12 @@ class Zygote:
     def request(self, message: dict, fds: Sequence[int] = ()) -> dict:
         import socket
 
-        try:
-            socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
-        except OSError:
-            return {}
-        return self._receive()
+        with _alarms_held():  # a check's timer must not cut a request from its reply
+            try:
+                socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+            except OSError:
+                return {}
+            return self._receive()
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -396,6 +397,10 @@ class Session:
         return self.process is not None and not self.dead
 
     def kill(self) -> None:
+        with _alarms_held():
+            self._kill()
+
+    def _kill(self) -> None:
         process, self.process = self.process, None
         self.dead = True
         if process is None:
@@ -552,6 +557,19 @@ class Session:
         reply = self.request({"op": "names", "names": names}, deadline)
         found = reply.get("names")
         return found if isinstance(found, dict) else {}
+
+
+@contextlib.contextmanager
+def _alarms_held():
+    """Hold SIGALRM (a check's time limit) until the block ends; it is delivered then."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _error_text(info: dict) -> tuple[str, str]:

@@ -150,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade = commands.add_parser(
         "grade", help="grade every submission in a folder; write a CSV and feedback files",
         description="Grade a class's submissions in batch: restore the tests from the source, "
-                    "run each notebook in a fresh kernel under time, memory and output limits, "
+                    "run the learner's cells in a fresh sandboxed process under time, memory and "
+                    "output limits and the tests in the grader, "
                     "and write one CSV for the class and a feedback file per learner and exercise.",
         epilog=_GRADE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
@@ -172,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                        default=defaults.notebook_timeout, metavar="S",
                        help=f"seconds per notebook, all cells (default {defaults.notebook_timeout:g})")
     grade.add_argument("--memory", type=_size, default=defaults.memory_bytes, metavar="SIZE",
-                       help=f"memory (address space) per kernel (default {format_size(defaults.memory_bytes)})")
+                       help=f"memory (address space) per learner process (default {format_size(defaults.memory_bytes)})")
     grade.add_argument("--max-output", type=_size, default=defaults.max_output_bytes, metavar="SIZE",
                        help=f"output per cell (default {format_size(defaults.max_output_bytes)})")
     grade.add_argument("--max-file", type=_size, default=defaults.max_file_bytes, metavar="SIZE",

@@ -1,7 +1,7 @@
 """The resource limits a graded notebook runs under.
 
 One frozen value object, passed from the command line to every grading worker and
-from there to the kernel launcher.  Sizes are in bytes, times in seconds.
+from there to the learner's runner process.  Sizes are in bytes, times in seconds.
 """
 
 from __future__ import annotations
@@ -26,25 +26,26 @@ class Limits:
     cell_timeout : float
         Seconds one code cell may run before it is interrupted.
     notebook_timeout : float
-        Seconds all the cells of one notebook may run together (kernel start-up not
+        Seconds all the cells of one notebook may run together (the runner's start-up not
         included).  When it runs out, the running cell is stopped and the cells after
         it are not run.
     memory_bytes : int
-        Address-space limit of the kernel process (``RLIMIT_AS``): an allocation past
+        Address-space limit of the runner process (``RLIMIT_AS``): an allocation past
         it raises ``MemoryError`` in the learner's code.
     max_output_bytes : int
         Output one cell may send back (text, images, errors).  Past it the cell is
         interrupted and the rest of its output dropped, so a flood cannot exhaust the
         grader's memory.
     max_file_bytes : int
-        Largest file the kernel may write (``RLIMIT_FSIZE``); a longer write fails
+        Largest file the runner may write (``RLIMIT_FSIZE``); a longer write fails
         with ``OSError``.
     startup_timeout : float
-        Seconds the kernel may take to start (including pre-importing the modules the
+        Seconds the runner may take to start (including pre-importing the modules the
         exercise imports).
     interrupt_grace : float
-        Seconds an interrupted cell (time or output limit) has to stop; a kernel
-        still busy after that ends the run (the following cells are not run).
+        Kept for the limits files of earlier versions: a runner past a limit is now
+        ended at once (and the next cells run in a fresh one); it only widens the
+        grading process's wall-clock limit per submission.
     """
 
     cell_timeout: float = 60.0

@@ -149,18 +149,21 @@ def _call(func, case):
         return func(*copy.deepcopy(list(case.args.values())))
 
 
-def _differ(wrong, right) -> bool:
+def _differ(wrong, right, atol=1e-8) -> bool:
     """Whether two outputs differ: another number of items, another shape, or values
-    outside ``np.allclose``'s default tolerance (NaN differs from everything)."""
+    outside ``np.allclose``'s default relative tolerance and ``atol`` (NaN differs from
+    everything)."""
     wrong, right = (wrong, right) if isinstance(right, tuple) else ((wrong,), (right,))
     if not isinstance(wrong, (tuple, list)) or len(wrong) != len(right):
         return True
-    return any(np.shape(w) != np.shape(r) or not np.allclose(w, r) for w, r in zip(wrong, right))
+    return any(np.shape(w) != np.shape(r) or not np.allclose(w, r, atol=atol)
+               for w, r in zip(wrong, right))
 
 
-def assert_variants_differ(part: Part):
-    """Every ``variant`` mistake of ``part`` differs from the reference on a visible case."""
+def assert_variants_differ(part: Part, *, atol: float = 1e-8):
+    """Every ``variant`` mistake of ``part`` differs from the reference on a visible case
+    (``atol``: for parts whose values are themselves tiny, e.g. rates near 1e-8)."""
     for mistake in part.mistakes:
         if mistake.variant is not None:
-            assert any(_differ(_call(mistake.variant, case), _call(part.reference, case))
+            assert any(_differ(_call(mistake.variant, case), _call(part.reference, case), atol)
                        for case in part.cases), (part.name, mistake.id)

@@ -394,6 +394,238 @@ def test_one_cycle_rejects(impl, mistake, phrase):
     rejects(ex04.check_one_cycle, impl, mistake, phrase)
 
 
+
+
+# ---------------------------------------------------------------------------
+# sgdr (warm restarts built from join)
+# ---------------------------------------------------------------------------
+
+def sgdr_join(step, lr, cycle_lengths, eta_min=0.0):
+    pieces = [schedules.cosine(lr, T_max=n, eta_min=eta_min) for n in cycle_lengths]
+    return schedules.join(pieces, list(np.cumsum(cycle_lengths)[:-1]))(step)
+
+
+def sgdr_loop(step, lr, cycle_lengths, eta_min=0.0):
+    def one(k):
+        start = 0
+        for i, n in enumerate(cycle_lengths):
+            if k < start + n or i == len(cycle_lengths) - 1:
+                return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * (k - start) / n)) / 2
+            start += n
+    return elementwise(lambda k, *a: one(k))(step)
+
+
+def sgdr_where(step, lr, cycle_lengths, eta_min=0.0):
+    k = np.asarray(step, dtype=float)
+    ends = np.cumsum(cycle_lengths)
+    starts = ends - np.asarray(cycle_lengths)
+    i = np.minimum(np.sum(k[..., None] >= ends, axis=-1), len(cycle_lengths) - 1)
+    t, T = k - starts[i], np.asarray(cycle_lengths, dtype=float)[i]
+    out = eta_min + (lr - eta_min) * (1 + np.cos(np.pi * t / T)) / 2
+    return float(out) if np.ndim(step) == 0 else out
+
+
+def sgdr_warm_restarts_when_equal(step, lr, cycle_lengths, eta_min=0.0):
+    # the ready-made SGDR where it applies (equal cycles, or doubling), join otherwise
+    n = cycle_lengths
+    if np.all(np.asarray(step) < sum(n)) and all(b == 2 * a for a, b in zip(n, n[1:])):
+        return schedules.cosine_warm_restarts(lr, T_0=n[0], T_mult=2, eta_min=eta_min)(step)
+    return sgdr_join(step, lr, cycle_lengths, eta_min)
+
+
+def sgdr_variant(**switches):
+    return ex04._sgdr_formula(**switches)
+
+
+def sgdr_ahead(step, lr, cycle_lengths, eta_min=0.0):
+    return sgdr_join(np.asarray(step) + 1, lr, cycle_lengths, eta_min)
+
+
+def sgdr_scalar(step, lr, cycle_lengths, eta_min=0.0):
+    start = 0
+    for i, n in enumerate(cycle_lengths):
+        if step < start + n or i == len(cycle_lengths) - 1:
+            return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * (step - start) / n)) / 2
+        start += n
+
+
+RIGHT_SGDR = [sgdr_join, sgdr_loop, sgdr_where, sgdr_warm_restarts_when_equal]
+
+WRONG_SGDR = [
+    (lambda step, lr, n, e=0.0: schedules.join([schedules.cosine(lr, T_max=m, eta_min=e) for m in n],
+                                               n[:-1])(step), "boundaries_not_cumulative", "*starts*"),
+    (sgdr_variant(boundaries=lambda n: np.cumsum(n)[:-1] - 1), "restart_one_step_early", "one step early"),
+    (sgdr_variant(boundaries=lambda n: np.cumsum(n)[:-1] + 1), "restart_one_step_late", "one step late"),
+    (sgdr_variant(local=False), "step_not_restarted", "global step"),
+    (lambda step, lr, n, e=0.0: schedules.join([schedules.cosine(lr, T_max=n[0], eta_min=e)] * len(n),
+                                               list(np.cumsum(n)[:-1]))(step), "same_cycle_length", "first cycle"),
+    (sgdr_variant(period=lambda n, i: sum(n)), "cosine_over_whole_run", "whole run"),
+    (sgdr_variant(period=lambda n, i: n[i] - 1), "T_max_minus_one", "one step before"),
+    (lambda step, lr, n, e=0.0: sgdr_join(step, lr, n), "eta_min_ignored", "down to 0"),
+    (lambda step, lr, n, e=0.0: schedules.join([schedules.linear_ramp(lr, e, m) for m in n],
+                                               list(np.cumsum(n)[:-1]))(step), "linear_not_cosine", "straight"),
+    (sgdr_variant(wrap_last=True), "restarts_after_last_cycle", "restarts again"),
+    (sgdr_ahead, "ahead_one_step", "one step ahead"),
+    (sgdr_scalar, "not_vectorised", "array of steps"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_SGDR)
+def test_sgdr_accepts(impl, capsys):
+    accepts(ex04.check_sgdr, impl, capsys, "sgdr", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_SGDR)
+def test_sgdr_rejects(impl, mistake, phrase):
+    rejects(ex04.check_sgdr, impl, mistake, phrase)
+
+
+def test_sgdr_equals_pytorchs_warm_restarts_for_doubling_cycles():
+    k = np.arange(140)
+    assert np.allclose(ex04._sgdr(k, 0.1, [20, 40, 80], 0.001),
+                       schedules.cosine_warm_restarts(0.1, T_0=20, T_mult=2, eta_min=0.001)(k), rtol=1e-13)
+
+
+# ---------------------------------------------------------------------------
+# plateau_lrs (ReduceLROnPlateau)
+# ---------------------------------------------------------------------------
+
+def plateau_library(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+    p = schedules.ReduceLROnPlateau(lr, factor=factor, patience=patience, threshold=threshold,
+                                    cooldown=cooldown)
+    return np.array([p.step(m) for m in metrics])
+
+
+def plateau_loop(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+    best, bad, cool, out = math.inf, 0, 0, []
+    for m in metrics:
+        if m < best * (1 - threshold):
+            best, bad = m, 0
+        else:
+            bad += 1
+        if cool > 0:
+            cool, bad = cool - 1, 0
+        if bad > patience:
+            if lr - lr * factor > 1e-8:
+                lr = lr * factor
+            bad, cool = 0, cooldown
+        out.append(lr)
+    return np.array(out)
+
+
+class PlateauState:
+    def __init__(self, lr, factor, patience, threshold, cooldown):
+        self.lr, self.factor, self.patience = lr, factor, patience
+        self.threshold, self.cooldown = threshold, cooldown
+        self.best, self.since, self.wait = float("inf"), 0, 0
+
+    def update(self, m):
+        improved = m < self.best * (1 - self.threshold)
+        self.best = m if improved else self.best
+        self.since = 0 if improved else self.since + 1
+        if self.wait:
+            self.wait -= 1
+            self.since = 0
+        if self.since == self.patience + 1:
+            reduced = self.lr * self.factor
+            self.lr = reduced if self.lr - reduced > 1e-8 else self.lr
+            self.since, self.wait = 0, self.cooldown
+        return self.lr
+
+
+def plateau_class(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+    state = PlateauState(lr, factor, patience, threshold, cooldown)
+    return [state.update(float(m)) for m in metrics]
+
+
+def plateau_variant(**switches):
+    return ex04._plateau_variant(**switches)
+
+
+RIGHT_PLATEAU = [plateau_library, plateau_loop, plateau_class]
+
+WRONG_PLATEAU = [
+    (plateau_variant(before_step=True), "returned_lr_before", "one call late"),
+    (plateau_variant(better=lambda m, b, t: m < b), "threshold_ignored", "however small"),
+    (plateau_variant(better=lambda m, b, t: m < b - t), "threshold_absolute", "absolute"),
+    (plateau_variant(better=lambda m, b, t: m < b * (1 + t)), "threshold_wrong_side", "worse"),
+    (plateau_variant(best_always=True), "best_updated_without_improvement", "creeps down"),
+    (plateau_variant(vs_previous=True), "compared_with_previous", "previous one"),
+    (plateau_variant(reduce_at=lambda bad, p: bad >= p), "patience_one_early", "*exceeds*"),
+    (plateau_variant(reduce_at=lambda bad, p: bad > p + 1), "patience_one_late", "one evaluation late"),
+    (plateau_variant(reset_after=False), "counter_not_reset", "resets the counter"),
+    (plateau_variant(cooldown_on=False), "cooldown_ignored", "ignore cooldown"),
+    (plateau_variant(better=lambda m, b, t: m < b - b * t), "first_value_never_best", "∞ − ∞"),
+    (plateau_variant(eps=-1.0), "eps_ignored", "1e-8"),
+    (plateau_variant(better=lambda m, b, t: not m >= b * (1 - t)), "nan_improves", "NaN"),
+    (lambda metrics, lr, *a: plateau_loop(metrics, lr, *a)[:-1], "wrong_shape", "(len(metrics),)"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_PLATEAU)
+def test_plateau_lrs_accepts(impl, capsys):
+    accepts(ex04.check_plateau_lrs, impl, capsys, "plateau_lrs", 3)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_PLATEAU)
+def test_plateau_lrs_rejects(impl, mistake, phrase):
+    rejects(ex04.check_plateau_lrs, impl, mistake, phrase)
+
+
+def test_plateau_cases_show_a_drop_without_a_new_best():
+    """The first visible case keeps falling by less than the threshold, and the rate is cut."""
+    metrics = ex04.PLATEAU_LRS.cases[0].args["metrics"]
+    assert np.all(np.diff(metrics) < 0)
+    assert ex04._plateau_lrs(**ex04.PLATEAU_LRS.cases[0].args)[-1] < 1.0
+
+
+# ---------------------------------------------------------------------------
+# restarts_help (reading an experiment)
+# ---------------------------------------------------------------------------
+
+def answer(value):
+    return lambda: value
+
+
+RIGHT_RESTARTS = [answer("ACD"), answer("d, c, a"), answer(["A", "C", "D"]), answer("cad")]
+
+WRONG_RESTARTS = [
+    (answer("CD"), "same_valley_missed", "row by row"),
+    (answer("ABCD"), "restarts_deeper_chosen", "lower loss"),
+    (answer("AD"), "deepest_missed", "−2.51"),
+    (answer("AC"), "stability_reason_missed", "f″"),
+    (answer("ACDE"), "larger_peak_chosen", "longer step"),
+    (answer("ACE"), "stability_reason_missed", "restart do to η"),
+    (answer(""), "same_valley_missed", "leaves out"),
+    (answer("ABCDE"), "restarts_deeper_chosen", "table"),
+    (answer("ACDX"), "unknown_option", "X"),
+    (answer(None), "returned_none", "None"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_RESTARTS)
+def test_restarts_help_accepts(impl, capsys):
+    accepts(ex04.check_restarts_help, impl, capsys, "restarts_help", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_RESTARTS)
+def test_restarts_help_rejects(impl, mistake, phrase):
+    rejects(ex04.check_restarts_help, impl, mistake, phrase)
+
+
+def test_the_restart_statements_are_what_the_experiment_measures():
+    from lrcourse.problems import WavyValley
+    runs = ex04.restart_experiment()
+    valley = WavyValley()
+    deepest = valley.local_minima[np.argmin([valley.loss(np.array([m])) for m in valley.local_minima])]
+    for cosine_x, restart_x in runs.values():
+        assert abs(cosine_x - restart_x) < 1e-6                                  # A (so not B)
+        assert abs(cosine_x - deepest) > 1 and abs(restart_x - deepest) > 1      # C
+    c, a = valley.c, valley.a
+    curvature = -2 * c * np.sin(c * deepest) - c * c * deepest * np.cos(c * deepest) + 2 * a
+    assert 2 / curvature < 0.2 < max(ex04.RESTART_PEAKS)                        # E is false
+
+
 # ---------------------------------------------------------------------------
 # Every part: broken code, and the points table
 # ---------------------------------------------------------------------------
@@ -405,6 +637,7 @@ PARTS = [
     (ex04.check_warmup_cosine, ex04.WARMUP_COSINE),
     (ex04.check_triangular_cyclic, ex04.TRIANGULAR_CYCLIC),
     (ex04.check_one_cycle, ex04.ONE_CYCLE),
+    (ex04.check_sgdr, ex04.SGDR),
 ]
 
 
@@ -416,9 +649,24 @@ def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch)
     rejects_broken(check, part, impl, mistake, monkeypatch)
 
 
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
+def test_plateau_lrs_handles_broken_code(impl, mistake, monkeypatch):
+    rejects_broken(ex04.check_plateau_lrs, ex04.PLATEAU_LRS, impl, mistake, monkeypatch)
+
+
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE[:3])
+def test_restarts_help_handles_broken_code(impl, mistake):
+    rejects_broken(ex04.check_restarts_help, ex04.RESTARTS_HELP, lambda: impl(), mistake)
+
+
+def test_plateau_variants_differ_from_the_reference():
+    assert_variants_differ(ex04.PLATEAU_LRS, atol=1e-12)
+
+
 def test_points_table_matches_the_parts():
-    assert ex04.PARTS == points_table(PARTS)
-    assert sum(ex04.PARTS.values()) == 10
+    assert ex04.PARTS == points_table([*PARTS, (ex04.check_plateau_lrs, ex04.PLATEAU_LRS),
+                                       (ex04.check_restarts_help, ex04.RESTARTS_HELP)])
+    assert sum(ex04.PARTS.values()) == 17
 
 
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)

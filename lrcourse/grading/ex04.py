@@ -20,6 +20,15 @@ Parts (learner's function → check):
                                                                      → :func:`check_triangular_cyclic`
 - ``one_cycle(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4)``
   (OneCycleLR, cosine annealing, two phases)                         → :func:`check_one_cycle`
+- ``sgdr(step, lr, cycle_lengths, eta_min=0.0)``: warm restarts built from ``schedules.join``
+  of cosine pieces (CosineAnnealingWarmRestarts for cycles T₀, T₀·T_mult, …) → :func:`check_sgdr`
+- ``plateau_lrs(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0) -> array``:
+  ReduceLROnPlateau's rate after each evaluation (mode 'min', relative threshold, eps 1e-8;
+  cases where a loss drops without a new best, bounces, stalls, is NaN; seeded random
+  sequences)                                                        → :func:`check_plateau_lrs`
+- ``restarts_help() -> letters``: reading an experiment — do warm restarts find a deeper
+  valley of WavyValley than a single cosine, and why (graded multiple choice, grounded in
+  :func:`restart_experiment`)                                        → :func:`check_restarts_help`
 
 The references are :mod:`lrcourse.schedules` (tested against PyTorch's recorded
 curves).  Besides the mistakes each part names, a schedule that raises on an array
@@ -34,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from lrcourse import schedules
-from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Problem
+from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Problem, check_choice
 from lrcourse.grading.diagnose import shifted_step
 
 __all__ = [
@@ -45,6 +54,10 @@ __all__ = [
     "check_warmup_cosine",
     "check_triangular_cyclic",
     "check_one_cycle",
+    "check_sgdr",
+    "check_plateau_lrs",
+    "check_restarts_help",
+    "restart_experiment",
 ]
 
 
@@ -675,3 +688,445 @@ PARTS = {
     "check_triangular_cyclic": TRIANGULAR_CYCLIC.points,
     "check_one_cycle": ONE_CYCLE.points,
 }
+
+
+# ---------------------------------------------------------------------------
+# Part 7: SGDR built from join
+# ---------------------------------------------------------------------------
+
+def _sgdr(step, lr, cycle_lengths, eta_min=0.0):
+    lengths = [int(n) for n in cycle_lengths]
+    pieces = [schedules.cosine(lr, T_max=n, eta_min=eta_min) for n in lengths]
+    return _like(step, schedules.join(pieces, np.cumsum(lengths)[:-1].tolist())(np.asarray(step)))
+
+
+def _sgdr_formula(*, boundaries=lambda lengths: np.cumsum(lengths)[:-1],
+                  period=lambda lengths, i: lengths[i], local=True, piece=None, wrap_last=False):
+    """SGDR written out, with switches for the common mistakes."""
+    def formula(k, lr, cycle_lengths, eta_min=0.0):
+        lengths = [int(n) for n in cycle_lengths]
+        starts = np.concatenate([[0], np.asarray(boundaries(lengths), dtype=float)])
+        cycle = np.searchsorted(starts, k, side="right") - 1
+        t = k - starts[cycle] if local else k
+        T = np.array([period(lengths, i) for i in range(len(lengths))], dtype=float)[cycle]
+        if wrap_last:
+            last = len(lengths) - 1
+            t = np.where(cycle == last, np.mod(t, lengths[-1]), t)
+        shape = piece or (lambda t, T: (1 + np.cos(np.pi * t / T)) / 2)
+        return eta_min + (lr - eta_min) * shape(t, T)
+    return _variant(formula)
+
+
+def _sgdr_case(step, lr, cycle_lengths, eta_min=0.0) -> Case:
+    return _case(step, lr=lr, cycle_lengths=list(cycle_lengths), eta_min=eta_min)
+
+
+_NOT_CUMULATIVE = (
+    "Your restarts come at the cycle lengths themselves (10, 20, …); join's boundaries are "
+    "the steps at which each piece *starts*, counted from 0: the end of all the cycles "
+    "before it.",
+    "Where does cycle 2 start, if cycle 0 lasts 10 steps and cycle 1 lasts 20?",
+)
+
+
+def _sgdr_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """join refused the cycle lengths themselves as boundaries (they are not increasing):
+    that is boundaries_not_cumulative, seen through join's error message."""
+    lengths = [int(n) for n in case.args["cycle_lengths"]]
+    if "boundaries" in problem.diagnosis and f"got {lengths[:-1]}" in problem.diagnosis:
+        return Problem("boundaries_not_cumulative",
+                       _NOT_CUMULATIVE[0] + "\n  join said: " + problem.diagnosis.split("\n")[0],
+                       _NOT_CUMULATIVE[1], show_returned=False)
+    return _vectorisation_problem(part, func, case, problem)
+
+
+SGDR = Part(
+    returns=_LR_OUT,
+    rediagnose_raised=_sgdr_raised,
+    name="sgdr",
+    points=2,
+    reference=_sgdr,
+    cases=[
+        _sgdr_case(5, 0.1, [10, 20], 0.01),
+        _sgdr_case(np.arange(75), 0.1, [10, 20, 40], 0.01),
+        _sgdr_case(np.arange(60), 0.5, [25, 12, 20]),
+        _sgdr_case(np.arange(40), 1.0, [6, 6, 6], 0.2),
+    ],
+    hidden_cases=[
+        _sgdr_case(0, 0.3, [5, 7]),
+        _sgdr_case(np.array([[9, 10], [11, 35]]), 0.2, [10, 25, 3], 0.05),
+        _sgdr_case(np.arange(130), 3e-3, [20, 40, 60], 1e-4),
+        _sgdr_case(np.arange(50), 0.8, [3, 9, 27, 5]),
+    ],
+    mistakes=[
+        *shifted_step(_sgdr),
+        Mistake(
+            "boundaries_not_cumulative", *_NOT_CUMULATIVE,
+            variant=_sgdr_formula(boundaries=lambda lengths: lengths[:-1]),
+        ),
+        Mistake(
+            "restart_one_step_early",
+            "Your restarts come one step early: the last step of each cycle already uses the next "
+            "cycle's peak. Cycle i starts at the sum of the lengths before it.",
+            "At step k = (length of cycle 0) the second cycle starts, not one step before.",
+            variant=_sgdr_formula(boundaries=lambda lengths: np.cumsum(lengths)[:-1] - 1),
+        ),
+        Mistake(
+            "restart_one_step_late",
+            "Your restarts come one step late: cycle i starts at the sum of the lengths before it.",
+            "At step k = (length of cycle 0) the second cycle starts.",
+            variant=_sgdr_formula(boundaries=lambda lengths: np.cumsum(lengths)[:-1] + 1),
+        ),
+        Mistake(
+            "step_not_restarted",
+            "Inside each cycle your cosine sees the global step k instead of the step counted "
+            "from the cycle's start, so a cycle does not start at lr. join calls each piece with "
+            "k − (its start).",
+            "Build the pieces with schedules.cosine and let join shift the step, or subtract the "
+            "cycle's start yourself.",
+            variant=_sgdr_formula(local=False),
+        ),
+        Mistake(
+            "same_cycle_length",
+            "All your cosines last as long as the first cycle: each cycle's cosine reaches "
+            "eta_min at the end of *its own* length.",
+            "One cosine per entry of cycle_lengths, each with T_max = that entry.",
+            variant=_sgdr_formula(period=lambda lengths, i: lengths[0]),
+        ),
+        Mistake(
+            "cosine_over_whole_run",
+            "Each of your cosines spans the whole run (T_max = the sum of the lengths), so no "
+            "cycle reaches eta_min before its restart.",
+            "T_max of cycle i is cycle_lengths[i].",
+            variant=_sgdr_formula(period=lambda lengths, i: sum(lengths)),
+        ),
+        Mistake(
+            "T_max_minus_one",
+            "Your cosines reach eta_min one step before the restart (T_max = length − 1). In "
+            "SGDR (CosineAnnealingWarmRestarts) the floor itself is never used: the restart "
+            "comes first.",
+            "The cosine of a cycle of length n is schedules.cosine(lr, T_max=n, eta_min).",
+            variant=_sgdr_formula(period=lambda lengths, i: lengths[i] - 1),
+        ),
+        Mistake(
+            "eta_min_ignored",
+            "Your cycles go down to 0 instead of eta_min.",
+            "Pass eta_min to every cosine piece.",
+            variant=lambda step, lr, cycle_lengths, eta_min=0.0: _sgdr(step, lr, cycle_lengths, 0.0),
+        ),
+        Mistake(
+            "linear_not_cosine",
+            "Your cycles fall along straight lines; SGDR's cycles are cosines (fast in the "
+            "middle, slow at both ends).",
+            "Use schedules.cosine for each piece (not linear_ramp).",
+            variant=_sgdr_formula(piece=lambda t, T: 1 - np.minimum(t, T) / T),
+        ),
+        Mistake(
+            "restarts_after_last_cycle",
+            "After the last cycle your schedule restarts again; join keeps using its last piece "
+            "(here the cosine climbs back up, as CosineAnnealingLR does past T_max).",
+            "Take the cycles from cycle_lengths only; past the end, the last piece continues.",
+            variant=_sgdr_formula(wrap_last=True),
+        ),
+    ],
+    wrong_hint="join([cosine(lr, T_max=n, eta_min=eta_min) for each cycle length n], "
+               "boundaries = the step at which each cycle after the first starts).",
+)
+
+
+def check_sgdr(sgdr, *, hidden: bool = False) -> None:
+    """Check ``sgdr(step, lr, cycle_lengths, eta_min=0.0)`` (warm restarts built from join)."""
+    SGDR.check(sgdr, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 8: ReduceLROnPlateau
+# ---------------------------------------------------------------------------
+
+def _plateau_lrs(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+    plateau = schedules.ReduceLROnPlateau(lr, factor=factor, patience=patience,
+                                          threshold=threshold, cooldown=cooldown)
+    for m in np.asarray(metrics, dtype=float):
+        plateau.step(float(m))
+    return plateau.lrs[1:]
+
+
+def _plateau_variant(*, better=None, bad_before=False, reduce_at=None, reset_after=True,
+                     cooldown_on=True, cooldown_counts=False, best_always=False, eps=1e-8,
+                     before_step=False, vs_previous=False):
+    """The rule written out, with switches for the common mistakes."""
+    def lrs_of(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+        is_better = better or (lambda m, best, thr: m < best * (1 - thr))
+        current, best, bad, cool, prev, out = lr, np.inf, 0, 0, np.inf, []
+        for m in np.asarray(metrics, dtype=float):
+            if before_step:
+                out.append(current)
+            reference = prev if vs_previous else best
+            if is_better(m, reference, threshold):
+                best, bad = m, 0
+            else:
+                bad += 1
+                if best_always:
+                    best = min(best, m) if not np.isnan(m) else best
+            prev = m
+            if cooldown_on and cool > 0:
+                cool -= 1
+                if not cooldown_counts:
+                    bad = 0
+            if (reduce_at or (lambda bad, p: bad > p))(bad, patience):
+                new = current * factor
+                if current - new > eps:
+                    current = new
+                cool = cooldown
+                if reset_after:
+                    bad = 0
+            if not before_step:
+                out.append(current)
+        return np.array(out)
+    return lrs_of
+
+
+def _plateau_case(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0) -> Case:
+    metrics = np.asarray(metrics, dtype=float)
+    return Case({"metrics": metrics, "lr": lr, "factor": factor, "patience": patience,
+                 "threshold": threshold, "cooldown": cooldown})
+
+
+def _plateau_random(seed: int) -> Case:
+    """A noisy, slowly falling loss with long stalls and tiny improvements below the threshold."""
+    rng = np.random.default_rng(300 + seed)
+    n = int(rng.integers(20, 60))
+    trend = np.cumsum(rng.choice([0.0, 0.0, -1e-5, -0.02], size=n)) + 1.0
+    metrics = np.round(trend + rng.choice([0.0, 0.0, 0.01], size=n), 6)
+    return _plateau_case(metrics, float(rng.choice([1.0, 0.1, 0.5])),
+                         float(rng.choice([0.1, 0.5])), int(rng.integers(0, 4)),
+                         float(rng.choice([1e-4, 1e-2])), int(rng.integers(0, 3)))
+
+
+# a loss that keeps dropping, by less than the relative threshold 1e-4: never a new best
+_CREEP = [round(1.0 - 1.2e-5 * i, 7) for i in range(12)]
+# falls, then bounces above and below its previous value without beating the best
+_BOUNCE = [1.0, 0.8, 0.85, 0.82, 0.84, 0.81, 0.83, 0.6, 0.61, 0.605, 0.62, 0.59, 0.6, 0.58,
+           0.585, 0.59, 0.57, 0.58]
+
+PLATEAU_LRS = Part(
+    name="plateau_lrs",
+    points=3,
+    reference=_plateau_lrs,
+    returns=ArrayOut(what="the learning rates", shape=lambda args: (len(args["metrics"]),),
+                     shape_text="(len(metrics),)"),
+    cases=[
+        _plateau_case(_CREEP, 1.0, 0.5, 2),
+        _plateau_case(_BOUNCE, 0.1, 0.5, 1, 1e-4, 2),
+        _plateau_case([1.0, 0.9, 0.8, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7], 0.3, 0.1, 2),
+        _plateau_case(np.full(14, 2.0), 1e-6, 0.1, 0),
+        _plateau_case([0.5, 0.49, 0.5, 0.45, 0.46, 0.44, 0.4399, 0.45, 0.3, 0.31], 1.0, 0.5, 1,
+                      1e-2, 1),
+        _plateau_case([1.0, np.nan, 0.9, np.nan, np.nan, 0.95, 0.8], 1.0, 0.5, 1),
+    ],
+    hidden_cases=[
+        _plateau_case([2.0, 1.0, np.nan, 1.5, np.nan, 0.5, np.nan, np.nan, np.nan], 0.4, 0.5, 1, 1e-4, 1),
+        _plateau_case(np.linspace(1.0, 0.9, 30), 0.5, 0.1, 3),
+        _plateau_case([3.0], 0.2, 0.5, 0),
+        *[_plateau_random(seed) for seed in range(8)],
+    ],
+    mistakes=[
+        Mistake(
+            "returned_lr_before",
+            "Your rates are one call late: you recorded the rate before each call. Return the "
+            "rate to use *after* each call (what step(metric) returns).",
+            "Append the rate after deciding whether to cut it.",
+            variant=_plateau_variant(before_step=True),
+        ),
+        Mistake(
+            "first_value_never_best",
+            "In your code the first value never counts as an improvement: with best = +∞, "
+            "best − best·threshold is ∞ − ∞ = NaN, and m < NaN is False. So the counter starts "
+            "counting at the first evaluation.",
+            "Write the bar as best·(1 − threshold): +∞·(1 − threshold) is +∞.",
+            variant=_plateau_variant(better=lambda m, best, thr: m < best - best * thr),
+        ),
+        Mistake(
+            "threshold_ignored",
+            "You count every drop below the best as an improvement, however small. An evaluation "
+            "improves only if it beats the best by the relative threshold: m < best·(1 − threshold).",
+            "A loss that falls by 10⁻⁵ of its value at every evaluation is a plateau for "
+            "threshold = 10⁻⁴.",
+            variant=_plateau_variant(better=lambda m, best, thr: m < best),
+        ),
+        Mistake(
+            "threshold_absolute",
+            "Your threshold is absolute (m < best − threshold); the default threshold_mode is "
+            "'rel': m < best·(1 − threshold).",
+            "Multiply best by (1 − threshold).",
+            variant=_plateau_variant(better=lambda m, best, thr: m < best - thr),
+        ),
+        Mistake(
+            "threshold_wrong_side",
+            "Your threshold lets a slightly *worse* value count as an improvement "
+            "(m < best·(1 + threshold)); it must beat the best by the threshold.",
+            "m < best·(1 − threshold).",
+            variant=_plateau_variant(better=lambda m, best, thr: m < best * (1 + thr)),
+        ),
+        Mistake(
+            "best_updated_without_improvement",
+            "You lower the best on every drop, even one that does not count as an improvement; "
+            "the best only changes on an improvement, so a loss that creeps down by less than the "
+            "threshold never resets the counter.",
+            "Update best (and reset the counter) only when m < best·(1 − threshold).",
+            variant=_plateau_variant(best_always=True),
+        ),
+        Mistake(
+            "compared_with_previous",
+            "You compare each value with the previous one, not with the best so far: a loss that "
+            "bounces down from a bad value counts as an improvement although it does not beat "
+            "the best.",
+            "Keep the best value seen (starting at +∞) and compare with it.",
+            variant=_plateau_variant(vs_previous=True),
+        ),
+        Mistake(
+            "patience_one_early",
+            "You cut the rate after `patience` bad evaluations; the rule cuts when the counter "
+            "*exceeds* patience, at the (patience + 1)-th bad evaluation in a row.",
+            "With patience = 2 the rate is cut at the third bad evaluation.",
+            variant=_plateau_variant(reduce_at=lambda bad, p: bad >= p),
+        ),
+        Mistake(
+            "patience_one_late",
+            "You cut the rate one evaluation late: at the (patience + 1)-th bad evaluation in a "
+            "row the counter exceeds patience, and the cut happens then.",
+            "Compare num_bad > patience right after updating the counter.",
+            variant=_plateau_variant(reduce_at=lambda bad, p: bad > p + 1),
+        ),
+        Mistake(
+            "counter_not_reset",
+            "After a cut you keep the bad-evaluation counter, so the rate is cut again at every "
+            "following bad evaluation. A cut resets the counter to 0.",
+            "Set num_bad = 0 after a cut.",
+            variant=_plateau_variant(reset_after=False),
+        ),
+        Mistake(
+            "cooldown_ignored",
+            "You ignore cooldown: after a cut, the next `cooldown` evaluations are not counted "
+            "as bad.",
+            "After a cut set cooldown_counter = cooldown; while it is > 0, decrease it and keep "
+            "num_bad at 0.",
+            variant=_plateau_variant(cooldown_on=False),
+        ),
+        Mistake(
+            "eps_ignored",
+            "You cut the rate even when the change is smaller than eps = 1e-8; PyTorch skips "
+            "such cuts (the rate stays).",
+            "Apply the cut only if lr − lr·factor > 1e-8.",
+            variant=_plateau_variant(eps=-1.0),
+        ),
+        Mistake(
+            "nan_improves",
+            "A NaN value counted as an improvement in your code; NaN compares False with "
+            "everything, so `m < bar` is False and a NaN evaluation is a bad one.",
+            "Test `m < best * (1 - threshold)` for the improvement (not `not m >= ...`).",
+            variant=_plateau_variant(better=lambda m, best, thr: not m >= best * (1 - thr)),
+        ),
+    ],
+    wrong_hint="At each value m: improvement if m < best·(1 − threshold) (then best = m, "
+               "counter 0), else counter + 1; during cooldown tick it down and zero the counter; "
+               "counter > patience: cut (if larger than 1e-8), counter 0, start the cooldown.",
+)
+
+
+def check_plateau_lrs(plateau_lrs, *, hidden: bool = False) -> None:
+    """Check ``plateau_lrs(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0)``."""
+    PLATEAU_LRS.check(plateau_lrs, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 9: do warm restarts help on the wavy valley? (reading an experiment)
+# ---------------------------------------------------------------------------
+
+#: The experiment of part 9: full-batch GD on WavyValley() from x₀ = 3 for RESTART_STEPS
+#: steps, a single cosine from each peak against warm restarts (cycles of RESTART_T0 steps).
+RESTART_PEAKS = (0.1, 0.2, 0.4, 0.8)
+RESTART_STEPS = 300
+RESTART_T0 = 50
+
+
+def restart_experiment() -> dict:
+    """{peak: (final x with cosine(peak, 300), final x with cosine_warm_restarts(peak, 50))}."""
+    from lrcourse.problems import WavyValley
+
+    valley = WavyValley()
+    k = np.arange(RESTART_STEPS)
+    result = {}
+    for peak in RESTART_PEAKS:
+        finals = []
+        for schedule in (schedules.cosine(peak, T_max=RESTART_STEPS),
+                         schedules.cosine_warm_restarts(peak, T_0=RESTART_T0)):
+            x = valley.init()
+            for rate in schedule(k):
+                x = x - rate * valley.grad(x)
+            finals.append(float(np.ravel(x)[0]))
+        result[peak] = tuple(finals)
+    return result
+
+
+_RESTARTS_TRUE = frozenset("ACD")
+_LESSON_01_7 = ("Lesson 01, section 7 (\"On a non-convex function, which valley do you end in?\"): "
+                "where gradient descent can settle")
+
+_RESTART_PROBLEMS = {
+    "A": ("same_valley_missed",
+          "Your answer leaves out a true statement about the table. Compare its two columns row "
+          "by row: for each peak, in which valley does the single cosine end, and in which the "
+          "restarts?",
+          "The table printed by the experiment cell above part 9."),
+    "B": ("restarts_deeper_chosen",
+          "You chose a statement the table does not support: which row shows the restarts "
+          "ending in a valley with a lower loss than the single cosine?",
+          "The table printed by the experiment cell, and the valleys' losses."),
+    "C": ("deepest_missed",
+          "Your answer leaves out a true statement about the table: look for x ≈ −2.51 among "
+          "the final positions. Which runs end there?",
+          "The table printed by the experiment cell."),
+    "D": ("stability_reason_missed",
+          "Your answer leaves out the reason the table looks the way it does. Where can gradient "
+          "descent settle, in terms of η and f″? What does each restart do to η, and so to the "
+          "valleys that can hold the iterate?",
+          f"{_LESSON_01_7}; lesson 04, section 2, for what a restart does to η."),
+    "E": ("larger_peak_chosen",
+          "You chose a false statement: a longer step does not make a valley easier to stay in. "
+          "What is f″ at the deepest valley, what is the largest η at which gradient descent can "
+          "settle there, and what does a larger peak do to that?",
+          f"{_LESSON_01_7}, and the f″ column of the experiment cell."),
+}
+
+
+def _grade_restarts(chosen: frozenset) -> Problem | None:
+    for letter in "ABCDE":
+        if (letter in chosen) != (letter in _RESTARTS_TRUE):
+            mistake, diagnosis, hint = _RESTART_PROBLEMS[letter]
+            return Problem(mistake, diagnosis, hint, show_returned=False)
+    return None
+
+
+class _Choice:
+    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
+
+    def __init__(self, name: str, points: float, time_limit: float = 5.0):
+        self.name, self.points, self.time_limit = name, points, time_limit
+
+
+RESTARTS_HELP = _Choice("restarts_help", 2)
+
+
+def check_restarts_help(restarts_help, *, hidden: bool = False) -> None:
+    """Check ``restarts_help() -> str of letters`` (the true statements of part 9)."""
+    part = RESTARTS_HELP
+    check_choice(part.name, part.points, restarts_help, options="ABCDE", example='"AB"',
+                 grade=_grade_restarts, hidden=hidden, time_limit=part.time_limit)
+
+
+PARTS.update({
+    "check_sgdr": SGDR.points,
+    "check_plateau_lrs": PLATEAU_LRS.points,
+    "check_restarts_help": RESTARTS_HELP.points,
+})

@@ -143,13 +143,20 @@ def test_cases_separate_every_variant_from_the_reference(check, part):
 # The capstone
 # ---------------------------------------------------------------------------
 
-def config(opt, steps=300, batch_size=64, **more):
+def config(opt, steps=100, batch_size=64, **more):
     return lambda: {"optimizer": opt, "steps": steps, "batch_size": batch_size, **more}
 
 
+# What a learner who follows lessons 06-07 does: the finder's 'minimum' suggestion of the
+# notebook's finder cell (SGD momentum 0.9: 0.107, Adam: 0.040, batch 64) as the peak of a
+# schedule that decays to the end of the budget; and the source's solution.
 RIGHT_CONFIGS = [
-    config(optim.Adam(lr=1e-2)),
-    config(optim.SGD(lr=schedules.cosine(0.2, 300), momentum=0.9), batch_size=64, clip_norm=None),
+    config(optim.SGD(lr=schedules.one_cycle(0.107, 100), momentum=0.9)),
+    config(optim.SGD(lr=schedules.cosine(0.107, 100), momentum=0.9)),
+    config(optim.Adam(lr=schedules.one_cycle(0.04, 100))),
+    config(optim.Adam(lr=schedules.warmup_cosine(0.04, 10, 100)), batch_size=128),
+    config(optim.SGD(lr=schedules.cosine(0.2, 100), momentum=0.9), batch_size=128, clip_norm=None),
+    config(optim.SGD(lr=schedules.one_cycle(1.0, 100)), batch_size=128),
 ]
 
 
@@ -167,27 +174,36 @@ class Memorised(optim.Adam):
 
 WRONG_CONFIGS = [
     (config(optim.SGD(lr=1.0, momentum=0.9)), "diverged", "diverged at step"),
+    # untuned constant rates (issue 9: they passed the 300-step capstone)
     (config(optim.Adam()), "too_slow", "too small for the budget"),
     (config(optim.SGD()), "too_slow", "barely moved"),
-    (config(optim.Adam(lr=1e-2), steps=30), "too_slow", "only 30 of the 300 steps"),
-    (config(optim.SGD(lr=schedules.step_decay(0.1, 25, 0.1))), "decayed_too_early", "1/30 of its peak"),
-    (config(optim.SGD(lr=0.1, momentum=0.5), batch_size=4), "unstable", "went back up"),
-    (config(optim.Adam(lr=1e-2), steps=301), "over_budget", "over the budget of 300 steps"),
+    (config(optim.Adam(lr=3e-3), batch_size=128), "too_slow", "mean 93.1%"),
+    (config(optim.SGD(lr=0.1), batch_size=128), "too_slow", "From seed 2"),
+    (config(optim.SGD(lr=0.01, momentum=0.9), batch_size=128), "too_slow", "the target is a mean of 95%"),
+    # a constant that works on two seeds and not on the third
+    (config(optim.SGD(lr=0.107, momentum=0.9)), "unstable", "no seed below 94%"),
+    # the finder's suggestion as a one-cycle peak, but without the momentum it was found with
+    (config(optim.SGD(lr=schedules.one_cycle(0.28, 100)), batch_size=128), "stalled", "levelled off"),
+    (config(optim.Adam(lr=1e-2), steps=30), "too_slow", "only 30 of the 100 steps"),
+    (config(optim.SGD(lr=schedules.step_decay(0.3, 10, 0.1), momentum=0.9)), "decayed_too_early",
+     "1/30 of its peak"),
+    (config(optim.SGD(lr=0.3, momentum=0.9), batch_size=32), "unstable", "went back up"),
+    (config(optim.Adam(lr=1e-2), steps=101), "over_budget", "over the budget of 100 steps"),
     (config(optim.Adam(lr=1e-2), batch_size=None), "full_batch", "mini-batches"),
     (config(optim.Adam(lr=1e-2), batch_size=1347), "wrong_batch_size", "from 1 to 128"),
-    (config(optim.Adam(lr=1e-2), steps=300.0), "wrong_steps", "positive integer"),
+    (config(optim.Adam(lr=1e-2), steps=100.0), "wrong_steps", "positive integer"),
     (config(optim.Adam(lr=1e-2), clip_norm=-1.0), "wrong_clip_norm", "positive number"),
     (config(optim.Adam), "optimizer_class", "the class Adam"),
     (config(Memorised(lr=1e-2)), "not_a_course_optimizer", "lrcourse.optim's optimizers"),
     (config(optim.Adam(lr=np.array([[1e-2], [1e-3]]))), "lr_array", "one learning rate"),
     (config(optim.Adam(lr=lambda k: np.array([[1e-2], [3e-3]])), steps=5), "lr_array",
      "2 learning rates per step"),
-    (lambda: {"optimizer": optim.Adam(lr=1e-2), "steps": 300}, "missing_key", "'batch_size'"),
-    (lambda: {"optimizer": optim.Adam(), "lr": 1e-2, "steps": 300, "batch_size": 64}, "unknown_key",
+    (lambda: {"optimizer": optim.Adam(lr=1e-2), "steps": 100}, "missing_key", "'batch_size'"),
+    (lambda: {"optimizer": optim.Adam(), "lr": 1e-2, "steps": 100, "batch_size": 64}, "unknown_key",
      "goes into the optimizer"),
-    (lambda: [optim.Adam(lr=1e-2), 300, 64], "wrong_type", "instead of a dict"),
+    (lambda: [optim.Adam(lr=1e-2), 100, 64], "wrong_type", "instead of a dict"),
     (lambda: None, "returned_none", "`return`"),
-    (config(optim.SGD(lr=lambda k: 0.1 - 0.001 * k)), "raised", "lr(100) must be a positive finite number"),
+    (config(optim.SGD(lr=lambda k: 0.1 - 0.002 * k)), "raised", "lr(50) must be a positive finite number"),
 ]
 
 
@@ -216,7 +232,8 @@ _TRAINED = {}
 
 def trained(name, seed):
     """train_with on a named configuration, trained once per test session."""
-    configs = {"default Adam": config(optim.Adam()), "tuned Adam": config(optim.Adam(lr=1e-2))}
+    configs = {"default Adam": config(optim.Adam()),
+               "tuned Adam": config(optim.Adam(lr=schedules.one_cycle(0.04, 100)))}
     if (name, seed) not in _TRAINED:
         _TRAINED[name, seed] = ex07.train_with(configs[name](), seed=seed)
     return _TRAINED[name, seed]
@@ -226,17 +243,24 @@ def test_train_with_is_what_the_check_grades():
     result = trained("tuned Adam", 0)
     problem = MLP(hidden=ex07.HIDDEN_UNITS)
     assert result.val_accuracy[-1, 0] == pytest.approx(float(problem.accuracy(result.x[0], "val")))
-    assert result.eval_steps.tolist() == list(range(0, 301, 30))
+    assert result.eval_steps.tolist() == list(range(0, 101, 10))
     with pytest.raises(ValueError, match="over the budget"):
         ex07.train_with({**config(optim.Adam(lr=1e-2))(), "steps": 1000})
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
 def test_the_defaults_miss_the_target_and_a_tuned_rate_reaches_it(seed):
     """The capstone is not passable at the framework's default rate (the claim check of
-    the lesson), while the same optimizer with a tuned rate passes with a margin."""
-    assert trained("default Adam", seed).val_accuracy[-1, 0] < ex07.TARGET_ACCURACY - 0.01
+    the lesson), while the same optimizer with a tuned rate and schedule passes on every seed."""
+    assert trained("default Adam", seed).val_accuracy[-1, 0] < ex07.TARGET_ACCURACY - 0.1
     assert trained("tuned Adam", seed).val_accuracy[-1, 0] > ex07.TARGET_ACCURACY + 0.005
+
+
+def test_the_capstone_check_is_quick():
+    import time
+    start = time.perf_counter()
+    ex07.check_training_config(RIGHT_CONFIGS[0], hidden=True)
+    assert time.perf_counter() - start < 20
 
 
 def test_stalled_is_the_diagnosis_when_nothing_more_specific_applies():

@@ -15,9 +15,9 @@ Parts (learner's function → check):
   schedule), ``steps`` (≤ :data:`STEP_BUDGET`), ``batch_size`` (≤
   :data:`MAX_BATCH_SIZE`) and optionally ``clip_norm``.  The check builds
   ``MLP(hidden=32)`` on the digits itself, trains it from ``init(seed)`` with
-  :func:`lrcourse.train.run` (mini-batches seeded by the same seed: 0 for the visible
-  check, 1 for the hidden one) and grades the validation accuracy of the final
-  parameters against :data:`TARGET_ACCURACY`.               → :func:`check_training_config`
+  :func:`lrcourse.train.run` (mini-batches seeded by the same seed: 0, 1 and 2 for the
+  visible check, 3, 4 and 5 for the hidden one) and grades the validation accuracy of
+  the final parameters against :data:`TARGET_ACCURACY` on every seed.               → :func:`check_training_config`
 
 :func:`train_with` runs a configuration exactly as the check does, for the notebook's
 "try it" cells.
@@ -278,17 +278,26 @@ def check_early_stopping(early_stopping, *, hidden: bool = False) -> None:
 # Part 3: the capstone, graded on its outcome
 # ---------------------------------------------------------------------------
 
-#: The most optimizer steps a configuration may take.
-STEP_BUDGET = 300
+#: The most optimizer steps a configuration may take.  At 100 steps (and three seeds) the
+#: untuned constant rates miss the target — PyTorch's default 1e-3 for SGD and Adam, SGD at
+#: 0.1, Adam at 3e-3 — while a rate read off the LR finder with a schedule reaches it
+#: (measured in the tests and docs/exercises-design.md).
+STEP_BUDGET = 100
 #: The largest mini-batch allowed (full-batch gradients are not: each step must be cheap).
 MAX_BATCH_SIZE = 128
-#: Validation accuracy the trained MLP must reach (the default Adam and SGD rates do not).
+#: Mean validation accuracy over the seeds the trained MLP must reach (the default Adam and
+#: SGD rates do not).
 TARGET_ACCURACY = 0.95
+#: No single seed may end below this (a rate that is fine on two seeds and blows up or
+#: stalls on the third is not a good configuration).
+SEED_FLOOR = 0.94
 #: Width of the capstone's hidden layer.
 HIDDEN_UNITS = 32
 
 CAPSTONE_POINTS = 4
-_SEEDS = {False: 0, True: 1}
+#: Seeds of the initial weights and of the mini-batch order: the configuration must reach
+#: the target from every one of them (a lucky seed does not pass).
+CAPSTONE_SEEDS = {False: (0, 1, 2), True: (3, 4, 5)}
 _KEYS = ("optimizer", "steps", "batch_size")
 _OPTIONAL_KEYS = ("clip_norm",)
 _OPTIMIZERS = (optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW)
@@ -492,21 +501,43 @@ def check_training_config(training_config, *, hidden: bool = False) -> None:
     """Check ``training_config() -> dict`` by training the capstone MLP with it.
 
     Passes when the validation accuracy of the final parameters reaches
-    :data:`TARGET_ACCURACY` within :data:`STEP_BUDGET` steps (seed 0; the hidden check
-    trains again with seed 1).
+    :data:`TARGET_ACCURACY` within :data:`STEP_BUDGET` steps from each of the seeds 0, 1
+    and 2 (the hidden check trains again from 3, 4 and 5); the first seed that misses is
+    reported, with its diagnosis.
     """
-    def train_and_grade(seed):
+    def train_and_grade(seeds):
         config = call_learner(training_config, [], name=_NAME, time_limit=60.0)
         checked = _validated(config)
-        result = call_learner(_train, [checked, seed], name="training with your configuration",
-                              time_limit=120.0)
-        problem = _outcome_problem(result, checked)
-        if problem is not None:
-            raise problem
+        results = [call_learner(_train, [checked, seed], name="training with your configuration",
+                                time_limit=60.0) for seed in seeds]
+        for seed, result in zip(seeds, results):
+            if result.n_runs != 1 or result.diverged[0]:
+                raise _seed_problem(seed, _outcome_problem(result, checked), None)
+        accuracies = [float(result.val_accuracy[-1, 0]) for result in results]
+        if np.mean(accuracies) >= TARGET_ACCURACY and min(accuracies) >= SEED_FLOOR:
+            return
+        worst = int(np.argmin(accuracies))
+        summary = (f"Validation accuracy from seeds {_seed_list(seeds)}: "
+                   + ", ".join(f"{a:.1%}" for a in accuracies)
+                   + f" (mean {np.mean(accuracies):.1%}); the target is a mean of "
+                   f"{TARGET_ACCURACY:.0%} with no seed below {SEED_FLOOR:.0%}.")
+        raise _seed_problem(seeds[worst], _outcome_problem(results[worst], checked), summary)
 
-    check_cases(_NAME, CAPSTONE_POINTS, [_SEEDS[hidden]], train_and_grade,
-                lambda seed: f"{_NAME}(), then training MLP(hidden={HIDDEN_UNITS}) with it from seed {seed}",
+    seeds = CAPSTONE_SEEDS[hidden]
+    check_cases(_NAME, CAPSTONE_POINTS, [seeds], train_and_grade,
+                lambda seeds: f"{_NAME}(), then training MLP(hidden={HIDDEN_UNITS}) with it from "
+                              f"seeds {_seed_list(seeds)}",
                 hidden=hidden)
+
+
+def _seed_list(seeds) -> str:
+    return ", ".join(str(seed) for seed in seeds)
+
+
+def _seed_problem(seed: int, problem: Problem, summary: str | None) -> Problem:
+    """``problem`` (the diagnosis of one seed's run) introduced by the seed and a summary."""
+    head = (summary + "\n  " if summary else "") + f"From seed {seed}: "
+    return _problem(problem.mistake, head + problem.diagnosis, problem.hint)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -57,6 +58,7 @@ __all__ = [
     "validate",
     "solution_lines",
     "make_student_notebook",
+    "nbgrader_checksum",
     "student_notebook_text",
     "source_notebooks",
     "release",
@@ -331,7 +333,31 @@ def make_student_notebook(source_nb, *, name: str = "notebook"):
             cell.metadata["editable"] = False
         elif "editable" in cell.metadata:
             del cell.metadata["editable"]
+        if is_grade(cell) or is_solution(cell) or is_locked(cell):
+            cell.metadata["nbgrader"]["cell_type"] = cell.cell_type
+            cell.metadata["nbgrader"]["checksum"] = nbgrader_checksum(cell)
     return nb
+
+
+def nbgrader_checksum(cell) -> str:
+    """nbgrader's checksum of a released cell (``ComputeChecksums``), so that
+    ``nbgrader validate`` can tell a learner that a locked or test cell was changed.
+
+    The md5 of, in order: the source, the cell type, whether the cell is graded, a
+    solution and locked (as ``"True"``/``"False"``; nbgrader counts a test cell as
+    locked and a solution cell as not), the grade id and, for a graded cell, its
+    points as a float (``"2.0"``).
+    """
+    meta = nbgrader_metadata(cell)
+    graded, solution = bool(meta.get("grade")), bool(meta.get("solution"))
+    locked = False if solution else (True if graded else bool(meta.get("locked")))
+    parts = [_source(cell), cell.cell_type, str(graded), str(solution), str(locked), meta["grade_id"]]
+    if graded:
+        parts.append(str(float(meta["points"])))
+    digest = hashlib.md5(usedforsecurity=False)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def student_notebook_text(source_nb, *, name: str = "notebook") -> str:

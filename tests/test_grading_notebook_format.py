@@ -1,5 +1,7 @@
 """nbgrader's format: validation, the learner's notebook, release and sync checks."""
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -15,6 +17,8 @@ SOLUTION = '''def step(x, lr):
     y = x * 2
     return x - lr * y
     ### END SOLUTION'''
+
+ROOT = Path(__file__).resolve().parents[1]
 
 GRADE = '''from lrcourse.grading.ex01 import check_step
 ### BEGIN HIDDEN TESTS
@@ -71,7 +75,9 @@ def test_student_notebook_replaces_solutions_with_the_indented_stub():
     assert "deletable" not in student.cells[4].metadata
     # the source is untouched and nbgrader metadata is kept
     assert "BEGIN SOLUTION" in nb.cells[2].source
-    assert student.cells[3].metadata["nbgrader"] == nb.cells[3].metadata["nbgrader"]
+    released = dict(student.cells[3].metadata["nbgrader"])
+    assert released.pop("cell_type") == "code" and len(released.pop("checksum")) == 32
+    assert released == nb.cells[3].metadata["nbgrader"]
     assert leaks(student, nb) == []
 
 
@@ -191,3 +197,22 @@ def test_command_line_regenerates_and_checks(tmp_path, capsys):
     nbformat.write(broken, source / "01_one" / "01_one.ipynb")
     assert nf.main(args) == 1
     assert "must be locked" in capsys.readouterr().err
+
+
+def test_released_cells_carry_nbgraders_checksum_and_cell_type():
+    """Values from nbgrader 0.9.6's utils.compute_checksum: with them `nbgrader validate`
+    tells a learner that a test cell was changed, and the released notebooks are
+    byte-identical to `nbgrader generate_assignment`'s."""
+    from lrcourse.notebook_format import nbgrader_checksum
+
+    grade = new_code_cell("check(f)", "check_f", kind="grade", points=2)
+    solution = new_code_cell("def f():\n    pass", "f", kind="solution")
+    assert nbgrader_checksum(grade) == "084993592bdb30250fe817eef7b60359"
+    assert nbgrader_checksum(solution) == "9b81cf7991b5e439fc10ed7271b945ed"
+    grade.source = "pass  # the check deleted"
+    assert nbgrader_checksum(grade) != "084993592bdb30250fe817eef7b60359"
+    for path in sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        marked = [c for c in nb.cells if "nbgrader" in c.metadata]
+        assert marked and all(c.metadata.nbgrader["checksum"] == nbgrader_checksum(c)
+                              and c.metadata.nbgrader["cell_type"] == c.cell_type for c in marked)

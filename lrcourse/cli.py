@@ -5,7 +5,7 @@ Installed with the package (``pip install -e .`` or ``python3 course.py …``)::
     lrcourse release --to handout/                 # learners' notebooks to hand out
     lrcourse collect downloads/ --to submissions/  # flat folder -> one folder per learner
     lrcourse grade submissions/ --out grades/      # grade everyone, in parallel
-    lrcourse progress                              # a learner's own progress
+    lrcourse progress                              # a learner's own progress (grade's checks)
 
 ``lrcourse <command> --help`` explains each command.
 """
@@ -192,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     progress = commands.add_parser(
         "progress", help="show a learner's progress through the exercises",
-        description="Show a learner's progress (passed parts per exercise); "
-                    "arguments are passed to lrcourse.progress.", add_help=False)
+        description="Show a learner's progress (passed parts per exercise), checked by "
+                    "grade's own engine; arguments are passed to lrcourse.progress.", add_help=False)
     progress.add_argument("args", nargs=argparse.REMAINDER, help="arguments for lrcourse.progress")
     return parser
 

@@ -14,10 +14,15 @@ From a notebook (save your exercise notebooks first: the saved files are run)::
 With no path it runs your own copies in ``my-work/exercises`` (made by
 ``python3 course.py lab``), wherever it is called from, so the terminal, a
 notebook cell and ``course.py`` give the same numbers; lesson notebooks are never
-run.  Each notebook runs top to bottom in a fresh kernel, in its own folder, exactly as
-"Restart kernel and run all cells" would; a part counts as passed when its check
-cell (an nbgrader grade cell) runs without an error.  The table shows, per
-exercise, the parts passed and the points earned::
+run.  Each notebook is checked exactly as the instructor's ``lrcourse grade`` checks
+it (:func:`lrcourse.classroom.batch.grade_notebooks`, the same engine): your answer
+cells are put back into the course's own copy of the exercise
+(``exercises/source/<name>/<name>.ipynb``), run top to bottom in a fresh Python
+process (in a bubblewrap sandbox where one can start, otherwise without one), and
+every part's check is run on your functions.  A part counts as passed when its
+check accepts your answer; the statuses are ``grade``'s
+(:mod:`lrcourse.classroom.score`), so the two can never disagree.  The table
+shows, per exercise, the parts passed and the points earned::
 
     exercise               parts    points
     01_gradient_descent    5/5      7/7
@@ -31,22 +36,29 @@ Nothing is written back to your notebooks.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from lrcourse import workspace
+from lrcourse.classroom import score
+# the statuses are grade's: one vocabulary (see lrcourse.classroom.score)
+from lrcourse.classroom.score import (  # noqa: F401 — re-exported for learners' code
+    ERROR, FAILED, GRADER_ERROR, INVALID_NOTEBOOK, NOT_IMPLEMENTED, NOT_RUN, PASSED, REFUSED,
+    UNKNOWN_EXERCISE,
+)
 
 __all__ = [
     "PartResult",
     "ExerciseResult",
     "Progress",
     "default_exercises_dir",
+    "default_source_dir",
     "find_exercise_notebooks",
     "run_exercise",
     "progress",
@@ -58,27 +70,28 @@ __all__ = [
 RUNNING_FLAG = "LRCOURSE_PROGRESS_RUNNING"
 _NAME = re.compile(r"^\d\d_.+\.ipynb$")
 _REPO_EXERCISES = Path(__file__).resolve().parent.parent / "exercises"  # the course's, unsolved
-
-PASSED = "passed"
-FAILED = "failed"
-NOT_IMPLEMENTED = "not implemented"
-ERROR = "error"
-NOT_RUN = "not run"
+#: statuses that concern the whole notebook: shown once under its row, not per part
+_WHOLE = frozenset({INVALID_NOTEBOOK, REFUSED, GRADER_ERROR, UNKNOWN_EXERCISE})
+#: statuses whose reason the table leaves out (the check's own message is in your notebook)
+_NO_DETAIL = frozenset({PASSED, FAILED, NOT_IMPLEMENTED})
 
 
 @dataclass(frozen=True)
 class PartResult:
     """One graded part of one notebook.
 
-    ``status`` is ``"passed"``, ``"failed"`` (the check rejected the answer),
-    ``"not implemented"``, ``"error"`` (another exception; ``detail`` names it) or
-    ``"not run"`` (the run stopped before this cell; ``detail`` says why).
+    ``status`` is one of ``grade``'s statuses (:data:`lrcourse.classroom.score.STATUSES`):
+    ``"passed"``, ``"failed"`` (the check rejected the answer), ``"not implemented"``,
+    ``"error"`` (another exception), ``"timeout"``, ``"kernel died"``, ``"missing
+    answer"``, ``"not run"``, ...; ``detail`` is the short reason the table shows,
+    ``reason`` grade's full one-line reason (for ``"failed"``, the check's message).
     """
 
     grade_id: str
     points: float
     status: str
     detail: str = ""
+    reason: str = ""
 
     @property
     def passed(self) -> bool:
@@ -230,79 +243,107 @@ def _notebooks_in(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.ipynb") if _is_exercise(p))
 
 
-def _nbgrader_metadata(cell) -> dict:
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
+def default_source_dir() -> Path | None:
+    """The course's source exercises (``exercises/source``) the notebooks are checked against.
 
-
-def _grade_cells(nb) -> list:
-    return [cell for cell in nb.cells
-            if cell.cell_type == "code" and _nbgrader_metadata(cell).get("grade")]
-
-
-def _status(cell) -> tuple[str, str]:
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if not errors:
-        if cell.get("execution_count") is None:
-            return NOT_RUN, ""
-        return PASSED, ""
-    error = errors[0]
-    text = error.get("evalue", "") + "\n" + "\n".join(error.get("traceback", []))
-    if error.get("ename") == "NotImplementedError" or "is not implemented yet" in text:
-        return NOT_IMPLEMENTED, ""
-    if error.get("ename") in ("CheckFailed", "AssertionError"):
-        return FAILED, ""
-    if error.get("ename") == "CellTimeoutError":
-        return ERROR, "the cell did not finish in time"
-    return ERROR, error.get("ename", "error")
-
-
-def run_exercise(path: str | Path, *, timeout: float = 120) -> ExerciseResult:
-    """Run one exercise notebook in a fresh kernel and grade its parts.
-
-    ``timeout`` is the limit per cell in seconds; a cell past it is interrupted and
-    the run goes on with the next cell.
+    That of the course ``lrcourse`` belongs to (:func:`lrcourse.workspace.course_root`,
+    or ``$LRCOURSE_COURSE_ROOT``), else :data:`lrcourse.notebook_format.DEFAULT_SOURCE_DIR`;
+    None if neither exists (lrcourse installed without the course).
     """
-    # imported here, not at the top: importing nbformat can take seconds, and a
-    # notebook that merely imports this module (or calls progress() inside a
-    # progress run) should not pay for it
-    import nbformat
-    from nbclient import NotebookClient
+    from lrcourse import notebook_format  # imports nbformat: only when notebooks are run
 
-    path = Path(path)
-    name = path.stem
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as error:  # not a notebook at all
-        return ExerciseResult(name, (), problem=f"could not read the notebook: {error}")
-    cells = _grade_cells(nb)
+    root = workspace.course_root()
+    candidates = ([root / "exercises" / "source"] if root is not None else []) + \
+        [Path(notebook_format.DEFAULT_SOURCE_DIR)]
+    return next((folder for folder in candidates if folder.is_dir()), None)
+
+
+def _detail(part: score.PartResult) -> str:
+    if part.status in _NO_DETAIL or not part.reason:
+        return ""
+    return score.one_line(part.reason, 100)
+
+
+def _exercise_result(grade) -> ExerciseResult:
+    """A graded notebook (:class:`lrcourse.classroom.report.SubmissionGrade`) as progress shows it."""
+    parts = grade.parts
+    if parts and parts[0].status == UNKNOWN_EXERCISE:
+        return ExerciseResult(grade.exercise, (), problem=(
+            f"not checked: the course has no exercise named {grade.exercise!r} "
+            "(progress checks the course's exercises, exercises/source/<name>/<name>.ipynb, "
+            "under their own names)"))
     problem = ""
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=True,
-        interrupt_on_timeout=True,
-        error_on_timeout={"ename": "CellTimeoutError",
-                          "evalue": f"the cell did not finish within {timeout:g} s"},
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-    )
-    env = dict(os.environ, **{RUNNING_FLAG: "1"})
+    if parts and all(part.status in _WHOLE and part.status == parts[0].status for part in parts):
+        problem = parts[0].reason
+        results = tuple(PartResult(part.part, part.max_points, part.status, "", part.reason) for part in parts)
+    else:
+        results = tuple(PartResult(part.part, part.max_points, part.status, _detail(part), part.reason)
+                        for part in parts)
+    return ExerciseResult(grade.exercise, results, problem)
+
+
+@contextlib.contextmanager
+def _running_flag():
+    """Mark this process (and so every process the run starts) as inside a progress run."""
+    before = os.environ.get(RUNNING_FLAG)
+    os.environ[RUNNING_FLAG] = "1"
     try:
-        client.execute(env=env, stderr=subprocess.DEVNULL)
-    except Exception as error:  # a dead kernel, a kernel that would not start
-        problem = f"the run stopped: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-    parts = []
-    for cell in cells:
-        meta = _nbgrader_metadata(cell)
-        status, detail = _status(cell)
-        if status == NOT_RUN and problem:
-            detail = "the run stopped before this cell"
-        parts.append(PartResult(meta.get("grade_id", "?"), float(meta.get("points", 0)), status, detail))
-    return ExerciseResult(name, tuple(parts), problem)
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(RUNNING_FLAG, None)
+        else:
+            os.environ[RUNNING_FLAG] = before
+
+
+def run_exercises(paths: Sequence[str | Path], *, timeout: float | None = None, limits=None,
+                  sandbox: str = "auto", workers: int | None = None,
+                  verbose: bool = False) -> list[ExerciseResult]:
+    """Check exercise notebooks as ``lrcourse grade`` does; one result per path, in order.
+
+    Each notebook is restored against its source exercise (:func:`default_source_dir`)
+    and graded by :func:`lrcourse.classroom.batch.grade_notebooks`.
+
+    Parameters
+    ----------
+    timeout : float, optional
+        Seconds one cell may run (default: ``grade``'s, 60).
+    limits : lrcourse.classroom.limits.Limits, optional
+        All of ``grade``'s limits at once (``timeout`` overrides its ``cell_timeout``).
+    sandbox : {"auto", "off", "require"}
+        Run your cells in a bubblewrap sandbox when one starts here (``auto``:
+        otherwise, silently, without one).
+    workers : int, optional
+        Notebooks checked at once (default: the number of CPU cores).
+    verbose : bool
+        A progress bar on stderr.
+    """
+    # imported here: the engine's modules are only needed when notebooks are run
+    from lrcourse.classroom.batch import grade_notebooks
+    from lrcourse.classroom.limits import Limits
+
+    paths = [Path(path) for path in paths]
+    limits = Limits() if limits is None else limits
+    if timeout is not None:
+        limits = Limits(**{**limits.as_dict(), "cell_timeout": float(timeout)})
+    source_dir = default_source_dir()
+    if source_dir is None:
+        return [ExerciseResult(path.stem, (), problem=(
+            "not checked: the course's source exercises (exercises/source) were not found; "
+            "run progress from the course's folder")) for path in paths]
+    with _running_flag():
+        batch = grade_notebooks(paths, source_dir, limits=limits, workers=workers, sandbox=sandbox,
+                                progress=verbose, stream=sys.stderr)
+    return [_exercise_result(grade) for grade in batch.grades]
+
+
+def run_exercise(path: str | Path, *, timeout: float | None = None, **options) -> ExerciseResult:
+    """Check one exercise notebook (see :func:`run_exercises`)."""
+    return run_exercises([path], timeout=timeout, **options)[0]
 
 
 def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
-             timeout: float = 120, verbose: bool = False) -> Progress:
+             timeout: float | None = None, verbose: bool = False, **options) -> Progress:
     """Run the exercise notebooks and return the progress table.
 
     Parameters
@@ -310,10 +351,12 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
     paths_or_dir : path, or list of paths, optional
         Notebooks or directories; by default your ``exercises/`` folder (see
         :func:`find_exercise_notebooks`).
-    timeout : float
-        Seconds per cell before it is interrupted.
+    timeout : float, optional
+        Seconds per cell before it is stopped (default: ``grade``'s, 60).
     verbose : bool
-        Print each notebook's name as it starts (to stderr).
+        Show a progress bar (on stderr).
+    **options
+        ``limits``, ``sandbox``, ``workers``: see :func:`run_exercises`.
 
     Returns
     -------
@@ -333,11 +376,7 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
         if folder.resolve() == _REPO_EXERCISES.resolve():
             note += ("\n(these are the course's unsolved copies: `python3 course.py lab` makes "
                      "your own in my-work/exercises)")
-    results = []
-    for path in notebooks:
-        if verbose:
-            print(f"running {path.name} …", file=sys.stderr, flush=True)
-        results.append(run_exercise(path, timeout=timeout))
+    results = run_exercises(notebooks, timeout=timeout, verbose=verbose, **options)
     return Progress(tuple(results), note=note)
 
 
@@ -345,13 +384,15 @@ def main(argv: list[str] | None = None) -> int:
     """``lrcourse progress [notebooks or folders] [--parts] [--timeout S]``."""
     parser = argparse.ArgumentParser(
         prog="lrcourse progress",
-        description="Run your exercise notebooks and show the parts passed and points per exercise.",
+        description="Run your exercise notebooks as `lrcourse grade` does and show the parts "
+                    "passed and points per exercise.",
     )
     parser.add_argument("paths", nargs="*",
                         help="notebooks or folders (default: your my-work/exercises, see "
                              "lrcourse.progress.default_exercises_dir)")
     parser.add_argument("--parts", action="store_true", help="also list every part and its status")
-    parser.add_argument("--timeout", type=float, default=120, help="seconds per cell (default 120)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds per cell (default: lrcourse grade's, 60)")
     args = parser.parse_args(argv)
     try:
         result = progress(args.paths or None, timeout=args.timeout, verbose=True)

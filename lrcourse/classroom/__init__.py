@@ -15,7 +15,8 @@ The instructor's side of the course, used by the ``lrcourse grade`` command:
 - :mod:`~lrcourse.classroom.score` — one status, reason and score per part;
 - :mod:`~lrcourse.classroom.report` — the class CSV and the learners' feedback;
 - :mod:`~lrcourse.classroom.worker` — grade one submission in its own process;
-- :mod:`~lrcourse.classroom.batch` — the whole class in parallel, with a progress bar.
+- :mod:`~lrcourse.classroom.batch` — the whole class in parallel, with a progress bar
+  (and single notebooks, for a learner's ``lrcourse progress``).
 
 Submodules are not imported here, so ``import lrcourse.classroom`` stays cheap.
 """

@@ -7,7 +7,8 @@ all cores by default), each with one preloaded zygote that forks a sandboxed run
 per submission.  A grading process that crashes, hangs past the wall-clock limit of
 a submission or writes no result gives that submission ``grader error`` rows, is
 replaced, and the batch goes on.  A text progress bar on stderr shows how far the
-batch is.
+batch is.  :func:`grade_notebooks` grades single notebooks the same way (a learner's
+``lrcourse progress``).
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from lrcourse.classroom.limits import Limits
 from lrcourse.classroom.report import SubmissionGrade, write_reports
 from lrcourse.classroom.restore import load_source, read_submission
 from lrcourse.classroom.sandbox import sandbox_available
-from lrcourse.classroom.submissions import Submission, find_exercises, scan_class
+from lrcourse.classroom.submissions import Submission, find_exercises, read_notebook, scan_class
 from lrcourse.classroom.integrity import protected_imports
 from lrcourse.classroom.worker import preload_modules, released_cells, remove_tree
 
-__all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_jobs"]
+__all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_notebooks", "grade_jobs"]
 
 
 @dataclass
@@ -303,6 +304,102 @@ def _grade(learner, exercise, parts_dicts, notes=()) -> SubmissionGrade:
     return SubmissionGrade(learner, exercise, parts)
 
 
+def _job(learner: str, exercise: str, data: bytes, sources: dict, source_paths: dict,
+         released: dict, limits: Limits, use_sandbox: bool, notes=()) -> dict:
+    """One grading job (JSON-ready); ``released`` caches the released cells per exercise."""
+    if exercise not in released:
+        released[exercise] = released_cells(sources[exercise])
+    return {"learner": learner, "exercise": exercise,
+            "data": base64.b64encode(data).decode("ascii"),
+            "source": str(source_paths[exercise]), "limits": limits.as_dict(),
+            "released": released[exercise], "notes": list(notes), "sandbox": use_sandbox}
+
+
+def _run_jobs(jobs: list[dict], sources: dict, source_paths: dict, limits: Limits, workers: int,
+              bar: ProgressBar, use_sandbox: bool, scheduler: str | None = None) -> list[SubmissionGrade]:
+    """Grade ``jobs`` (on local grading processes, or on a cluster); one grade per job, in order."""
+    preload = sorted({name for exercise in {job["exercise"] for job in jobs}
+                      for name in preload_modules(protected_imports(
+                          [c.source for c in sources[exercise].cells if c.cell_type == "code"
+                           and c.role not in ("answer", "manual")]))})
+    config = {"sandbox": use_sandbox, "preload": preload}
+    if scheduler is not None:
+        from lrcourse.classroom.distributed import grade_jobs_on_cluster
+
+        texts = {name: source_paths[name].read_text(encoding="utf-8") for name in {j["exercise"] for j in jobs}}
+        for job in jobs:  # the workers need neither the submissions nor the exercise folder
+            job["source_text"] = texts[job["exercise"]]
+        results = grade_jobs_on_cluster(jobs, _wall(limits), scheduler, bar, config)
+    else:
+        results = grade_jobs(jobs, limits, workers, bar, config) if jobs else []
+    grades = []
+    for job, result in zip(jobs, results):
+        if "error" in result:
+            parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
+            grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))
+        else:
+            grades.append(_grade(job["learner"], job["exercise"], result["parts"], job["notes"]))
+    return grades
+
+
+def grade_notebooks(notebooks: Iterable[str | Path], source_dir: str | Path, *,
+                    limits: Limits | None = None, workers: int | None = None,
+                    progress: bool = True, stream: TextIO | None = None,
+                    sandbox: str = "auto") -> BatchResult:
+    """Grade single notebooks against their source exercises, as :func:`grade_class` grades one.
+
+    The same engine: each file is read as the class is read (a link is refused, never
+    followed), restored against ``<source_dir>/<name>/<name>.ipynb`` (``name`` is the
+    file's stem), its cells run in a runner process (in the bubblewrap sandbox when one
+    starts here and ``sandbox`` is ``"auto"``; silently without one otherwise) and its
+    tests in a grading process.  Used by a learner's ``lrcourse progress``, so its
+    statuses and points are ``grade``'s.
+
+    Returns a :class:`BatchResult` whose ``grades`` are in the order of
+    ``notebooks``, one :class:`SubmissionGrade` each (``learner`` is the path as
+    given).  A notebook with no source exercise gets one ``unknown exercise`` row;
+    an unreadable one gets ``invalid notebook`` (or ``refused``) on every part.
+    Nothing is written.
+    """
+    started = time.monotonic()
+    limits = Limits() if limits is None else limits
+    if sandbox not in ("auto", "require", "off"):
+        check.fail("sandbox", "one of 'auto', 'require', 'off'", repr(sandbox))
+    use_sandbox, why_not = (False, "turned off") if sandbox == "off" else sandbox_available()
+    if sandbox == "require" and not use_sandbox:
+        raise RuntimeError(f"no sandbox: {why_not}; refusing to grade")
+    workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
+    source_paths = find_exercises(source_dir)
+    sources = {name: load_source(path, name) for name, path in source_paths.items()}
+    notebooks = [Path(path) for path in notebooks]
+    grades: list[SubmissionGrade | None] = [None] * len(notebooks)
+    jobs, where = [], []
+    released: dict[str, dict] = {}
+    for index, path in enumerate(notebooks):
+        exercise = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.name
+        if exercise not in sources:
+            reason = (f"no source exercise is named {exercise!r} in {source_dir} (expected one of "
+                      f"{', '.join(sources) or '(none)'})")
+            grades[index] = _grade(str(path), exercise, [
+                {"part": "", "points": 0.0, "max_points": 0.0, "status": score.UNKNOWN_EXERCISE,
+                 "reason": reason, "message": reason}])
+            continue
+        data, problem, refused = read_notebook(path)
+        if data is None:
+            status = score.REFUSED if refused else score.INVALID_NOTEBOOK
+            grades[index] = SubmissionGrade(str(path), exercise, tuple(
+                score.score_whole(sources[exercise], status, f"{path.name}: {problem}")))
+            continue
+        jobs.append(_job("", exercise, data, sources, source_paths, released, limits, use_sandbox))
+        where.append(index)
+    bar = ProgressBar(len(jobs), stream=stream, enabled=progress)
+    for index, grade in zip(where, _run_jobs(jobs, sources, source_paths, limits,
+                                             min(workers, max(1, len(jobs))), bar, use_sandbox)):
+        grades[index] = dataclasses.replace(grade, learner=str(notebooks[index]))
+    return BatchResult(grades=list(grades), seconds=time.monotonic() - started,
+                       workers=workers, sandbox="bubblewrap" if use_sandbox else "none")
+
+
 def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: str | Path | None = None,
                 *, exercises: Iterable[str] | None = None, learners: Iterable[str] | None = None,
                 limits: Limits | None = None, workers: int | None = None,
@@ -427,12 +524,8 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
             grades.append(SubmissionGrade(learner, exercise, tuple(
                 dataclasses.replace(part, notes=notes) for part in parts)))
             continue
-        if exercise not in released:
-            released[exercise] = released_cells(sources[exercise])
-        jobs.append({"learner": learner, "exercise": exercise,
-                     "data": base64.b64encode(submission.data).decode("ascii"),
-                     "source": str(source_paths[exercise]), "limits": limits.as_dict(),
-                     "released": released[exercise], "notes": list(notes), "sandbox": use_sandbox})
+        jobs.append(_job(learner, exercise, submission.data, sources, source_paths, released,
+                         limits, use_sandbox, notes))
 
     expected = wanted_exercises if wanted_exercises is not None else sorted(
         {exercise for (_, exercise) in chosen if exercise in sources})
@@ -450,26 +543,7 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
                     score.score_whole(sources[exercise], status, reason))))
 
     bar = ProgressBar(len(jobs), stream=stream, enabled=progress)
-    preload = sorted({name for exercise in {job["exercise"] for job in jobs}
-                      for name in preload_modules(protected_imports(
-                          [c.source for c in sources[exercise].cells if c.cell_type == "code"
-                           and c.role not in ("answer", "manual")]))})
-    config = {"sandbox": use_sandbox, "preload": preload}
-    if scheduler is not None:
-        from lrcourse.classroom.distributed import grade_jobs_on_cluster
-
-        texts = {name: source_paths[name].read_text(encoding="utf-8") for name in {j["exercise"] for j in jobs}}
-        for job in jobs:  # the workers need neither the submissions nor the exercise folder
-            job["source_text"] = texts[job["exercise"]]
-        results = grade_jobs_on_cluster(jobs, _wall(limits), scheduler, bar, config)
-    else:
-        results = grade_jobs(jobs, limits, workers, bar, config)
-    for job, result in zip(jobs, results):
-        if "error" in result:
-            parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
-            grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))
-        else:
-            grades.append(_grade(job["learner"], job["exercise"], result["parts"], job["notes"]))
+    grades.extend(_run_jobs(jobs, sources, source_paths, limits, workers, bar, use_sandbox, scheduler))
 
     grades.sort(key=lambda g: (g.learner.casefold(), g.learner, g.exercise))
     refused = sum(1 for g in grades if any(p.status == score.REFUSED for p in g.parts))

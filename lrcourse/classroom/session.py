@@ -50,6 +50,10 @@ SANDBOX, NO_SANDBOX = "bubblewrap", "none"
 CALL_BACKSTOP = 300.0
 #: Seconds the runner may take to start (import NumPy, IPython and the course).
 STARTUP_SECONDS = 60.0
+#: Variables of the grader's environment a sandboxed runner keeps (bubblewrap clears
+#: the rest): the flag of a learner's ``lrcourse progress`` run, so a notebook cell that
+#: calls ``progress()`` inside that run does not start another one.
+PASSED_ENVIRONMENT = ("LRCOURSE_PROGRESS_RUNNING",)
 
 
 class RunnerLost(BaseException):
@@ -137,7 +141,8 @@ def _session_config(limits: Limits, sandbox: bool, scratch: Path | None) -> dict
                 "tmp_size": tmp_size,
                 "font_cache": sb.FONT_CACHE_MOUNT, "drop_privileges": os.getuid() == 0,
                 "env": {"TMPDIR": "/tmp", "IPYTHONDIR": sb.SANDBOX_HOME + "/.ipython",
-                        "XDG_CACHE_HOME": sb.SANDBOX_HOME + "/.cache"}}
+                        "XDG_CACHE_HOME": sb.SANDBOX_HOME + "/.cache",
+                        **{name: os.environ[name] for name in PASSED_ENVIRONMENT if name in os.environ}}}
     home = scratch / "home"
     return {"home": str(home), "workdir": str(scratch / "sandbox" / "1" / "2" / "3" / "4" / "5" / "6"
                                               / "7" / "8" / "work"),

@@ -46,6 +46,7 @@ __all__ = [
     "scan_class",
     "find_exercises",
     "discover_submissions",
+    "read_notebook",
     "LayoutReport",
     "split_flat_name",
     "layout_flat_folder",
@@ -171,6 +172,24 @@ def _read_nofollow(dir_fd: int, name: str) -> tuple[bytes | None, str, bool]:
         return None, f"it cannot be read ({os.strerror(error.errno or 0)})", False
     finally:
         os.close(fd)
+
+
+def read_notebook(path: str | Path) -> tuple[bytes | None, str, bool]:
+    """``(data, problem, refused)`` of one notebook file, read as :func:`scan_class` reads one.
+
+    The file itself is never followed if it is a link (``refused``); ``problem`` says
+    why ``data`` is None.  Used to grade single notebooks outside a class folder
+    (:func:`lrcourse.classroom.batch.grade_notebooks`).
+    """
+    path = Path(path)
+    try:
+        dir_fd = os.open(str(path.parent), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError as error:
+        return None, f"it cannot be read ({os.strerror(error.errno or 0)})", False
+    try:
+        return _read_nofollow(dir_fd, path.name)
+    finally:
+        os.close(dir_fd)
 
 
 def _entries(dir_fd: int) -> list[os.DirEntry]:

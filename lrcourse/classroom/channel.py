@@ -39,10 +39,14 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["Opaque", "encode", "decode", "dumps", "loads", "ALLOWED_CLASSES",
-           "MAX_MESSAGE_BYTES", "MAX_DEPTH"]
+           "MAX_MESSAGE_BYTES", "MAX_ITEMS", "MAX_DEPTH"]
 
-#: Longest message line accepted from the sandbox.
-MAX_MESSAGE_BYTES = 256 * 2**20
+#: Longest message line accepted from the sandbox (arrays travel as base64, so a
+#: legitimate reply is far shorter; parsing a line costs the grader a multiple of it).
+MAX_MESSAGE_BYTES = 64 * 2**20
+#: Most items (list elements, dict entries) a line may hold: each parsed item costs the
+#: grader tens of bytes, so ``[{},{},…]`` in a long line would amplify it ~50× in memory.
+MAX_ITEMS = 250_000
 #: Deepest nesting decoded (deeper data becomes Opaque).
 MAX_DEPTH = 64
 
@@ -238,6 +242,8 @@ def loads(line: bytes) -> dict:
     """Parse one line; raises ValueError if it is not a JSON object."""
     if len(line) > MAX_MESSAGE_BYTES:
         raise ValueError("message too long")
+    if line.count(b",") + line.count(b":") > MAX_ITEMS:  # counted before any parsing
+        raise ValueError("message has too many items")
     message = json.loads(line.decode("utf-8"))
     if not isinstance(message, dict):
         raise ValueError("not a message")

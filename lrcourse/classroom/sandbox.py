@@ -69,7 +69,11 @@ def sandbox_command(argv: list[str], tmp_size: int, capabilities: bool = False) 
         args.append("--unshare-user")
         if capabilities:
             args.extend(["--cap-add", "ALL"])
-    made: set[str] = set()
+    # the private /tmp first: a course or venv that lives under /tmp is bound on top of it
+    # below (bound after it, the tmpfs would hide them)
+    args.extend(["--proc", "/proc", "--dev", "/dev",
+                 "--size", str(int(tmp_size)), "--perms", "1777", "--tmpfs", "/tmp"])
+    made: set[str] = {"/tmp"}
     bound: set[str] = set()
 
     def parents(path: Path):
@@ -103,9 +107,7 @@ def sandbox_command(argv: list[str], tmp_size: int, capabilities: bool = False) 
     cache = _font_cache()
     if cache and os.path.isdir(cache):
         args.extend(["--perms", "0755", "--dir", "/run", "--ro-bind", cache, FONT_CACHE_MOUNT])
-    args.extend(["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(int(tmp_size)), "--perms", "1777", "--tmpfs", "/tmp",
-                 "--chdir", "/tmp"])
+    args.extend(["--chdir", "/tmp"])
     env = {"HOME": SANDBOX_HOME, "TMPDIR": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin",
            "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
            "IPYTHONDIR": SANDBOX_HOME + "/.ipython",

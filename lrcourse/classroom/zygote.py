@@ -36,6 +36,7 @@ __all__ = ["main"]
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWIPC = 0x00020000, 0x20000000, 0x08000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
 
 
 def _libc():
@@ -63,13 +64,35 @@ def _status_code(status: int) -> int:
     return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255
 
 
+def _mounts_under_tmp() -> list[str]:
+    """The outermost mount points below /tmp (from /proc/self/mountinfo)."""
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as mountinfo:
+        for line in mountinfo:
+            point = line.split()[4].encode().decode("unicode_escape")  # \040 for a space
+            if point.startswith("/tmp/"):
+                points.append(point)
+    return [p for p in sorted(set(points))
+            if not any(p.startswith(q + "/") for q in points)]
+
+
 def _isolate(tmp_size: int) -> None:
     """A new mount, PID and IPC namespace with a fresh /tmp (in the forked child)."""
     libc = _libc()
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     _check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
+    # the course or venv may live under /tmp (bound read-only there by bubblewrap): keep
+    # a handle on each such mount, then put it back, read-only, on the fresh /tmp
+    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in _mounts_under_tmp()]
     options = f"size={int(tmp_size)},mode=1777".encode()
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, options), "mount /tmp")
+    for path, fd in kept:
+        os.makedirs(path, exist_ok=True)
+        _check(libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC, None),
+               f"bind {path}")
+        _check(libc.mount(None, path.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None),
+               f"remount {path} read-only")
+        os.close(fd)
     if os.path.isdir("/dev/shm"):
         libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=1777")
 

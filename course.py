@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -127,8 +128,12 @@ def env_with_venv(env: Path) -> dict:
 
 
 def run(command: list, *, cwd: Path, env: Path) -> int:
-    """Run a command to completion; Ctrl+C goes to it (JupyterLab asks to confirm)."""
+    """Run a command to completion. Ctrl+C reaches it directly (JupyterLab then asks to
+    confirm); a SIGTERM to this script is passed on, so that stopping `course.py lab`
+    also stops JupyterLab and its kernels instead of leaving them running."""
     process = subprocess.Popen([str(part) for part in command], cwd=cwd, env=env_with_venv(env))
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, lambda signum, frame: process.terminate())
     while True:
         try:
             return process.wait()
@@ -152,7 +157,8 @@ def lab(args: list[str]) -> int:
     print("\n".join(lines[:-1]), flush=True)
     # the URL JupyterLab prints and opens is lesson 00's, so a copied link opens it too
     command = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={workspace}",
-               "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb"]
+               "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb",
+               "--LabApp.news_url=None"]   # no "get Jupyter news?" pop-up over lesson 00
     if os.name != "nt":
         # Jupyter starts terminals as login shells when its output is not a terminal,
         # and a login shell's /etc/profile resets PATH: `lrcourse` would be "command

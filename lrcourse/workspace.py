@@ -14,9 +14,11 @@ The folders keep the course's layout, so every link between lessons, exercises a
 the README works in both places.  On every start, a notebook that is new in the
 course is copied in; a copy whose cells you have not edited (running cells does not
 count as editing) is replaced by the course's newer version when there is one; a copy
-you have edited is never overwritten; if the course has a newer version of it, one
-line says so.  A fingerprint of each copy's cell sources is kept in
-``my-work/.lrcourse/copies.json`` to tell the cases apart.
+you have edited is never overwritten: if the course changed only cell settings
+(metadata, such as nbgrader's checksums), those are brought over and your cells kept;
+if it changed cells, one line says so.  A fingerprint of each copy's cell sources and
+a hash of the course file it came from are kept in ``my-work/.lrcourse/copies.json``
+to tell the cases apart.
 
 ``progress`` reads the exercise notebooks of ``my-work/`` (see :func:`exercises_dir`).
 """
@@ -78,6 +80,15 @@ def _course_notebooks(root: Path):
             yield path.relative_to(root)
 
 
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _recorded(entry) -> dict:
+    """A record entry: the copy's source fingerprint and the course file's hash."""
+    return entry if isinstance(entry, dict) else {"sources": entry, "file": None}
+
+
 def prepare(root: Path | None = None) -> tuple[Path, list[str]]:
     """Create or bring up to date the learner's workspace; return it and what was done.
 
@@ -96,13 +107,27 @@ def prepare(root: Path | None = None) -> tuple[Path, list[str]]:
     messages, copied = [], 0
     for relative in _course_notebooks(root):
         key, source, target = relative.as_posix(), root / relative, workspace / relative
-        new = fingerprint(source)
+        new = {"sources": fingerprint(source), "file": _file_hash(source)}
+        old = _recorded(record[key]) if key in record else None
         if not target.exists():
             copied += 1
-        elif record.get(key) == new:
+        elif old is None:
+            messages.append(f"kept your {key}, which this course did not copy; the course's "
+                            f"version is at {key} in the course folder")
+            continue
+        elif old["file"] == new["file"]:
             continue  # the copy was made from the course's current version
-        elif key in record and fingerprint(target) == record[key]:
+        elif _file_hash(target) == new["file"]:
+            record[key] = new  # (a record from before file hashes were kept)
+            continue
+        elif fingerprint(target) == old["sources"]:
             messages.append(f"updated {key} to the course's new version (you had not edited it)")
+        elif new["sources"] == old["sources"]:
+            _take_cell_settings(source, target)
+            messages.append(f"updated the cell settings of {key} to the course's new version "
+                            f"(your edits are kept)")
+            record[key] = new
+            continue
         else:
             messages.append(f"kept your edited {key}; the course has a newer version at {key} "
                             f"in the course folder")
@@ -118,6 +143,21 @@ def prepare(root: Path | None = None) -> tuple[Path, list[str]]:
         messages.insert(0, f"made your own copies of {copied} course notebooks in "
                            f"{WORKSPACE_NAME}/ (git pull never touches them)")
     return workspace, messages
+
+
+def _take_cell_settings(source: Path, target: Path) -> None:
+    """The course changed only metadata (e.g. nbgrader's checksums): copy the notebook's
+    and each cell's metadata (cells matched by id) into the learner's edited copy."""
+    import nbformat
+
+    course = nbformat.read(source, as_version=4)
+    mine = nbformat.read(target, as_version=4)
+    mine.metadata = course.metadata
+    settings = {cell.get("id"): cell.metadata for cell in course.cells}
+    for cell in mine.cells:
+        if cell.get("id") in settings:
+            cell.metadata = settings[cell.get("id")]
+    nbformat.write(mine, str(target))
 
 
 def _mirror(source: Path, target: Path) -> None:

@@ -273,11 +273,35 @@ def course_lab(tmp_path):
                 time.sleep(0.3)
             yield url, course, log_path
         finally:
-            server.terminate()
+            server.terminate()   # as a learner's SIGTERM would: course.py passes it on
             try:
-                server.wait(timeout=15)
+                server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+    deadline = time.monotonic() + 30
+    while processes_mentioning(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = processes_mentioning(tmp_path)
+    for pid in left:  # do not leave them to the next test, then fail
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    assert not left, f"stopping `course.py lab` left JupyterLab or kernels running: {left}"
+
+
+def processes_mentioning(path: Path) -> list[int]:
+    """Processes whose command line names ``path`` (a server or kernel of this test)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                command = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(path).encode() in command:
+                found.append(int(entry))
+    return found
 
 
 def same_python_as_stored(path: Path) -> bool:

@@ -698,8 +698,8 @@ def _runner_processes() -> list[str]:
                 command = Path(f"/proc/{entry}/cmdline").read_bytes()
             except OSError:
                 continue
-            if not command.startswith(sys.executable.encode()):
-                continue  # another course's test run on the same machine, not this one's
+            if sys.executable.encode() not in command:
+                continue  # another checkout's test run on the same machine, not this one's
             if any(name in command for name in (b"lrcourse.classroom.runner", b"lrcourse.classroom.worker",
                                                 b"lrcourse.classroom.zygote")):
                 found.append(f"{entry}: {command[:200]!r}")

@@ -105,3 +105,34 @@ def test_the_command_prints_the_workspace_last(course):
     wrong = subprocess.run([sys.executable, "-m", "lrcourse.workspace"], env=env,
                            capture_output=True, text=True)
     assert wrong.returncode == 2 and "usage" in wrong.stderr
+
+
+def test_an_edited_copy_gets_the_courses_new_cell_settings_and_keeps_its_cells(course):
+    mine, _ = workspace.prepare(course)
+    answer = mine / "exercises" / "01_exercise.ipynb"
+    edited = nbformat.read(answer, as_version=4)
+    edited.cells[0].source = "answer = 41  # my work"
+    edited.cells.append(nbformat.v4.new_code_cell("scratch = 1"))
+    nbformat.write(edited, answer)
+    update = nbformat.read(course / "exercises" / "01_exercise.ipynb", as_version=4)
+    update.cells[0].metadata["nbgrader"] = {"checksum": "abc", "grade_id": "answer"}
+    update.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                     "language": "python"}
+    nbformat.write(update, course / "exercises" / "01_exercise.ipynb")
+    _, messages = workspace.prepare(course)
+    assert messages == ["updated the cell settings of exercises/01_exercise.ipynb to the course's "
+                        "new version (your edits are kept)"]
+    result = nbformat.read(answer, as_version=4)
+    assert [c.source for c in result.cells] == ["answer = 41  # my work", "scratch = 1"]
+    assert result.cells[0].metadata["nbgrader"]["checksum"] == "abc"
+    assert result.metadata["kernelspec"]["display_name"] == "Python 3 (ipykernel)"
+    assert workspace.prepare(course)[1] == [], "once brought over, nothing more to say"
+
+
+def test_a_record_from_before_file_hashes_still_works(course):
+    mine, _ = workspace.prepare(course)
+    record_path = mine / ".lrcourse" / "copies.json"
+    record = json.loads(record_path.read_text())
+    record_path.write_text(json.dumps({key: value["sources"] for key, value in record.items()}))
+    assert workspace.prepare(course)[1] == [], "unchanged copies: nothing to say"
+    assert all(isinstance(v, dict) for v in json.loads(record_path.read_text()).values())

@@ -49,6 +49,9 @@ __all__ = [
     "trajectory_1d",
     "loss_axes",
     "divergence_threshold_line",
+    "divergence_threshold",
+    "minimiser_marker",
+    "pad_limits",
     "loss_curves",
     "schedule_curves",
     "finder_curve",
@@ -344,6 +347,14 @@ class TrajectoryArtist:
         self.start.set_markeredgecolor(color)
         self.end.set_markerfacecolor(color)
 
+    def end_in_view(self) -> bool:
+        """Whether the end ◆ lies inside the axes' view (a diverged path's does not)."""
+        x, y = self.end.get_xdata(), self.end.get_ydata()
+        if not len(x) or not self.end.get_visible():
+            return False
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        return bool(min(x0, x1) <= x[0] <= max(x0, x1) and min(y0, y1) <= y[0] <= max(y0, y1))
+
     def _box(self):
         if self.clip_box is not None:
             return self.clip_box
@@ -467,6 +478,13 @@ class PointArtist:
 
 
 # ------------------------------------------------------------------------- contours
+
+def minimiser_marker(ax):
+    """The minimiser ★ :func:`contour_trajectory` drew on ``ax`` (or None); an
+    explorer draws it after the moving paths, so a converged path's end ◆ never
+    hides it."""
+    return next((line for line in ax.lines if line.get_label() == "minimiser"), None)
+
 
 def _minimizer(problem):
     for name in ("minimizer", "global_minimizer"):
@@ -647,27 +665,47 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     return fig, ax
 
 
-def trajectory_legend(ax, with_markers=True, loc="outside"):
+def trajectory_legend(ax, with_markers=True, loc="outside", *, end=True):
     """The legend of a trajectory plot: every labelled artist, plus the start ○ and
-    end ◆ markers (``with_markers``); ``loc="outside"`` puts it right of the axes,
-    ``loc="below"`` under the axis label in two columns (for a small panel)."""
+    end ◆ markers (``with_markers``; ``end=False`` leaves out the end, e.g. when every
+    path's end lies off the plot); ``loc="outside"`` puts it right of the axes,
+    ``loc="below"`` under the axis label in two columns (for a small panel); any
+    other ``loc`` puts it inside, with an opaque frame above every line.
+
+    A legend entry shows its artist's line and marker even if the artist is hidden
+    or animated when the legend is made (an explorer draws it later)."""
     handles, labels = ax.get_legend_handles_labels()
     if with_markers:
         handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
-                           markeredgecolor="#555555", markeredgewidth=2, markersize=9),
-                    Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999",
-                           markeredgecolor="black", markersize=7)]
-        labels += ["start", "end"]
+                           markeredgecolor="#555555", markeredgewidth=2, markersize=9)]
+        labels += ["start"]
+        if end:
+            handles += [Line2D([], [], marker="D", linestyle="", markerfacecolor="#999999",
+                               markeredgecolor="black", markersize=7)]
+            labels += ["end"]
     if loc == "outside":
-        return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                         borderaxespad=0.0, fontsize=10, frameon=False)
-    if loc == "below":
+        legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                           borderaxespad=0.0, fontsize=10, frameon=False)
+    elif loc == "below":
         # 34 points under the axes: below the tick labels and the axis label.
         under = mpl.transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-34, units="points")
-        return ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                         bbox_transform=under, borderaxespad=0.0, fontsize=10, frameon=False,
-                         ncol=2, columnspacing=1.2, handletextpad=0.4)
-    return ax.legend(handles, labels, loc=loc, fontsize=10, framealpha=0.85)
+        legend = ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                           bbox_transform=under, borderaxespad=0.0, fontsize=10, frameon=False,
+                           ncol=2, columnspacing=1.2, handletextpad=0.4)
+    else:
+        legend = ax.legend(handles, labels, loc=loc, fontsize=10, framealpha=1.0)
+        legend.set_zorder(20)
+    _show_handles(legend)
+    return legend
+
+
+def _show_handles(legend) -> None:
+    """Legend handles copy their artist's visibility and animation when made: an
+    artist hidden at that moment would leave a blank entry.  Show them all."""
+    for handle in legend.legend_handles:
+        if handle is not None:
+            handle.set_visible(True)
+            handle.set_animated(False)
 
 
 @_styled
@@ -773,6 +811,7 @@ def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="lo
         ax.set_yscale("log", nonpositive="mask")
     if steps is not None:
         ax.set_xlim(0, v.positive_int("steps", steps))
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins="auto", integer=True))  # steps are whole numbers
     ax.set_xlabel("step t")
     ax.set_ylabel(ylabel)
     _set_title(ax, title)
@@ -781,20 +820,27 @@ def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="lo
 
 def divergence_threshold_line(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
     """A dotted horizontal line at the loss where :func:`lrcourse.train.run` stops a
-    run, labelled above its left end.
+    run, labelled above its left end (the line; :func:`divergence_threshold` returns
+    the label too).
 
-    The label keeps 7 points above the line, clear of a diverged run's ✕ (drawn on
+    The label keeps 9 points above the line, clear of a diverged run's ✕ (drawn on
     the line by a :class:`LossCurveArtist` with ``ceiling=threshold``), whose note
     goes below the line; the axes need room above the line for it (the explorers'
-    loss limits leave it).
+    loss limits leave it).  It sits on an opaque white box, above the curves.
     """
+    return divergence_threshold(ax, threshold, text)[0]
+
+
+def divergence_threshold(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
+    """:func:`divergence_threshold_line`, returning ``(line, label)`` (an explorer
+    draws the label after its moving curves, so none runs through it)."""
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
-    label = ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 7),
+    label = ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 9),
                         textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10,
-                        va="bottom", bbox=dict(boxstyle="square,pad=0.1", facecolor="white",
-                                               edgecolor="none", alpha=0.7))
+                        va="bottom", zorder=20, bbox=dict(boxstyle="square,pad=0.15", facecolor="white",
+                                                          edgecolor="none", alpha=1.0))
     label.set_in_layout(False)  # inside the axes once their limits are set
-    return line
+    return line, label
 
 
 @_styled
@@ -1082,7 +1128,7 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
 
 @_styled
 def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence rate over (η, β)",
-             point=None, mark_best=True, legend_extra=()):
+             point=None, mark_best=True, legend_extra=(), legend_loc="upper left"):
     """Heat map of a convergence rate ρ (per step; smaller is faster) over (η, β).
 
     Parameters
@@ -1102,6 +1148,9 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
         (e.g. ``(q.optimal_momentum_lr, q.optimal_momentum)``).
     legend_extra : artists
         More legend entries (an explorer's own movable :class:`PointArtist`).
+    legend_loc : str
+        A matplotlib ``loc`` inside the axes, or ``"below"``: under the η axis
+        label, where no point of the map can go (an explorer's moving ○).
     """
     etas = v.finite_array("etas", etas).ravel()
     betas = v.finite_array("betas", betas).ravel()
@@ -1140,9 +1189,30 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
     ax.set_xlabel("learning rate η")
     ax.set_ylabel("momentum β")
     _set_title(ax, title)
-    ax.legend(handles=handles, loc="upper left", fontsize=10, framealpha=0.9)
+    if legend_loc == "below":
+        under = mpl.transforms.offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
+        legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                           bbox_transform=under, borderaxespad=0.0, fontsize=10, frameon=False)
+    else:
+        legend = ax.legend(handles=handles, loc=legend_loc, fontsize=10, framealpha=0.9)
+    _show_handles(legend)
     ax.grid(False)
     return fig, ax
+
+
+def pad_limits(ax, xlim, ylim, fraction: float = 0.08) -> None:
+    """Set ``ax``'s limits to ``xlim`` and ``ylim`` widened by ``fraction`` of their
+    span on each side (in log space on a log axis), so a marker of a few points at
+    any corner is drawn whole."""
+    for (low, high), scale, setter in ((xlim, ax.get_xscale(), ax.set_xlim),
+                                       (ylim, ax.get_yscale(), ax.set_ylim)):
+        if scale == "log":
+            lo, hi = np.log10(low), np.log10(high)
+            pad = fraction * (hi - lo)
+            setter(10 ** (lo - pad), 10 ** (hi + pad))
+        else:
+            pad = fraction * (high - low)
+            setter(low - pad, high + pad)
 
 
 @_styled

@@ -107,7 +107,7 @@ def test_moving_the_lr_slider_changes_the_figure_and_the_result(lr_explorer):
     assert len(lr_explorer.update_seconds) == updates + 1
     assert lr_explorer.png() != before_png
     assert lr_explorer.text != before_text
-    assert lr_explorer.text.startswith("η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: "
+    assert lr_explorer.text.startswith("η = 1.50 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: "
                                        "converging\nafter 50 steps: loss = ")
 
 
@@ -115,7 +115,7 @@ def test_lr_explorer_reports_divergence_with_its_step(lr_explorer):
     quietly(lambda: lr_explorer.set(lr=2.3, steps=40, optimizer="GD"))
     result = lr_explorer.last_result
     assert result.diverged[0]
-    assert lr_explorer.text == ("η = 2.3 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 1.30 per step: growing, it "
+    assert lr_explorer.text == ("η = 2.32 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 1.32 per step: growing, it "
                                 f"diverges\ndiverged at step {int(result.diverged_at[0])} (loss above "
                                 "10⁴·f(x₀): run stopped)")
     cross = lr_explorer.curve.cross
@@ -130,14 +130,15 @@ def test_lr_explorer_draws_the_run_it_reports(lr_explorer):
     np.testing.assert_allclose(lr_explorer.curve.line.get_ydata()[-1], result.final_loss[0])
     assert lr_explorer.path.path.get_color() == "#E69F00"  # momentum's course colour
     assert lr_explorer.axes[1].get_xlim() == (0, 30)
-    assert "(converging)" in lr_explorer.text or "(not converging)" in lr_explorer.text
+    assert lr_explorer.text.endswith(("(converging)", "(not converged)", "(oscillating, still falling)",
+                                      "(oscillating, not converged)", "(converged)"))
 
 
 def test_set_updates_once_and_rejects_unknown_controls(lr_explorer):
     updates = len(lr_explorer.update_seconds)
     lr_explorer.set(lr=0.3, steps=20)
     assert len(lr_explorer.update_seconds) == updates + 1
-    assert lr_explorer.lr_slider.value == pytest.approx(0.3)
+    assert lr_explorer.lr_slider.value == pytest.approx(0.3, rel=0.012)  # on the slider's grid
     with pytest.raises(TypeError, match="name must be one of the explorer's controls"):
         lr_explorer.set(learning_rate=0.1)
     assert sorted(lr_explorer.control_names()) == ["lr", "optimizer", "steps"]
@@ -174,9 +175,10 @@ def test_momentum_explorer_moves_the_point_on_the_rate_map(momentum_explorer):
     before = momentum_explorer.png()
     quietly(lambda: momentum_explorer.set(lr=2.0, momentum=0.3))
     assert momentum_explorer.png() != before
-    np.testing.assert_allclose(momentum_explorer.point.marker.get_xydata(), [[2.0, 0.3]])
-    rate = momentum_explorer.problem.momentum_rate(2.0, 0.3)
-    assert f"η = 2 | β = 0.30 | ρ = {rate:#.3g} per step" in momentum_explorer.text
+    lr = momentum_explorer.lr_slider.value  # 2.0 on the slider's grid
+    np.testing.assert_allclose(momentum_explorer.point.marker.get_xydata(), [[lr, 0.3]])
+    rate = momentum_explorer.problem.momentum_rate(lr, 0.3)
+    assert f"η = {lr:#.3g} | β = 0.30 | ρ = {rate:#.3g} per step" in momentum_explorer.text
     assert "optimum η* = 2.31, β* = 0.27, ρ* = 0.519" in momentum_explorer.text
 
 
@@ -189,7 +191,7 @@ def test_momentum_explorer_reports_divergence(momentum_explorer):
 
 def test_schedule_explorer_shows_the_chosen_schedules_sliders(schedule_explorer):
     quietly(lambda: schedule_explorer.set(schedule="step decay", lr=0.5))
-    shown = list(schedule_explorer.parameter_box.children)
+    shown = [c for row in schedule_explorer.parameter_rows for c in row.children]
     assert shown == [schedule_explorer.parameter_sliders["step_size"], schedule_explorer.parameter_sliders["decay"]]
     assert schedule_explorer.text.startswith("step_decay(lr=0.5, step_size=50, gamma=0.3)")
     before = schedule_explorer.png()
@@ -247,7 +249,7 @@ def test_comparison_reruns_only_the_optimizer_that_changed(comparison):
     cached = len(comparison._cache)
     quietly(lambda: comparison.set(Adam=0.02))
     assert len(comparison._cache) == cached + 1
-    assert "Adam η=0.02:" in comparison.text
+    assert f"Adam η={widgets._base.sig3(comparison.lr_sliders['Adam'].value)}:" in comparison.text
 
 
 def test_comparison_hides_unticked_optimizers(comparison):
@@ -266,7 +268,7 @@ def test_comparison_switches_problem_and_resets_the_rates(comparison):
     assert comparison.steps_slider.value == 500
     assert comparison.axes[0].get_title().startswith("Rosenbrock")
     quietly(lambda: comparison.set(GD=0.01))
-    assert "GD η=0.01: diverged at step" in comparison.text
+    assert "GD η=0.0100: diverged at step" in comparison.text
     comparison.set(problem=comparison_module._QUADRATIC)
 
 
@@ -285,7 +287,7 @@ def test_a_notebook_cell_with_an_explorer_stores_a_static_png(tmp_path):
     data = outputs[0]["data"]
     assert base64.b64decode(data["image/png"]).startswith(PNG)
     assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/plain"].startswith("η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850")
+    assert data["text/plain"].startswith("η = 1.50 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850")
 
 
 def test_schedule_axis_top_moves_in_steps_of_1_3_10():
@@ -386,7 +388,8 @@ def test_lr_explorer_text_never_overlaps(lr_explorer, state):
     lr_explorer.set(**{"lr": 1.5, "steps": 50, "optimizer": "GD", **state})
     assert_clear(lr_explorer, str(state))
     name = lr_explorer.optimizer_dropdown.value
-    assert legend_entries(lr_explorer.axes[0]) == ["minimiser", name, "start", "end"]
+    end = ["end"] if lr_explorer.path.end_in_view() else []  # a diverged path's end is off the plot
+    assert legend_entries(lr_explorer.axes[0]) == ["minimiser", name, "start", *end]
     handle = lr_explorer.axes[0].get_legend().legend_handles[1]
     assert handle.get_color() == lr_explorer.path.path.get_color()  # the legend shows the path drawn
 
@@ -409,6 +412,7 @@ def test_schedule_explorer_text_never_overlaps(schedule_explorer, choice, lr):
     ax = schedule_explorer.axes[0]
     legend = ax.get_legend().get_window_extent(schedule_explorer.canvas.get_renderer())
     assert legend.y0 > ax.transData.transform((0, lr))[1]
+    lr = schedule_explorer.lr_slider.value  # the slider's grid point nearest lr
     assert schedule_explorer.schedule_line.line.get_ydata().max() <= lr * (1 + 1e-12)
 
 
@@ -493,3 +497,147 @@ def test_no_control_label_is_cut(lr_explorer, momentum_explorer, schedule_explor
                 assert int(control.layout.width[:-2]) >= label_px(control.description) + 20
             elif isinstance(control, ipywidgets.ValueWidget) and getattr(control, "description", ""):
                 assert int(control.style.description_width[:-2]) >= label_px(control.description)
+
+
+# ------------------------------------------- what an outside newcomer found (issue 8)
+
+def test_a_newly_ticked_optimizer_has_its_symbol_in_the_legend(comparison):
+    comparison.set(problem=comparison_module._QUADRATIC)
+    for name in ("GD", "Momentum", "Adam"):
+        comparison.optimizer_toggles[name].value = name == "GD"
+    comparison.optimizer_toggles["Adagrad"].value = True  # newly ticked
+    legend = comparison.axes[0].get_legend()
+    for text, handle in zip(legend.get_texts(), legend.legend_handles):
+        assert handle.get_visible() and not handle.get_animated(), f"blank legend entry {text.get_text()}"
+    comparison.optimizer_toggles["Adagrad"].value = False
+    for name in ("GD", "Momentum", "Adam"):
+        comparison.optimizer_toggles[name].value = True
+
+
+def test_the_rate_used_is_the_rate_the_slider_shows(comparison):
+    slider = comparison.lr_sliders["Adagrad"]
+    comparison.optimizer_toggles["Adagrad"].value = True
+    for problem in (comparison_module._ROSENBROCK, comparison_module._QUADRATIC):
+        comparison.set(problem=problem)
+        exponent = (np.log10(slider.value) - slider.min) / slider.step
+        assert abs(exponent - round(exponent)) < 1e-6  # a grid point: the browser shows this value
+        assert f"Adagrad η={widgets._base.sig3(slider.value)}:" in comparison.text
+        assert slider.value == pytest.approx(comparison_module.DEFAULT_LRS[problem]["Adagrad"])
+    slider.value = 0.5011  # from code, between two grid points: snapped
+    exponent = (np.log10(slider.value) - slider.min) / slider.step
+    assert abs(exponent - round(exponent)) < 1e-6
+    comparison.optimizer_toggles["Adagrad"].value = False
+
+
+def _bbox_inside(inner, outer, slack=0.5) -> bool:
+    return (inner.x0 >= outer.x0 - slack and inner.x1 <= outer.x1 + slack
+            and inner.y0 >= outer.y0 - slack and inner.y1 <= outer.y1 + slack)
+
+
+@pytest.mark.parametrize("lr_end", [0, -1])
+@pytest.mark.parametrize("beta", [0.0, 0.7, 0.99])
+def test_the_current_point_on_the_rate_map_is_whole_and_clear_of_the_legend(momentum_explorer, lr_end, beta):
+    slider = momentum_explorer.lr_slider
+    lr = 10 ** (slider.min if lr_end == 0 else slider.max)
+    momentum_explorer.set(lr=lr, momentum=beta)
+    for probe in (lr, 0.0708):
+        momentum_explorer.set(lr=probe, momentum=beta if probe == lr else 0.9)
+        renderer = momentum_explorer.canvas.get_renderer()
+        ax = momentum_explorer.axes[2]
+        marker = momentum_explorer.point.marker.get_window_extent(renderer)
+        assert _bbox_inside(marker, ax.get_window_extent(renderer)), (probe, beta)
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not marker.overlaps(legend)
+    momentum_explorer.set(lr=1.0, momentum=0.7, steps=60)
+
+
+@pytest.mark.parametrize("choice", list(widgets.schedule.SCHEDULE_CHOICES))
+def test_the_schedule_controls_keep_their_height(schedule_explorer, choice):
+    schedule_explorer.set(schedule=choice)
+    rows = schedule_explorer.parameter_rows
+    assert len(schedule_explorer.parameter_box.children) == 2
+    assert all(row.layout.height == "32px" and len(row.children) <= 2 for row in rows)
+
+
+def _pixel(explorer, xy_data, ax):
+    import io
+
+    from PIL import Image
+
+    image = np.asarray(Image.open(io.BytesIO(explorer.png())).convert("RGB"))
+    x, y = ax.transData.transform(xy_data)
+    return image[image.shape[0] - int(round(y)) - 1, int(round(x))]
+
+
+def test_the_minimiser_shows_on_top_of_a_converged_end(lr_explorer):
+    from matplotlib.colors import to_rgb
+
+    from lrcourse import style
+
+    lr_explorer.set(lr=1.5, steps=200, optimizer="GD")
+    pixel = _pixel(lr_explorer, (0.0, 0.0), lr_explorer.axes[0])
+    assert np.abs(pixel / 255 - np.array(to_rgb(style.REFERENCE_COLOR))).max() < 0.1
+    lr_explorer.set(steps=50)
+
+
+def test_a_diverged_path_has_no_end_in_the_legend(lr_explorer, comparison):
+    lr_explorer.set(lr=6.3, optimizer="GD", steps=50)
+    assert "end" not in legend_entries(lr_explorer.axes[0])
+    lr_explorer.set(lr=1.5)
+    assert "end" in legend_entries(lr_explorer.axes[0])
+
+
+def test_the_constant_reference_is_not_drawn_under_a_constant_schedule(schedule_explorer):
+    schedule_explorer.set(schedule="constant")
+    assert not schedule_explorer.constant_line.line.get_visible()
+    assert legend_entries(schedule_explorer.axes[0]) == ["schedule"]
+    schedule_explorer.set(schedule="cosine")
+    assert schedule_explorer.constant_line.line.get_visible()
+    assert legend_entries(schedule_explorer.axes[0]) == ["schedule", "constant η₀"]
+
+
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_legends_and_labels_are_drawn_above_the_moving_lines(name, request):
+    explorer = request.getfixturevalue(name)
+    for ax in explorer.axes:
+        legend = ax.get_legend()
+        inside = legend is not None and legend.get_frame_on() and legend.get_window_extent(
+            explorer.canvas.get_renderer()).overlaps(ax.get_window_extent())
+        if inside and ax is not explorer.axes[0] or not inside:
+            continue
+        # a legend inside a panel with a moving path is drawn after it, opaque
+        assert legend in explorer._on_top.values() or not any(a.axes is ax for a in explorer._moving)
+    for ax in explorer.axes:
+        for text in ax.texts:
+            if text.get_text().startswith("diverg") and text not in [a for a in explorer._moving]:
+                assert text in explorer._on_top.values(), text.get_text()
+
+
+def test_one_step_has_integer_step_ticks(lr_explorer):
+    lr_explorer.set(steps=1)
+    lr_explorer.canvas.draw()
+    labels = [t.get_text() for t in lr_explorer.axes[1].get_xticklabels() if t.get_text()]
+    assert labels and all("." not in label for label in labels), labels
+    lr_explorer.set(steps=50)
+
+
+def test_result_rates_read_like_the_slider_readout(lr_explorer):
+    lr_explorer.set(lr=2e-3, optimizer="GD")
+    shown = f"{lr_explorer.lr_slider.value:#.3g}"  # d3's ".3g" keeps trailing zeros
+    assert lr_explorer.text.startswith(f"η = {shown} ")
+
+
+def test_each_optimizer_names_its_own_threshold(lr_explorer):
+    lr_explorer.set(optimizer="Momentum", lr=0.5)
+    assert "(2 + 2β)/λ_max = 3.80" in lr_explorer.text and "| 2/λ_max" not in lr_explorer.text
+    lr_explorer.set(optimizer="Adam", lr=0.1)
+    assert "GD's limit 2/λ_max" in lr_explorer.text
+    lr_explorer.set(optimizer="GD", lr=1.5)
+
+
+def test_an_oscillating_run_is_not_called_converging(lr_explorer):
+    lr_explorer.set(optimizer="Adam", lr=6.3, steps=50)
+    assert "(converging)" not in lr_explorer.text and "oscillating" in lr_explorer.text
+    assert lr_module.loss_trend(10.0 ** -np.linspace(0, 5, 50)) == "converging"
+    assert lr_module.loss_trend(np.tile([10.0, 0.01], 25)) == "oscillating, not converged"
+    lr_explorer.set(optimizer="GD", lr=1.5)

@@ -36,12 +36,13 @@ from contextlib import contextmanager
 import ipywidgets as widgets
 import matplotlib as mpl
 import numpy as np
+import traitlets
 
 from lrcourse import _validation as v
 from lrcourse import plots, style
 from lrcourse._blas import single_threaded_blas
 
-__all__ = ["Explorer", "log_slider", "int_slider", "float_slider", "dropdown", "fit_labels", "label_px",
+__all__ = ["Explorer", "LogSlider", "log_slider", "int_slider", "float_slider", "dropdown", "fit_labels", "label_px",
            "short_numbers", "sig3", "rate_text", "steps_text"]
 
 #: Room for a control's label, per character (JupyterLab's 13 px sans-serif; generous,
@@ -55,16 +56,56 @@ _DESCRIPTION_STYLE = {"description_width": "70px"}
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+(?=[eE]))(?:[eE][-+]?\d+)?")
 
 
+class LogSlider(widgets.FloatLogSlider):
+    """A base-10 log slider whose value is always on its grid ``base**(min + k·step)``.
+
+    The browser's slider can only sit on that grid: a value set from Python between
+    two grid points would be shown at the nearest one while the kernel kept the
+    other (the slider reading 0.501 while the run used 0.5).  Every value set here
+    is snapped to the grid first, so the value used is the value shown.
+    """
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = float(proposal["value"])
+        if not np.isfinite(value) or value <= 0:
+            return self.base ** self.min
+        exponent = np.log(value) / np.log(self.base)
+        k = np.clip(np.round((exponent - self.min) / self.step), 0, np.floor((self.max - self.min) / self.step + 1e-9))
+        return float(self.base ** (self.min + k * self.step))
+
+    def anchor(self, value: float) -> None:
+        """Shift the grid (by less than one step) so ``value`` lies on it, and set it."""
+        self.min, self.max, self.value = _grid(value, np.log10(self.base ** self.min),
+                                               np.log10(self.base ** self.max), self.step, self._low, self._high)
+
+
+def _grid(value: float, low_exp: float, high_exp: float, step: float, low: float, high: float):
+    """(min, max, value) of a log slider's grid through ``value`` within [low, high]."""
+    value = float(np.clip(value, low, high))
+    at = np.log10(value)
+    lo = at - np.floor((at - np.log10(low)) / step + 1e-9) * step
+    hi = at + np.floor((np.log10(high) - at) / step + 1e-9) * step
+    return lo, hi, value
+
+
 def log_slider(description: str, value: float, low: float, high: float, *, step: float = 0.01,
-               readout_format: str = ".3g") -> widgets.FloatLogSlider:
-    """A base-10 log slider from ``low`` to ``high`` (``step`` in decades)."""
+               readout_format: str = ".3g") -> LogSlider:
+    """A base-10 log slider from about ``low`` to ``high`` (``step`` in decades) whose
+    grid passes through ``value`` (so the starting value is exactly ``value``).
+
+    Its readout prints 3 significant digits with trailing zeros ("0.00200", "1.50"),
+    as :func:`sig3` does in the result lines."""
     low, high = v.positive("low", low), v.positive("high", high)
     value = float(np.clip(v.positive("value", value), low, high))
-    return widgets.FloatLogSlider(
-        value=value, base=10, min=np.log10(low), max=np.log10(high), step=step,
+    lo, hi, value = _grid(value, np.log10(low), np.log10(high), step, low, high)
+    slider = LogSlider(
+        value=value, base=10, min=lo, max=hi, step=step,
         description=description, readout_format=readout_format, continuous_update=True,
         layout=widgets.Layout(**_SLIDER_LAYOUT), style=_DESCRIPTION_STYLE,
     )
+    slider._low, slider._high = low, high
+    return slider
 
 
 def int_slider(description: str, value: int, low: int, high: int, step: int = 1, *,
@@ -163,6 +204,7 @@ class Explorer:
         self.axes = [axes] if ncols == 1 else list(axes)
         self.canvas = self.figure.canvas
         self._moving: list = []
+        self._on_top: dict = {}
         self._background = None
         self._layout = None
         self._holding = False
@@ -182,6 +224,16 @@ class Explorer:
         for artist in artists:
             artist.set_animated(True)
             self._moving.append(artist)
+
+    def _put_on_top(self, key: str, artist) -> None:
+        """Draw ``artist`` after every moving artist, on every update (a legend, a
+        label, the minimiser ★: nothing that moves may cover it); it replaces the
+        artist put there before under the same ``key``."""
+        if artist is None:
+            self._on_top.pop(key, None)
+            return
+        artist.set_animated(True)
+        self._on_top[key] = artist
 
     def _finish(self, controls: list, rows: list | None = None, label_groups: list | None = None) -> None:
         """Wire the controls, build the widget and render the first state.
@@ -310,7 +362,7 @@ class Explorer:
             self._layout = self._layout_key()
         else:
             self.canvas.restore_region(self._background)
-        for artist in self._moving:
+        for artist in [*self._moving, *self._on_top.values()]:
             if artist.get_visible():
                 self.figure.draw_artist(artist)
         return plots.figure_to_png(self.figure, draw=False)

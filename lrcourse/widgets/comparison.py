@@ -8,7 +8,7 @@ import numpy as np
 from lrcourse import _validation as v
 from lrcourse import plots, style, train
 
-from ._base import Explorer, dropdown, int_slider, label_px, log_slider, steps_text
+from ._base import Explorer, dropdown, int_slider, label_px, log_slider, sig3, steps_text
 from ._choices import DESCRIPTIONS, OPTIMIZERS, PROBLEMS, make_optimizer
 from .lr import StickyLossLimits, lay_out_for_the_widest_loss_axis
 
@@ -93,7 +93,7 @@ class OptimizerComparison(Explorer):
         plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False, title=self.problem.name)
         plots.loss_axes(ax_loss, title="loss f(xₜ), log scale")
         threshold = self.start_loss * 1e4
-        plots.divergence_threshold_line(ax_loss, threshold)
+        _, label = plots.divergence_threshold(ax_loss, threshold)
         self.paths, self.curves = {}, {}
         for name in OPTIMIZERS:
             color = style.optimizer_color(name)
@@ -102,23 +102,27 @@ class OptimizerComparison(Explorer):
             self.curves[name] = plots.LossCurveArtist(ax_loss, color, name, annotate=False,
                                                       ceiling=threshold)
             self._animate(*self.paths[name].artists, *self.curves[name].artists)
+        self._on_top = {}
+        self._put_on_top("minimiser", plots.minimiser_marker(ax_path))  # ★ above a converged ◆
+        self._put_on_top("threshold", label)  # no curve or ✕ covers it
         for ax in self.axes:
             ax.set_autoscale_on(False)
         # Lay out with every optimizer in the legend and the widest tick labels (the
         # deepest loss axis, the most steps), so no later state needs room the figure
         # has not got; the legend then lists only the ticked ones.
-        self._legend_for = tuple(OPTIMIZERS)
+        self._legend_for = (tuple(OPTIMIZERS), True)
         plots.trajectory_legend(ax_path, loc="outside")
         lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)
 
-    def _show_legend(self, names: tuple) -> None:
-        """The path legend lists exactly the optimizers drawn (and the markers)."""
-        if names == self._legend_for:
+    def _show_legend(self, names: tuple, end: bool) -> None:
+        """The path legend lists exactly the optimizers drawn, the start, and the
+        end if an end ◆ is on the plot (a diverged path's is not)."""
+        if (names, end) == self._legend_for:
             return
         for name, path in self.paths.items():
             path.path.set_label(name if name in names else "_hidden")
-        plots.trajectory_legend(self.axes[0], loc="outside")
-        self._legend_for = names
+        plots.trajectory_legend(self.axes[0], loc="outside", end=end)
+        self._legend_for = (names, end)
         self._invalidate()
 
     def _enable_slider(self, change) -> None:
@@ -131,7 +135,7 @@ class OptimizerComparison(Explorer):
         with self.hold():
             self._build_problem(label)
             for name, slider in self.lr_sliders.items():
-                slider.value = DEFAULT_LRS[label][name]
+                slider.anchor(DEFAULT_LRS[label][name])  # exactly the default, on the slider's grid
             self.steps_slider.value = DEFAULT_STEPS[label]
 
     def _control(self, name: str):
@@ -155,11 +159,11 @@ class OptimizerComparison(Explorer):
     def _compute(self) -> str:
         steps = int(self.steps_slider.value)
         shown = tuple(name for name in OPTIMIZERS if self.optimizer_toggles[name].value)
-        self._show_legend(shown)
-        runs, entries = {}, []
         for name in OPTIMIZERS:
             for artist in self.paths[name].artists + self.curves[name].artists:
                 artist.set_visible(name in shown)
+        runs, entries = {}, []
+        for name in OPTIMIZERS:
             if name not in shown:
                 continue
             lr = float(self.lr_sliders[name].value)
@@ -169,7 +173,7 @@ class OptimizerComparison(Explorer):
                 outcome = f"diverged at step {int(result.diverged_at[0])}"
             else:
                 outcome = f"{float(result.final_loss[0]):.2g}"
-            entries.append(f"{name} η={lr:.3g}: {outcome}")
+            entries.append(f"{name} η={sig3(lr)}: {outcome}")
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
         every_loss = np.concatenate([losses for _, losses in runs.values()]) if runs else []
@@ -178,6 +182,7 @@ class OptimizerComparison(Explorer):
         for name, (result, losses) in runs.items():
             self.paths[name].update(result.trajectory[:, 0, :])
             self.curves[name].update(losses, int(result.diverged_at[0]))
+        self._show_legend(shown, any(self.paths[name].end_in_view() for name in runs))
         if not entries:
             return "tick at least one optimizer"
         return f"loss after {steps_text(steps)}:\n" + _in_columns(entries, 2)

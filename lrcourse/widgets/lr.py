@@ -7,11 +7,12 @@ import numpy as np
 from lrcourse import _validation as v
 from lrcourse import plots, style, train
 
-from ._base import Explorer, dropdown, int_slider, log_slider, rate_text, steps_text
+from ._base import Explorer, dropdown, int_slider, log_slider, rate_text, sig3, steps_text
+from . import _choices
 from ._choices import DESCRIPTIONS, default_quadratic, make_optimizer
 
 __all__ = ["LrExplorer", "lr_explorer", "loss_limits", "floor_depth", "FLOOR_DEPTHS", "StickyLossLimits",
-           "lay_out_for_the_widest_loss_axis", "describe_run"]
+           "lay_out_for_the_widest_loss_axis", "describe_run", "loss_trend"]
 
 _LR_CHOICES = ("GD", "Momentum", "Adam")
 #: Depths (decades below the start loss) the loss axis can reach.  Few and far
@@ -85,19 +86,29 @@ class StickyLossLimits:
 
 
 def describe_run(result, *, lr: float, steps: int, limit: float | None = None,
-                 rate: float | None = None, optimizer: str | None = None) -> str:
+                 rate: float | None = None, optimizer: str | None = None,
+                 momentum: float | None = None) -> str:
     """The explorer's result, two lines, e.g.::
 
-        η = 1.5 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: converging
+        η = 1.50 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: converging
         after 50 steps: loss = 4.4e-09
 
     ``rate`` is plain GD's closed-form rate on a quadratic; without it the first
-    line names the ``optimizer`` instead.  A diverged run's second line is
-    ``diverged at step N (loss above 10⁴·f(x₀): run stopped)``.
+    line names the ``optimizer`` instead.  ``limit`` is GD's 2/λ_max: for
+    heavy-ball ``momentum`` β the line gives that optimizer's own limit
+    (2 + 2β)/λ_max (PyTorch's form), for any other optimizer it says the limit is
+    GD's.  A diverged run's second line is ``diverged at step N (loss above
+    10⁴·f(x₀): run stopped)``; otherwise the loss after ``steps`` and, without a
+    closed-form rate, :func:`loss_trend` of the run.
     """
-    head = [f"η = {lr:.3g}"]
+    head = [f"η = {sig3(lr)}"]
     if limit is not None:
-        head.append(f"2/λ_max = {limit:.2f}")
+        if rate is not None or optimizer in (None, "GD"):
+            head.append(f"2/λ_max = {limit:.2f}")
+        elif momentum is not None:
+            head.append(f"its limit (2 + 2β)/λ_max = {sig3((1 + momentum) * limit)}")
+        else:
+            head.append(f"GD's limit 2/λ_max = {limit:.2f}")
     if rate is not None:
         if rate < 1 - 1e-12:
             status = "converging"
@@ -110,11 +121,37 @@ def describe_run(result, *, lr: float, steps: int, limit: float | None = None,
         head.append(DESCRIPTIONS.get(optimizer, optimizer).split("  ")[0])
     if bool(result.diverged[0]):
         return " | ".join(head) + f"\ndiverged at step {int(result.diverged_at[0])} (loss above 10⁴·f(x₀): run stopped)"
-    start, final = float(result.loss[0, 0]), float(result.final_loss[0])
+    final = float(result.final_loss[0])
     tail = f"after {steps_text(steps)}: loss = {final:.2g}"
     if rate is None:
-        tail += " (converging)" if final < start else " (not converging)"
+        tail += f" ({loss_trend(np.append(result.loss[:, 0], final))})"
     return " | ".join(head) + "\n" + tail
+
+
+def loss_trend(losses, *, tolerance: float = 1e-12) -> str:
+    """How the last part of a run's loss curve ``losses[t]`` behaves.
+
+    - "converged": the last loss is below ``tolerance`` × the first;
+    - "oscillating, still falling" / "oscillating, not converged": over the last
+      40 % of the steps the loss climbs back up by more than a decade in all
+      (the sum of its rises, in decades); falling if its envelope (the highest
+      loss of the last fifth against that of the fifth before) at least halves;
+    - "converging": below the start, with a falling envelope;
+    - "not converged" otherwise.
+    """
+    logs = np.log10(np.asarray(losses, dtype=float))
+    logs = logs[np.isfinite(logs)]
+    if logs.size < 3:
+        return "not converged"
+    if logs[-1] <= logs[0] + np.log10(tolerance):
+        return "converged"
+    k = max(1, logs.size // 5)
+    last, before = logs[-k:], logs[max(0, logs.size - 2 * k - 1):-k]
+    fall = before.max() - last.max()  # decades the envelope fell over the last fifth
+    rises = np.clip(np.diff(logs[-2 * k - 1:]), 0, None).sum()
+    if rises > 1:
+        return "oscillating, still falling" if fall >= np.log10(2) else "oscillating, not converged"
+    return "converging" if fall > 0 and logs[-1] < logs[0] else "not converged"
 
 
 class LrExplorer(Explorer):
@@ -157,14 +194,16 @@ class LrExplorer(Explorer):
                                  title=f"{self.problem.name}")
         self.path = plots.TrajectoryArtist(ax_path, style.optimizer_color(optimizer), optimizer)
         self._animate(*self.path.artists)
+        self._put_on_top("minimiser", plots.minimiser_marker(ax_path))  # ★ above a converged ◆
         self._legend_for = None
 
         plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
         threshold = self.start_loss * 1e4
-        plots.divergence_threshold_line(ax_loss, threshold)
+        _, label = plots.divergence_threshold(ax_loss, threshold)
         self.curve = plots.LossCurveArtist(ax_loss, style.optimizer_color(optimizer), optimizer,
                                            ceiling=threshold)
         self._animate(*self.curve.artists)
+        self._put_on_top("threshold", label)  # no curve runs through it
 
         base = self.limit if self.limit is not None else 1e-2
         default_lr = 0.75 * base if lr is None else v.positive("lr", lr)
@@ -172,8 +211,7 @@ class LrExplorer(Explorer):
         self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
                                        continuous=False)
         self.optimizer_dropdown = dropdown("optimizer", list(_LR_CHOICES), optimizer)
-        plots.trajectory_legend(ax_path, loc="upper left")
-        self._legend_for = optimizer
+        self._show_legend(optimizer, True)
         lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)
         self._finish([self.lr_slider, self.steps_slider, self.optimizer_dropdown])
 
@@ -183,25 +221,34 @@ class LrExplorer(Explorer):
         name = self.optimizer_dropdown.value
         result = train.run(self.problem, make_optimizer(name, lr), self.x0, steps,
                            keep_trajectory=True)
-        if name != self._legend_for:  # the legend shows the path as drawn: name, colour
+        if name != self._legend_for[0]:  # the legend shows the path as drawn: name, colour
             color = style.optimizer_color(name)
             self.path.set_color(color)
             self.path.path.set_label(name)
             self.curve.set_color(color)
-            plots.trajectory_legend(self.axes[0], loc="upper left")
-            self._legend_for = name
-            self._invalidate()
         losses = np.append(result.loss[:, 0], result.final_loss[0])
         ax_loss = self.axes[1]
         ax_loss.set_xlim(0, steps)
         ax_loss.set_ylim(*self._loss_limits((steps, name), losses, self.start_loss))
         self.path.update(result.trajectory[:, 0, :])
         self.curve.update(losses, int(result.diverged_at[0]))
+        self._show_legend(name, self.path.end_in_view())
         rate = None
         if name == "GD" and hasattr(self.problem, "gd_rate"):
             rate = float(self.problem.gd_rate(lr))
         self.last_result = result
-        return describe_run(result, lr=lr, steps=steps, limit=self.limit, rate=rate, optimizer=name)
+        momentum = _choices.OPTIMIZERS[name][1].get("momentum")
+        return describe_run(result, lr=lr, steps=steps, limit=self.limit, rate=rate, optimizer=name,
+                            momentum=momentum)
+
+    def _show_legend(self, name: str, end: bool) -> None:
+        """The path legend: the optimizer drawn (its name, its colour), start, and
+        end only while the end ◆ is on the plot; drawn above the path."""
+        if (name, end) == self._legend_for:
+            return
+        legend = plots.trajectory_legend(self.axes[0], loc="upper left", end=end)
+        self._put_on_top("legend", legend)
+        self._legend_for = (name, end)
 
 
 def lr_explorer(problem=None, *, lr=None, steps=50, optimizer="GD") -> LrExplorer:

@@ -42,13 +42,15 @@ class MomentumExplorer(Explorer):
         plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False, title=self.problem.name)
         self.path = plots.TrajectoryArtist(ax_path, color, "path")
         self._animate(*self.path.artists)
+        self._put_on_top("minimiser", plots.minimiser_marker(ax_path))  # ★ above a converged ◆
         plots.trajectory_legend(ax_path, loc="below")  # the panel is small: keep it clear
 
         plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
         threshold = self.start_loss * 1e4
-        plots.divergence_threshold_line(ax_loss, threshold, "divergence: 10⁴·f(x₀)")
+        _, label = plots.divergence_threshold(ax_loss, threshold, "divergence: 10⁴·f(x₀)")
         self.curve = plots.LossCurveArtist(ax_loss, color, "momentum", ceiling=threshold)
         self._animate(*self.curve.artists)
+        self._put_on_top("threshold", label)  # no curve runs through it
 
         lam = self.problem.lambda_max
         n_eta, n_beta = grid
@@ -58,8 +60,10 @@ class MomentumExplorer(Explorer):
         self.point = plots.PointArtist(ax_map, "current (η, β)")
         optimum = (self.problem.optimal_momentum_lr, self.problem.optimal_momentum)
         plots.rate_map(self.etas, self.betas, self.rates, ax=ax_map, legend_extra=self.point.artists,
-                       mark_best=optimum, title="theoretical rate ρ(η, β)")
+                       mark_best=optimum, title="theoretical rate ρ(η, β)", legend_loc="below")
         self._animate(*self.point.artists)
+        # Room for the whole ○ at every slider extreme (η at either end, β = 0 or 0.99).
+        plots.pad_limits(ax_map, (self.etas[0], self.etas[-1]), (self.betas[0], self.betas[-1]))
 
         self.lr_slider = log_slider("η (lr)", lr, self.etas[0], self.etas[-1])
         self.momentum_slider = float_slider("β (momentum)", momentum, 0.0, 0.99, 0.01)
@@ -86,7 +90,7 @@ class MomentumExplorer(Explorer):
         rate = float(self.problem.momentum_rate(lr, beta))
         best = (f"optimum η* = {self.problem.optimal_momentum_lr:.3g}, "
                 f"β* = {self.problem.optimal_momentum:.2f}, ρ* = {sig3(self.problem.optimal_momentum_rate)}")
-        head = f"η = {lr:.3g} | β = {beta:.2f} | ρ = {rate_text(rate)} per step | {best}"
+        head = f"η = {sig3(lr)} | β = {beta:.2f} | ρ = {rate_text(rate)} per step | {best}"
         if bool(result.diverged[0]):
             return f"{head}\ndiverged at step {int(result.diverged_at[0])} (loss above 10⁴·f(x₀): run stopped)"
         return f"{head}\nafter {steps_text(steps)}: loss = {float(result.final_loss[0]):.2g}"

@@ -12,7 +12,7 @@ from lrcourse import optim, plots, schedules, style, train
 from lrcourse._blas import single_threaded_blas
 from lrcourse.problems import SoftmaxRegression
 
-from ._base import Explorer, dropdown, float_slider, int_slider, log_slider, short_numbers
+from ._base import Explorer, dropdown, float_slider, int_slider, log_slider, short_numbers, sig3
 
 __all__ = ["ScheduleExplorer", "schedule_explorer", "SCHEDULE_CHOICES", "reference_loss"]
 
@@ -95,6 +95,11 @@ def reference_loss(l2: float = L2) -> float:
     return _problem_and_optimum(float(l2))[1]
 
 
+#: Rows of parameter controls (the most any schedule has is 3, two to a row) and the
+#: height of one (JupyterLab's 28 px control and its 2 px margins).
+_PARAMETER_ROWS = 2
+_ROW_HEIGHT = "32px"
+
 #: Room above the highest rate shown: the schedule panel's legend sits there, where
 #: no schedule goes (every one here peaks at η₀).
 _HEADROOM = 1.2
@@ -145,8 +150,8 @@ class ScheduleExplorer(Explorer):
         self.constant_line = plots.LossCurveArtist(ax_sched, "#888888", "constant η₀", annotate=False,
                                                    linestyle="--", linewidth=1.3)
         ax_sched.set_ylim(0, 1)
-        ax_sched.legend(handles=[self.schedule_line.line, self.constant_line.line], loc="upper center",
-                        ncol=2, borderaxespad=0.3)
+        self._reference_shown = None
+        self._show_reference(True)
         ax_sched.set_xlim(0, STEPS)
 
         plots.loss_axes(ax_loss, steps=STEPS, title="SGD (batch 8) on digits: excess loss",
@@ -158,7 +163,8 @@ class ScheduleExplorer(Explorer):
                                               linewidth=1.3, annotate=False)
         ax_loss.set_ylim(5e-3, 10.0)
         # Lower left: clear of a diverged run's ✕ and note, which sit at the top.
-        ax_loss.legend(handles=[self.loss_line.line, self.baseline.line], loc="lower left")
+        self._put_on_top("loss legend", ax_loss.legend(handles=[self.loss_line.line, self.baseline.line],
+                                                       loc="lower left"))
         for artist in (self.schedule_line.artists + self.constant_line.artists
                        + self.loss_line.artists + self.baseline.artists):
             self._animate(artist)
@@ -170,7 +176,11 @@ class ScheduleExplorer(Explorer):
         self.schedule_dropdown = dropdown("schedule", list(SCHEDULE_CHOICES), schedule)
         self.lr_slider = log_slider("η₀ (peak)", lr, 1e-2, 3.0)
         self.parameter_sliders = {name: self._make_parameter(name) for name in _PARAMETERS}
-        self.parameter_box = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        # The parameters sit in _PARAMETER_ROWS rows of at most 2, each a control high
+        # whether filled or not, so the explorer keeps its height for every schedule.
+        self.parameter_rows = [widgets.HBox(layout=widgets.Layout(height=_ROW_HEIGHT, overflow="visible"))
+                               for _ in range(_PARAMETER_ROWS)]
+        self.parameter_box = widgets.VBox(self.parameter_rows)
         self.schedule_dropdown.observe(self._show_parameters, names="value")
         self._show_parameters()
         self._finish([self.lr_slider, self.schedule_dropdown, *self.parameter_sliders.values()],
@@ -190,7 +200,20 @@ class ScheduleExplorer(Explorer):
 
     def _show_parameters(self, change=None) -> None:
         names = SCHEDULE_CHOICES[self.schedule_dropdown.value][1]
-        self.parameter_box.children = [self.parameter_sliders[name] for name in names]
+        for i, row in enumerate(self.parameter_rows):
+            row.children = [self.parameter_sliders[name] for name in names[2 * i:2 * i + 2]]
+
+    def _show_reference(self, shown: bool) -> None:
+        """The dashed constant-η₀ reference, in the schedule panel and its legend,
+        unless the schedule is that constant (the two lines would coincide)."""
+        if shown == self._reference_shown:
+            return
+        self.constant_line.line.set_visible(shown)
+        handles = [self.schedule_line.line] + ([self.constant_line.line] if shown else [])
+        legend = self.axes[0].legend(handles=handles, loc="upper center", ncol=2, borderaxespad=0.3)
+        self._put_on_top("schedule legend", legend)  # above the moving curves
+        self._reference_shown = shown
+        self._invalidate()
 
     def _control(self, name: str):
         if name in self.parameter_sliders:
@@ -223,6 +246,7 @@ class ScheduleExplorer(Explorer):
         eval_steps = result.eval_steps
         self.schedule_line.update(curve)
         self.constant_line.update(constant)
+        self._show_reference(self.schedule_dropdown.value != "constant")
         self.axes[0].set_ylim(0, _top(max(float(curve.max()), lr)))
         for k, artist in enumerate((self.loss_line, self.baseline)):
             artist.update(excess[:, k], int(result.diverged_at[k]), steps=eval_steps)
@@ -236,7 +260,7 @@ class ScheduleExplorer(Explorer):
 
         return (f"{short_numbers(repr(schedule))}\n"
                 f"f − f* over the last 20% of steps: {floor(0)} with the schedule, "
-                f"{floor(1)} with the constant η₀ = {lr:.3g}")
+                f"{floor(1)} with the constant η₀ = {sig3(lr)}")
 
 
 def schedule_explorer(*, schedule="cosine", lr=0.5) -> ScheduleExplorer:

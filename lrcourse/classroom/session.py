@@ -24,14 +24,17 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import fcntl
 import io
 import json
 import linecache
 import os
 import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from pathlib import Path
@@ -100,12 +103,16 @@ class _Output:
     def _read(self) -> None:
         while True:
             try:
-                chunk = os.read(self.fd, 1 << 16)
-            except OSError:
+                select.select([self.fd], [], [])
+            except (OSError, ValueError):
                 break
-            if not chunk:
-                break
-            with self.lock:
+            with self.lock:  # read and keep in one step: take() then sees all that left the pipe
+                try:
+                    chunk = os.read(self.fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
                 self.count += len(chunk)
                 room = execute.KEPT_TEXT * 4 - self.kept
                 if room > 0:
@@ -116,8 +123,21 @@ class _Output:
         except OSError:
             pass
 
+    def _pending(self) -> int:
+        """Bytes written into the pipe and not read yet."""
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        except OSError:
+            return 0
+
     def take(self) -> tuple[str, int]:
-        """The text kept since the last call, and the bytes counted since then."""
+        """The text kept since the last call, and the bytes counted since then.
+
+        The runner flushes its output before it replies, so what a cell printed is in
+        the pipe by now: wait (briefly) until the reading thread has taken all of it."""
+        deadline = time.monotonic() + 2.0
+        while self._pending() > 0 and time.monotonic() < deadline:
+            time.sleep(0.002)
         with self.lock:
             data, count = b"".join(self.chunks), self.count
             self.chunks, self.kept, self.count = [], 0, 0

@@ -19,42 +19,19 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from browser_support import (IN_CI, QUIET_LAB, free_port, jupyterlab_server, lab_environment,
+                             launch_chromium, require, wait_idle)
+
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "notebooks" / "01_gradient_descent.ipynb"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def find_chromium() -> str | None:
-    for candidate in CHROMIUM_CANDIDATES:
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
-
-
-def require(condition: bool, why: str):
-    """Skip on a learner's machine, fail in CI."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true: the browser test must run in CI)", pytrace=False)
-    pytest.skip(why)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
@@ -63,72 +40,13 @@ def jupyterlab(tmp_path):
     root = tmp_path / "course"
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(LESSON, root / "notebooks" / LESSON.name)
-    home = tmp_path / "home"
-    settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # No "receive news?" popup over the notebook.
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    env = dict(
-        os.environ,
-        HOME=str(home),
-        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
-        JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
-        MPLBACKEND="module://matplotlib_inline.backend_inline",
-    )
-    port, token = free_port(), "lrcourse-browser-test"
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-        "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}", "--ServerApp.disable_check_xsrf=False",
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    log = open(tmp_path / "jupyterlab.log", "w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail("JupyterLab did not start:\n"
-                                + (tmp_path / "jupyterlab.log").read_text()[-3000:])
-                time.sleep(0.3)
+    token = "lrcourse-browser-test"
+    with jupyterlab_server(root, tmp_path, token) as url:
         yield f"{url}/lab/tree/notebooks/{LESSON.name}?token={token}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-def wait_idle(page, timeout_ms=120_000):
-    """Wait for the kernel status in the status bar to read Idle."""
-    page.wait_for_function(
-        """() => {
-            const bar = document.querySelector('#jp-main-statusbar');
-            return bar && /\\|\\s*Idle/.test(bar.textContent);
-        }""",
-        timeout=timeout_ms,
-    )
 
 
 def test_lesson01_runs_and_slider_updates_in_chromium(jupyterlab):
     require(LESSON.exists(), f"{LESSON.relative_to(ROOT)} does not exist yet")
-    chromium = find_chromium()
-    require(chromium is not None,
-            "Chromium not found: install Debian's chromium (apt-get install chromium) "
-            "to run the browser test")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - requirements-test.txt installs it
@@ -136,13 +54,7 @@ def test_lesson01_runs_and_slider_updates_in_chromium(jupyterlab):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--disable-quic"],
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(jupyterlab)
@@ -211,17 +123,6 @@ VIEWPORT = {"width": 1280, "height": 800}
 GD_STEP_ANSWER = "def gd_step(x, grad, lr):\n    return x - lr * grad\n"
 
 
-def launch_chromium(playwright):
-    chromium = find_chromium()
-    require(chromium is not None,
-            "Chromium not found: install Debian's chromium (apt-get install chromium) "
-            "to run the browser test")
-    return playwright.chromium.launch(
-        executable_path=chromium, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
-
-
 @pytest.fixture()
 def course_lab(tmp_path):
     """`python3 course.py lab` on a copy of the course; yields (url it printed, course copy)."""
@@ -233,31 +134,18 @@ def course_lab(tmp_path):
             shutil.copytree(source, course / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         else:
             shutil.copy(source, course / name)
-    settings = tmp_path / "lab-settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     path_without_venv = os.pathsep.join(
         part for part in os.environ.get("PATH", "").split(os.pathsep)
         if not part.startswith(str(ROOT / ".venv")))
-    env = dict(
-        os.environ,
-        PATH=path_without_venv,                   # the terminal must get .venv/bin from `lab`
-        LRCOURSE_COURSE_ROOT=str(course),        # the workspace goes into the copy
-        HOME=str(tmp_path / "home"),
-        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
-        JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
-    )
+    env = dict(lab_environment(tmp_path),
+               PATH=path_without_venv,              # the terminal must get .venv/bin from `lab`
+               LRCOURSE_COURSE_ROOT=str(course))    # the workspace goes into the copy
+    env.pop("MPLBACKEND")
     env.pop("VIRTUAL_ENV", None)
     port, token = free_port(), "lrcourse-learner-path"
     log_path = tmp_path / "lab.log"
     command = [sys.executable, str(ROOT / "course.py"), "lab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", f"--IdentityProvider.token={token}",
-               "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+               f"--port={port}", f"--IdentityProvider.token={token}", *QUIET_LAB]
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -21,21 +21,15 @@ Skipped (failed under ``CI=true``) without Chromium, like ``test_browser.py``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-try:  # the lead may move the shared browser helpers into their own module
-    from browser_support import find_chromium, free_port, require, wait_idle
-except ImportError:
-    from test_browser import find_chromium, free_port, require, wait_idle
+from browser_support import find_chromium, jupyterlab_server, launch_chromium, require, wait_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser" / "explorers"
@@ -46,8 +40,6 @@ VIEWPORTS = {"1280x800": {"width": 1280, "height": 800}, "1920x1080": {"width": 
 MIN_TEXT_PX = 11.0
 SMALLEST_FONT_PT = 10.0
 TOKEN = "lrcourse-explorer-test"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def explorer_lessons() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -105,7 +97,7 @@ def lab(tmp_path_factory):
     """A private JupyterLab on 127.0.0.1 serving copies of the lessons with explorers."""
     require(find_chromium() is not None,
             "Chromium not found: install Debian's chromium (apt-get install chromium) "
-            "to run the browser test")
+            "to run the browser tests")
     lessons = explorer_lessons()
     require(bool(lessons), "no lesson has an explorer yet")
     tmp = tmp_path_factory.mktemp("lab")
@@ -113,44 +105,8 @@ def lab(tmp_path_factory):
     (root / "notebooks").mkdir(parents=True)
     for name, _ in lessons:
         copy_without_outputs(ROOT / "notebooks" / name, root / "notebooks" / name)
-    settings = tmp / "lab-settings" / "@jupyterlab"
-    (settings / "apputils-extension").mkdir(parents=True)
-    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    env = dict(
-        os.environ, HOME=str(tmp / "home"),
-        JUPYTER_CONFIG_DIR=str(tmp / "jupyter-config"), JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
-        JUPYTER_DATA_DIR=str(tmp / "jupyter-data"), JUPYTERLAB_SETTINGS_DIR=str(tmp / "lab-settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
-        MPLBACKEND="module://matplotlib_inline.backend_inline",
-    )
-    port = free_port()
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-        f"--port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    log_path = tmp / "jupyterlab.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail("JupyterLab did not start:\n" + log_path.read_text()[-3000:])
-                    time.sleep(0.3)
-            yield url, lessons
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with jupyterlab_server(root, tmp, TOKEN) as url:
+        yield url, lessons
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +116,7 @@ def page(lab):
     except ImportError:  # pragma: no cover - requirements-test.txt installs it
         require(False, "the playwright package is not installed")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport=VIEWPORTS["1280x800"])
         try:
             yield page

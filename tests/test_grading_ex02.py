@@ -427,7 +427,8 @@ def test_cases_separate_every_variant_from_the_reference(check, part):
 
 def test_points_table():
     assert ex02.PARTS == {"check_minibatches": 3, "check_sgd_epoch": 2,
-                          "check_minibatch_grad_variance": 2, "check_stationary_variance": 2}
+                          "check_minibatch_grad_variance": 2, "check_stationary_variance": 2,
+                          "check_floor_predictions": 2}
 
 
 def test_derivation_messages_do_not_state_the_result():
@@ -436,3 +437,97 @@ def test_derivation_messages_do_not_state_the_result():
         text = mistake.diagnosis + mistake.hint
         for leak in ("2/(2 − ηλ)", "ησ²/(λ(2", "(2 − ηλ))"):
             assert leak not in text, (mistake.id, leak)
+
+
+# ---------------------------------------------------------------------------
+# Part 5: floor_predictions (graded multiple choice, checked against a run)
+# ---------------------------------------------------------------------------
+
+def answer(value):
+    return lambda: value
+
+
+RIGHT_FLOOR = [answer("ABD"), answer("d, b, a"), answer(["B", "A", "D"]), answer(frozenset("abd")),
+               answer(("A", "B", "D", "A"))]
+
+WRONG_FLOOR = [
+    # the chosen A–D are what a mistaken floor model predicts: that model is named
+    (answer("C"), "first_order_floor", "only through η/B"),
+    (answer("CE"), "first_order_floor", "section 4"),
+    (answer("A"), "with_replacement_noise", "B distinct examples"),
+    (answer("AE"), "with_replacement_noise", "section 3"),
+    (answer("BD"), "floor_proportional_to_lr", "proportional to η"),
+    (answer("BDE"), "floor_proportional_to_lr", "ηλ = 1"),
+    # otherwise the first statement judged wrongly is named
+    (answer("ABCD"), "linear_scaling_beyond_limit", "doubled rate"),
+    (answer("ABDE"), "smaller_rate_free", "|1 − ηλ|"),
+    (answer("AB"), "full_batch_noise", "every one of the N examples"),
+    (answer("AD"), "with_replacement_noise", "B doubles"),
+    (answer("ABCDE"), "linear_scaling_beyond_limit", "curvature limit"),
+    (answer(""), "floor_proportional_to_lr", "part 4"),
+    (answer("D"), "floor_proportional_to_lr", "exact floor"),
+    (answer("A B F"), "unknown_option", "the options"),
+    (answer(None), "returned_none", "None"),
+    (answer(5), "wrong_type", "string of option letters"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_FLOOR)
+def test_floor_predictions_accepts(impl, capsys):
+    accepts(ex02.check_floor_predictions, impl, capsys, "floor_predictions", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_FLOOR)
+def test_floor_predictions_rejects(impl, mistake, phrase):
+    message = rejects(ex02.check_floor_predictions, impl, mistake, phrase)
+    assert "ABD" not in message and "'A'" not in message.split("options")[0], message
+
+
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
+def test_floor_predictions_handles_broken_code(impl, mistake, monkeypatch):
+    rejects_broken(ex02.check_floor_predictions, ex02.FLOOR_PREDICTIONS, impl, mistake, monkeypatch)
+
+
+def test_the_floor_answer_is_what_a_run_measures():
+    """A, B, D true and C, E false, measured by simulating part 5's model (as the notebook's
+    locked cell does), independently of the formulas."""
+    rng = np.random.default_rng(1)
+    n, runs = ex02.FLOOR_N, 4000
+    c = rng.normal(size=n)
+    c = (c - c.mean()) / c.std()
+
+    def simulate(lr, batch_size, steps=200):
+        x = np.full(runs, 10.0)
+        second_moment = []
+        for _ in range(steps):
+            picks = rng.permuted(np.tile(np.arange(n), (runs, 1)), axis=1)[:, :batch_size]
+            x = x - lr * (ex02.FLOOR_LAM * x + c[picks].mean(axis=1))
+            second_moment.append(np.mean(x ** 2))
+        return np.array(second_moment)
+
+    base = simulate(1.0, 10)
+    half_lr, double_b = simulate(0.5, 10), simulate(1.0, 20)
+    floor = base[-50:].mean()
+    assert half_lr[-50:].mean() < floor / 2.4                        # A (exactly 3×)
+    assert double_b[-50:].mean() < floor / 2.05                      # B (exactly 2.25×)
+    with np.errstate(over="ignore"):
+        assert simulate(2.0, 20)[-1] > 100 * floor                   # C: no floor at all
+    assert simulate(1.0, n)[-1] < 1e-20                              # D
+    # E: η = 1 is at its floor after one step, η = 0.5 still far above its own after 5
+    assert base[0] < 1.2 * floor and half_lr[4] > 2 * half_lr[-50:].mean()
+    assert ex02.floor_truths(ex02.floor_model()) == frozenset("ABD")
+
+
+def test_the_floor_models_predict_distinct_answers():
+    """Each mistaken model's answer differs from the right one and from the others, so each
+    diagnosis is reachable and fires only for that model's answer."""
+    answers = [ex02.floor_truths(model) for model, *_ in ex02._FLOOR_MODELS]
+    assert len(set(answers)) == len(answers) and ex02._FLOOR_RIGHT not in answers
+
+
+def test_floor_messages_never_give_the_answer():
+    texts = [d + h for _, _, d, h in ex02._FLOOR_MODELS]
+    texts += [d + h for _, d, h in ex02._FLOOR_PROBLEMS.values()]
+    for text in texts:
+        for leak in ("is true", "is false", "factor 3", "2.25", "4/9", "statement A", "statement B"):
+            assert leak not in text, (leak, text)

@@ -349,7 +349,7 @@ def test_every_part_rejects_nan(check, part, nan):
 
 
 def test_points_table_matches_the_parts():
-    assert ex03.PARTS == points_table(PARTS)
+    assert ex03.PARTS == points_table([*PARTS, (ex03.check_heavy_or_nesterov, ex03.HEAVY_OR_NESTEROV)])
 
 
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)
@@ -398,3 +398,92 @@ def test_derivation_messages_do_not_state_the_result():
         for text in texts:
             for leak in ("2 + 2μ", "4/(√", "((√κ − 1)/(√κ + 1))²", "is its square", "factor 2 is"):
                 assert leak not in text, (part.name, leak, text)
+
+
+# ---------------------------------------------------------------------------
+# Part 6: heavy_or_nesterov (graded multiple choice, settled by computation)
+# ---------------------------------------------------------------------------
+
+def answer(value):
+    return lambda: value
+
+
+RIGHT_CHOICE = [answer("AB"), answer("b a"), answer(["A", "B"]), answer({"a", "b"}), answer(("B", "A", "B"))]
+
+WRONG_CHOICE = [
+    # the answer a mistaken picture of the two methods predicts: that picture is named
+    (answer("DE"), "nesterov_same_map", "heavy ball's 2×2 map"),
+    (answer("CDE"), "methods_swapped", "swapped"),
+    # otherwise the first statement judged wrongly is named
+    (answer("B"), "stability_not_compared", "ηλ_max"),
+    (answer(""), "stability_not_compared", "each method's limit"),
+    (answer("A"), "rates_not_computed", "Nesterov's roots"),
+    (answer("AE"), "rates_not_computed", "floor √μ"),
+    (answer("ABC"), "nesterov_tuned_faster", "best rate"),
+    (answer("ABD"), "nesterov_at_heavy_ball_optimum", "optimal_momentum"),
+    (answer("ABE"), "nesterov_limit_grows", "μ = 0 and at μ = 0.9"),
+    (answer("ABCDE"), "nesterov_tuned_faster", "section 7"),
+    (answer("BDE"), "stability_not_compared", "η = 0.035"),
+    (answer("A;B"), "unknown_option", "';'"),
+    (answer(None), "returned_none", "None"),
+    (answer(2), "wrong_type", "string of option letters"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_CHOICE)
+def test_heavy_or_nesterov_accepts(impl, capsys):
+    accepts(ex03.check_heavy_or_nesterov, impl, capsys, "heavy_or_nesterov", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CHOICE)
+def test_heavy_or_nesterov_rejects(impl, mistake, phrase):
+    message = rejects(ex03.check_heavy_or_nesterov, impl, mistake, phrase)
+    assert "'AB'" not in message and '"AB"' not in message, message
+
+
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
+def test_heavy_or_nesterov_handles_broken_code(impl, mistake, monkeypatch):
+    rejects_broken(ex03.check_heavy_or_nesterov, ex03.HEAVY_OR_NESTEROV, impl, mistake, monkeypatch)
+
+
+def test_the_choice_answer_is_what_the_library_and_runs_give():
+    """A and B true, C, D, E false: from the library's rates (Quadratic.momentum_rate with
+    nesterov=True, an independent closed form) and from runs of lrcourse.optim.SGD."""
+    q = Quadratic([1.0, 100.0])
+    mu = ex03.CHOICE_MOMENTUM
+    assert q.momentum_rate(0.035, mu) < 1 < q.momentum_rate(0.035, mu, nesterov=True)          # A
+    assert q.momentum_rate(0.01, mu, nesterov=True) < q.momentum_rate(0.01, mu)                # B
+    grid = [(lr, m) for lr in np.linspace(1e-3, 0.05, 99) for m in np.linspace(0, 0.99, 45)]
+    best_heavy = min(q.momentum_rate(lr, m) for lr, m in grid)
+    best_nesterov = min(q.momentum_rate(lr, m, nesterov=True) for lr, m in grid)
+    assert best_heavy < best_nesterov                                                         # not C
+    assert q.momentum_rate(q.optimal_momentum_lr, q.optimal_momentum, nesterov=True) > 1      # not D
+    limits = [max(lr for lr in np.linspace(1e-4, 0.05, 2000) if q.momentum_rate(lr, m, nesterov=True) < 1)
+              for m in (0.0, mu)]
+    assert limits[1] < limits[0]                                                              # not E
+    for lr, nesterov, grows in [(0.035, False, False), (0.035, True, True)]:
+        opt, x = SGD(lr=lr, momentum=mu, nesterov=nesterov), np.ones(2)
+        for _ in range(100):
+            x = opt.step(x, q.hessian @ x)
+        assert (np.linalg.norm(x) > 1e3) == grows
+    assert ex03.choice_truths() == ex03._CHOICE_RIGHT
+
+
+def test_the_part6_rates_match_the_library():
+    q = Quadratic([1.0, 100.0])
+    for lr, mu in [(0.01, 0.9), (0.035, 0.9), (0.02, 0.5), (0.001, 0.0)]:
+        assert ex03.heavy_ball_rate(lr, mu) == pytest.approx(q.momentum_rate(lr, mu), rel=1e-9)
+        assert ex03.nesterov_rate(lr, mu) == pytest.approx(q.momentum_rate(lr, mu, nesterov=True), rel=1e-9)
+
+
+def test_the_choice_models_predict_distinct_answers():
+    answers = [ex03._model_truths(*rates) for rates, *_ in ex03._CHOICE_MODELS]
+    assert len(set(answers)) == len(answers) and ex03._CHOICE_RIGHT not in answers
+
+
+def test_choice_messages_never_give_the_answer():
+    texts = [d + h for _, _, d, h in ex03._CHOICE_MODELS]
+    texts += [d + h for _, d, h in ex03._CHOICE_PROBLEMS.values()]
+    for text in texts:
+        for leak in ("is true", "is false", "0.0136", "1.357", "(2 + 2μ)/(1 + 2μ)", "0.885", "0.818"):
+            assert leak not in text, (leak, text)

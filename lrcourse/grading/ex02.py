@@ -11,10 +11,14 @@ Parts (learner's function → check):
   (E‖ĝ_B − ∇f‖² for a batch drawn without replacement)          → :func:`check_minibatch_grad_variance`
 - ``stationary_variance(lr, lam, noise_var) -> float``
   (the noise floor of constant-η SGD on ½λx²)                   → :func:`check_stationary_variance`
+- ``floor_predictions() -> str`` (graded multiple choice: how the noise floor moves when η
+  is halved, B doubled, both doubled, or B = N; and what a smaller η costs)
+                                                                → :func:`check_floor_predictions`
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -22,7 +26,7 @@ import numpy as np
 
 from lrcourse.grading.core import (
     TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Part, Problem, call_learner, check_cases,
-    describe_call,
+    check_choice, describe_call,
 )
 from lrcourse.grading.diagnose import scaled
 
@@ -32,6 +36,8 @@ __all__ = [
     "check_sgd_epoch",
     "check_minibatch_grad_variance",
     "check_stationary_variance",
+    "check_floor_predictions",
+    "floor_model",
 ]
 
 
@@ -585,10 +591,128 @@ def check_stationary_variance(stationary_variance, *, hidden: bool = False) -> N
     STATIONARY_VARIANCE.check(stationary_variance, hidden=hidden)
 
 
+# ---------------------------------------------------------------------------
+# Part 5: predict how the noise floor moves (graded multiple choice)
+# ---------------------------------------------------------------------------
+
+#: Part 5's setting: f = ½λx², N per-example gradients with spread s², η and B to start from.
+FLOOR_N, FLOOR_SPREAD, FLOOR_LAM, FLOOR_LR, FLOOR_BATCH = 100, 1.0, 1.0, 1.0, 10
+
+
+def floor_model(*, exact_rate: bool = True, without_replacement: bool = True):
+    """v∞(lr, batch_size) in part 5's setting: the exact floor of part 4 fed with the noise of
+    part 3 (the right model), or a learner's mistaken one: the first-order floor η·noise/(2λ)
+    (``exact_rate=False``, no stability limit), noise s²/B as for independent examples
+    (``without_replacement=False``)."""
+    def v(lr, batch_size):
+        noise = FLOOR_SPREAD / batch_size
+        if without_replacement:
+            noise *= (FLOOR_N - batch_size) / (FLOOR_N - 1)
+        if not exact_rate:
+            return lr * noise / (2 * FLOOR_LAM)
+        if lr * FLOOR_LAM >= 2:
+            return math.inf
+        return lr * noise / (FLOOR_LAM * (2 - lr * FLOOR_LAM))
+    return v
+
+
+def floor_truths(v) -> frozenset:
+    """Which of statements A–D hold under the floor model ``v`` (E is about the approach)."""
+    lr, b = FLOOR_LR, FLOOR_BATCH
+    base = v(lr, b)
+    truths = set()
+    if v(lr / 2, b) < base / 2 * (1 - 1e-9):
+        truths.add("A")
+    if v(lr, 2 * b) < base / 2 * (1 - 1e-9):
+        truths.add("B")
+    if math.isclose(v(2 * lr, 2 * b), base, rel_tol=1e-9):
+        truths.add("C")
+    if v(lr, FLOOR_N) == 0:
+        truths.add("D")
+    return frozenset(truths)
+
+
+_FLOOR_RIGHT = floor_truths(floor_model())          # E is false: see the tests
+
+_FLOOR_MODELS = [
+    # (mistaken model, mistake id, diagnosis, hint): fires when the chosen A–D are exactly
+    # what that model predicts
+    (floor_model(exact_rate=False, without_replacement=False), "first_order_floor",
+     "Your choices are what the small-η formula of lesson 02, section 4 predicts, a floor that "
+     "depends on η and B only through η/B. Here ηλ = 1 is not small and every batch comes from "
+     "only N = 100 examples: work out each floor with your stationary_variance and "
+     "minibatch_grad_variance instead of the approximation.",
+     "Lesson 02, section 4 (the formula keeps only the first order in η) and section 6 (where "
+     "the linear scaling rule breaks); parts 3 and 4 of this exercise."),
+    (floor_model(without_replacement=False), "with_replacement_noise",
+     "Your choices treat the batch noise as σ²/B, as for examples drawn independently. A batch "
+     "here is B distinct examples out of N = 100: how does its noise change when B doubles, "
+     "and what is it when B = N?",
+     "Lesson 02, section 3 (the second formula) and part 3 of this exercise."),
+    (floor_model(exact_rate=False), "floor_proportional_to_lr",
+     "Your choices treat the floor as proportional to η. That holds only for ηλ ≪ 1; at ηλ = 1 "
+     "use the exact floor of part 4: by what factor does it change when η is halved?",
+     "Lesson 02, section 4 (the formula keeps only the first order in η) and part 4 of this "
+     "exercise."),
+]
+
+_FLOOR_PROBLEMS = {
+    # letter: (mistake id, diagnosis, hint) when it is left out (a true statement) or chosen
+    # (a false one)
+    "A": _FLOOR_MODELS[2][1:],
+    "B": _FLOOR_MODELS[1][1:],
+    "C": ("linear_scaling_beyond_limit",
+          "You chose the linear scaling rule's prediction. Put the doubled rate into part 4's "
+          "condition: what is ηλ then, and what does the noise do to the variance?",
+          "Lesson 02, section 6: the rule assumes η well below the curvature limit 2/λ."),
+    "D": ("full_batch_noise",
+          "Your answer leaves out a true statement about the full batch. What is the noise of a "
+          "batch that holds every one of the N examples once, and what floor does no noise leave?",
+          "Lesson 02, section 3: the factor (n − B)/(n − 1)."),
+    "E": ("smaller_rate_free",
+          "You chose a false statement about how fast the floor is reached. The mean of x shrinks "
+          "by the factor |1 − ηλ| per step: compare that factor at η = 1 and at η = 0.5.",
+          "Lesson 02, section 5 (first paragraph) and the trade-off in section 7's \"Try it\"."),
+}
+
+
+def _grade_floor(chosen: frozenset) -> Problem | None:
+    core = chosen & frozenset("ABCD")
+    if core != _FLOOR_RIGHT:
+        for model, mistake, diagnosis, hint in _FLOOR_MODELS:
+            if core == floor_truths(model):
+                return Problem(mistake, diagnosis, hint, show_returned=False)
+    for letter in "ABCDE":
+        if (letter in chosen) != (letter in _FLOOR_RIGHT):
+            mistake, diagnosis, hint = _FLOOR_PROBLEMS[letter]
+            return Problem(mistake, diagnosis, hint, show_returned=False)
+    return None
+
+
+@dataclasses.dataclass
+class _Choice:
+    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
+
+    name: str
+    points: float
+    time_limit: float = TIME_LIMIT
+
+
+FLOOR_PREDICTIONS = _Choice("floor_predictions", 2)
+
+
+def check_floor_predictions(floor_predictions, *, hidden: bool = False) -> None:
+    """Check ``floor_predictions() -> str of letters`` (part 5's true statements)."""
+    part = FLOOR_PREDICTIONS
+    check_choice(part.name, part.points, floor_predictions, options="ABCDE", example='"CE"',
+                 grade=_grade_floor, hidden=hidden, time_limit=part.time_limit)
+
+
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
 PARTS = {
     "check_minibatches": MINIBATCHES_POINTS,
     "check_sgd_epoch": SGD_EPOCH.points,
     "check_minibatch_grad_variance": MINIBATCH_GRAD_VARIANCE.points,
     "check_stationary_variance": STATIONARY_VARIANCE.points,
+    "check_floor_predictions": FLOOR_PREDICTIONS.points,
 }

@@ -12,6 +12,9 @@ Parts (learner's function → check):
                                                                   → :func:`check_optimal_momentum`
 - ``momentum_rate(H, lr, momentum) -> float``  (the asymptotic convergence rate)
                                                                   → :func:`check_momentum_rate`
+- ``heavy_or_nesterov() -> str`` (graded multiple choice: stability and speed of heavy ball
+  against Nesterov on diag(1, 100), each statement settled by a computation)
+                                                                  → :func:`check_heavy_or_nesterov`
 
 PyTorch's form: b ← μ·b + (1 − τ)·g (b ← g at the first step), x ← x − η·b;
 Nesterov: b ← μ·b + g, x ← x − η·(g + μ·b).
@@ -19,9 +22,13 @@ Nesterov: b ← μ·b + g, x ← x − η·(g + μ·b).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from lrcourse.grading.core import ArrayOut, Case, Mistake, NumberOut, Part, TupleOut
+from lrcourse.grading.core import (
+    TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Part, Problem, TupleOut, check_choice,
+)
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, matrix_case
 
@@ -32,6 +39,10 @@ __all__ = [
     "check_largest_stable_lr_momentum",
     "check_optimal_momentum",
     "check_momentum_rate",
+    "check_heavy_or_nesterov",
+    "choice_truths",
+    "heavy_ball_rate",
+    "nesterov_rate",
 ]
 
 
@@ -458,6 +469,149 @@ def check_momentum_rate(momentum_rate, *, hidden: bool = False) -> None:
     MOMENTUM_RATE.check(momentum_rate, hidden=hidden)
 
 
+# ---------------------------------------------------------------------------
+# Part 6: heavy ball or Nesterov? (graded multiple choice, settled by computation)
+# ---------------------------------------------------------------------------
+
+#: Part 6's setting: H = diag(1, 100), μ = 0.9, and the two rates its statements name.
+CHOICE_EIGENVALUES = (1.0, 100.0)
+CHOICE_MOMENTUM, CHOICE_LR_A, CHOICE_LR_B = 0.9, 0.035, 0.01
+
+
+def _largest_root(b, c) -> np.ndarray:
+    """Largest |root| of z² − b·z + c (elementwise)."""
+    b, c = np.broadcast_arrays(np.asarray(b, dtype=complex), np.asarray(c, dtype=complex))
+    disc = np.sqrt(b * b - 4 * c)
+    return np.maximum(np.abs((b + disc) / 2), np.abs((b - disc) / 2))
+
+
+def heavy_ball_rate(lr, momentum, eigenvalues=CHOICE_EIGENVALUES):
+    """Heavy ball's rate: the largest |root| of z² − (1 + μ − ηλ)z + μ over the eigenvalues."""
+    return np.maximum.reduce([_largest_root(1 + np.subtract(momentum, np.multiply(lr, lam)), momentum)
+                              for lam in eigenvalues])
+
+
+def nesterov_rate(lr, momentum, eigenvalues=CHOICE_EIGENVALUES):
+    """Nesterov's rate: the largest |root| of z² − (1 + μ)(1 − ηλ)z + μ(1 − ηλ) (lesson 03,
+    section 7)."""
+    return np.maximum.reduce([_largest_root(np.multiply(1 + np.asarray(momentum), 1 - np.multiply(lr, lam)),
+                                            np.multiply(momentum, 1 - np.multiply(lr, lam)))
+                              for lam in eigenvalues])
+
+
+def _largest_stable_lr(rate, momentum) -> float:
+    lrs = np.linspace(1e-4, 0.05, 5000)
+    stable = lrs[rate(lrs, momentum) < 1]
+    return float(stable.max())
+
+
+def choice_truths(heavy=heavy_ball_rate, nesterov=nesterov_rate) -> frozenset:
+    """Which of part 6's statements hold when the two methods' rates are ``heavy`` and
+    ``nesterov`` (the right ones, or a learner's mistaken picture of them)."""
+    mu = CHOICE_MOMENTUM
+    lam_min, lam_max = CHOICE_EIGENVALUES
+    truths = set()
+    if heavy(CHOICE_LR_A, mu) < 1 <= nesterov(CHOICE_LR_A, mu):
+        truths.add("A")
+    if nesterov(CHOICE_LR_B, mu) < heavy(CHOICE_LR_B, mu) - 1e-9:
+        truths.add("B")
+    lrs, mus = np.meshgrid(np.linspace(1e-3, 0.05, 246), np.linspace(0, 0.99, 100))
+    if np.min(nesterov(lrs, mus)) < np.min(heavy(lrs, mus)) - 1e-9:
+        truths.add("C")
+    lr_star = 4 / (np.sqrt(lam_min) + np.sqrt(lam_max)) ** 2
+    mu_star = ((np.sqrt(lam_max) - np.sqrt(lam_min)) / (np.sqrt(lam_max) + np.sqrt(lam_min))) ** 2
+    if nesterov(lr_star, mu_star) < 1:
+        truths.add("D")
+    if _largest_stable_lr(nesterov, mu) > _largest_stable_lr(nesterov, 0.0):
+        truths.add("E")
+    return frozenset(truths)
+
+
+_CHOICE_RIGHT = frozenset("AB")    # = choice_truths() (the tests recompute it)
+
+_CHOICE_MODELS = [
+    # (heavy, nesterov) a learner may have in mind, mistake id, diagnosis, hint: fires when the
+    # chosen letters are exactly what that picture predicts
+    ((heavy_ball_rate, heavy_ball_rate), "nesterov_same_map",
+     "Your choices are what you would get if Nesterov's step had heavy ball's 2×2 map. It does "
+     "not: its gradient term and its memory term both carry a factor (1 − ηλ). Compute each "
+     "statement with Nesterov's own characteristic polynomial.",
+     "Lesson 03, section 7: Nesterov's polynomial and its stable range, next to heavy ball's "
+     "from section 4."),
+    ((nesterov_rate, heavy_ball_rate), "methods_swapped",
+     "Your choices fit heavy ball's and Nesterov's properties swapped: which of the two has the "
+     "wider stable range of η, and which is faster once both are tuned?",
+     "Lesson 03, sections 4 and 7: the two stability conditions and the two tuned rates on the "
+     "κ = 100 valley."),
+]
+
+_CHOICE_PROBLEMS = {
+    "A": ("stability_not_compared",
+          "Your answer leaves out a true statement about η = 0.035. Compute ηλ_max and compare it "
+          "with each method's limit on ηλ at μ = 0.9.",
+          "Part 3 of this exercise (heavy ball) and lesson 03, section 7 (Nesterov)."),
+    "B": ("rates_not_computed",
+          "Your answer leaves out a true statement about η = 0.01. Compute both rates there: on "
+          "the steep direction ηλ = 1, so what are Nesterov's roots; and what modulus do heavy "
+          "ball's roots have when they are complex?",
+          "Lesson 03, section 4 (the floor √μ) and section 7 (Nesterov's polynomial); your "
+          "momentum_rate gives heavy ball's."),
+    "C": ("nesterov_tuned_faster",
+          "You chose a false statement about the tuned methods. Compare heavy ball's best rate "
+          "(part 4's pair) with the best rate Nesterov reaches on this quadratic.",
+          "Lesson 03, section 7: the two rate maps on the κ = 100 valley."),
+    "D": ("nesterov_at_heavy_ball_optimum",
+          "You chose a false statement about heavy ball's optimal pair. Compute it with "
+          "optimal_momentum and put its ηλ_max and μ into Nesterov's stability condition.",
+          "Lesson 03, section 7: Nesterov's stable range of ηλ."),
+    "E": ("nesterov_limit_grows",
+          "You chose a false statement about Nesterov's stable range. Write its limit on ηλ as a "
+          "function of μ and evaluate it at μ = 0 and at μ = 0.9.",
+          "Lesson 03, section 7: the stability condition 0 < ηλ < … for nesterov=True."),
+}
+
+
+def _grade_choice(chosen: frozenset) -> Problem | None:
+    if chosen != _CHOICE_RIGHT:
+        for (heavy, nesterov), mistake, diagnosis, hint in _CHOICE_MODELS:
+            if chosen == _model_truths(heavy, nesterov):
+                return Problem(mistake, diagnosis, hint, show_returned=False)
+    for letter in "ABCDE":
+        if (letter in chosen) != (letter in _CHOICE_RIGHT):
+            mistake, diagnosis, hint = _CHOICE_PROBLEMS[letter]
+            return Problem(mistake, diagnosis, hint, show_returned=False)
+    return None
+
+
+_MODEL_TRUTHS: dict = {}
+
+
+def _model_truths(heavy, nesterov) -> frozenset:
+    key = (heavy, nesterov)
+    if key not in _MODEL_TRUTHS:
+        _MODEL_TRUTHS[key] = choice_truths(heavy, nesterov)
+    return _MODEL_TRUTHS[key]
+
+
+@dataclasses.dataclass
+class _Choice:
+    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
+
+    name: str
+    points: float
+    time_limit: float = TIME_LIMIT
+
+
+HEAVY_OR_NESTEROV = _Choice("heavy_or_nesterov", 2)
+
+
+def check_heavy_or_nesterov(heavy_or_nesterov, *, hidden: bool = False) -> None:
+    """Check ``heavy_or_nesterov() -> str of letters`` (part 6's true statements)."""
+    part = HEAVY_OR_NESTEROV
+    check_choice(part.name, part.points, heavy_or_nesterov, options="ABCDE", example='"CE"',
+                 grade=_grade_choice, hidden=hidden, time_limit=part.time_limit)
+
+
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
 PARTS = {
     "check_sgd_momentum_step": SGD_MOMENTUM_STEP.points,
@@ -465,4 +619,5 @@ PARTS = {
     "check_largest_stable_lr_momentum": LARGEST_STABLE_LR_MOMENTUM.points,
     "check_optimal_momentum": OPTIMAL_MOMENTUM.points,
     "check_momentum_rate": MOMENTUM_RATE.points,
+    "check_heavy_or_nesterov": HEAVY_OR_NESTEROV.points,
 }

@@ -73,3 +73,16 @@ def test_course_py_explains_itself():
     assert done.returncode == 2 and "python3 course.py lab" in done.stdout
     assert run_course("--help").returncode == 0
     assert "lock" in run_course("nonsense").stdout
+
+
+def test_no_test_fixture_is_ignored_by_git():
+    """A fresh clone lacks ignored files: a fixture that git ignores passes here and
+    fails in CI (the class fixture's .ipynb_checkpoints once did)."""
+    import shutil
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(["git", "ls-files", "--others", "--ignored", "--exclude-standard",
+                              "--directory", "tests/fixtures"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert ignored == [], f"git ignores these test fixtures, so a fresh clone lacks them: {ignored}"

@@ -305,6 +305,12 @@ WRONG_LOG_UNIFORM = [
      "not_log_uniform", "top one"),
     (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high), n)).astype(np.float32),
      "wrong_dtype", "float32"),
+    # an outside learner trial: a shuffled grid of exactly n rates never repeats a value
+    (lambda rng, n, low, high: rng.permutation(np.geomspace(low, high, n)), "shuffled_grid", "another order"),
+    (lambda rng, n, low, high: 10 ** rng.permutation(np.linspace(np.log10(low), np.log10(high), n)),
+     "shuffled_grid", "fixed set"),
+    (lambda rng, n, low, high: rng.choice(np.geomspace(low, high, 20 * n), n, replace=False), "discretised",
+     "share"),
 ]
 
 

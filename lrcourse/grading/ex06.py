@@ -410,8 +410,9 @@ SUGGEST_LR = Part(
                 losses[_steepest_index(lrs, losses)] if rule == "steepest" else np.min(losses)),
         ),
     ],
-    wrong_hint="'steepest': lrs[argmin of np.gradient(losses, log10(lrs))]; "
-               "'minimum': lrs[argmin(losses)] / 10.",
+    wrong_hint="Re-read the two rules in lesson 06, section 3: which quantity each rule "
+               "looks for, along which axis the slope is taken, and what 'minimum' does to "
+               "the rate it finds.",
 )
 
 
@@ -708,6 +709,34 @@ def _discrete_problem(x: np.ndarray) -> Problem | None:
     )
 
 
+def _shared_values_problem(first: np.ndarray, other: np.ndarray) -> Problem | None:
+    """Two continuous draws from different generators practically never share a value;
+    draws from one finite set (a shuffled grid) share many, or all of them."""
+    shared = np.intersect1d(first, other).size
+    if shared == 0:
+        return None
+    if np.array_equal(np.sort(first), np.sort(other)):
+        return Problem(
+            "shuffled_grid",
+            "Different generators gave the same rates in another order: you shuffle one fixed "
+            "set of rates (a grid), so every search tries exactly the same rates, and never one "
+            "between two of them.",
+            "Draw each exponent from a continuous uniform distribution with the rng you are "
+            "given, instead of shuffling or picking from a grid.",
+            show_returned=False,
+        )
+    return Problem(
+        "discretised",
+        f"Draws from two different generators share {shared} of their {first.size} rates: "
+        "they come from a finite set (a grid of rates you pick from, or rounded rates), so a "
+        "search can never try a rate between two of them. A continuous draw practically never "
+        "repeats a value.",
+        "Draw the exponent from a continuous uniform distribution (rng.uniform or rng.random), "
+        "and return the rates unrounded.",
+        show_returned=False,
+    )
+
+
 def _coverage_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
     """Log-positions of the samples in [0, 1]; n ≥ 100 uniform draws leave neither end of
     the range 5 % empty (chance 0.95^100 < 10⁻²)."""
@@ -764,6 +793,10 @@ def _check_log_uniform_case(func, seed, n, low, high) -> None:
             "Draw with the rng you are given, so that a different seed gives a different search.",
             show_returned=False,
         )
+    if n >= 10:
+        problem = _shared_values_problem(first, other)
+        if problem is not None:
+            raise problem
     if n >= 100:
         pooled = _draw_pool(func, [seed + 1, seed + 2], n, low, high, np.concatenate([first, other]))
         problem = _range_problem(pooled, low, high) or _distribution_problem(pooled, low, high)

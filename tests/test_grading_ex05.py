@@ -622,3 +622,29 @@ def test_the_references_follow_the_optimizers_from_the_first_step():
             x_opt = opt.step(x_opt, g)
             x, state = step(x, g, state, lr=lr)
         np.testing.assert_allclose(x, x_opt, rtol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# Return types (issue 9): the exercise asks for new arrays, a list is refused saying why
+# ---------------------------------------------------------------------------
+
+def _as_lists(step):
+    def listed(*args, **kwargs):
+        return tuple(list(np.ravel(item)) for item in step(*args, **kwargs))
+    return listed
+
+
+@pytest.mark.parametrize("check, reference", [
+    (ex05.check_adagrad_step, ex05._adagrad_step),
+    (ex05.check_rmsprop_step, ex05._rmsprop_step),
+    (ex05.check_adam_step, ex05._adam_step),
+    (ex05.check_adamw_step, ex05._adamw_step),
+], ids=["adagrad", "rmsprop", "adam", "adamw"])
+def test_a_step_returning_lists_is_refused(check, reference):
+    rejects(check, _as_lists(reference), "returned_list", "next step's x")
+
+
+def test_adagrad_returning_list_of_the_arrays_is_refused():
+    rejects(ex05.check_adagrad_step,
+            lambda *a, **k: tuple(list(v) for v in ex05._adagrad_step(*a, **k)),
+            "returned_list", "a Python list")

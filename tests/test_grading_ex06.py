@@ -77,6 +77,20 @@ def variant(**switches):
     return ex06._range_test_variant(**switches)
 
 
+def range_test_no_finite_check(problem, x0, start_lr, end_lr, num_steps, beta=0.98,
+                               diverge_threshold=4.0):
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, avg, best, smoothed = x0, 0.0, np.inf, []
+    for i in range(num_steps):
+        avg = beta * avg + (1 - beta) * problem.loss(x)
+        smoothed.append(avg / (1 - beta ** (i + 1)))
+        if smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
 RIGHT_RANGE_TEST = [range_test_loop, range_test_weights, range_test_library]
 
 WRONG_RANGE_TEST = [
@@ -92,6 +106,11 @@ WRONG_RANGE_TEST = [
     (range_test_in_place, "mutated_input", "changed its input x0 in place"),
     (lambda *a: (range_test_loop(*a)[0], range_test_loop(*a)[1][:-1]), "lengths_differ", "same step"),
     (lambda *a: range_test_loop(*a)[1], "wrong_type", "a tuple (lrs, smoothed)"),
+    # issue 9: no "not finite" stop, on a loss that turns NaN before it exceeds 4× the best
+    (variant(stop="no_finite_check"), "no_finite_stop", "NaN > 4 × best is False"),
+    (range_test_no_finite_check, "no_finite_stop", "not stop when the smoothed loss is not finite"),
+    # issue 9: the exercise asks for two 1-D arrays (the next cell reads lrs.size)
+    (lambda *a: tuple(list(v) for v in range_test_loop(*a)), "returned_list", "lrs.size"),
 ]
 
 
@@ -219,6 +238,8 @@ WRONG_CLIP = [
     (lambda g, c: (g * min(1.0, c / (np.abs(g).sum() + 1e-6)), np.abs(g).sum()), "l1_norm", "L1"),
     (clip_in_place, "mutated_input", "changed its input grad in place"),
     (lambda g, c: clip_where(g, c)[0], "wrong_type", "a tuple (clipped, total_norm)"),
+    # issue 9: the training step computes lr * clipped, which a list cannot do
+    (lambda g, c: (list(clip_where(g, c)[0]), clip_where(g, c)[1]), "returned_list", "lr * list fails"),
 ]
 
 
@@ -278,8 +299,11 @@ WRONG_LOG_UNIFORM = [
     (lambda rng, n, low, high: np.clip(np.exp(rng.normal((np.log(low) + np.log(high)) / 2, 1.0, n)), low, high),
      "not_log_uniform", "not log-uniform"),
     (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high), n - 1)), "wrong_shape", "(n,)"),
-    (lambda rng, n, low, high: list(np.exp(rng.uniform(np.log(low), np.log(high), n))) + [high * 2],
+    (lambda rng, n, low, high: np.append(np.exp(rng.uniform(np.log(low), np.log(high), n)), high * 2),
      "wrong_shape", "(n,)"),
+    # issue 9: the exercise asks for an array of shape (n,); a list comprehension is refused
+    (lambda rng, n, low, high: [math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)],
+     "returned_list", "an array of shape (n,)"),
     (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high) + 1, n)), "out_of_range",
      "outside [low, high]"),
     (lambda rng, n, low, high: None, "returned_none", "return"),

@@ -38,6 +38,7 @@ and one that returns a Python list is told to return an array.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import numpy as np
@@ -58,6 +59,7 @@ __all__ = [
     "check_plateau_lrs",
     "check_restarts_help",
     "restart_experiment",
+    "ArrayOnlyOut",
 ]
 
 
@@ -82,6 +84,27 @@ class _LrOut(ArrayOut):
 
 
 _LR_OUT = _LrOut(what="the learning rate", like="step")
+
+
+@dataclasses.dataclass(frozen=True)
+class ArrayOnlyOut(ArrayOut):
+    """An array the exercise's text promises ("returns an array"): a Python list or tuple is
+    refused with ``use``, what the notebook's later cells (or the stated contract) do with
+    the value that a list cannot do (issue 9: a return type the notebook cannot use is
+    refused with a message saying why)."""
+
+    use: str = "The exercise's text asks for a NumPy array."
+
+    def accept(self, value, args):
+        if isinstance(value, (list, tuple)):
+            raise Problem(
+                "returned_list",
+                f"It returned a Python {type(value).__name__} instead of {self.what} as a NumPy "
+                f"array. {self.use}",
+                "Build the result as a NumPy array (np.array(...) of your list, or compute it "
+                "with NumPy operations on whole arrays).",
+            )
+        return super().accept(value, args)
 
 
 def _like(step, values):
@@ -913,8 +936,11 @@ PLATEAU_LRS = Part(
     name="plateau_lrs",
     points=3,
     reference=_plateau_lrs,
-    returns=ArrayOut(what="the learning rates", shape=lambda args: (len(args["metrics"]),),
-                     shape_text="(len(metrics),)"),
+    returns=ArrayOnlyOut(what="the learning rates", shape=lambda args: (len(args["metrics"]),),
+                         shape_text="(len(metrics),)",
+                         use="The exercise says plateau_lrs returns an array of the learning "
+                             "rates, like every schedule in this notebook; with a list, "
+                             "arithmetic such as lrs * 2 repeats the list instead of scaling it."),
     cases=[
         _plateau_case(_CREEP, 1.0, 0.5, 2),
         _plateau_case(_BOUNCE, 0.1, 0.5, 1, 1e-4, 2),

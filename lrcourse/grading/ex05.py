@@ -32,6 +32,7 @@ from lrcourse.grading.core import (
     TIME_LIMIT, ArrayOut, Case, Mistake, Part, Problem, TupleOut, check_choice, close,
 )
 from lrcourse.grading.diagnose import step_mistakes, swapped_items
+from lrcourse.grading.ex04 import ArrayOnlyOut
 
 __all__ = [
     "PARTS",
@@ -97,7 +98,11 @@ def _returns(*names: str) -> TupleOut:
     whats = {"x_new": "the new parameters", "sum_new": "the new sum of squared gradients",
              "square_avg_new": "the new moving average of squared gradients",
              "m_new": "the new first moment m", "v_new": "the new second moment v"}
-    return TupleOut(items=tuple(ArrayOut(what=whats[n], like="x") for n in names), names=names)
+    use = ("The exercise asks for new arrays shaped like x, which become the next step's x "
+           "and state; a list cannot serve as either (lr * list and list - list raise, "
+           "list + list concatenates).")
+    return TupleOut(items=tuple(ArrayOnlyOut(what=whats[n], like="x", use=use) for n in names),
+                    names=names)
 
 
 def _non_finite_mistake() -> Mistake:

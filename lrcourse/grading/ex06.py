@@ -38,6 +38,7 @@ import math
 import numpy as np
 
 from lrcourse import optim, train, tune
+from lrcourse.grading.ex04 import ArrayOnlyOut
 from lrcourse.grading.core import (
     TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
     check_cases, check_choice, describe_call,
@@ -91,8 +92,9 @@ def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_st
                     avg = beta * avg + (1 - beta) * loss
                     value = avg / (1 - beta ** (k + 1)) if smoothing == "right" else avg
                 first = value if first is None else first
-                bar = {"best": best, "first": first, "never": math.inf}[stop]
-                if not math.isfinite(value) or (stop != "never" and value > diverge_threshold * bar):
+                bar = {"best": best, "first": first, "never": math.inf, "no_finite_check": best}[stop]
+                if (stop != "no_finite_check" and not math.isfinite(value)) or (
+                        stop != "never" and value > diverge_threshold * bar):
                     if keep_stop:
                         out.append(value)
                     break
@@ -104,6 +106,10 @@ def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_st
     return run
 
 
+_CURVE_USE = ("The exercise asks for two 1-D arrays, and the notebook's next cell reads "
+              "lrs.size, which a list does not have.")
+
+
 class _CurveOut(Output):
     """(lrs, smoothed): two 1-D float64 arrays of the same length."""
 
@@ -111,8 +117,8 @@ class _CurveOut(Output):
 
     def __init__(self):
         self._items = TupleOut(
-            items=(ArrayOut(what="the learning rates"),
-                   ArrayOut(what="the smoothed losses", allow_nonfinite=True)),
+            items=(ArrayOnlyOut(what="the learning rates", use=_CURVE_USE),
+                   ArrayOnlyOut(what="the smoothed losses", allow_nonfinite=True, use=_CURVE_USE)),
             names=("lrs", "smoothed"))
 
     def accept(self, value, args):
@@ -125,6 +131,9 @@ class _CurveOut(Output):
                     "step taken.",
                     "Collect one value per step in a list and return np.array(...) of it.",
                 )
+        # A NaN and an infinite smoothed loss both end the test at that step: compared as +∞
+        # (``close`` never matches NaN, and the step that turned NaN is part of the record).
+        smoothed = np.where(np.isnan(smoothed), np.inf, smoothed)
         if lrs.shape != smoothed.shape:
             raise Problem(
                 "lengths_differ",
@@ -139,6 +148,42 @@ def _range_case(problem, text, start_lr, end_lr, num_steps, beta, threshold=4.0)
     return Case({"problem": problem, "x0": problem.init(seed=0), "start_lr": start_lr,
                  "end_lr": end_lr, "num_steps": num_steps, "beta": beta,
                  "diverge_threshold": threshold}, shown={"problem": text})
+
+
+class _NanBeyond:
+    """f(x) = 1 + ‖x‖² inside the unit cube and NaN outside (a model whose loss overflows to
+    NaN once the rate is too large): the loss never falls below 1, so its smoothed value
+    turns NaN before it can exceed 4× the best — only the "not finite" stop catches it."""
+
+    def __init__(self, dim: int):
+        self.dim = dim
+        self.name = "NanBeyond"
+
+    def loss(self, x):
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            value = np.where(np.all(np.abs(x) <= 1.0, axis=-1), 1.0 + np.sum(x * x, axis=-1), np.nan)
+        return float(value) if x.ndim == 1 else value
+
+    def grad(self, x):
+        return 2.0 * np.asarray(x, dtype=float)
+
+
+def _nan_case(x0, start_lr, end_lr, num_steps, beta) -> Case:
+    return Case({"problem": _NanBeyond(len(x0)), "x0": np.array(x0, dtype=float), "start_lr": start_lr,
+                 "end_lr": end_lr, "num_steps": num_steps, "beta": beta, "diverge_threshold": 4.0},
+                shown={"problem": "a loss 1 + ‖x‖² that is NaN outside |x_i| ≤ 1"})
+
+
+def _same_nan(out, wrong) -> bool:
+    """Outputs agree item by item, NaN matching NaN (a curve that runs on through NaN)."""
+    if not (isinstance(out, tuple) and isinstance(wrong, tuple) and len(out) == len(wrong)):
+        return False
+    for o, w in zip(out, wrong):
+        o, w = (np.where(np.isnan(v), np.inf, v) for v in (np.asarray(o, float), np.asarray(w, float)))
+        if o.shape != w.shape or not np.all(np.isclose(o, w, rtol=1e-6, atol=1e-12, equal_nan=True)):
+            return False
+    return True
 
 
 def _range_random(seed: int) -> Case:
@@ -161,6 +206,7 @@ def _range_cases(hidden: bool) -> list[Case]:
     # has shrunk by 30 orders of magnitude and blown up again), one rotated one.
     if hidden:
         return [
+            _nan_case([0.3, -0.5], 1e-3, 10.0, 60, 0.9),
             _range_case(Quadratic([2.0]), "Quadratic([2.0])", 1e-2, 10.0, 60, 0.98),
             _range_case(Quadratic([0.5, 4.0]), "Quadratic([0.5, 4.0])", 1e-3, 10.0, 100, 0.9),
             _range_case(Quadratic([1.0, 3.0]), "Quadratic([1.0, 3.0])", 1e-3, 30.0, 60, 0.0, 2.0),
@@ -177,6 +223,8 @@ def _range_cases(hidden: bool) -> list[Case]:
                     0.95),
         _range_case(Quadratic([0.5, 4.0], angle=0.3), "Quadratic([0.5, 4.0], angle=0.3)",
                     1e-3, 1.0, 50, 0.98),
+        # the smoothed loss turns NaN before it exceeds 4× the best (issue 9)
+        _nan_case([0.5], 1e-3, 10.0, 80, 0.98),
     ]
 
 
@@ -240,6 +288,17 @@ LR_RANGE_TEST = Part(
             "Break out of the loop at the first step whose smoothed loss is not finite or "
             "exceeds diverge_threshold × the best so far (keep that step's values).",
             variant=_range_test_variant(stop="never"),
+        ),
+        Mistake(
+            "no_finite_stop",
+            "Your test does not stop when the smoothed loss is not finite: NaN > 4 × best is "
+            "False, so a run whose loss has become NaN carries on to the end of the ramp, "
+            "recording NaN. The range test stops at the first step whose smoothed loss is NaN "
+            "or infinite, as well as on the threshold rule.",
+            "Which comparisons with NaN are true? Look at your stop test for a loss that is NaN.",
+            detect=lambda args, out, expected: _same_nan(
+                out, _range_test_variant(stop="no_finite_check")(*args.values())),
+            sees_nonfinite=True,
         ),
         Mistake(
             "stop_step_dropped",
@@ -443,7 +502,7 @@ def _right_scale(total, max_norm):
     return min(1.0, max_norm / (total + train.CLIP_NORM_EPS))
 
 
-class _ClippedOut(ArrayOut):
+class _ClippedOut(ArrayOnlyOut):
     def accept(self, value, args):
         try:
             return super().accept(value, args)
@@ -487,7 +546,10 @@ CLIP_GRAD_NORM = Part(
     name="clip_grad_norm",
     points=2,
     reference=_clip_grad_norm,
-    returns=TupleOut(items=(_ClippedOut(what="the clipped gradient", like="grad"),
+    returns=TupleOut(items=(_ClippedOut(what="the clipped gradient", like="grad",
+                                        use="The exercise returns the clipped gradient as an "
+                                            "array of grad's shape, which the training step "
+                                            "then multiplies by the rate (lr * list fails)."),
                             NumberOut(what="the gradient's norm")),
                      names=("clipped", "total_norm")),
     cases=[
@@ -596,8 +658,12 @@ def _ks_limit(n: int) -> float:
 def _draw(func, seed, n, low, high):
     rng = np.random.default_rng(seed)
     value = call_learner(func, [rng, n, low, high], name="log_uniform")
-    return ArrayOut(what="the sampled learning rates", shape=lambda a: (n,),
-                    shape_text="(n,)").accept(value, {})
+    return ArrayOnlyOut(what="the sampled learning rates", shape=lambda a: (n,),
+                        shape_text="(n,)",
+                        use="The exercise asks for an array of shape (n,) (the random search "
+                            "of lesson 06 does arithmetic on the draws, which a list repeats "
+                            "or refuses)."
+                        ).accept(value, {})
 
 
 def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:

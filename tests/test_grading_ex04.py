@@ -15,7 +15,7 @@ from grading_support import (
 )
 
 from lrcourse import schedules
-from lrcourse.grading import ex04
+from lrcourse.grading import CheckFailed, ex04
 
 
 def elementwise(scalar_schedule):
@@ -592,14 +592,14 @@ def answer(value):
 RIGHT_RESTARTS = [answer("ACD"), answer("d, c, a"), answer(["A", "C", "D"]), answer("cad")]
 
 WRONG_RESTARTS = [
-    (answer("CD"), "same_valley_missed", "row by row"),
-    (answer("ABCD"), "restarts_deeper_chosen", "lower loss"),
-    (answer("AD"), "deepest_missed", "−2.51"),
-    (answer("AC"), "stability_reason_missed", "f″"),
-    (answer("ACDE"), "larger_peak_chosen", "longer step"),
-    (answer("ACE"), "stability_reason_missed", "restart do to η"),
-    (answer(""), "same_valley_missed", "leaves out"),
-    (answer("ABCDE"), "restarts_deeper_chosen", "table"),
+    (answer("CD"), "table_misread", "leaves out 1 true statement."),
+    (answer("ABCD"), "table_misread", "includes 1 false statement."),
+    (answer("AD"), "table_misread", "row by row"),
+    (answer("AC"), "restart_reason_misjudged", "f″"),
+    (answer("ACDE"), "restart_reason_misjudged", "includes 1 false statement"),
+    (answer("ACE"), "restart_reason_misjudged", "leaves out 1 true statement and includes 1 false"),
+    (answer(""), "table_misread", "leaves out 3 true statements"),
+    (answer("ABCDE"), "table_misread", "lesson 04, section 2"),
     (answer("ACDX"), "unknown_option", "X"),
     (answer(None), "returned_none", "None"),
 ]
@@ -613,6 +613,28 @@ def test_restarts_help_accepts(impl, capsys):
 @pytest.mark.parametrize("impl, mistake, phrase", WRONG_RESTARTS)
 def test_restarts_help_rejects(impl, mistake, phrase):
     rejects(ex04.check_restarts_help, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("answer_letters", ["CD", "AD", "ABCD", "ACDE", "AC", "ACE", "BCD", "ADE"])
+def test_restart_messages_never_name_a_statement(answer_letters):
+    """Issue 9: the message counts and points to the lesson; it never names the topic of
+    one statement (a hint like "about the deepest valley" can only mean C)."""
+    message = str(_failure(ex04.check_restarts_help, answer_letters))
+    for giveaway in ("−2.51", "longer step", "lower loss than", "statement about the table",
+                     "You chose a statement", "the reason the table"):
+        assert giveaway not in message, message
+    for letter in "ABCDE":
+        assert f" {letter} " not in message and f"({letter})" not in message, message
+    # the same counts and groups give the same message, whichever letters they are
+    assert ("CD" != answer_letters) or message == str(_failure(ex04.check_restarts_help, "AD"))
+
+
+def _failure(check, letters):
+    try:
+        check(answer(letters))
+    except CheckFailed as error:
+        return error
+    raise AssertionError("accepted")
 
 
 def test_the_restart_statements_are_what_the_experiment_measures():

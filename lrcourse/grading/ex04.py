@@ -60,6 +60,7 @@ __all__ = [
     "check_restarts_help",
     "restart_experiment",
     "ArrayOnlyOut",
+    "choice_problem",
 ]
 
 
@@ -1099,39 +1100,50 @@ _RESTARTS_TRUE = frozenset("ACD")
 _LESSON_01_7 = ("Lesson 01, section 7 (\"On a non-convex function, which valley do you end in?\"): "
                 "where gradient descent can settle")
 
-_RESTART_PROBLEMS = {
-    "A": ("same_valley_missed",
-          "Your answer leaves out a true statement about the table. Compare its two columns row "
-          "by row: for each peak, in which valley does the single cosine end, and in which the "
-          "restarts?",
-          "The table printed by the experiment cell above part 9."),
-    "B": ("restarts_deeper_chosen",
-          "You chose a statement the table does not support: which row shows the restarts "
-          "ending in a valley with a lower loss than the single cosine?",
-          "The table printed by the experiment cell, and the valleys' losses."),
-    "C": ("deepest_missed",
-          "Your answer leaves out a true statement about the table: look for x ≈ −2.51 among "
-          "the final positions. Which runs end there?",
-          "The table printed by the experiment cell."),
-    "D": ("stability_reason_missed",
-          "Your answer leaves out the reason the table looks the way it does. Where can gradient "
-          "descent settle, in terms of η and f″? What does each restart do to η, and so to the "
-          "valleys that can hold the iterate?",
-          f"{_LESSON_01_7}; lesson 04, section 2, for what a restart does to η."),
-    "E": ("larger_peak_chosen",
-          "You chose a false statement: a longer step does not make a valley easier to stay in. "
-          "What is f″ at the deepest valley, what is the largest η at which gradient descent can "
-          "settle there, and what does a larger peak do to that?",
-          f"{_LESSON_01_7}, and the f″ column of the experiment cell."),
-}
+def choice_problem(chosen: frozenset, true: frozenset, groups) -> Problem | None:
+    """A multiple-choice answer's Problem that does not point at a letter (issue 9).
+
+    It counts the true statements left out and the false ones chosen, and for each group of
+    statements that holds a wrong one it names the step of the lesson's argument to re-check
+    and the section to re-read — never which statement.  ``groups``: a sequence of
+    ``(letters, mistake id, what to re-check, where in the lesson)``; the id of the first
+    group with a wrong letter is the Problem's.
+    """
+    missing, extra = true - chosen, chosen - true
+    if not missing and not extra:
+        return None
+    involved = [g for g in groups if (missing | extra) & frozenset(g[0])]
+
+    def count(n, what):
+        return f"{n} {what}" + ("" if n == 1 else "s")
+
+    parts = []
+    if missing:
+        parts.append(f"leaves out {count(len(missing), 'true statement')}")
+    if extra:
+        parts.append(f"includes {count(len(extra), 'false statement')}")
+    diagnosis = ("Your answer " + " and ".join(parts) + ". Re-check "
+                 + "; and ".join(g[2] for g in involved) + ".")
+    hint = "Re-read " + "; and ".join(g[3] for g in involved) + "."
+    return Problem(involved[0][1], diagnosis, hint, show_returned=False)
+
+
+_RESTART_GROUPS = (
+    ("ABC", "table_misread",
+     "what the experiment's table shows: for each peak, compare the two columns row by row "
+     "— in which valley does each run end, and how deep is that valley compared with the "
+     "others",
+     "the table printed by the experiment cell above part 9, with the valleys' losses"),
+    ("DE", "restart_reason_misjudged",
+     "why the table looks the way it does: where can gradient descent settle, in terms of η "
+     "and f″, and what does a restart (or a larger peak) do to η and so to the valleys that "
+     "can hold the iterate",
+     f"{_LESSON_01_7}; lesson 04, section 2, for what a restart does to η"),
+)
 
 
 def _grade_restarts(chosen: frozenset) -> Problem | None:
-    for letter in "ABCDE":
-        if (letter in chosen) != (letter in _RESTARTS_TRUE):
-            mistake, diagnosis, hint = _RESTART_PROBLEMS[letter]
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    return None
+    return choice_problem(chosen, _RESTARTS_TRUE, _RESTART_GROUPS)
 
 
 class _Choice:

@@ -32,7 +32,7 @@ from lrcourse.grading.core import (
     TIME_LIMIT, ArrayOut, Case, Mistake, Part, Problem, TupleOut, check_choice, close,
 )
 from lrcourse.grading.diagnose import step_mistakes, swapped_items
-from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.grading.ex04 import ArrayOnlyOut, choice_problem
 
 __all__ = [
     "PARTS",
@@ -1028,29 +1028,18 @@ def valley_experiment():
 _ALIGNED, _TURNED = frozenset("AC"), frozenset("BD")
 
 
+_VALLEY_GROUPS = (
+    ("ABCD", "valleys_misjudged",
+     "for each valley whether every coordinate is one curvature direction, and what "
+     "dividing each coordinate's gradient by its own size does to the curvatures when it is "
+     "and when it is not (each coordinate's gradient then mixes a steep and a flat direction)",
+     "lesson 05, section 1 (\"Why would each parameter want its own learning rate?\"): the "
+     "aligned and the turned valley, and the sentence after the table"),
+)
+
+
 def _grade_valleys(chosen: frozenset) -> Problem | None:
-    if chosen & _TURNED:
-        return Problem(
-            "turned_valley_chosen",
-            "Your answer includes a valley whose steep and flat directions are turned away from "
-            "the coordinate axes. There each coordinate's gradient mixes a steep and a flat "
-            "direction: what can dividing it by one number per coordinate do for the two?",
-            "Lesson 05, section 1 (\"Why would each parameter want its own learning rate?\"): "
-            "compare the aligned and the turned valley, and the sentence after the table.",
-            show_returned=False,
-        )
-    if chosen != _ALIGNED:
-        return Problem(
-            "aligned_valley_missed",
-            "Your answer leaves out a valley where the per-coordinate step size wins by orders "
-            "of magnitude. Ask of each valley: is every coordinate one curvature direction? If "
-            "so, what does dividing each coordinate's gradient by its own size do to the "
-            "curvatures, however many there are?",
-            "Lesson 05, section 1: why Adagrad and RMSprop end below 10⁻¹⁰⁰ on one of the two "
-            "valleys.",
-            show_returned=False,
-        )
-    return None
+    return choice_problem(chosen, _ALIGNED, _VALLEY_GROUPS)
 
 
 def check_adaptive_helps(adaptive_helps, *, hidden: bool = False) -> None:
@@ -1067,41 +1056,25 @@ def check_adaptive_helps(adaptive_helps, *, hidden: bool = False) -> None:
 
 _STATEMENTS_TRUE = frozenset("ABD")
 
-_STATEMENT_PROBLEMS = {
-    # letter: (mistake id, diagnosis, hint) when the letter is chosen (a false statement) or
-    # left out (a true one)
-    "A": ("gd_scale_missed",
-          "Your answer leaves out a true statement about plain gradient descent. Multiplying the "
-          "loss by a constant multiplies its Hessian's eigenvalues: what happens to the largest "
-          "stable rate?",
-          "Lesson 01 (the threshold 2/λ_max) and lesson 05, section 6."),
-    "B": ("adam_scale_missed",
-          "Your answer leaves out a true statement about Adam. Multiply every gradient by 1000: "
-          "what happens to m̂, to √v̂, and to their ratio?",
-          "Lesson 05, section 6: the same run on f and on 1000·f."),
-    "C": ("effective_rate_confused",
-          "You chose a false statement about Adagrad: tell the effective learning rate "
-          "η/(√s + ε) from the step η·g/(√s + ε). Multiply every gradient by 1000: which of the "
-          "two changes?",
-          "Lesson 05, section 2 (the effective learning rate) and section 6."),
-    "D": ("uncorrected_factor_missed",
-          "Your answer leaves out a true statement about the bias correction. At t = 1, how much "
-          "smaller than g and g² are m and v, and what does that make the ratio m/√v?",
-          "Lesson 05, section 4: m₁ and v₁ after one step, from zero."),
-    "E": ("rmsprop_first_step",
-          "You chose a false statement about RMSprop's first step. RMSprop has no bias "
-          "correction: how large is v after one step from 0, and what does that make g/√v?",
-          "Lesson 05, section 3 (the paragraph after the effective-rate figure)."),
-}
+_STATEMENT_GROUPS = (
+    ("ABC", "scale_misjudged",
+     "what multiplying the loss (so every gradient) by a constant does to each method: to "
+     "the Hessian's eigenvalues and the largest stable rate of plain gradient descent, to "
+     "m̂ and √v̂ and their ratio, and — kept apart — to the effective learning rate "
+     "η/(√s + ε) and to the step η·g/(√s + ε)",
+     "lesson 01 (the threshold 2/λ_max), and lesson 05, sections 2 (the effective learning "
+     "rate) and 6 (the same run on f and on 1000·f)"),
+    ("DE", "first_step_misjudged",
+     "the first step from zero state: how large m and v (or RMSprop's average) are after one "
+     "step, and what that makes the ratio of the gradient to the root of the average, with "
+     "and without a bias correction",
+     "lesson 05, sections 3 (the paragraph after the effective-rate figure) and 4 (m₁ and v₁ "
+     "after one step)"),
+)
 
 
 def _grade_statements(chosen: frozenset) -> Problem | None:
-    for letter in "ABCDE":
-        wrong = (letter in chosen) != (letter in _STATEMENTS_TRUE)
-        if wrong:
-            mistake, diagnosis, hint = _STATEMENT_PROBLEMS[letter]
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    return None
+    return choice_problem(chosen, _STATEMENTS_TRUE, _STATEMENT_GROUPS)
 
 
 def check_true_statements(true_statements, *, hidden: bool = False) -> None:

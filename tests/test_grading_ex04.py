@@ -709,3 +709,96 @@ def test_messages_never_show_the_reference_values():
     message = rejects(ex04.check_cosine_annealing, off, "wrong_value", "wrong value")
     right = ex04._cosine_annealing(3, lr=0.1, T_max=10, eta_min=0.01)
     assert f"{right:.6g}" not in message
+
+
+# ---------------------------------------------------------------------------
+# Outside learner trial (issue 9): plausible mistakes that got the generic message
+# ---------------------------------------------------------------------------
+
+def exp_lr_twice(step, lr, gamma):
+    return lr * (lr * gamma ** np.asarray(step, dtype=float))
+
+
+def cosine_one_minus(step, lr, T_max, eta_min=0.0):
+    return eta_min + (lr - eta_min) * (1 - np.cos(np.pi * np.asarray(step, dtype=float) / T_max)) / 2
+
+
+def cyclic_no_abs(step, base_lr, max_lr, step_size):
+    k = np.asarray(step, dtype=float)
+    cycle = np.floor(1 + k / (2 * step_size))
+    x = k / step_size - 2 * cycle + 1
+    return base_lr + (max_lr - base_lr) * np.maximum(0.0, 1 - x)
+
+
+def cyclic_rounded(step, base_lr, max_lr, step_size):
+    k = np.asarray(step, dtype=float)
+    cycle = np.round(1 + k / (2 * step_size))
+    x = np.abs(k / step_size - 2 * cycle + 1)
+    return base_lr + (max_lr - base_lr) * np.maximum(0.0, 1 - x)
+
+
+def one_cycle_shaped(step, max_lr, total_steps, pct_start=0.3, div_factor=25.0,
+                     final_div_factor=1e4, *, end=lambda p, T: p * T - 1, sign=1.0):
+    k = np.asarray(step, dtype=float)
+    initial = max_lr / div_factor
+    floor = initial / final_div_factor
+    first, last = end(pct_start, total_steps), total_steps - 1
+
+    def phase(a, b, t, d):
+        return b + (a - b) * (1 + sign * np.cos(np.pi * t / d)) / 2
+
+    return np.where(k < first, phase(initial, max_lr, np.minimum(k, first), first),
+                    phase(max_lr, floor, k - first, last - first))
+
+
+def sgdr_periods(step, lr, cycle_lengths, eta_min=0.0, *, period):
+    pieces = [schedules.cosine(lr, T_max=period(cycle_lengths, i), eta_min=eta_min)
+              for i in range(len(cycle_lengths))]
+    out = schedules.join(pieces, list(np.cumsum(cycle_lengths)[:-1]))(np.asarray(step))
+    return out if np.ndim(step) else float(out)
+
+
+def sgdr_fixed(step, lr, cycle_lengths, eta_min=0.0):
+    t0 = cycle_lengths[0]
+    return schedules.cosine(lr, T_max=t0, eta_min=eta_min)(np.mod(step, t0))
+
+
+def plateau_best_first(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+    best, bad, cool, out = metrics[0], 0, 0, []
+    for m in metrics:
+        if m < best * (1 - threshold):
+            best, bad = m, 0
+        else:
+            bad += 1
+        if cool > 0:
+            cool -= 1
+            bad = 0
+        if bad > patience:
+            if lr - lr * factor > 1e-8:
+                lr *= factor
+            cool, bad = cooldown, 0
+        out.append(lr)
+    return np.array(out)
+
+
+TRIAL_MISTAKES = [
+    (ex04.check_exponential_decay, exp_lr_twice, "lr_applied_twice", "lr²"),
+    (ex04.check_cosine_annealing, cosine_one_minus, "one_minus_cos", "rises"),
+    (ex04.check_triangular_cyclic, cyclic_no_abs, "abs_missing", "absolute value"),
+    (ex04.check_triangular_cyclic, cyclic_rounded, "cycle_rounded", "rounded *down*"),
+    (ex04.check_one_cycle, lambda *a, **k: one_cycle_shaped(*a, **k, end=lambda p, T: int(p * T) - 1),
+     "phase_end_rounded", "float"),
+    (ex04.check_one_cycle, lambda *a, **k: one_cycle_shaped(*a, **k, end=lambda p, T: round(p * T) - 1),
+     "phase_end_rounded", "whole step"),
+    (ex04.check_one_cycle, lambda *a, **k: one_cycle_shaped(*a, **k, sign=-1.0), "cos_sign_slip",
+     "backwards"),
+    (ex04.check_sgdr, sgdr_fixed, "fixed_period", "fixed period"),
+    (ex04.check_sgdr, lambda *a: sgdr_periods(*a, period=lambda L, i: int(np.sum(L[:i + 1]))),
+     "T_max_cumulative_end", "*ends*"),
+    (ex04.check_plateau_lrs, plateau_best_first, "best_from_first_metric", "+∞"),
+]
+
+
+@pytest.mark.parametrize("check, impl, mistake, phrase", TRIAL_MISTAKES)
+def test_trial_mistakes_are_named(check, impl, mistake, phrase):
+    rejects(check, impl, mistake, phrase)

@@ -316,6 +316,14 @@ EXPONENTIAL_DECAY = _schedule_part(
             variant=_variant(lambda k, lr, g: lr / (1 + g * k)),
         ),
         Mistake(
+            "lr_applied_twice",
+            "Your rate is lr² at k = 0: lr is multiplied in twice (for instance lr·(lr·γᵏ), or a "
+            "running rate that starts at lr and is multiplied by lr again). The schedule starts "
+            "at lr itself and only γ is applied once per step.",
+            "Check your rate at k = 0: it must be lr.",
+            variant=_variant(lambda k, lr, g: lr * lr * g ** k),
+        ),
+        Mistake(
             "gamma_times_step",
             "You multiplied by γ·k; the factor γ is applied once per step, so it is raised to "
             "the power k.",
@@ -378,6 +386,14 @@ COSINE_ANNEALING = _schedule_part(
             "lr − η_min, so that it starts at lr.",
             "Scale the cosine by (lr − eta_min), then add eta_min.",
             variant=_variant(lambda k, lr, T, e=0.0: e + lr * (1 + np.cos(np.pi * k / T)) / 2),
+        ),
+        Mistake(
+            "one_minus_cos",
+            "Your curve rises from η_min to lr instead of falling from lr to η_min: you wrote "
+            "(1 − cos(πk/T_max))/2, which is 0 at k = 0. Cosine annealing starts at the full "
+            "rate, where cos 0 = 1 makes the factor 1.",
+            "Check the factor at k = 0 and at k = T_max: it must go from 1 to 0.",
+            variant=_variant(lambda k, lr, T, e=0.0: e + (lr - e) * (1 - np.cos(np.pi * k / T)) / 2),
         ),
         Mistake(
             "missing_half",
@@ -581,6 +597,26 @@ TRIANGULAR_CYCLIC = _schedule_part(
             variant=_variant(lambda k, b, t, s: b + t * (_triangle(k, b, t, s) - b) / (t - b)),
         ),
         Mistake(
+            "abs_missing",
+            "Your rate only rises within each cycle and is cut at base_lr on the way down: x "
+            "needs the absolute value |k/step_size − 2·cycle + 1|, which falls from 1 to 0 on "
+            "the way up and rises back to 1 on the way down, so 1 − x makes the triangle.",
+            "Tabulate x for one cycle without the absolute value: what sign does it have "
+            "after the peak?",
+            variant=_variant(lambda k, b, t, s: b + (t - b) * np.maximum(
+                0.0, 1 - (k / s - 2 * np.floor(1 + k / (2 * s)) + 1))),
+        ),
+        Mistake(
+            "cycle_rounded",
+            "You rounded 1 + k/(2·step_size) to the nearest integer (np.round or round) for the "
+            "cycle; the cycle number changes only when a whole cycle of 2·step_size steps is "
+            "complete, so it is rounded *down*. Rounding to the nearest switches to the next "
+            "cycle halfway through the current one.",
+            "Count completed cycles: round down.",
+            variant=_variant(lambda k, b, t, s: b + (t - b) * np.maximum(
+                0.0, 1 - np.abs(k / s - 2 * np.round(1 + k / (2 * s)) + 1))),
+        ),
+        Mistake(
             "cycle_count_from_zero",
             "Your cycle counter starts at 0; in Smith's formula cycle = ⌊1 + k/(2·step_size)⌋ "
             "starts at 1, and x = |k/step_size − 2·cycle + 1| then runs from 1 to 0 to 1.",
@@ -609,6 +645,11 @@ def _cos_between(start, end, t, duration):
 
 def _lin_between(start, end, t, duration):
     return start + (end - start) * t / duration
+
+
+def _cos_between_slipped(start, end, t, duration):
+    """A sign slip: (1 − cos) where the phase needs (1 + cos)."""
+    return end + (start - end) * (1 - np.cos(np.pi * t / duration)) / 2
 
 
 def _one_cycle_formula(*, warmup_end=lambda p, T: p * T - 1, anneal_end=lambda T: T - 1,
@@ -670,6 +711,31 @@ ONE_CYCLE = _schedule_part(
             "floor is never used. OneCycleLR reaches it at the last step, k = total_steps − 1.",
             "The second phase runs from pct_start·T − 1 to T − 1.",
             variant=_one_cycle_formula(anneal_end=lambda T: T),
+        ),
+        Mistake(
+            "phase_end_rounded",
+            "Your first phase ends at a whole step: you rounded pct_start·total_steps (int(), "
+            "round or //). OneCycleLR keeps it as a float, pct_start·total_steps − 1, so when "
+            "pct_start·total_steps is not a whole number the peak lies between two steps.",
+            "Don't round the phase end; the cosine works with a fractional one.",
+            variant=_one_cycle_formula(warmup_end=lambda p, T: np.floor(p * T) - 1),
+        ),
+        Mistake(
+            "phase_end_rounded",
+            "Your first phase ends at a whole step: you rounded pct_start·total_steps (int(), "
+            "round or //). OneCycleLR keeps it as a float, pct_start·total_steps − 1, so when "
+            "pct_start·total_steps is not a whole number the peak lies between two steps.",
+            "Don't round the phase end; the cosine works with a fractional one.",
+            variant=_one_cycle_formula(warmup_end=lambda p, T: np.ceil(p * T) - 1),
+        ),
+        Mistake(
+            "cos_sign_slip",
+            "Your phases run backwards: each one starts where it should end (the warm-up "
+            "starts at max_lr, the annealing at the floor). (1 − cos(π·t/d))/2 is 0 at t = 0; "
+            "going from a to b over d steps needs b + (a − b)·(1 + cos(π·t/d))/2, which is a "
+            "at t = 0.",
+            "Check each phase at its first step: the factor in front of (a − b) must be 1.",
+            variant=_one_cycle_formula(shape=_cos_between_slipped),
         ),
         Mistake(
             "linear_not_cosine",
@@ -818,6 +884,23 @@ SGDR = Part(
             variant=_sgdr_formula(period=lambda lengths, i: lengths[0]),
         ),
         Mistake(
+            "fixed_period",
+            "Your restarts come every cycle_lengths[0] steps, all cycles the same length (a "
+            "fixed period, k mod T₀). SGDR's cycles have the lengths in cycle_lengths, one "
+            "after the other, so later cycles may be longer (T₀, T₀·T_mult, …).",
+            "One piece per entry of cycle_lengths; each starts where the ones before it end.",
+            variant=_variant(lambda k, lr, lengths, e=0.0: e + (lr - e) * (
+                1 + np.cos(np.pi * np.mod(k, int(lengths[0])) / int(lengths[0]))) / 2),
+        ),
+        Mistake(
+            "T_max_cumulative_end",
+            "Each of your cosines has T_max = the step at which its cycle *ends* (the sum of "
+            "the lengths up to it), so only the first cycle reaches eta_min. A piece of join "
+            "sees the steps counted from its own start, so its T_max is its own length.",
+            "What T_max does a cosine need to reach eta_min after n steps of its own?",
+            variant=_sgdr_formula(period=lambda lengths, i: sum(lengths[:i + 1])),
+        ),
+        Mistake(
             "cosine_over_whole_run",
             "Each of your cosines spans the whole run (T_max = the sum of the lengths), so no "
             "cycle reaches eta_min before its restart.",
@@ -877,11 +960,13 @@ def _plateau_lrs(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=
 
 def _plateau_variant(*, better=None, bad_before=False, reduce_at=None, reset_after=True,
                      cooldown_on=True, cooldown_counts=False, best_always=False, eps=1e-8,
-                     before_step=False, vs_previous=False):
+                     before_step=False, vs_previous=False, best_from_first=False):
     """The rule written out, with switches for the common mistakes."""
     def lrs_of(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
         is_better = better or (lambda m, best, thr: m < best * (1 - thr))
         current, best, bad, cool, prev, out = lr, np.inf, 0, 0, np.inf, []
+        if best_from_first and len(metrics):
+            best = float(metrics[0])
         for m in np.asarray(metrics, dtype=float):
             if before_step:
                 out.append(current)
@@ -964,6 +1049,15 @@ PLATEAU_LRS = Part(
             "rate to use *after* each call (what step(metric) returns).",
             "Append the rate after deciding whether to cut it.",
             variant=_plateau_variant(before_step=True),
+        ),
+        Mistake(
+            "best_from_first_metric",
+            "You started best at the first value, so the first evaluation is compared with "
+            "itself, is not an improvement, and counts as a bad epoch: your rate drops one "
+            "evaluation early. ReduceLROnPlateau starts best at +∞ (mode 'min'), so the first "
+            "evaluation is always a new best.",
+            "What is the number of bad epochs after the first evaluation?",
+            variant=_plateau_variant(best_from_first=True),
         ),
         Mistake(
             "first_value_never_best",

@@ -666,3 +666,46 @@ def test_adagrad_returning_list_of_the_arrays_is_refused():
     rejects(ex05.check_adagrad_step,
             lambda *a, **k: tuple(list(v) for v in ex05._adagrad_step(*a, **k)),
             "returned_list", "a Python list")
+
+
+# ---------------------------------------------------------------------------
+# Outside learner trial (issue 9): plausible mistakes that got the generic message
+# ---------------------------------------------------------------------------
+
+def adagrad_returns_root(x, grad, state_sum, lr=1e-2, eps=1e-10):
+    root = np.sqrt(state_sum + grad ** 2)
+    return x - lr * grad / (root + eps), root
+
+
+def rmsprop_bias_corrected(x, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * square_avg + (1 - alpha) * grad ** 2
+    return x - lr * grad / (np.sqrt(v / (1 - alpha)) + eps), v
+
+
+def rmsprop_abs(x, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * square_avg + (1 - alpha) * np.abs(grad)
+    return x - lr * grad / (np.sqrt(v) + eps), v
+
+
+def rmsprop_signed(x, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    v = alpha * square_avg + (1 - alpha) * grad
+    return x - lr * grad / (np.sqrt(v) + eps), v
+
+
+def adamw_both_decays(x, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    b1, b2 = betas
+    g = grad + weight_decay * x
+    m_new, v_new = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    step = lr * (m_new / (1 - b1 ** t)) / (np.sqrt(v_new / (1 - b2 ** t)) + eps)
+    return x * (1 - lr * weight_decay) - step, m_new, v_new
+
+
+@pytest.mark.parametrize("check, impl, mistake, phrase", [
+    (ex05.check_adagrad_step, adagrad_returns_root, "returned_root_of_sum", "√sum"),
+    (ex05.check_rmsprop_step, rmsprop_bias_corrected, "bias_corrected_average", "(1 − α)"),
+    (ex05.check_rmsprop_step, rmsprop_abs, "gradient_not_squared", "not g²"),
+    (ex05.check_rmsprop_step, rmsprop_signed, "average_of_gradients", "not its square"),
+    (ex05.check_adamw_step, adamw_both_decays, "decay_coupled_and_decoupled", "applied twice"),
+], ids=["adagrad_sqrt_state", "rmsprop_bias", "rmsprop_abs", "rmsprop_signed", "adamw_both"])
+def test_trial_mistakes_are_named(check, impl, mistake, phrase):
+    rejects(check, impl, mistake, phrase)

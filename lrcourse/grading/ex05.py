@@ -263,6 +263,16 @@ ADAGRAD_STEP = Part(
             variant=_adagrad_variant(denominator=lambda s, eps: np.sqrt(s + eps)),
         ),
         Mistake(
+            "returned_root_of_sum",
+            "The state you returned is √sum, the denominator of the step, not the sum of squared "
+            "gradients itself. The next step adds g² to what you return, so the state must stay "
+            "the sum; its root is taken anew at every step.",
+            "Return sum_new = state_sum + grad**2 as the state.",
+            variant=lambda x, grad, state_sum, lr=1e-2, eps=1e-10: (
+                _adagrad_step(x, grad, state_sum, lr, eps)[0],
+                np.sqrt(_adagrad_step(x, grad, state_sum, lr, eps)[1])),
+        ),
+        Mistake(
             "stepped_with_old_sum",
             "You divided by the old sum: PyTorch adds the new squared gradient to the "
             "accumulator first and then divides by the updated sum.",
@@ -328,6 +338,12 @@ def _rmsprop_variant(average=lambda v, g, a: a * v + (1 - a) * g * g,
 _rmsprop_case = _state_case("square_avg")
 
 
+def _rmsprop_bias_corrected(x, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    """The step divided by √(v/(1 − α)) + ε: an Adam-like bias correction RMSprop lacks."""
+    v = alpha * _float(square_avg) + (1 - alpha) * grad * grad
+    return x - lr * grad / (np.sqrt(v / (1 - alpha)) + eps), v
+
+
 def _rmsprop_random(seed: int) -> Case:
     rng, x, grad = _random_arrays(seed + 10)
     state = rng.exponential(size=x.shape) * (rng.random(size=x.shape) < 0.7)
@@ -379,6 +395,22 @@ RMSPROP_STEP = Part(
             "by a moving average that forgets old gradients.",
             "v ← α·v + (1 − α)·g².",
             variant=_rmsprop_variant(average=lambda v, g, a: v + g * g),
+        ),
+        Mistake(
+            "bias_corrected_average",
+            "You divided the average by (1 − α) before the square root, a bias correction like "
+            "Adam's. RMSprop has none: it divides by √v + ε with v itself (which is why its first "
+            "steps from v = 0 are large).",
+            "The step divides by the root of square_avg_new itself.",
+            variant=_rmsprop_bias_corrected,
+        ),
+        _nonfinite_variant(
+            "gradient_not_squared",
+            "Your square_avg averages |g| or g itself, not g²: the root of that average does "
+            "not have the gradient's units and the step is not RMSprop's. RMSprop tracks the "
+            "mean of the squared gradients.",
+            "Average grad**2.",
+            _rmsprop_variant(average=lambda v, g, a: a * v + (1 - a) * np.abs(g)),
         ),
         Mistake(
             "eps_inside_sqrt",
@@ -452,7 +484,7 @@ def _adam_formula(*, count=lambda t: t, correct_m=True, correct_v=True, eps_afte
 
     def step(x, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         b1, b2 = (betas[1], betas[0]) if swap_betas else betas
-        g = grad + weight_decay * x if decay == "coupled" else grad
+        g = grad + weight_decay * x if decay in ("coupled", "both") else grad
         m_new = b1 * m + (1 - b1) * g
         v_new = b2 * v + (1 - b2) * (g * g if v_of_square else g)
         m_used, v_used = (m, v) if step_with_old else (m_new, v_new)
@@ -470,7 +502,8 @@ def _adam_formula(*, count=lambda t: t, correct_m=True, correct_v=True, eps_afte
         else:  # ε added to √v before the bias correction (TensorFlow's "efficient" form)
             denominator = (np.sqrt(v_used) + eps) / np.sqrt(1 - b2 ** n)
         update = lr * m_hat / np.sqrt(v_hat) + eps if denominator is None else lr * m_hat / denominator
-        shrink = {"decoupled": 1 - lr * weight_decay, "without_lr": 1 - weight_decay,
+        shrink = {"decoupled": 1 - lr * weight_decay, "both": 1 - lr * weight_decay,
+                  "without_lr": 1 - weight_decay,
                   "grows": 1 + lr * weight_decay}.get(decay, 1.0)
         x_new = x * shrink - update
         if decay == "after":
@@ -762,6 +795,14 @@ ADAMW_STEP = Part(
             "the plain gradient.",
             "Leave grad alone; multiply x by (1 − lr·weight_decay), then take Adam's step.",
             variant=_adamw_variant(decay="coupled"),
+        ),
+        Mistake(
+            "decay_coupled_and_decoupled",
+            "Your weight decay is applied twice: you added λ·x to the gradient (coupled, an L2 "
+            "penalty that goes through m and v) *and* shrank x by (1 − η·λ) (decoupled). AdamW "
+            "uses only the decoupled form: m and v see the plain gradient.",
+            "Which of the two ways of decaying is the 'W' in AdamW? Keep that one only.",
+            variant=_adamw_variant(decay="both"),
         ),
         Mistake(
             "weight_decay_ignored",

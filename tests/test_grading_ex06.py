@@ -450,3 +450,59 @@ def test_points_table_matches_the_parts():
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)
 def test_cases_separate_every_variant_from_the_reference(check, part):
     assert_variants_differ(part)
+
+
+# ---------------------------------------------------------------------------
+# Outside learner trial (issue 9): plausible mistakes that got the generic message
+# ---------------------------------------------------------------------------
+
+def range_test_beta_power_i(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, avg, best, smoothed = x0, 0.0, np.inf, []
+    for i in range(num_steps):
+        avg = beta * avg + (1 - beta) * problem.loss(x)
+        smoothed.append(np.float64(avg) / (1 - beta ** i))
+        if not np.isfinite(smoothed[-1]) or smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
+def range_test_records_raw(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, avg, best, recorded = x0, 0.0, np.inf, []
+    for i in range(num_steps):
+        loss = problem.loss(x)
+        avg = beta * avg + (1 - beta) * loss
+        smoothed = avg / (1 - beta ** (i + 1))
+        recorded.append(loss)
+        if not np.isfinite(smoothed) or smoothed > diverge_threshold * best:
+            break
+        best = min(best, smoothed)
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(recorded)], np.array(recorded)
+
+
+def clip_spectral(grad, max_norm):
+    norm = float(np.linalg.norm(grad, ord=2) if grad.ndim == 2 else np.linalg.norm(grad))
+    return grad * min(1.0, max_norm / (norm + 1e-6)), norm
+
+
+def suggest_always_steepest(lrs, losses, rule):
+    return float(lrs[np.argmin(np.gradient(losses, np.log10(lrs)))])
+
+
+def suggest_always_minimum(lrs, losses, rule):
+    return float(lrs[np.argmin(losses)] / 10)
+
+
+@pytest.mark.parametrize("check, impl, mistake, phrase", [
+    (ex06.check_lr_range_test, range_test_beta_power_i, "bias_correction_off_by_one", "1 − β⁰ = 0"),
+    (ex06.check_lr_range_test, range_test_records_raw, "recorded_raw_loss", "record the raw loss"),
+    (ex06.check_clip_grad_norm, clip_spectral, "spectral_norm", "largest singular value"),
+    (ex06.check_suggest_lr, suggest_always_steepest, "rule_ignored", "whatever the rule"),
+    (ex06.check_suggest_lr, suggest_always_minimum, "rule_ignored", "whatever the rule"),
+], ids=["beta_power_i", "records_raw", "spectral", "always_steepest", "always_minimum"])
+def test_trial_mistakes_are_named(check, impl, mistake, phrase):
+    rejects(check, impl, mistake, phrase)

@@ -88,17 +88,20 @@ def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_st
                 elif smoothing == "beta_swapped":
                     avg = (1 - beta) * avg + beta * loss
                     value = avg / (1 - (1 - beta) ** (k + 1))
+                elif smoothing == "beta_power_i":
+                    avg = beta * avg + (1 - beta) * loss
+                    value = float(np.float64(avg) / np.float64(1 - beta ** k))
                 else:
                     avg = beta * avg + (1 - beta) * loss
-                    value = avg / (1 - beta ** (k + 1)) if smoothing == "right" else avg
+                    value = avg / (1 - beta ** (k + 1)) if smoothing in ("right", "record_raw") else avg
                 first = value if first is None else first
                 bar = {"best": best, "first": first, "never": math.inf, "no_finite_check": best}[stop]
                 if (stop != "no_finite_check" and not math.isfinite(value)) or (
                         stop != "never" and value > diverge_threshold * bar):
                     if keep_stop:
-                        out.append(value)
+                        out.append(loss if smoothing == "record_raw" else value)
                     break
-                out.append(value)
+                out.append(loss if smoothing == "record_raw" else value)
                 best = min(best, value)
                 if not loss_after:
                     x = x - lrs[k] * problem.grad(x)
@@ -268,6 +271,25 @@ LR_RANGE_TEST = Part(
             variant=_range_test_variant(smoothing="raw"),
         ),
         Mistake(
+            "bias_correction_off_by_one",
+            "Your bias correction divides by 1 − βⁱ with i counted from 0: at the first step "
+            "that is 1 − β⁰ = 0, so the first smoothed loss is infinite and the test stops "
+            "at once.",
+            "How many losses has the average seen after the first step, and what do their "
+            "weights add up to?",
+            detect=lambda args, out, expected: _same_nan(
+                out, _range_test_variant(smoothing="beta_power_i")(*args.values())),
+            sees_nonfinite=True,
+        ),
+        Mistake(
+            "recorded_raw_loss",
+            "You compute the smoothed loss (and stop on it) but record the raw loss in the "
+            "curve. The curve the suggestion rules read is the smoothed one: the raw losses are "
+            "too noisy to locate the steepest descent.",
+            "Append the smoothed value, not the loss.",
+            variant=_range_test_variant(smoothing="record_raw"),
+        ),
+        Mistake(
             "beta_swapped",
             "β and 1 − β are swapped in your moving average: β (0.98) is the weight of the old "
             "average, so that it averages over about 1/(1 − β) = 50 steps.",
@@ -411,6 +433,20 @@ SUGGEST_LR = Part(
             "Check which branch each rule name takes.",
             variant=lambda lrs, losses, rule: _suggest_lr(
                 lrs, losses, {"steepest": "minimum", "minimum": "steepest"}[rule]),
+        ),
+        Mistake(
+            "rule_ignored",
+            "Your function gives the same kind of suggestion whatever the rule: 'steepest' and "
+            "'minimum' are two different rules, and `rule` says which one to apply.",
+            "Branch on rule: one branch per name.",
+            variant=lambda lrs, losses, rule: _suggest_lr(lrs, losses, "steepest"),
+        ),
+        Mistake(
+            "rule_ignored",
+            "Your function gives the same kind of suggestion whatever the rule: 'steepest' and "
+            "'minimum' are two different rules, and `rule` says which one to apply.",
+            "Branch on rule: one branch per name.",
+            variant=lambda lrs, losses, rule: _suggest_lr(lrs, losses, "minimum"),
         ),
         Mistake(
             "slope_against_lr",
@@ -610,6 +646,17 @@ CLIP_GRAD_NORM = Part(
             "You used the squared norm Σg² instead of the norm √(Σg²).",
             "total_norm = np.sqrt(np.sum(grad**2)) (or np.linalg.norm of the flattened gradient).",
             variant=_clip_variant(_right_scale, norm=lambda g: np.sum(g * g)),
+        ),
+        Mistake(
+            "spectral_norm",
+            "On a matrix gradient you used the spectral norm (np.linalg.norm(grad, ord=2) on a "
+            "2-D array is the largest singular value, not the Euclidean length). clip_grad_norm_ "
+            "treats all the entries as one long vector: the square root of the sum of all the "
+            "squared entries, whatever the gradient's shape.",
+            "What does np.linalg.norm's ord=2 mean for a matrix? Compare it with "
+            "np.sqrt(np.sum(grad**2)) on a 2×3 array.",
+            variant=_clip_variant(_right_scale, norm=lambda g: float(
+                np.linalg.norm(g, ord=2) if np.ndim(g) == 2 else np.sqrt(np.sum(g * g)))),
         ),
         Mistake(
             "l1_norm",

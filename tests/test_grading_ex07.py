@@ -116,7 +116,7 @@ WRONG_EARLY_STOPPING = [
     (variant(best_overall=True), "looked_past_the_stop", "after the stop"),
     (lambda val, p: (early_stopping_loop(val, p)[1],) * 2, "best_is_stop", "stop index as the best"),
     (variant(never_stopped=lambda n: n), "stop_past_the_end", "len(val_losses) − 1"),
-    (lambda val, p: early_stopping_loop(val, p)[::-1], "wrong_value", "wrong value"),
+    (lambda val, p: early_stopping_loop(val, p)[::-1], "swapped_outputs", "wrong order"),
     (lambda val, p: early_stopping_loop(val, p)[0], "wrong_type", "a tuple (best_index, stop_index)"),
 ]
 
@@ -283,3 +283,36 @@ def test_points_table():
 @pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
 def test_every_small_part_handles_broken_code(check, part, impl, mistake, monkeypatch):
     rejects_broken(check, part, impl, mistake, monkeypatch)
+
+
+# ---------------------------------------------------------------------------
+# Outside learner trial (issue 9): plausible mistakes that got the generic message
+# ---------------------------------------------------------------------------
+
+def pick_by_sum(lrs, train_losses, val_losses):
+    total = np.asarray(train_losses) + np.asarray(val_losses)
+    return float(lrs[np.nanargmin(total)])
+
+
+def stopping_written(val_losses, patience, *, first=0, swap=False):
+    best, best_index, waited, stop = np.inf, first, 0, len(val_losses) - 1 + first
+    for i, value in enumerate(val_losses, start=first):
+        if value < best:
+            best, best_index, waited = value, i, 0
+        else:
+            waited += 1
+        if waited >= patience:
+            stop = i
+            break
+    return (stop, best_index) if swap else (best_index, stop)
+
+
+@pytest.mark.parametrize("check, impl, mistake, phrase", [
+    (ex07.check_pick_lr, pick_by_sum, "picked_by_sum_of_losses", "training + validation"),
+    (ex07.check_early_stopping, lambda v, p: stopping_written(v, p, swap=True), "swapped_outputs",
+     "wrong order"),
+    (ex07.check_early_stopping, lambda v, p: stopping_written(v, p, first=1), "one_based_indices",
+     "from 1"),
+], ids=["pick_by_sum", "swapped", "one_based"])
+def test_trial_mistakes_are_named(check, impl, mistake, phrase):
+    rejects(check, impl, mistake, phrase)

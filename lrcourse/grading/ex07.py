@@ -34,6 +34,7 @@ from lrcourse import optim
 from lrcourse.grading.core import (
     Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, check_cases, describe,
 )
+from lrcourse.grading.diagnose import swapped_items
 from lrcourse.problems import MLP
 from lrcourse.train import RunResult, run
 
@@ -96,6 +97,14 @@ PICK_LR = Part(
             "loss and a higher validation loss. Choose by the validation loss.",
             "Look at val_losses, not train_losses.",
             variant=lambda lrs, train, val: float(lrs[np.nanargmin(train)]),
+        ),
+        Mistake(
+            "picked_by_sum_of_losses",
+            "You picked the rate with the lowest training + validation loss. Adding the "
+            "training loss brings back what it rewards — fitting the training set — so a rate "
+            "that overfits can win. The choice is made on the held-out loss alone.",
+            "Which of the two losses estimates how the model does on data it has not seen?",
+            variant=lambda lrs, train, val: float(lrs[np.nanargmin(train + val)]),
         ),
         Mistake(
             "nan_picked",
@@ -254,6 +263,14 @@ EARLY_STOPPING = Part(
             "of the best evaluation, which is `patience` evaluations before the stop.",
             "Remember the index of the best evaluation when it happens.",
             variant=lambda val, p: (_early_stopping(val, p)[1],) * 2,
+        ),
+        swapped_items(("best_index", "stop_index")),
+        Mistake(
+            "one_based_indices",
+            "Your indices count the evaluations from 1; they are positions in val_losses, "
+            "which Python counts from 0 (the first evaluation is index 0).",
+            "Use enumerate's i (from 0), not a counter started at 1.",
+            variant=lambda val, p: tuple(i + 1 for i in _early_stopping(val, p)),
         ),
         Mistake(
             "stop_past_the_end",

@@ -469,6 +469,26 @@ def range_test_beta_power_i(problem, x0, start_lr, end_lr, num_steps, beta=0.98,
     return lrs[:len(smoothed)], np.array(smoothed)
 
 
+def range_test_beta_power_i_floats(problem, x0, start_lr, end_lr, num_steps, beta=0.98,
+                                   diverge_threshold=4.0):
+    # the same mistake in Python floats: ZeroDivisionError at the first step
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, avg, best, smoothed = x0, 0.0, math.inf, []
+    for i in range(num_steps):
+        avg = beta * avg + (1 - beta) * float(problem.loss(x))
+        smoothed.append(avg / (1 - beta ** i))
+        if not math.isfinite(smoothed[-1]) or smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
+def range_test_divides_by_zero_elsewhere(problem, x0, start_lr, end_lr, num_steps, beta=0.98,
+                                         diverge_threshold=4.0):
+    return 1.0 / (num_steps - num_steps), None
+
+
 def range_test_records_raw(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
     lrs = np.geomspace(start_lr, end_lr, num_steps)
     x, avg, best, recorded = x0, 0.0, np.inf, []
@@ -499,10 +519,13 @@ def suggest_always_minimum(lrs, losses, rule):
 
 @pytest.mark.parametrize("check, impl, mistake, phrase", [
     (ex06.check_lr_range_test, range_test_beta_power_i, "bias_correction_off_by_one", "1 − β⁰ = 0"),
+    (ex06.check_lr_range_test, range_test_beta_power_i_floats, "bias_correction_off_by_one",
+     "Python said: "),
+    (ex06.check_lr_range_test, range_test_divides_by_zero_elsewhere, "raised", "ZeroDivisionError"),
     (ex06.check_lr_range_test, range_test_records_raw, "recorded_raw_loss", "record the raw loss"),
     (ex06.check_clip_grad_norm, clip_spectral, "spectral_norm", "largest singular value"),
     (ex06.check_suggest_lr, suggest_always_steepest, "rule_ignored", "whatever the rule"),
     (ex06.check_suggest_lr, suggest_always_minimum, "rule_ignored", "whatever the rule"),
-], ids=["beta_power_i", "records_raw", "spectral", "always_steepest", "always_minimum"])
+], ids=["beta_power_i", "beta_power_i_floats", "other_zero_division", "records_raw", "spectral", "always_steepest", "always_minimum"])
 def test_trial_mistakes_are_named(check, impl, mistake, phrase):
     rejects(check, impl, mistake, phrase)

@@ -32,17 +32,19 @@ and ramps, random finder curves, random gradient shapes and scales).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 
 from lrcourse import optim, train, tune
-from lrcourse.grading.ex04 import ArrayOnlyOut
 from lrcourse.grading.core import (
-    TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
+    TIME_LIMIT, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
     check_cases, check_choice, describe_call,
 )
+from lrcourse.grading.ex04 import ArrayOnlyOut
 from lrcourse.problems import Quadratic
 
 __all__ = [
@@ -231,11 +233,45 @@ def _range_cases(hidden: bool) -> list[Case]:
     ]
 
 
+_OFF_BY_ONE = (
+    "Your bias correction divides by 1 − βⁱ with i counted from 0: at the first step "
+    "that is 1 − β⁰ = 0, so the first smoothed loss is infinite and the test stops "
+    "at once.",
+    "How many losses has the average seen after the first step, and what do their "
+    "weights add up to?",
+)
+
+
+def _range_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """A ZeroDivisionError in Python floats: if the same code run with β as a NumPy float
+    (which divides by zero without raising) gives the 1 − βⁱ variant's curve, that is the
+    off-by-one bias correction."""
+    if problem.mistake != "raised" or "ZeroDivisionError" not in problem.diagnosis:
+        return None
+    args = dict(case.args, beta=np.float64(case.args["beta"]))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                out = part.call(func, args)
+    except Problem:
+        return None
+    wrong = _range_test_variant(smoothing="beta_power_i")(*copy.deepcopy(list(case.args.values())))
+    if isinstance(out, list):
+        out = tuple(out)
+    if _same_nan(out, wrong):
+        return Problem("bias_correction_off_by_one",
+                       _OFF_BY_ONE[0] + "\n  Python said: " + problem.diagnosis.split("\n")[0],
+                       _OFF_BY_ONE[1], show_returned=False)
+    return None
+
+
 LR_RANGE_TEST = Part(
     name="lr_range_test",
     points=3,
     reference=_lr_range_test,
     returns=_CurveOut(),
+    rediagnose_raised=_range_raised,
     cases=_range_cases(hidden=False),
     hidden_cases=_range_cases(hidden=True),
     rtol=1e-6,
@@ -271,12 +307,7 @@ LR_RANGE_TEST = Part(
             variant=_range_test_variant(smoothing="raw"),
         ),
         Mistake(
-            "bias_correction_off_by_one",
-            "Your bias correction divides by 1 − βⁱ with i counted from 0: at the first step "
-            "that is 1 − β⁰ = 0, so the first smoothed loss is infinite and the test stops "
-            "at once.",
-            "How many losses has the average seen after the first step, and what do their "
-            "weights add up to?",
+            "bias_correction_off_by_one", *_OFF_BY_ONE,
             detect=lambda args, out, expected: _same_nan(
                 out, _range_test_variant(smoothing="beta_power_i")(*args.values())),
             sees_nonfinite=True,

@@ -738,9 +738,9 @@ def _draw(func, seed, n, low, high):
     value = call_learner(func, [rng, n, low, high], name="log_uniform")
     return ArrayOnlyOut(what="the sampled learning rates", shape=lambda a: (n,),
                         shape_text="(n,)",
-                        use="The exercise asks for an array of shape (n,) (the random search "
-                            "of lesson 06 does arithmetic on the draws, which a list repeats "
-                            "or refuses)."
+                        use="The exercise asks for an array of shape (n,): with a list, "
+                            "arithmetic on the draws (rates * 2) repeats the list instead of "
+                            "scaling the rates."
                         ).accept(value, {})
 
 

@@ -45,6 +45,7 @@ from lrcourse.grading.core import (
     check_cases, check_choice, describe_call,
 )
 from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.problems.faulty import NanOutsideBox
 from lrcourse.problems import Quadratic
 
 __all__ = [
@@ -155,27 +156,8 @@ def _range_case(problem, text, start_lr, end_lr, num_steps, beta, threshold=4.0)
                  "diverge_threshold": threshold}, shown={"problem": text})
 
 
-class _NanBeyond:
-    """f(x) = 1 + ‖x‖² inside the unit cube and NaN outside (a model whose loss overflows to
-    NaN once the rate is too large): the loss never falls below 1, so its smoothed value
-    turns NaN before it can exceed 4× the best — only the "not finite" stop catches it."""
-
-    def __init__(self, dim: int):
-        self.dim = dim
-        self.name = "NanBeyond"
-
-    def loss(self, x):
-        x = np.asarray(x, dtype=float)
-        with np.errstate(all="ignore"):
-            value = np.where(np.all(np.abs(x) <= 1.0, axis=-1), 1.0 + np.sum(x * x, axis=-1), np.nan)
-        return float(value) if x.ndim == 1 else value
-
-    def grad(self, x):
-        return 2.0 * np.asarray(x, dtype=float)
-
-
 def _nan_case(x0, start_lr, end_lr, num_steps, beta) -> Case:
-    return Case({"problem": _NanBeyond(len(x0)), "x0": np.array(x0, dtype=float), "start_lr": start_lr,
+    return Case({"problem": NanOutsideBox(len(x0)), "x0": np.array(x0, dtype=float), "start_lr": start_lr,
                  "end_lr": end_lr, "num_steps": num_steps, "beta": beta, "diverge_threshold": 4.0},
                 shown={"problem": "a loss 1 + ‖x‖² that is NaN outside |x_i| ≤ 1"})
 

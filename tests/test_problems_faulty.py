@@ -1,0 +1,27 @@
+"""NanOutsideBox: finite inside the cube, NaN outside, gradient 2x; batched like every problem."""
+
+import numpy as np
+import pytest
+
+from lrcourse.problems.faulty import NanOutsideBox
+
+
+def test_loss_is_finite_inside_and_nan_outside_the_box():
+    problem = NanOutsideBox(2)
+    assert problem.loss(np.array([0.5, -0.5])) == pytest.approx(1.5)
+    assert np.isnan(problem.loss(np.array([1.5, 0.0])))
+    batch = problem.loss(np.array([[0.0, 0.0], [2.0, 0.0], [1.0, -1.0]]))
+    assert batch.shape == (3,) and batch[0] == 1.0 and np.isnan(batch[1]) and batch[2] == 3.0
+    assert np.array_equal(problem.grad(np.array([[0.5, 3.0]])), [[1.0, 6.0]])
+
+
+def test_gradient_matches_finite_differences_inside():
+    problem, x, h = NanOutsideBox(3), np.array([0.2, -0.4, 0.1]), 1e-6
+    numeric = [(problem.loss(x + h * e) - problem.loss(x - h * e)) / (2 * h) for e in np.eye(3)]
+    assert np.allclose(problem.grad(x), numeric, atol=1e-8)
+
+
+@pytest.mark.parametrize("dim", [0, -1, 1.5, "2"])
+def test_bad_dim_is_refused_by_name(dim):
+    with pytest.raises((TypeError, ValueError), match="dim"):
+        NanOutsideBox(dim)

@@ -342,6 +342,17 @@ def _run_jobs(jobs: list[dict], sources: dict, source_paths: dict, limits: Limit
     return grades
 
 
+def _decide_sandbox(sandbox: str, flag: str = "") -> tuple[bool, str]:
+    """Whether learner code runs in bubblewrap, and why not: ``auto`` (when it can
+    start), ``require`` (``RuntimeError`` when it cannot) or ``off``."""
+    if sandbox not in ("auto", "require", "off"):
+        check.fail("sandbox", "one of 'auto', 'require', 'off'", repr(sandbox))
+    use_sandbox, why_not = (False, "turned off") if sandbox == "off" else sandbox_available()
+    if sandbox == "require" and not use_sandbox:
+        raise RuntimeError(f"no sandbox: {why_not}; refusing to grade{flag}")
+    return use_sandbox, why_not
+
+
 def grade_notebooks(notebooks: Iterable[str | Path], source_dir: str | Path, *,
                     limits: Limits | None = None, workers: int | None = None,
                     progress: bool = True, stream: TextIO | None = None,
@@ -363,11 +374,7 @@ def grade_notebooks(notebooks: Iterable[str | Path], source_dir: str | Path, *,
     """
     started = time.monotonic()
     limits = Limits() if limits is None else limits
-    if sandbox not in ("auto", "require", "off"):
-        check.fail("sandbox", "one of 'auto', 'require', 'off'", repr(sandbox))
-    use_sandbox, why_not = (False, "turned off") if sandbox == "off" else sandbox_available()
-    if sandbox == "require" and not use_sandbox:
-        raise RuntimeError(f"no sandbox: {why_not}; refusing to grade")
+    use_sandbox, why_not = _decide_sandbox(sandbox)
     workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
     source_paths = find_exercises(source_dir)
     sources = {name: load_source(path, name) for name, path in source_paths.items()}
@@ -439,11 +446,7 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
     """
     started = time.monotonic()
     limits = Limits() if limits is None else limits
-    if sandbox not in ("auto", "require", "off"):
-        check.fail("sandbox", "one of 'auto', 'require', 'off'", repr(sandbox))
-    use_sandbox, why_not = (False, "turned off") if sandbox == "off" else sandbox_available()
-    if sandbox == "require" and not use_sandbox:
-        raise RuntimeError(f"no sandbox: {why_not}; refusing to grade (--require-sandbox)")
+    use_sandbox, why_not = _decide_sandbox(sandbox, " (--require-sandbox)")
     workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
     submissions_dir = Path(submissions_dir).resolve()
     if out_dir is not None:

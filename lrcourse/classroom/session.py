@@ -188,6 +188,19 @@ def _plain_environment(home: str | None = None) -> dict:
     return env
 
 
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a process started in its own session, its whole group, and reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        process.kill()
+    except OSError:
+        pass
+    process.wait()
+
+
 class _DirectProcess:
     """A runner started as its own process (its own bubblewrap sandbox, or plain)."""
 
@@ -216,15 +229,7 @@ class _DirectProcess:
         return _tree_cpu(self.pid)
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            self.process.kill()
-        except OSError:
-            pass
-        self.process.wait()
+        _kill_group(self.process)
         kill_orphans()
 
 
@@ -302,15 +307,7 @@ class Zygote:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        try:
-            self.process.kill()
-        except OSError:
-            pass
-        self.process.wait()
+        _kill_group(self.process)
         self.control.close()
         if self.log is not subprocess.DEVNULL:
             self.log.close()

@@ -712,22 +712,14 @@ ONE_CYCLE = _schedule_part(
             "The second phase runs from pct_start·T − 1 to T − 1.",
             variant=_one_cycle_formula(anneal_end=lambda T: T),
         ),
-        Mistake(
+        *(Mistake(
             "phase_end_rounded",
             "Your first phase ends at a whole step: you rounded pct_start·total_steps (int(), "
             "round or //). OneCycleLR keeps it as a float, pct_start·total_steps − 1, so when "
             "pct_start·total_steps is not a whole number the peak lies between two steps.",
             "Don't round the phase end; the cosine works with a fractional one.",
-            variant=_one_cycle_formula(warmup_end=lambda p, T: np.floor(p * T) - 1),
-        ),
-        Mistake(
-            "phase_end_rounded",
-            "Your first phase ends at a whole step: you rounded pct_start·total_steps (int(), "
-            "round or //). OneCycleLR keeps it as a float, pct_start·total_steps − 1, so when "
-            "pct_start·total_steps is not a whole number the peak lies between two steps.",
-            "Don't round the phase end; the cosine works with a fractional one.",
-            variant=_one_cycle_formula(warmup_end=lambda p, T: np.ceil(p * T) - 1),
-        ),
+            variant=_one_cycle_formula(warmup_end=lambda p, T, rounded=rounded: rounded(p * T) - 1),
+        ) for rounded in (np.floor, np.ceil)),   # int()/// round down, round() may round up
         Mistake(
             "cos_sign_slip",
             "Your phases run backwards: each one starts where it should end (the warm-up "

@@ -27,13 +27,19 @@ up to rounding, which the tests bound.
 
 Building blocks
 ---------------
-``constant``, ``linear_ramp``, ``cosine_ramp`` and ``exponential`` are the primitives;
-``join(schedules, boundaries)`` runs them one after another (piece ``i`` sees the step
-counted from its own start, ``k - boundaries[i-1]``) and ``warmup(schedule, ...)``
-puts a linear warm-up in front of any schedule.  ``multistep``, ``linear``,
-``linear_warmup``, ``warmup_cosine`` and ``one_cycle`` are built from these, and
-``cosine`` / ``cosine_warm_restarts`` share the one cosine formula with
-``cosine_ramp``.  Any vectorised function ``step -> lr`` can be a piece too.
+Two shapes, each written once: :func:`linear_between` (a straight line) and
+:func:`cosine_between` (half a cosine wave), from a start value to an end value over a
+duration.  The primitives ``constant``, ``linear_ramp``, ``cosine_ramp`` and
+``exponential`` are the only schedules that use them directly for a ramp;
+``join(schedules, boundaries)`` runs schedules one after another (piece ``i`` sees
+the step counted from its own start, ``k - boundaries[i-1]``) and
+``warmup(schedule, ...)`` puts a linear warm-up in front of any schedule.  The
+PyTorch-named factories are built from these: ``linear`` (LinearLR, also the plain
+linear warm-up) is a ``linear_ramp``, ``multistep`` a ``join`` of constants,
+``warmup_cosine`` a ``warmup`` of ``cosine``, ``one_cycle`` a ``join`` of ramps, and
+``cosine`` / ``cosine_warm_restarts`` evaluate the cosine shape past its end (PyTorch's
+curve climbs back) or restart it.  Any vectorised function ``step -> lr`` can be a
+piece too; ``join`` and ``warmup`` check that it is.
 
 :class:`ReduceLROnPlateau` is the one stateful schedule: it reacts to a metric
 (``.step(val_loss)``) instead of following a formula in ``k``.
@@ -74,7 +80,6 @@ __all__ = [
     "polynomial",
     "cosine",
     "linear",
-    "linear_warmup",
     "warmup_cosine",
     "cyclic",
     "cosine_warm_restarts",
@@ -192,20 +197,27 @@ def _in_range(name: str, value: Any, low: float, high: float, *, low_open: bool,
 # ------------------------------------------------------------- the two shapes
 
 # A ramp goes from ``start`` (at t = 0) to ``end`` (at t = duration).  These two
-# helpers are the only places where the linear and the cosine shape are written.
+# functions are the only places where the linear and the cosine shape are written.
+# They are formulas on float arrays, unchecked (any t, a fractional duration), so
+# they stay out of ``__all__``; the factories validate their arguments and use them,
+# and so do the exercise checks that build a learner's likely mistakes.
 
 
-def _linear_between(start: float, end: float, t: np.ndarray, duration: float) -> np.ndarray:
-    """start + (end − start) · t / duration."""
+def linear_between(start: float, end: float, t: np.ndarray, duration: float) -> np.ndarray:
+    """The linear shape: start + (end − start) · t / duration (unchecked)."""
     return start + (end - start) * t / duration
 
 
-def _cosine_between(start: float, end: float, t: np.ndarray, duration: float) -> np.ndarray:
-    """end + (start − end) · (1 + cos(π · t / duration)) / 2 (half a cosine wave)."""
+def cosine_between(start: float, end: float, t: np.ndarray, duration: float) -> np.ndarray:
+    """The cosine shape: end + (start − end) · (1 + cos(π · t / duration)) / 2 (unchecked).
+
+    Half a cosine wave from ``start`` (t = 0) to ``end`` (t = duration); past the
+    duration it climbs back, reaching ``start`` again at t = 2 · duration.
+    """
     return end + (start - end) * (1.0 + np.cos(np.pi * t / duration)) / 2.0
 
 
-_SHAPES = {"linear": _linear_between, "cos": _cosine_between}
+_SHAPES = {"linear": linear_between, "cos": cosine_between}
 
 
 def _ramp(start: float, end: float, duration: float, shape: str, label: str) -> Schedule:
@@ -235,20 +247,51 @@ def _join_curve(pieces: Sequence[Callable], boundaries: Sequence[float]):
     return curve
 
 
+_VECTORISED = "a vectorised schedule (an array of steps -> an array of lrs of the same shape)"
+_HOW_TO_VECTORISE = ("write it with NumPy functions that work element by element: "
+                     "np.where(k < 3, 0.1, 0.2) instead of 0.1 if k < 3 else 0.2, "
+                     "np.minimum / np.maximum instead of min / max, np.cos instead of math.cos")
+
+
 def _piece_values(piece: Callable, local_steps: np.ndarray, name: str) -> np.ndarray:
     """Evaluate one piece of a composition on its local steps (float64 array)."""
     if isinstance(piece, Schedule):
         return piece._curve(local_steps)
     values = np.asarray(piece(local_steps.astype(np.int64)), dtype=np.float64)
     if values.shape not in ((), local_steps.shape):
-        fail(
-            name,
-            "a vectorised schedule (an array of steps -> an array of lrs of the same shape)",
-            piece,
-            f"called on {local_steps.shape[0]} steps it returned shape {values.shape}; "
-            "write it with np.where / np.minimum instead of if/else",
-        )
+        fail(name, _VECTORISED, piece,
+             f"called on {local_steps.shape[0]} steps it returned shape {values.shape}; "
+             + _HOW_TO_VECTORISE)
     return np.broadcast_to(values, local_steps.shape)
+
+
+def _check_vectorised(piece: Callable, name: str, span: float) -> None:
+    """Refuse a plain function that gives a step a different lr alone than in an array.
+
+    ``sched(7)`` evaluates a piece on one step and ``sched(np.arange(8))`` on eight; a
+    piece written with ``if`` / ``min`` / ``math`` functions can raise on the array
+    (NumPy's "truth value ... is ambiguous") or, worse, give other values.  Probed on
+    its first steps (at most 16, and no further than its own part of the schedule).
+    Schedules built by this module are vectorised by construction and not probed.
+    """
+    if isinstance(piece, Schedule):
+        return
+    steps = np.arange(16 if span > 16 else math.ceil(span))
+    try:
+        with np.errstate(all="ignore"):
+            together = _piece_values(piece, steps.astype(np.float64), name)
+            alone = np.array([np.asarray(piece(np.int64(k)), dtype=np.float64).reshape(-1)[0]
+                              for k in steps])
+    except (ValueError, TypeError, IndexError) as error:
+        fail(name, _VECTORISED, piece, f"called on the steps {steps[0]} … {steps[-1]} it raised "
+             f"{type(error).__name__}: {error}; " + _HOW_TO_VECTORISE,
+             error=TypeError if isinstance(error, TypeError) else ValueError)
+    differ = ~np.isclose(together, alone, rtol=1e-12, atol=0.0, equal_nan=True)
+    if np.any(differ):
+        k = int(steps[differ][0])
+        fail(name, _VECTORISED, piece,
+             f"at step {k} it gives {float(alone[k])!r} called alone but {float(together[k])!r} inside an "
+             "array of steps; " + _HOW_TO_VECTORISE)
 
 
 # ------------------------------------------------------------------- primitives
@@ -400,6 +443,9 @@ def join(schedules: Sequence[Callable], boundaries: Sequence[int]) -> Schedule:
     if len(boundaries) != len(schedules) - 1:
         fail("boundaries", f"a list of {len(schedules) - 1} steps (one fewer than schedules)",
              boundaries, f"got {len(schedules)} schedules")
+    spans = np.diff([0, *boundaries, math.inf])
+    for index, (piece, span) in enumerate(zip(schedules, spans)):
+        _check_vectorised(piece, f"schedules[{index}]", span)
     label = _label("join", schedules=list(schedules), boundaries=boundaries)
     return Schedule(_join_curve(tuple(schedules), tuple(float(b) for b in boundaries)), label)
 
@@ -438,8 +484,13 @@ def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.1) -> 
     -----
     PyTorch: ``SequentialLR(opt, [LinearLR(opt, start_factor=start_factor,
     end_factor=1.0, total_iters=w), S], milestones=[w])`` where S is the scheduler of
-    ``schedule``.  Like LinearLR, start_factor must be above 0: a step with lr 0 does
-    nothing.  (Hugging Face's warm-up schedules start at exactly 0, wasting step 0.)
+    ``schedule`` — *only when s(0) equals the optimizer's lr*, i.e. when ``schedule``
+    starts at its full rate (``cosine``, ``step_decay``, ``exponential``; not
+    ``one_cycle``, which starts at max_lr/div_factor).  LinearLR ramps to
+    the optimizer's lr, not to s(0); when the two differ (``warmup(linear(0.1,
+    start_factor=0.5, …), w)`` ramps to 0.05) no SequentialLR set-up gives this curve.
+    Like LinearLR, start_factor must be above 0: a step with lr 0 does nothing.
+    (Hugging Face's warm-up schedules start at exactly 0, wasting step 0.)
 
     References
     ----------
@@ -455,6 +506,7 @@ def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.1) -> 
 
 
 def _warmup(schedule: Callable, warmup_steps: int, start_factor: float, label: str) -> Schedule:
+    _check_vectorised(schedule, "schedule", math.inf)
     if isinstance(schedule, Schedule):
         peak = schedule(0)
     else:
@@ -633,7 +685,7 @@ def cosine(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N8
     lr = positive("lr", lr)
     T_max = positive_int("T_max", T_max)
     eta_min = _eta_min(eta_min, lr)
-    return Schedule(lambda t: _cosine_between(lr, eta_min, t, T_max),
+    return Schedule(lambda t: cosine_between(lr, eta_min, t, T_max),
                     _label("cosine", lr=lr, T_max=T_max, eta_min=eta_min))
 
 
@@ -658,47 +710,23 @@ def linear(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
     Notes
     -----
     PyTorch: ``LinearLR(opt, start_factor=start_factor, end_factor=end_factor,
-    total_iters=total_iters)`` with ``lr=lr`` (same argument ranges).
+    total_iters=total_iters)`` with ``lr=lr`` (same argument ranges).  With
+    ``end_factor=1`` it is the plain linear warm-up: ``linear(lr, start_factor=0.1,
+    total_iters=w)`` rises from 0.1·lr to lr, first used at k = w, and stays there
+    (= ``warmup(constant(lr), w)``).
+
+    References
+    ----------
+    Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in
+    1 Hour. arXiv:1706.02677 (gradual warm-up).
     """
     lr = positive("lr", lr)
-    start_factor = _in_range("start_factor", start_factor, 0, 1, low_open=True, high_open=False)
+    start_factor = _start_factor(start_factor)
     end_factor = _in_range("end_factor", end_factor, 0, 1, low_open=False, high_open=False)
     total_iters = positive_int("total_iters", total_iters)
     return _ramp(lr * start_factor, lr * end_factor, total_iters, "linear",
                  _label("linear", lr=lr, start_factor=start_factor, end_factor=end_factor,
                         total_iters=total_iters))
-
-
-def linear_warmup(lr: float, warmup_steps: int, start_factor: float = 0.1) -> Schedule:
-    """Linear warm-up to ``lr`` over ``warmup_steps`` steps, then constant.
-
-    Formula: lr(k) = lr · (s + (1 − s) · min(k, w) / w), s = start_factor,
-    w = warmup_steps; ``warmup(constant(lr), w, s)``.
-
-    Parameters
-    ----------
-    lr : float
-        Target learning rate (> 0), first used at k = w.
-    warmup_steps : int
-        Length w of the warm-up (≥ 1).
-    start_factor : float
-        Fraction of lr used at k = 0, in (0, 1]; default 0.1.
-
-    Notes
-    -----
-    PyTorch: ``LinearLR(opt, start_factor=start_factor, end_factor=1.0,
-    total_iters=warmup_steps)`` with ``lr=lr``.
-
-    References
-    ----------
-    Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in
-    1 Hour. arXiv:1706.02677.
-    """
-    lr = positive("lr", lr)
-    warmup_steps = positive_int("warmup_steps", warmup_steps)
-    start_factor = _start_factor(start_factor)
-    return _warmup(constant(lr), warmup_steps, start_factor,
-                   _label("linear_warmup", lr=lr, warmup_steps=warmup_steps, start_factor=start_factor))
 
 
 def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: float = 0.1,
@@ -887,7 +915,7 @@ def cosine_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 
             cycle = np.searchsorted(np.asarray(starts, dtype=float), t, side="right") - 1
             since_restart = t - np.asarray(starts, dtype=float)[cycle]
             cycle_length = np.asarray(lengths, dtype=float)[cycle]
-        return _cosine_between(lr, eta_min, since_restart, cycle_length)
+        return cosine_between(lr, eta_min, since_restart, cycle_length)
 
     return Schedule(curve, _label("cosine_warm_restarts", lr=lr, T_0=T_0, T_mult=T_mult, eta_min=eta_min))
 

@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from lrcourse import _validation as check
+from lrcourse import schedules
 from lrcourse.train import RunResult, run
 
 __all__ = [
@@ -266,8 +267,10 @@ def random_search(problem, optimizer_cls, n, low, high, steps, *, seed=0, x0=Non
 def exponential_ramp(start_lr, end_lr, num_steps) -> np.ndarray:
     """The finder's learning rates: ``lr_i = start · (end/start)^(i/(num_steps − 1))``.
 
-    ``i = 0, …, num_steps − 1``, so the ramp starts at ``start_lr`` and ends exactly at
-    ``end_lr`` with a constant ratio between steps.  fastai's ``lr_find`` uses
+    ``i = 0, …, num_steps − 1``, so the ramp starts at ``start_lr`` and ends at
+    ``end_lr`` (to rounding) with a constant ratio r = (end/start)^(1/(num_steps − 1))
+    between steps: it is ``schedules.exponential(start_lr, gamma=r)`` (PyTorch's
+    ExponentialLR) on its first ``num_steps`` steps.  fastai's ``lr_find`` uses
     ``i/num_it`` instead, so its last rate stops one ratio short of ``end_lr``.
     """
     start_lr, end_lr, num_steps = _check_ramp(start_lr, end_lr, num_steps)
@@ -286,13 +289,9 @@ def _check_ramp(start_lr, end_lr, num_steps):
     return start_lr, end_lr, num_steps
 
 
-def _ramp(start_lr: float, end_lr: float, num_steps: int) -> Callable:
-    # start·(end/start)^s written as start^(1−s)·end^s, which is exact at both ends
-    def exponential_ramp_schedule(step):
-        s = np.asarray(step, dtype=float) / (num_steps - 1)
-        return start_lr ** (1.0 - s) * end_lr ** s
-
-    return exponential_ramp_schedule
+def _ramp(start_lr: float, end_lr: float, num_steps: int) -> schedules.Schedule:
+    """The finder's schedule: an exponential whose ratio reaches end_lr at the last step."""
+    return schedules.exponential(start_lr, gamma=(end_lr / start_lr) ** (1.0 / (num_steps - 1)))
 
 
 def smooth_losses(losses, beta=0.98) -> np.ndarray:

@@ -345,7 +345,8 @@ def check_exponential_decay(exponential_decay, *, hidden: bool = False) -> None:
 # ---------------------------------------------------------------------------
 
 def _cosine(k, lr, T, eta_min=0.0):  # noqa: N803
-    return eta_min + (lr - eta_min) * (1 + np.cos(np.pi * k / T)) / 2
+    """CosineAnnealingLR on any float steps: the library's cosine shape from lr to eta_min."""
+    return schedules.cosine_between(lr, eta_min, k, T)
 
 
 COSINE_ANNEALING = _schedule_part(
@@ -447,13 +448,14 @@ def _warmup_cosine_formula(ramp: Callable, *, cosine_from: Callable | None = Non
         start = w if cosine_from is None else cosine_from(w)
         length = T - w if cosine_length is None else cosine_length(w, T)
         floor = 0.0 if ignore_eta_min else eta_min
-        decay = floor + (lr - floor) * (1 + np.cos(np.pi * (k - start) / length)) / 2
+        decay = schedules.cosine_between(lr, floor, k - start, length)
         return np.where(k < w, lr * ramp(k, w, s), decay)
     return _variant(formula)
 
 
 def _right_ramp(k, w, s):
-    return s + (1 - s) * k / w
+    """The warm-up's fraction of lr: the library's linear shape from s to 1 over w steps."""
+    return schedules.linear_between(s, 1.0, k, w)
 
 
 def _late_warmup(step, lr, warmup_steps, total_steps, start_factor=0.1, eta_min=0.0):
@@ -639,14 +641,6 @@ def check_triangular_cyclic(triangular_cyclic, *, hidden: bool = False) -> None:
 # Part 6: one-cycle
 # ---------------------------------------------------------------------------
 
-def _cos_between(start, end, t, duration):
-    return end + (start - end) * (1 + np.cos(np.pi * t / duration)) / 2
-
-
-def _lin_between(start, end, t, duration):
-    return start + (end - start) * t / duration
-
-
 def _cos_between_slipped(start, end, t, duration):
     """A sign slip: (1 − cos) where the phase needs (1 + cos)."""
     return end + (start - end) * (1 - np.cos(np.pi * t / duration)) / 2
@@ -654,7 +648,7 @@ def _cos_between_slipped(start, end, t, duration):
 
 def _one_cycle_formula(*, warmup_end=lambda p, T: p * T - 1, anneal_end=lambda T: T - 1,
                        floor=lambda initial, top, final_div: initial / final_div,
-                       shape=_cos_between, start=lambda initial, top: initial):
+                       shape=schedules.cosine_between, start=lambda initial, top: initial):
     def formula(k, max_lr, T, p=0.3, div=25.0, final_div=1e4):  # noqa: N803
         initial = max_lr / div
         first, last = warmup_end(p, T), anneal_end(T)
@@ -734,7 +728,7 @@ ONE_CYCLE = _schedule_part(
             "Your phases are straight lines; OneCycleLR's default anneal_strategy='cos' "
             "follows half a cosine in each phase.",
             "From a to b over d steps: b + (a − b)·(1 + cos(π·t/d))/2.",
-            variant=_one_cycle_formula(shape=_lin_between),
+            variant=_one_cycle_formula(shape=schedules.linear_between),
         ),
         Mistake(
             "warmup_from_zero",
@@ -794,7 +788,7 @@ def _sgdr_formula(*, boundaries=lambda lengths: np.cumsum(lengths)[:-1],
         if wrap_last:
             last = len(lengths) - 1
             t = np.where(cycle == last, np.mod(t, lengths[-1]), t)
-        shape = piece or (lambda t, T: (1 + np.cos(np.pi * t / T)) / 2)
+        shape = piece or (lambda t, T: schedules.cosine_between(1.0, 0.0, t, T))
         return eta_min + (lr - eta_min) * shape(t, T)
     return _variant(formula)
 

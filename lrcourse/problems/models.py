@@ -349,6 +349,9 @@ class MLP(_DigitsModel):
         The hidden non-linearity.  Default "relu".
     data : TrainValSplit, optional
         The data (default ``lrcourse.data.digits()``).
+    init : {"auto", "he", "glorot"} or float σ > 0
+        How ``init(seed)`` draws the weights (see Initialisation below).  Default
+        "auto".
 
     Parameter layout
     ----------------
@@ -357,9 +360,29 @@ class MLP(_DigitsModel):
     (2410 for hidden=32).  ``unpack(x)`` returns the four as views, ``pack`` the
     flat vector.
 
-    ``init(seed)`` draws W₁ then W₂ from ``np.random.default_rng(seed)``, uniform
-    on [−r, r]: r = √(6/fan_in) (He) for W₁ with relu, r = √(6/(fan_in + fan_out))
-    (Glorot) for W₁ with tanh and for the output layer W₂; biases start at zero.
+    Initialisation
+    --------------
+    ``init(seed)`` draws W₁ (fan_in = n_features, fan_out = hidden) then W₂
+    (fan_in = hidden, fan_out = n_classes) from ``np.random.default_rng(seed)``;
+    biases start at zero.  A layer z = a W has Var(z_j) = fan_in·Var(W)·E[a²] for
+    independent zero-mean weights, so the weights' variance sets the scale of
+    everything downstream — the logits, the loss, the gradients, and with them the
+    range of usable learning rates.  The schemes:
+
+    - "he" (He et al. 2015): Var(W) = 2/fan_in.  A ReLU zeroes half of a symmetric
+      input, E[relu(z)²] = Var(z)/2, so this keeps E[a²] the same from layer to
+      layer.  Drawn uniform on [−r, r] with r = √(6/fan_in), since
+      Var(U[−r, r]) = r²/3 (PyTorch's ``kaiming_uniform_`` for relu).
+    - "glorot" (Glorot & Bengio 2010, "Xavier"): Var(W) = 2/(fan_in + fan_out), the
+      compromise between keeping the forward signal (fan_in·Var = 1) and the
+      backward gradient (fan_out·Var = 1) for units that are linear near zero
+      (tanh).  Uniform with r = √(6/(fan_in + fan_out)) (``xavier_uniform_``).
+    - "auto" (the default): "he" for W₁ with relu, "glorot" for W₁ with tanh and
+      for the output layer W₂ (the logits feed no ReLU).
+    - a number σ > 0, the *naive* scheme: every weight from N(0, σ²), whatever
+      the layer's size.  σ = 1 makes the first layer's pre-activations about
+      √fan_in = 8 times too large on the standardised digits; a tiny σ (0.01)
+      makes the signal, and the gradients, vanish.
 
     Notes
     -----
@@ -375,31 +398,41 @@ class MLP(_DigitsModel):
 
     __doc__ += _SHARED_DOCS
 
-    def __init__(self, hidden=32, l2=0.0, activation="relu", data=None):
+    def __init__(self, hidden=32, l2=0.0, activation="relu", data=None, init="auto"):
         self.hidden = v.positive_int("hidden", hidden)
         self.activation = v.one_of("activation", activation, ("relu", "tanh"))
+        self.init_scheme = _init_scheme(init)
         super().__init__(l2, data)
         f, h, c = self.n_features, self.hidden, self.n_classes
         self._sizes = (f * h, h, h * c, c)
         self._offsets = tuple(np.cumsum((0,) + self._sizes))
         self.dim = int(self._offsets[-1])
         self._weight_slices = (self._part(0), self._part(2))
-        self.name = f"MLP {f}-{h}-{c} ({self.activation}) on digits" + (f" (l2={self.l2:g})" if self.l2 else "")
+        self.name = (f"MLP {f}-{h}-{c} ({self.activation}) on digits" + (f" (l2={self.l2:g})" if self.l2 else "")
+                     + ("" if self.init_scheme == "auto" else f" (init={_init_label(self.init_scheme)})"))
 
     def _part(self, i) -> slice:
         return slice(int(self._offsets[i]), int(self._offsets[i + 1]))
 
     def init(self, seed=0):
-        """Seeded He (relu) / Glorot (tanh, output layer) uniform weights, zero biases."""
+        """Seeded weights by the model's ``init`` scheme (default: He / Glorot uniform), zero biases."""
         seed = v.nonnegative_int("seed", seed)
         rng = np.random.default_rng(seed)
         f, h, c = self.n_features, self.hidden, self.n_classes
         x = np.zeros(self.dim)
-        he = self.activation == "relu"
         for part, fan_in, fan_out in ((0, f, h), (2, h, c)):
-            into_relu = he and part == 0
-            bound = np.sqrt(6.0 / fan_in) if into_relu else np.sqrt(6.0 / (fan_in + fan_out))
-            x[self._part(part)] = rng.uniform(-bound, bound, size=fan_in * fan_out)
+            scheme = self.init_scheme
+            if scheme == "auto":
+                scheme = "he" if self.activation == "relu" and part == 0 else "glorot"
+            size = fan_in * fan_out
+            if scheme == "he":
+                bound = np.sqrt(6.0 / fan_in)
+            elif scheme == "glorot":
+                bound = np.sqrt(6.0 / (fan_in + fan_out))
+            else:
+                x[self._part(part)] = rng.normal(0.0, scheme, size=size)
+                continue
+            x[self._part(part)] = rng.uniform(-bound, bound, size=size)
         return x
 
     def unpack(self, x):
@@ -464,4 +497,25 @@ class MLP(_DigitsModel):
         return grad
 
     def __repr__(self) -> str:
-        return f"MLP(hidden={self.hidden!r}, l2={self.l2!r}, activation={self.activation!r})"
+        init = "" if self.init_scheme == "auto" else f", init={self.init_scheme!r}"
+        return f"MLP(hidden={self.hidden!r}, l2={self.l2!r}, activation={self.activation!r}{init})"
+
+
+_INIT_NAMES = ("auto", "he", "glorot")
+_INIT_ACCEPTED = "one of 'auto', 'he', 'glorot', or a positive finite number σ (weights drawn from N(0, σ²))"
+
+
+def _init_scheme(init):
+    """The MLP's ``init`` argument, checked: one of the names, or σ > 0 as a float."""
+    if isinstance(init, str):
+        if init not in _INIT_NAMES:
+            v.fail("init", _INIT_ACCEPTED, init)
+        return init
+    sigma = v.real("init", init, _INIT_ACCEPTED)
+    if not (np.isfinite(sigma) and sigma > 0):
+        v.fail("init", _INIT_ACCEPTED, init)
+    return sigma
+
+
+def _init_label(scheme) -> str:
+    return scheme if isinstance(scheme, str) else f"N(0, {scheme:g}²)"

@@ -6,6 +6,7 @@ lesson's terms (a phrase of it is asserted too).
 """
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -183,28 +184,41 @@ def test_gradient_descent_that_never_stops_is_stopped(monkeypatch):
 # ---------------------------------------------------------------------------
 
 def stable_by_power_iteration(H):
+    H = np.asarray(H, dtype=float)
     v = np.ones(len(H))
-    for _ in range(2000):
+    for _ in range(3000):
         v = H @ v
         v /= np.linalg.norm(v)
     return 2.0 / (v @ H @ v)
 
 
+def stable_with_shape(H):
+    H = np.array(H)
+    return 2.0 / np.linalg.eigvalsh(H.reshape(H.shape))[-1]
+
+
+def stable_needs_an_array(H):
+    return 2.0 / np.linalg.eigvalsh(H)[H.shape[0] - 1]   # H.shape: a list has none
+
+
 RIGHT_LARGEST_STABLE_LR = [
     lambda H: 2.0 / np.max(np.linalg.eigvalsh(H)),
-    lambda H: 2.0 / np.linalg.norm(H, 2),
+    lambda H: 2.0 / np.linalg.norm(np.asarray(H), 2),
     lambda H: float(2.0 / np.max(np.real(np.linalg.eigvals(H)))),
     stable_by_power_iteration,
+    stable_with_shape,
 ]
 
 WRONG_LARGEST_STABLE_LR = [
     (lambda H: 2.0 / eig(H)[0], "smallest_eigenvalue", "smallest eigenvalue"),
     (lambda H: 2.0 / np.max(np.diag(H)), "diagonal_not_eigenvalues", "diagonal entries"),
-    (lambda H: 1.0 / eig(H)[-1], "one_over_lambda_max", "not the largest one"),
-    (lambda H: eig(H)[-1] / 2.0, "inverted", "inverse"),
+    (lambda H: 1.0 / eig(H)[-1], "one_over_lambda_max", "not the largest stable one"),
+    (lambda H: eig(H)[-1] / 2.0, "inverted", "grows with the curvature"),
     (lambda H: 2.0 / np.linalg.norm(H), "frobenius_norm", "Frobenius"),
     (lambda H: 2.0 / np.trace(H), "trace", "trace"),
-    (lambda H: 2.0 / eig(H)[len(H) // 2], "other_eigenvalue", "other than the largest"),
+    (lambda H: 2.0 / eig(H)[len(H) // 2], "other_eigenvalue", "not the one that breaks"),
+    (lambda H: 2.0 / np.abs(np.asarray(H)).sum(axis=1).max(), "row_sum_bound", "row sum"),
+    (stable_needs_an_array, "list_not_accepted", "list of rows"),
     (lambda H: 2.0 / eig(H), "wrong_shape", "instead of the largest stable learning rate"),
     (lambda H: 2.0 / np.linalg.eig(H)[0].astype(complex).max(), "wrong_dtype", "eigvalsh"),
 ]
@@ -240,15 +254,20 @@ RIGHT_OPTIMAL_LR = [
     lambda H: 2.0 / (eig(H).min() + eig(H).max()),
     lambda H: 1.0 / np.mean(eig(H)[[0, -1]]),
     optimal_by_search,
+    lambda H: Quadratic(eig(H)).optimal_lr,   # only the eigenvalues matter
 ]
 
 WRONG_OPTIMAL_LR = [
     (lambda H: 2.0 / eig(H)[-1], "stability_limit", "largest stable step"),
-    (lambda H: 1.0 / eig(H)[-1], "one_over_lambda_max", "1/λ_max"),
-    (lambda H: 1.0 / (eig(H)[0] + eig(H)[-1]), "factor_two", "factor 2"),
+    (lambda H: 1.0 / eig(H)[-1], "one_over_lambda_max", "vanishes in one step"),
+    (lambda H: 1.0 / eig(H)[0], "one_over_lambda_min", "flattest direction would vanish"),
+    (lambda H: 1.0 / (eig(H)[0] + eig(H)[-1]), "factor_two", "constant multiple"),
     (lambda H: 2.0 / (eig(H)[-1] - eig(H)[0]), "difference", "λ_max − λ_min"),
     (lambda H: 2.0 / np.trace(H), "trace", "trace"),
+    (lambda H: 1.0 / np.mean(eig(H)), "mean_eigenvalue", "mean of all the eigenvalues"),
+    (lambda H: (1 / eig(H)[0] + 1 / eig(H)[-1]) / 2, "average_of_own_steps", "averaged"),
     (lambda H: 2.0 / (np.diag(H).min() + np.diag(H).max()), "diagonal_not_eigenvalues", "diagonal"),
+    (lambda H: 2.0 / (eig(H)[0] + eig(H)[H.shape[0] - 1]), "list_not_accepted", "np.asarray"),
 ]
 
 
@@ -263,6 +282,7 @@ def test_optimal_lr_rejects(impl, mistake, phrase):
 
 
 def rate_by_iteration_matrix(H, lr):
+    H = np.asarray(H, dtype=float)
     return float(np.max(np.abs(np.linalg.eigvals(np.eye(len(H)) - lr * H))))
 
 
@@ -274,20 +294,33 @@ def rate_by_loop(H, lr):
     return worst
 
 
+def rate_from_extremes(H, lr):
+    lam = np.linalg.eigvalsh(H)
+    return max(1 - lr * lam[0], lr * lam[-1] - 1)   # the two candidates of lesson 01, section 4
+
+
 RIGHT_CONTRACTION_RATE = [
     rate_by_iteration_matrix,
     rate_by_loop,
-    lambda H, lr: np.linalg.norm(np.eye(len(H)) - lr * H, 2),  # symmetric: spectral norm
+    lambda H, lr: np.linalg.norm(np.eye(len(H)) - lr * np.asarray(H), 2),  # symmetric: spectral norm
+    rate_from_extremes,
 ]
 
 WRONG_CONTRACTION_RATE = [
-    (lambda H, lr: float(np.max(1 - lr * eig(H))), "missing_abs", "without the absolute value"),
+    (lambda H, lr: float(np.max(1 - lr * eig(H))), "missing_abs", "with its sign"),
+    (lambda H, lr: float(np.max(lr * eig(H) - 1)), "large_step_formula_only", "large steps only"),
     (lambda H, lr: abs(1 - lr * eig(H)[-1]), "only_lambda_max", "only the largest eigenvalue"),
     (lambda H, lr: abs(1 - lr * eig(H)[0]), "only_lambda_min", "only the smallest eigenvalue"),
-    (lambda H, lr: float(np.min(np.abs(1 - lr * eig(H)))), "min_not_max", "smallest factor"),
+    (lambda H, lr: float(np.min(np.abs(1 - lr * eig(H)))), "min_not_max", "fastest direction"),
+    (lambda H, lr: float(np.max((1 - lr * eig(H)) ** 2)), "squared_factor", "square of the worst"),
+    (lambda H, lr: float(np.max(np.abs(eig(1 - lr * np.asarray(H))))), "ones_not_identity",
+     "matrix of ones"),
+    (lambda H, lr: np.linalg.norm(np.eye(len(H)) - lr * np.asarray(H)), "frobenius_norm", "Frobenius"),
     (lambda H, lr: (eig(H)[-1] / eig(H)[0] - 1) / (eig(H)[-1] / eig(H)[0] + 1), "optimal_rate_only",
-     "optimal step only"),
+     "best step only"),
     (lambda H, lr: float(np.max(np.abs(1 - lr * np.diag(H)))), "diagonal_not_eigenvalues", "diagonal"),
+    (lambda H, lr: float(np.max(np.abs(np.linalg.eigvalsh(np.eye(len(H)) - lr * H)))),
+     "list_not_accepted", "list of rows"),
     (lambda H, lr: np.abs(1 - lr * eig(H)), "wrong_shape", "instead of the contraction rate"),
 ]
 
@@ -303,6 +336,203 @@ def test_contraction_rate_rejects(impl, mistake, phrase):
 
 
 # ---------------------------------------------------------------------------
+# divergence_step
+# ---------------------------------------------------------------------------
+
+def _terms(H, lr, x0):
+    """(shares ½λz², per-step factors (1 − ηλ)²) of each direction, from eigh."""
+    lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))
+    z = Q.T @ x0
+    return 0.5 * lam * z**2, (1 - lr * lam) ** 2
+
+
+def _loss_ratio(shares, factors):
+    return lambda t: np.sum(shares * factors**t) / np.sum(shares)
+
+
+def divergence_by_bisection(H, lr, x0, threshold):
+    shares, factors = _terms(H, lr, x0)
+    if not np.any((shares > 0) & (factors > 1)):
+        return math.inf
+    ratio = _loss_ratio(shares, factors)
+    high = 1
+    while ratio(high) <= threshold:
+        high *= 2
+    low = 0
+    while high - low > 1:
+        mid = (low + high) // 2
+        if ratio(mid) > threshold:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def divergence_by_walking(H, lr, x0, threshold):
+    """Start from the top direction's log estimate, then walk to the first step above."""
+    shares, factors = _terms(H, lr, x0)
+    grows = (shares > 0) & (factors > 1)
+    if not grows.any():
+        return float("inf")
+    ratio = _loss_ratio(shares, factors)
+    top = np.argmax(np.where(grows, factors, 0))
+    t = max(1, math.ceil(math.log(threshold * shares.sum() / shares[top]) / math.log(factors[top])))
+    while t > 1 and ratio(t - 1) > threshold:
+        t -= 1
+    while ratio(t) <= threshold:
+        t += 1
+    return t
+
+
+def divergence_in_logs(H, lr, x0, threshold):
+    """log f(x_t) with logaddexp, bisection on a float t then rounding."""
+    shares, factors = _terms(H, lr, x0)
+    keep = shares > 0
+    if not np.any(factors[keep] > 1):
+        return math.inf
+    logs, rates = np.log(shares[keep]), np.log(factors[keep])
+    level = math.log(threshold) + np.logaddexp.reduce(logs)
+
+    def above(t):
+        return np.logaddexp.reduce(logs + t * rates) > level
+    high = 1.0
+    while not above(high):
+        high *= 2
+    low = 0.0
+    while high - low > 1:
+        mid = math.floor((low + high) / 2)
+        low, high = (low, mid) if above(mid) else (mid, high)
+    return int(high)
+
+
+RIGHT_DIVERGENCE_STEP = [divergence_by_bisection, divergence_by_walking, divergence_in_logs]
+
+
+def _with(shares_fn=None, level_fn=None, factor_fn=None, never=math.inf, limit=None):
+    """divergence_by_bisection with one piece replaced (a learner's mistaken model)."""
+    def wrong(H, lr, x0, threshold):
+        lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))
+        z = Q.T @ x0
+        shares = shares_fn(lam, z) if shares_fn else 0.5 * lam * z**2
+        factors = factor_fn(1 - lr * lam) if factor_fn else (1 - lr * lam) ** 2
+        level = level_fn(threshold, shares) if level_fn else threshold * shares.sum()
+        if not np.any((shares > 0) & (factors > 1)):
+            return never
+        high = 1
+        while np.sum(shares * factors**high) <= level:
+            high *= 2
+            if limit and high > limit:
+                return math.inf
+        low = 0
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (low, mid) if np.sum(shares * factors**mid) > level else (mid, high)
+        return high
+    return wrong
+
+
+def divergence_whole_loss(H, lr, x0, threshold):
+    rho = np.max(np.abs(1 - lr * np.linalg.eigvalsh(H)))
+    return math.inf if rho <= 1 else math.ceil(math.log(threshold) / (2 * math.log(rho)))
+
+
+def divergence_top_direction(H, lr, x0, threshold, rounded=True):
+    shares, factors = _terms(H, lr, x0)
+    grows = (shares > 0) & (factors > 1)
+    if not grows.any():
+        return math.inf
+    top = np.argmax(np.where(grows, factors, 0))
+    t = math.log(threshold * shares.sum() / shares[top]) / math.log(factors[top])
+    return math.ceil(t) if rounded else t
+
+
+def divergence_simulated(H, lr, x0, threshold):
+    H = np.asarray(H, dtype=float)
+    f0, x, t = 0.5 * x0 @ H @ x0, x0.copy(), 0
+    if np.all(np.abs(1 - lr * np.linalg.eigvalsh(H)) <= 1) or f0 == 0:
+        return math.inf
+    while 0.5 * x @ H @ x <= threshold * f0:
+        x, t = x - lr * H @ x, t + 1
+    return t
+
+
+def divergence_diagonal(H, lr, x0, threshold):
+    lam = np.diag(np.asarray(H, dtype=float))
+    shares, factors = 0.5 * lam * x0**2, (1 - lr * lam) ** 2
+    return _with()(np.diag(lam), lr, x0, threshold) if np.any(shares > 0) else math.inf
+
+
+WRONG_DIVERGENCE_STEP = [
+    (_with(lambda lam, z: z**2, lambda T, s: T**2 * s.sum()), "tracked_distance", "distance"),
+    (_with(lambda lam, z: z**2), "unweighted_directions", "curvature λᵢ too"),
+    (_with(factor_fn=np.abs), "factor_not_squared", "square of its factor"),
+    (divergence_whole_loss, "share_ignored", "starting from its share"),
+    (divergence_top_direction, "fastest_direction_only", "fastest-growing direction alone"),
+    (lambda *a: divergence_by_bisection(*a) + 1, "one_step_late", "one too late"),
+    (lambda *a: divergence_by_bisection(*a) - 1, "one_step_early", "one too early"),
+    (lambda *a: divergence_top_direction(*a, rounded=False), "not_rounded_up", "not whole"),
+    (lambda *a: divergence_by_bisection(*a) + 0.5, "not_whole", "not whole"),
+    (_with(never=-1), "never_as_a_number", "math.inf"),
+    (_with(never=10**9), "never_is_finite", "which terms can grow"),
+    (_with(limit=10**6), "gave_up", "gives up too early"),
+    (divergence_diagonal, "diagonal_not_eigenvalues", "diagonal entries"),
+    (lambda H, lr, x0, T: divergence_by_bisection(H[:H.shape[0]], lr, x0, T), "list_not_accepted", "list of rows"),
+    (_with(never=None), "returned_none", "math.inf"),
+    (lambda *a: str(divergence_by_bisection(*a)), "wrong_type", "instead of the step number"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_DIVERGENCE_STEP)
+def test_divergence_step_accepts(impl, capsys):
+    accepts(ex01.check_divergence_step, impl, capsys, "divergence_step", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_DIVERGENCE_STEP)
+def test_divergence_step_rejects(impl, mistake, phrase):
+    rejects(ex01.check_divergence_step, impl, mistake, phrase)
+
+
+def test_divergence_step_simulated_is_told_to_predict(monkeypatch):
+    monkeypatch.setattr(ex01.DIVERGENCE_STEP, "time_limit", 0.3)
+    message = rejects(ex01.check_divergence_step, divergence_simulated, "simulated", "too many to simulate")
+    assert "closed form" in message
+
+
+def test_divergence_step_reference_agrees_with_runs():
+    """Below 10⁴ steps every case's reference is the step at which the library's run
+    (divergence_factor = threshold) stops; 'never' runs never stop in 3000 steps."""
+    from lrcourse.optim import SGD
+    from lrcourse.train import run
+
+    part = ex01.DIVERGENCE_STEP
+    checked = 0
+    for case in [*part.cases, *part.hidden_cases]:
+        H, lr, x0, threshold = case.args.values()
+        expected = part.reference(**case.args)
+        if expected > 1e4:
+            continue
+        lam, Q = np.linalg.eigh(np.asarray(H, dtype=float))
+        steps = 3000 if math.isinf(expected) else int(expected) + 3
+        result = run(Quadratic(lam, rotation=Q), SGD(lr=lr), x0, steps, divergence_factor=threshold)
+        assert result.diverged_at[0] == (-1 if math.isinf(expected) else expected), case
+        checked += 1
+    assert checked >= 11
+
+
+def test_divergence_step_crossings_are_not_ties():
+    """Each finite answer's loss is clearly on either side of the threshold (rounding in a
+    learner's formula cannot move it), except the ~10⁸-step runs that rtol covers."""
+    part = ex01.DIVERGENCE_STEP
+    for case in [*part.cases, *part.hidden_cases]:
+        H, lr, x0, threshold = case.args.values()
+        t = part.reference(**case.args)
+        if math.isinf(t) or t > 1e6:
+            continue
+        ratio = _loss_ratio(*_terms(H, lr, x0))
+        assert ratio(t - 1) < threshold * (1 - 1e-6) and ratio(t) > threshold * (1 + 1e-6), case
+
+
+# ---------------------------------------------------------------------------
 # Every part: code that raises, is not implemented, returns None or NaN, or hangs
 # ---------------------------------------------------------------------------
 
@@ -312,6 +542,7 @@ PARTS = [
     (ex01.check_largest_stable_lr, ex01.LARGEST_STABLE_LR),
     (ex01.check_optimal_lr, ex01.OPTIMAL_LR),
     (ex01.check_contraction_rate, ex01.CONTRACTION_RATE),
+    (ex01.check_divergence_step, ex01.DIVERGENCE_STEP),
 ]
 
 

@@ -8,22 +8,34 @@ Parts (learner's function → check):
 - ``largest_stable_lr(H) -> float``  (2/λ_max)             → :func:`check_largest_stable_lr`
 - ``optimal_lr(H) -> float``  (2/(λ_min + λ_max))          → :func:`check_optimal_lr`
 - ``contraction_rate(H, lr) -> float``  (max |1 − ηλ_i|)   → :func:`check_contraction_rate`
+- ``divergence_step(H, lr, x0, threshold) -> int or inf``  → :func:`check_divergence_step`
+  (a prediction, checked against runs: the first step t with f(x_t) > threshold·f(x₀),
+  from f(x_t) = ½ Σ λ_i z_i² (1 − ηλ_i)^{2t}; some runs take ~10⁸ steps, too many to
+  simulate; ``math.inf`` when the loss never gets there)
+
+The references use :class:`lrcourse.problems.Quadratic` (its eigen-decomposition,
+``stability_limit``, ``optimal_lr``, ``gd_rate`` and ``loss``), which is tested against
+simulation.  H may be given as a NumPy array or a list of rows (the instructions say
+so); hidden cases are drawn from seeded random rotated Hessians of 1 to 6 dimensions.
 
 Each check prints one line when the function is right and raises
-:class:`~lrcourse.grading.core.CheckFailed` with a diagnosis otherwise.
+:class:`~lrcourse.grading.core.CheckFailed` with a diagnosis otherwise.  Hints point to
+the lesson's section and the step of its argument, never to the result.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, NumberOut, Part, Problem, close,
+    ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, close,
 )
-from lrcourse.grading.diagnose import diagonal_only, scaled, step_mistakes
-from lrcourse.grading.quadratics import (
-    H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, matrix_case, show_matrix,
-)
+from lrcourse.grading.diagnose import diagonal_only, step_mistakes
+from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, hessian, show_matrix
+from lrcourse.problems import Quadratic
 
 __all__ = [
     "PARTS",
@@ -32,7 +44,10 @@ __all__ = [
     "check_largest_stable_lr",
     "check_optimal_lr",
     "check_contraction_rate",
+    "check_divergence_step",
 ]
+
+_LESSON = "Lesson 01"
 
 
 # ---------------------------------------------------------------------------
@@ -53,6 +68,56 @@ class _QuadraticGradient:
         return f"∇f of f(x) = ½ xᵀHx with H = {show_matrix(self.H)}"
 
 
+def _quadratic(H) -> Quadratic:
+    """The library's quadratic ½ xᵀHx for a symmetric positive-definite H (array or rows)."""
+    lam, q = np.linalg.eigh(np.asarray(H, dtype=float))
+    return Quadratic(lam, rotation=q)
+
+
+def _random_hessian(rng: np.random.Generator, dim: int, low: float = 0.05, high: float = 20.0):
+    """A rotated SPD matrix: eigenvalues log-uniform in [low, high], a random rotation."""
+    lam = np.sort(np.exp(rng.uniform(np.log(low), np.log(high), size=dim)))
+    q, r = np.linalg.qr(rng.normal(size=(dim, dim)))
+    return np.array(Quadratic(lam, rotation=q * np.sign(np.diag(r))).hessian)
+
+
+def _shown(H) -> str:
+    """How feedback shows an H argument (a list of rows is shown as one)."""
+    if isinstance(H, np.ndarray):
+        return show_matrix(H)
+    rows = ", ".join("[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in H)
+    return f"[{rows}] (a list of rows)"
+
+
+def _matrix_case(H, **more) -> Case:
+    """A case calling the learner with ``H`` (and ``more`` arguments), H shown in full."""
+    return Case({"H": H, **more}, shown={"H": _shown(H)})
+
+
+def _as_rows(H: np.ndarray) -> list:
+    """H as a list of rows of Python floats (the instructions allow it)."""
+    return np.asarray(H, dtype=float).tolist()
+
+
+def _raised_on_rows(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """Name a function that raises on H given as a list of rows but works on an array."""
+    H = case.args.get("H")
+    if not isinstance(H, list):
+        return None
+    try:
+        part.call(func, {**case.args, "H": np.array(H, dtype=float)})
+    except Problem:
+        return None
+    return Problem(
+        "list_not_accepted",
+        f"{part.name} works on H as a NumPy array but raises on the same matrix given as a "
+        "list of rows, which the instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
+        "Convert H at the start of your function: np.asarray(H, dtype=float) turns a list of "
+        "rows into an array (and leaves an array as it is).",
+        show_returned=False,
+    )
+
+
 # ---------------------------------------------------------------------------
 # References (never shown to the learner)
 # ---------------------------------------------------------------------------
@@ -69,21 +134,76 @@ def _gradient_descent(grad_fn, x0, lr, steps):
 
 
 def _largest_stable_lr(H):
-    return 2.0 / eigenvalues(H)[-1]
+    return _quadratic(H).stability_limit
 
 
 def _optimal_lr(H):
-    lam = eigenvalues(H)
-    return 2.0 / (lam[0] + lam[-1])
+    return _quadratic(H).optimal_lr
 
 
 def _contraction_rate(H, lr):
-    return float(np.max(np.abs(1.0 - lr * eigenvalues(H))))
+    return _quadratic(H).gd_rate(lr)
+
+
+def _first_step_above(weights, factors, level) -> float:
+    """First t ≥ 1 with Σ w_i r_i^t > level, or inf if there is none.
+
+    Needs Σ w_i ≤ level (at t = 0 the sum is not above it).  t ↦ Σ w_i r_i^t is convex,
+    so the steps above the level form a half-line [t*, ∞), or nothing when no term with
+    w_i > 0 grows (r_i ≤ 1): double an upper bound, then bisect.
+    """
+    weights, factors = np.asarray(weights, dtype=float), np.asarray(factors, dtype=float)
+    keep = weights > 0
+    weights, factors = weights[keep], factors[keep]
+    if weights.size == 0 or np.all(factors <= 1.0):
+        return math.inf
+
+    def above(t: int) -> bool:
+        with np.errstate(over="ignore", under="ignore"):
+            return bool(np.sum(weights * factors ** float(t)) > level)
+
+    high = 1
+    while not above(high):
+        high *= 2
+    low = high // 2  # not above (0 is not: the sum starts at or below the level)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if above(middle) else (middle, high)
+    return float(high)
+
+
+def _eigen_start(H, x0):
+    """(λ, z): H's eigenvalues and x₀ in its eigenbasis, z = Qᵀx₀ (the library's Q)."""
+    q = _quadratic(H)
+    return q.eigenvalues, q.eigenvectors.T @ np.asarray(x0, dtype=float)
+
+
+def _divergence_step(H, lr, x0, threshold):
+    """The first step t whose loss exceeds threshold · f(x₀) (inf: never).
+
+    In the eigenbasis z = Qᵀx₀ the loss after t steps is ½ Σ λ_i z_i² (1 − ηλ_i)^{2t}
+    (lesson 01, section 3): direction i holds the share ½ λ_i z_i² of f(x₀), multiplied
+    by (1 − ηλ_i)² per step.
+    """
+    lam, z = _eigen_start(H, x0)
+    shares = 0.5 * lam * z * z
+    return _first_step_above(shares, (1.0 - lr * lam) ** 2, threshold * shares.sum())
 
 
 # ---------------------------------------------------------------------------
 # Part 1: one gradient-descent step
 # ---------------------------------------------------------------------------
+
+def _gd_step_random(seed: int) -> Case:
+    """Seeded shapes (1-D to 3-D, one coordinate), gradients of mixed sizes, some 0."""
+    rng = np.random.default_rng(1000 + seed)
+    shape = [(5,), (2, 3), (2, 2, 3), (1,), (4, 1)][seed % 5]
+    x = rng.normal(size=shape)
+    grad = rng.normal(size=shape) * 10.0 ** rng.integers(-3, 3, size=shape)
+    grad[rng.random(size=shape) < 0.2] = 0.0
+    lr = [0.03, 1.5, 2, 0.7, 4.0][seed % 5]          # η > 1 and an int too
+    return Case({"x": x, "grad": grad, "lr": lr})
+
 
 GD_STEP = Part(
     name="gd_step",
@@ -95,10 +215,13 @@ GD_STEP = Part(
         Case({"x": np.array([[0.3, -1.2, 2.0], [1.5, 0.0, -0.7]]),
               "grad": np.array([[1.0, -4.0, 0.5], [2.0, 1.0, -3.0]]), "lr": 0.25}),
         Case({"x": np.array([4.0]), "grad": np.array([-8.0]), "lr": 0.05}),
+        Case({"x": np.array([0.5, -0.5, 2.0]), "grad": np.array([0.0, 1.0, -0.25]), "lr": 3}),
     ],
     hidden_cases=[
         Case({"x": np.linspace(-1.0, 1.0, 7), "grad": np.cos(np.arange(7.0)), "lr": 1e-3}),
         Case({"x": np.zeros(3), "grad": np.array([1.0, 2.0, 3.0]), "lr": 0.5}),
+        Case({"x": np.array([1.0, 2.0]), "grad": np.zeros(2), "lr": 0.1}),   # at a stationary point
+        *[_gd_step_random(seed) for seed in range(5)],
     ],
     mistakes=[
         *step_mistakes(),
@@ -108,8 +231,16 @@ GD_STEP = Part(
             "The function returns where you land: the old x plus the step.",
             variant=lambda x, grad, lr: -lr * grad,
         ),
+        Mistake(
+            "lr_divides",
+            "Your step divides the gradient by η instead of multiplying by it: a larger learning "
+            "rate gives a shorter step.",
+            "The learning rate is the step size (lesson 01, section 1): the step grows with η.",
+            variant=lambda x, grad, lr: x - grad / lr,
+        ),
     ],
-    wrong_hint="One gradient-descent step moves x against the gradient by η times the gradient.",
+    wrong_hint="One gradient-descent step moves x against the gradient by η times the "
+               "gradient (lesson 01, section 1).",
 )
 
 
@@ -123,16 +254,23 @@ def check_gd_step(gd_step, *, hidden: bool = False) -> None:
 # ---------------------------------------------------------------------------
 
 def _trajectory_shape_problem(array: np.ndarray, args: dict) -> Problem | None:
-    """Name the off-by-one mistakes that show in the trajectory's shape."""
+    """Name the off-by-one and layout mistakes that show in the trajectory's shape."""
     steps = args["steps"]
     dim = np.shape(args["x0"])[0]
     right = _gradient_descent(args["grad_fn"], args["x0"], args["lr"], steps)
-    if array.shape == (dim,):
+    if array.shape == (dim,) and steps > 0:
         return Problem(
             "final_point_only",
             "It returned only the last point; the exercise asks for the whole trajectory.",
             "Collect every point, starting with x0, and return them stacked: "
             "row k is x after k steps.",
+        )
+    if array.shape == (dim, steps + 1) and close(array, right.T):
+        return Problem(
+            "transposed",
+            "Your trajectory is transposed: one column per step instead of one row per step.",
+            "Row k must be the point after k steps: stack the points as rows (np.array of the "
+            "list of points does that); don't transpose.",
         )
     if array.shape == (steps, dim):
         if close(array, right[1:]):
@@ -186,6 +324,13 @@ def _stale_gradient(grad_fn, x0, lr, steps):
     return np.array([x0 - k * lr * g0 for k in range(steps + 1)])
 
 
+def _every_step_from_x0(grad_fn, x0, lr, steps):
+    """The learner's loop that steps from x0 each time (``x = gd_step(x0, ...)``)."""
+    x0 = np.array(x0, dtype=float)
+    first = x0 - lr * grad_fn(x0)
+    return np.array([x0] + [first] * steps)
+
+
 def _trajectory_variant(update):
     def run(grad_fn, x0, lr, steps):
         points = [np.array(x0, dtype=float)]
@@ -196,9 +341,18 @@ def _trajectory_variant(update):
 
 
 def _gd_case(H, x0, lr, steps):
-    grad_fn = _QuadraticGradient(H)
+    grad_fn = _QuadraticGradient(np.asarray(H, dtype=float))
     return Case({"grad_fn": grad_fn, "x0": np.array(x0, dtype=float), "lr": lr, "steps": steps},
                 shown={"grad_fn": grad_fn.text()})
+
+
+def _gd_random(seed: int) -> Case:
+    """A seeded rotated quadratic of 1–5 dimensions, η from slow to just unstable."""
+    rng = np.random.default_rng(2000 + seed)
+    dim = seed % 5 + 1
+    H = _random_hessian(rng, dim)
+    lr = [0.3, 0.9, 1.05, 0.6, 1.5][seed % 5] * _largest_stable_lr(H)
+    return _gd_case(H, rng.normal(size=dim), lr, int(rng.integers(1, 30)))
 
 
 GRADIENT_DESCENT = Part(
@@ -214,10 +368,14 @@ GRADIENT_DESCENT = Part(
         _gd_case(H_AXIS, [1.0, 1.0], 0.05, 10),
         _gd_case(H_ROT, [2.0, -1.0], 0.3, 6),
         _gd_case(H_AXIS, [-3.0, 0.5], 0.1, 0),
+        _gd_case(hessian([0.05, 0.4], seed=5), [1.0, 2.0], 3, 4),      # η > 1 (an int): fine here
     ],
     hidden_cases=[
         _gd_case(H_3D, [1.0, -1.0, 2.0], 0.2, 25),
         _gd_case(H_AXIS, [1.0, 1.0], 0.21, 8),  # past 2/λ_max: diverges, still a right answer
+        _gd_case(H_ROT, [0.0, 0.0], 0.3, 5),    # starts at the minimum: never moves
+        _gd_case([[4.0]], [2.0], 0.1, 1),       # 1-D, one step
+        *[_gd_random(seed) for seed in range(5)],
     ],
     mistakes=[
         Mistake(
@@ -253,10 +411,25 @@ GRADIENT_DESCENT = Part(
             detect=_all_rows_equal,
         ),
         Mistake(
+            "every_step_from_x0",
+            "Every step of yours starts again from x0: after row 0, each row is the point one "
+            "step from x0. The state is not carried from one step to the next.",
+            "Each step starts where the previous one landed: update the current x and feed "
+            "it to the next step.",
+            variant=_every_step_from_x0,
+        ),
+        Mistake(
             "stale_gradient",
             "Every step uses the gradient at x0: the gradient must be evaluated at the current point.",
             "Call grad_fn(x) inside the loop, on the x of that step.",
             variant=_stale_gradient,
+        ),
+        Mistake(
+            "transposed",
+            "Your trajectory is transposed: one column per step instead of one row per step.",
+            "Row k must be the point after k steps: don't transpose the stacked points.",
+            detect=lambda a, out, exp: (np.shape(out) == np.shape(exp) and close(out, np.transpose(exp))
+                                        and not close(exp, np.transpose(exp))),
         ),
     ],
     wrong_hint="Row k must be x after k steps of gd_step, starting from row 0 = x0.",
@@ -272,25 +445,44 @@ def check_gradient_descent(gradient_descent, *, hidden: bool = False) -> None:
 # Parts 3–5: step sizes of a quadratic
 # ---------------------------------------------------------------------------
 
+def _random_matrices(seed: int, count: int) -> list[np.ndarray]:
+    """``count`` seeded rotated SPD matrices of 1 to 6 dimensions."""
+    rng = np.random.default_rng(seed)
+    return [_random_hessian(rng, k % 6 + 1) for k in range(count)]
+
+
 _MATRIX_CASES = [
-    matrix_case(H_AXIS),
-    matrix_case(H_ROT),
-    matrix_case(H_3D),
+    _matrix_case(H_AXIS),
+    _matrix_case(H_ROT),
+    _matrix_case(H_3D),
+    _matrix_case(_as_rows(hessian([0.2, 1.0, 3.0, 8.0], seed=6))),   # a list of rows
 ]
 _MATRIX_HIDDEN = [
-    matrix_case(H_4D),
-    matrix_case(np.array([[4.0]])),
+    _matrix_case(H_4D),
+    _matrix_case(np.array([[4.0]])),
+    _matrix_case([[2.0, 0.5], [0.5, 1.0]]),
+    *[_matrix_case(H) for H in _random_matrices(3000, 8)],
 ]
+
+
+def _eigenvalues(H) -> np.ndarray:
+    """λ_1 ≤ … ≤ λ_n of H (array or rows), from the library's quadratic."""
+    return _quadratic(H).eigenvalues
 
 
 def _from_eigenvalues(formula):
     """A variant ``H -> formula(sorted eigenvalues)``."""
-    return lambda H, *rest: float(formula(eigenvalues(H)))
+    return lambda H, *rest: float(formula(_eigenvalues(H)))
 
 
 def _another_eigenvalue(args, out, expected):
-    lam = eigenvalues(args["H"])
+    lam = _eigenvalues(args["H"])
     return any(close(out, 2.0 / value) for value in lam[:-1]) and not close(out, expected)
+
+
+def _curvatures_hint(what: str) -> str:
+    return (f"{_LESSON}, section 3: the curvatures of a rotated quadratic are the eigenvalues "
+            f"of H, not {what}.")
 
 
 LARGEST_STABLE_LR = Part(
@@ -300,51 +492,70 @@ LARGEST_STABLE_LR = Part(
     returns=NumberOut(what="the largest stable learning rate"),
     cases=_MATRIX_CASES,
     hidden_cases=_MATRIX_HIDDEN,
+    rediagnose_raised=_raised_on_rows,
     mistakes=[
         diagonal_only(_largest_stable_lr),
         Mistake(
             "smallest_eigenvalue",
-            "You used the smallest eigenvalue. The step must be stable in every direction, and "
-            "the most curved direction (the largest eigenvalue) is the first to go unstable.",
-            "Which eigenvalue makes |1 − ηλ| < 1 hardest to satisfy?",
+            "You used the smallest eigenvalue. The step must be stable in every direction at "
+            "once, and the most curved direction is the first to go unstable.",
+            f"{_LESSON}, section 3: as η grows, which factor |1 − ηλᵢ| reaches 1 first?",
             variant=_from_eigenvalues(lambda lam: 2.0 / lam[0]),
         ),
         Mistake(
             "other_eigenvalue",
-            "You used an eigenvalue other than the largest one.",
-            "np.linalg.eigvalsh returns the eigenvalues sorted from smallest to largest.",
+            "You used an eigenvalue that is not the one that breaks the stability rule first.",
+            "np.linalg.eigvalsh returns the eigenvalues sorted from smallest to largest; "
+            "np.linalg.eig returns them in no particular order.",
             detect=_another_eigenvalue,
         ),
         Mistake(
             "one_over_lambda_max",
-            "1/λ_max is a stable step, but not the largest one: along an eigenvector "
-            "x ← (1 − ηλ)·x stays bounded as long as |1 − ηλ| < 1.",
-            "Solve |1 − ηλ_max| < 1 for η: the bound is twice what you returned.",
+            "Your rate is stable, but not the largest stable one: at your η the most curved "
+            "direction lands on the minimum in one step (factor 1 − ηλ = 0), and somewhat "
+            "larger steps still converge, by oscillating.",
+            f"{_LESSON}, section 2's table: up to which value of ηλ does |1 − ηλ| stay below 1?",
             variant=_from_eigenvalues(lambda lam: 1.0 / lam[-1]),
         ),
         Mistake(
             "inverted",
-            "Your value is the inverse of the limit: λ_max/2 instead of 2/λ_max.",
-            "A more curved function (larger λ) needs a smaller step.",
+            "Your value grows with the curvature; a more curved direction (larger λ) needs a "
+            "smaller step, not a larger one.",
+            f"Solve |1 − ηλ| < 1 for η ({_LESSON}, section 2), with η alone on one side.",
             variant=_from_eigenvalues(lambda lam: lam[-1] / 2.0),
         ),
         Mistake(
             "frobenius_norm",
-            "You used np.linalg.norm(H), the Frobenius norm (√ of the sum of squared entries), "
-            "which is larger than the largest eigenvalue.",
-            "For a symmetric positive definite H the largest eigenvalue is "
-            "np.linalg.eigvalsh(H)[-1] (or the spectral norm np.linalg.norm(H, 2)).",
+            "You used np.linalg.norm(H), the Frobenius norm (the root of the sum of the squared "
+            "entries); it is larger than every curvature of H unless H has a single non-zero one.",
+            _curvatures_hint("a norm of its entries"),
             variant=lambda H: 2.0 / np.linalg.norm(H),
         ),
         Mistake(
             "trace",
-            "You used the trace (the sum of all eigenvalues) instead of the largest eigenvalue.",
-            "Only the largest curvature limits the step.",
+            "You used the trace, the sum of all the curvatures; each direction's stability "
+            "depends on its own curvature only.",
+            f"{_LESSON}, section 3: the n directions are independent copies of the 1-D bowl.",
             variant=lambda H: 2.0 / np.trace(H),
         ),
+        Mistake(
+            "row_sum_bound",
+            "You used the largest row sum of |H| (the ∞-norm). It bounds the curvatures from "
+            "above, so your rate is stable, but smaller than the largest stable one.",
+            _curvatures_hint("a bound on them"),
+            variant=lambda H: 2.0 / np.max(np.sum(np.abs(np.asarray(H, dtype=float)), axis=1)),
+        ),
     ],
-    wrong_hint="Along each eigenvector GD multiplies the error by (1 − ηλ) per step.",
+    wrong_hint=f"Along each eigenvector a step multiplies the error by (1 − ηλᵢ) ({_LESSON}, "
+               "section 3): find the supremum of the η for which every factor shrinks the error.",
 )
+
+
+def _balance_hint() -> str:
+    return (f"{_LESSON}, section 4 (and its stability plot): the best fixed step makes the worst "
+            "factor max |1 − ηλᵢ| as small as possible. Which two directions compete, and what "
+            "signs do their factors have where the two sizes are equal?")
+
 
 OPTIMAL_LR = Part(
     name="optimal_lr",
@@ -353,45 +564,70 @@ OPTIMAL_LR = Part(
     returns=NumberOut(what="the optimal fixed learning rate"),
     cases=_MATRIX_CASES,
     hidden_cases=_MATRIX_HIDDEN,
+    rediagnose_raised=_raised_on_rows,
     mistakes=[
         diagonal_only(_optimal_lr),
         Mistake(
             "stability_limit",
-            "That is the largest stable step 2/λ_max: there the most curved direction "
-            "oscillates forever (|1 − ηλ_max| = 1) and GD never converges.",
-            "The optimal fixed step balances the slowest and the fastest direction: "
-            "|1 − ηλ_min| = |1 − ηλ_max|.",
+            "That is the largest stable step: there the most curved direction bounces for ever "
+            "(|1 − ηλ_max| = 1), so gradient descent never converges.",
+            _balance_hint(),
             variant=_from_eigenvalues(lambda lam: 2.0 / lam[-1]),
         ),
         Mistake(
             "one_over_lambda_max",
-            "1/λ_max solves the most curved direction in one step, but leaves the flattest "
-            "direction slower than it needs to be.",
-            "Balance the two extreme directions: |1 − ηλ_min| = |1 − ηλ_max|.",
+            "At your step the most curved direction vanishes in one step, but the flattest one "
+            "creeps: a longer step would speed it up while the steep direction still shrinks.",
+            _balance_hint(),
             variant=_from_eigenvalues(lambda lam: 1.0 / lam[-1]),
         ),
-        scaled(
+        Mistake(
+            "one_over_lambda_min",
+            "At your step the flattest direction would vanish in one step, but the most curved "
+            "one is far past its stability limit: that run diverges.",
+            _balance_hint(),
+            variant=_from_eigenvalues(lambda lam: 1.0 / lam[0]),
+        ),
+        Mistake(
             "factor_two",
-            lambda args: 0.5,
-            "Your value is half the optimal step: a factor 2 is missing.",
-            "Solve 1 − ηλ_min = −(1 − ηλ_max) for η.",
+            "Your value is a constant multiple of the best step: at your η the two extreme "
+            "directions do not shrink at the same rate (the flattest one is slower).",
+            "Write the balance condition of lesson 01, section 4 with the signs the two factors "
+            "have there (one of them is negative), then solve it for η.",
+            variant=_from_eigenvalues(lambda lam: 1.0 / (lam[0] + lam[-1])),
         ),
         Mistake(
             "difference",
-            "You used λ_max − λ_min; the balance condition gives their sum.",
-            "Solve 1 − ηλ_min = −(1 − ηλ_max) for η.",
+            "Your formula uses λ_max − λ_min; the balance of the two extreme factors does not.",
+            "At the best step the steep direction's factor is negative: write both factors with "
+            "their signs (lesson 01, section 4) before solving for η.",
             variant=_from_eigenvalues(lambda lam: 2.0 / (lam[-1] - lam[0])),
         ),
         Mistake(
             "trace",
-            "You used the trace (the sum of all eigenvalues); only the smallest and the "
-            "largest eigenvalue matter (in 2-D they are the whole trace, in more dimensions not).",
-            "Use λ_min and λ_max: np.linalg.eigvalsh(H)[0] and [-1].",
+            "You used the trace (the sum of all eigenvalues); only the two extreme curvatures "
+            "compete (in 2-D they make the whole trace, in more dimensions not).",
+            _balance_hint(),
             variant=lambda H: 2.0 / np.trace(H),
         ),
+        Mistake(
+            "mean_eigenvalue",
+            "You used the mean of all the eigenvalues; in more than two dimensions the middle "
+            "curvatures never set the worst factor.",
+            _balance_hint(),
+            variant=_from_eigenvalues(lambda lam: 1.0 / np.mean(lam)),
+        ),
+        Mistake(
+            "average_of_own_steps",
+            "You averaged each extreme direction's own best step 1/λ. One η serves every "
+            "direction at once: the average lands near the flattest direction's step, where the "
+            "most curved direction is unstable.",
+            _balance_hint(),
+            variant=_from_eigenvalues(lambda lam: (1.0 / lam[0] + 1.0 / lam[-1]) / 2.0),
+        ),
     ],
-    wrong_hint="The optimal fixed step makes the slowest and the fastest direction contract "
-               "at the same rate.",
+    wrong_hint="The best fixed step makes the slowest and the fastest direction contract at the "
+               f"same rate ({_LESSON}, section 4).",
 )
 
 
@@ -405,68 +641,368 @@ def check_optimal_lr(optimal_lr, *, hidden: bool = False) -> None:
     OPTIMAL_LR.check(optimal_lr, hidden=hidden)
 
 
+def _rate_random(seed: int) -> Case:
+    """A seeded rotated quadratic of 1–6 dimensions, η from small to past the limit."""
+    rng = np.random.default_rng(4000 + seed)
+    H = _random_hessian(rng, seed % 6 + 1)
+    return _matrix_case(H, lr=[0.1, 0.5, 0.95, 1.2, 0.7, 3.0][seed % 6] * _largest_stable_lr(H))
+
+
+_WORST_FACTOR_HINT = (f"{_LESSON}, section 4: which direction is the slowest for a small η, "
+                      "and which for a large one?")
+
 CONTRACTION_RATE = Part(
     name="contraction_rate",
     points=2,
     reference=_contraction_rate,
     returns=NumberOut(what="the contraction rate"),
     cases=[
-        matrix_case(H_AXIS, lr=0.05),    # slowest: the flattest direction
-        matrix_case(H_AXIS, lr=0.19),    # slowest: the most curved direction (oscillating)
-        matrix_case(H_ROT, lr=0.6),      # past 2/λ_max: rate > 1 (diverges)
-        matrix_case(H_ROT, lr=2.5),      # past 1/λ_min too: every factor negative
-        matrix_case(H_3D, lr=_optimal_lr(H_3D)),
+        _matrix_case(H_AXIS, lr=0.05),    # slowest: the flattest direction
+        _matrix_case(H_AXIS, lr=0.19),    # slowest: the most curved direction (oscillating)
+        _matrix_case(H_ROT, lr=0.6),      # past 2/λ_max: rate > 1 (diverges)
+        _matrix_case(H_ROT, lr=2.5),      # past 1/λ_min too: every factor negative
+        _matrix_case(H_3D, lr=_optimal_lr(H_3D)),
+        _matrix_case(_as_rows(hessian([0.05, 0.3], seed=7)), lr=4),   # rows, η > 1 (an int)
+        _matrix_case(np.diag([1.0, 4.0]), lr=0.5),                    # ηλ_max exactly 2: rate 1
     ],
     hidden_cases=[
-        matrix_case(H_4D, lr=0.0199),
-        matrix_case(hessian([2.0, 3.0], seed=4), lr=0.1),
+        _matrix_case(H_4D, lr=0.0199),
+        _matrix_case(hessian([2.0, 3.0], seed=4), lr=0.1),
+        _matrix_case([[3.0]], lr=0.5),
+        *[_rate_random(seed) for seed in range(8)],
     ],
+    rediagnose_raised=_raised_on_rows,
     mistakes=[
         diagonal_only(_contraction_rate),
         Mistake(
             "missing_abs",
-            "You took the largest 1 − ηλ without the absolute value. When ηλ > 1 that factor is "
-            "negative — the direction oscillates — and its size |1 − ηλ| is what counts.",
-            "The error along eigenvector i is multiplied by (1 − ηλ_i) each step; its size "
-            "shrinks by |1 − ηλ_i|.",
-            variant=lambda H, lr: float(np.max(1.0 - lr * eigenvalues(H))),
+            "You took the largest 1 − ηλᵢ with its sign. When ηλᵢ > 1 that factor is negative "
+            "— the direction oscillates — and it is its size that shrinks or grows the error.",
+            "The rate must not depend on the sign of 1 − ηλ: see lesson 01, section 2's table, "
+            "the rows 'between 1 and 2' and 'above 2'.",
+            variant=lambda H, lr: float(np.max(1.0 - lr * _eigenvalues(H))),
+        ),
+        Mistake(
+            "large_step_formula_only",
+            "You used ηλ_max − 1, the worst factor's size for large steps only; for a small step "
+            "it is negative, and the flattest direction sets the rate.",
+            _WORST_FACTOR_HINT,
+            variant=lambda H, lr: float(np.max(lr * _eigenvalues(H) - 1.0)),
         ),
         Mistake(
             "only_lambda_max",
             "You used only the largest eigenvalue. With a small step the flattest direction "
             "(λ_min) is the slowest one and sets the rate.",
-            "Take the worst factor over all eigenvalues.",
-            variant=lambda H, lr: abs(1.0 - lr * eigenvalues(H)[-1]),
+            _WORST_FACTOR_HINT,
+            variant=lambda H, lr: abs(1.0 - lr * _eigenvalues(H)[-1]),
         ),
         Mistake(
             "only_lambda_min",
             "You used only the smallest eigenvalue. With a large step the most curved direction "
             "oscillates and can be the slowest (or diverge).",
-            "Take the worst factor over all eigenvalues.",
-            variant=lambda H, lr: abs(1.0 - lr * eigenvalues(H)[0]),
+            _WORST_FACTOR_HINT,
+            variant=lambda H, lr: abs(1.0 - lr * _eigenvalues(H)[0]),
         ),
         Mistake(
             "min_not_max",
-            "You took the smallest factor: that is the fastest direction. The slowest "
-            "direction sets the rate of the whole error.",
-            "Take the largest |1 − ηλ_i|.",
-            variant=lambda H, lr: float(np.min(np.abs(1.0 - lr * eigenvalues(H)))),
+            "You took the fastest direction's factor; the error as a whole shrinks only as fast "
+            "as its slowest direction.",
+            f"{_LESSON}, section 4: the run is as slow as its slowest direction.",
+            variant=lambda H, lr: float(np.min(np.abs(1.0 - lr * _eigenvalues(H)))),
+        ),
+        Mistake(
+            "squared_factor",
+            "Your value is the square of the worst factor: that is how fast the loss shrinks "
+            "(f has zᵢ² in it); the error x_t − x* itself shrinks by the factor.",
+            f"{_LESSON}, section 4: the distance shrinks like ρᵗ, the loss like ρ²ᵗ.",
+            variant=lambda H, lr: float(np.max((1.0 - lr * _eigenvalues(H)) ** 2)),
+        ),
+        Mistake(
+            "ones_not_identity",
+            "You formed 1 − lr·H entry by entry: that subtracts ηH from a matrix of ones, not "
+            "from the identity matrix I, whose off-diagonal entries are 0.",
+            "np.eye(n) is the identity I; `1 - lr * H` subtracts from every entry.",
+            variant=lambda H, lr: float(np.max(np.abs(np.linalg.eigvalsh(
+                1.0 - lr * np.asarray(H, dtype=float))))),
+        ),
+        Mistake(
+            "frobenius_norm",
+            "You took the Frobenius norm of I − ηH (the root of the sum of its squared entries); "
+            "the spectral radius is the largest absolute value of its eigenvalues, which is smaller.",
+            f"{_LESSON}, section 3: in the eigenbasis each direction has its own factor.",
+            variant=lambda H, lr: float(np.linalg.norm(np.eye(len(H)) - lr * np.asarray(H, dtype=float))),
         ),
         Mistake(
             "optimal_rate_only",
-            "You returned (κ − 1)/(κ + 1), the rate at the optimal step only; the rate depends "
-            "on the learning rate lr you are given.",
-            "Compute |1 − ηλ_i| for this η and every eigenvalue.",
+            "You returned (κ − 1)/(κ + 1), the rate at the best step only, whatever lr is; the "
+            "rate depends on the learning rate you are given.",
+            "Compute each direction's factor for this η.",
             variant=_from_eigenvalues(lambda lam: (lam[-1] / lam[0] - 1) / (lam[-1] / lam[0] + 1)),
         ),
     ],
-    wrong_hint="Each step multiplies the error along eigenvector i by (1 − ηλ_i).",
+    wrong_hint="Each step multiplies the error along eigenvector i by (1 − ηλᵢ); the rate is "
+               "the worst size of those factors, and it must not depend on their signs.",
 )
 
 
 def check_contraction_rate(contraction_rate, *, hidden: bool = False) -> None:
     """Check ``contraction_rate(H, lr) -> float`` (may exceed 1: then GD diverges)."""
     CONTRACTION_RATE.check(contraction_rate, hidden=hidden)
+
+
+# ---------------------------------------------------------------------------
+# Part 6: predict the step at which a run crosses the divergence threshold
+# ---------------------------------------------------------------------------
+
+class _StepOut(NumberOut):
+    """A whole number of steps ≥ 1 as int or float, or math.inf (never)."""
+
+    def accept(self, value, args):
+        if value is None:
+            raise Problem(
+                "returned_none",
+                f"It returned None instead of {self.what}.",
+                "If the loss never gets above the threshold, return math.inf (the instructions "
+                "ask for it); otherwise a `return` is missing somewhere.",
+                show_returned=False,
+            )
+        return super().accept(value, args)
+
+
+def _closed_form_variant(model):
+    """A learner's prediction from a mistaken loss model:
+    ``model(λ, z, factors 1 − ηλ, threshold) -> (weights, per-step factors, level)``."""
+    def predict(H, lr, x0, threshold):
+        lam, z = _eigen_start(H, x0)
+        return _first_step_above(*model(lam, z, 1.0 - lr * lam, threshold))
+    return predict
+
+
+def _distance_model(lam, z, r, threshold):
+    """‖x_t‖ > threshold · ‖x₀‖."""
+    return z * z, r * r, threshold ** 2 * np.sum(z * z)
+
+
+def _unweighted_model(lam, z, r, threshold):
+    """Σ z_i² r_i^{2t} > threshold · Σ z_i² (the curvature weights left out)."""
+    return z * z, r * r, threshold * np.sum(z * z)
+
+
+def _factor_not_squared_model(lam, z, r, threshold):
+    """Σ λ_i z_i² |r_i|^t > threshold · Σ λ_i z_i²."""
+    return lam * z * z, np.abs(r), threshold * np.sum(lam * z * z)
+
+
+def _whole_loss_grows_model(lam, z, r, threshold):
+    """f₀ ρ^{2t} > threshold · f₀: the whole loss grows at the worst factor from step 0."""
+    return np.ones(1), np.max(r * r, keepdims=True), threshold
+
+
+def _top_direction_model(lam, z, r, threshold):
+    """The fastest-growing direction with a share alone: share_top ρ^{2t} > threshold · f₀."""
+    shares = 0.5 * lam * z * z
+    growing = np.flatnonzero(shares > 0)
+    top = growing[np.argmax((r * r)[growing])] if growing.size else 0
+    return shares[top:top + 1], (r * r)[top:top + 1], threshold * shares.sum()
+
+
+def _real_solution(H, lr, x0, threshold) -> float:
+    """The real t where the fastest-growing direction's share reaches the level (what a
+    log formula gives before rounding)."""
+    lam, z = _eigen_start(H, x0)
+    shares, factors, level = _top_direction_model(lam, z, 1.0 - lr * lam, threshold)
+    if shares[0] <= 0 or factors[0] <= 1:
+        return math.inf
+    return float(np.log(level / shares[0]) / np.log(factors[0]))
+
+
+def _shifted(shift):
+    def detect(args, out, expected):
+        return math.isfinite(expected) and expected + shift >= 0 and close(out, expected + shift)
+    return detect
+
+
+def _never_case_finite(args, out, expected):
+    return math.isinf(expected) and math.isfinite(out)
+
+
+def _gave_up(args, out, expected):
+    return math.isfinite(expected) and math.isinf(out) and out > 0
+
+
+def _not_rounded_up(args, out, expected):
+    """A real t that rounds up to the answer, or that a log formula gives."""
+    if not math.isfinite(out) or float(out).is_integer():
+        return False
+    return close(math.ceil(out), expected) or close(out, _real_solution(**args), rtol=1e-6)
+
+
+def _divergence_case(H, lr, x0, threshold) -> Case:
+    return Case({"H": H, "lr": lr, "x0": np.array(x0, dtype=float), "threshold": threshold},
+                shown={"H": _shown(H)})
+
+
+def _divergence_random(seed: int) -> Case:
+    """A seeded rotated quadratic of 1–5 dimensions, η past its limit, a random x₀."""
+    rng = np.random.default_rng(5000 + seed)
+    dim = seed % 5 + 1
+    H = _random_hessian(rng, dim, 0.1, 10.0)
+    lr = float(rng.choice([1.02, 1.1, 1.3, 1.8])) * _largest_stable_lr(H)
+    threshold = float(rng.choice([10.0, 1e3, 1e6]))
+    return _divergence_case(H, lr, rng.normal(size=dim), threshold)
+
+
+#: 2/λ_max of diag(1, 4) is 0.5; a rate 4·10⁻⁹ above it takes ~3·10⁸ steps to cross ×10
+_CREEPING_LR = 0.5 + 1e-9
+
+DIVERGENCE_STEP = Part(
+    name="divergence_step",
+    points=2,
+    reference=_divergence_step,
+    returns=_StepOut(what="the step number (or math.inf)", allow_inf=True),
+    rtol=1e-6,        # exact below a million steps; a few steps' leeway for ~10⁸ (rounding of log ρ)
+    atol=0.0,
+    cases=[
+        _divergence_case(H_AXIS, 0.21, [1.0, 1.0], 1e4),
+        _divergence_case(hessian([3.98, 4.0], seed=8), 0.51, [1.0, 0.5], 100.0),  # two directions grow
+        _divergence_case(np.diag([0.5, 4.0]), 0.51, [3.0, 0.01], 10.0),  # the loss falls first
+        _divergence_case(np.diag([1.0, 4.0]), _CREEPING_LR, [1.0, 1.0], 10.0),   # ~10⁸ steps
+        _divergence_case(np.diag([1.0, 4.0]), 0.5, [1.0, 1.0], 10.0),    # ηλ_max exactly 2
+        _divergence_case(_as_rows(hessian([0.2, 2.0, 5.0], seed=9)), 0.45, [1.0, -1.0, 0.5], 1e3),
+    ],
+    hidden_cases=[
+        _divergence_case(H_ROT, 0.3, [0.0, 0.0], 10.0),          # starts at the minimum
+        _divergence_case(np.diag([1.0, 10.0]), 0.3, [2.0, 0.0], 10.0),   # nothing on the unstable axis
+        _divergence_case(H_3D, 0.2, [1.0, 2.0, -1.0], 1e3),      # stable: never
+        _divergence_case([[2.0]], 1.5, [3.0], 1e6),              # 1-D, η > 1
+        _divergence_case(np.diag([1.0, 4.0]), 0.5 + 4e-9, [0.0, 1.0], 1e3),   # ~10⁸ steps
+        *[_divergence_random(seed) for seed in range(6)],
+    ],
+    rediagnose_raised=_raised_on_rows,
+    mistakes=[
+        diagonal_only(_divergence_step),
+        Mistake(
+            "tracked_distance",
+            "You predicted when the distance ‖x_t‖ passes threshold · ‖x₀‖; the threshold is on "
+            "the loss f(x_t), whose directions are weighted by their curvature and which grows "
+            "like the square of the distance.",
+            f"{_LESSON}, section 3: f(x_T)/f(x₀) in the eigenbasis, written out above the zoom.",
+            variant=_closed_form_variant(_distance_model),
+        ),
+        Mistake(
+            "unweighted_directions",
+            "Your loss gives every direction the weight zᵢ² alone; in f(x) = ½ xᵀHx each "
+            "direction's term carries its curvature λᵢ too.",
+            f"{_LESSON}, section 3: f(x_T)/f(x₀) in the eigenbasis, written out above the zoom.",
+            variant=_closed_form_variant(_unweighted_model),
+        ),
+        Mistake(
+            "factor_not_squared",
+            "Your loss grows by |1 − ηλᵢ| per step in each direction; the loss has zᵢ² in it, "
+            "so each direction's term is multiplied by the square of its factor per step.",
+            f"{_LESSON}, section 3: f(x_T)/f(x₀) in the eigenbasis has the power 2T.",
+            variant=_closed_form_variant(_factor_not_squared_model),
+        ),
+        Mistake(
+            "share_ignored",
+            "You let the whole starting loss grow by the worst factor from step 0. Only the "
+            "part of f(x₀) along the growing direction(s) grows, starting from its share; "
+            "the rest shrinks.",
+            f"{_LESSON}, section 3: the top direction's share of f(x₀) (the run at exactly "
+            "2/λ_max stops at it).",
+            variant=_closed_form_variant(_whole_loss_grows_model),
+        ),
+        Mistake(
+            "fastest_direction_only",
+            "You followed the fastest-growing direction alone. Here more than one direction "
+            "grows, and at the crossing the others still add to the loss.",
+            f"{_LESSON}, section 3: the loss is the sum of every direction's term, at every step.",
+            variant=_closed_form_variant(_top_direction_model),
+        ),
+        Mistake(
+            "one_step_late",
+            "Your step is one too late: at the step you returned the loss is above the threshold, "
+            "but it already was one step earlier.",
+            "Count the steps as the run does: x_t is the point after t steps, and the answer is "
+            "the first t whose loss is above the threshold.",
+            detect=_shifted(+1),
+        ),
+        Mistake(
+            "one_step_early",
+            "Your step is one too early: it is the last step whose loss is still at or below the "
+            "threshold.",
+            "The answer is the first t whose loss is strictly above the threshold.",
+            detect=_shifted(-1),
+        ),
+        Mistake(
+            "not_rounded_up",
+            "You returned a number of steps that is not whole: the real t where your formula "
+            "reaches the threshold. The run only has whole steps.",
+            "Return the first whole step t at which the loss is above the threshold "
+            "(math.ceil of a real solution is only right if the formula is exact for every t).",
+            detect=_not_rounded_up,
+        ),
+        Mistake(
+            "not_whole",
+            "You returned a number of steps that is not whole; the run only has whole steps.",
+            "Return the first whole step t at which the loss is above the threshold.",
+            detect=lambda a, out, exp: math.isfinite(out) and not float(out).is_integer(),
+        ),
+        Mistake(
+            "never_as_a_number",
+            "This run never gets above the threshold, and you returned a number as a marker "
+            "for that; the instructions ask for math.inf, which later code can compare with "
+            "any step count.",
+            "Return math.inf when the loss never gets above the threshold.",
+            detect=lambda a, out, exp: math.isinf(exp) and out in (-1.0, 0.0),
+        ),
+        Mistake(
+            "never_is_finite",
+            "This run never gets above the threshold, yet you returned a step. Look at each "
+            "direction's term λᵢzᵢ²(1 − ηλᵢ)^{2t} for this H, lr and x₀: which terms can grow?",
+            f"{_LESSON}, sections 2–3: a direction grows only if |1 − ηλᵢ| > 1 and x₀ has a "
+            "component along it.",
+            detect=_never_case_finite,
+        ),
+        Mistake(
+            "gave_up",
+            "You returned math.inf, but this run does get above the threshold — after many steps. "
+            "A search with a fixed limit on the number of steps gives up too early.",
+            "Double an upper bound on t until the loss is above the threshold, then bisect "
+            f"({_LESSON}'s claim check counts steps from the closed form the same way).",
+            detect=_gave_up,
+        ),
+    ],
+    wrong_hint=f"Predict from the closed form of {_LESSON}, section 3: f(x_t) = ½ Σ λᵢ zᵢ² "
+               "(1 − ηλᵢ)^{2t} with z = Qᵀx₀; the answer is the first t ≥ 1 with f(x_t) > "
+               "threshold · f(x₀).",
+)
+
+
+def check_divergence_step(divergence_step, *, hidden: bool = False) -> None:
+    """Check ``divergence_step(H, lr, x0, threshold) -> int or math.inf``.
+
+    A time-out on a case whose run takes more than a million steps is named: the learner
+    simulated the run instead of predicting it from the closed form.
+    """
+    tried: list = []
+
+    @functools.wraps(divergence_step)
+    def recorded(*args):
+        tried.append(args)
+        return divergence_step(*args)
+
+    try:
+        DIVERGENCE_STEP.check(recorded if callable(divergence_step) else divergence_step,
+                              hidden=hidden)
+    except CheckFailed as failed:
+        if failed.mistake != "timeout" or not tried or _divergence_step(*tried[-1]) < 1e6:
+            raise
+        lines = str(failed).splitlines()
+        lines[-1] = ("Hint: this run takes hundreds of millions of steps before the loss gets "
+                     "there: too many to simulate. Predict the step from the closed form of the "
+                     f"loss ({_LESSON}, section 3) instead of running gradient descent.")
+        raise CheckFailed("\n".join(lines), part=failed.part, mistake="simulated") from None
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
@@ -476,4 +1012,5 @@ PARTS = {
     "check_largest_stable_lr": LARGEST_STABLE_LR.points,
     "check_optimal_lr": OPTIMAL_LR.points,
     "check_contraction_rate": CONTRACTION_RATE.points,
+    "check_divergence_step": DIVERGENCE_STEP.points,
 }

@@ -12,6 +12,9 @@ lrcourse package. A later run installs again only when those files change.
     python3 course.py lab [ARGS]     ARGS go to `jupyter lab`, e.g. --port 8890 --no-browser
     python3 course.py test [ARGS]    ARGS go to pytest, e.g. -k optim, or tests/test_optim.py
     python3 course.py progress [ARGS]  your progress through the exercises (ARGS: --parts)
+    python3 course.py site [ARGS]    build the course as a static web site in _site/ (every
+                                     notebook live in the browser; ARGS: --out DIR,
+                                     --pyodide PATH_OR_URL of Pyodide's release tarball)
 
 For maintainers:
 
@@ -39,11 +42,12 @@ MIN_PYTHON = (3, 11)
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 NEWEST_VENV = ROOT / ".venv-newest"
+SITE_VENV = ROOT / ".venv-site"
 STAMP_NAME = ".lrcourse-installed.json"
 
 #: each level of set-up: its pinned requirements (written by `lock` from the .in file)
-LOCKS = {"lab": "requirements.txt", "test": "requirements-test.txt"}
-RANGES = {"lab": "requirements.in", "test": "requirements-test.in"}
+LOCKS = {"lab": "requirements.txt", "test": "requirements-test.txt", "site": "requirements-site.txt"}
+RANGES = {"lab": "requirements.in", "test": "requirements-test.in", "site": "requirements-site.in"}
 
 
 # ---------------------------------------------------------------------------
@@ -188,13 +192,17 @@ def lock(args: list[str]) -> int:
     if args:
         sys.exit("`lock` takes no arguments")
     with tempfile.TemporaryDirectory(prefix="lrcourse-lock-") as tmp:
-        python = create_env(Path(tmp) / "env")
-        for level in ("lab", "test"):
+        for level in ("lab", "test", "site"):
+            # test adds to lab's environment; the site's tools get one of their own
+            python = create_env(Path(tmp) / ("site-env" if level == "site" else "env"))
             constraints = ["-c", str(ROOT / LOCKS["lab"])] if level == "test" else []
             print(f"Resolving {RANGES[level]} ...", flush=True)
             pip_install(python, "-r", str(ROOT / RANGES[level]), *constraints)
-            frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"],
+            # the site builds a wheel, so its lock pins setuptools too (freeze leaves it out)
+            every = ["--all"] if level == "site" else []
+            frozen = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check", *every],
                                     stdout=subprocess.PIPE, text=True, check=True).stdout
+            frozen = "".join(line for line in frozen.splitlines(True) if not line.startswith("pip=="))
             header = (f"# Pinned by `python3 course.py lock` from {RANGES[level]} on "
                       f"{datetime.date.today()} with Python {platform.python_version()} "
                       f"({platform.system()} {platform.machine()}).\n"
@@ -204,6 +212,18 @@ def lock(args: list[str]) -> int:
             print(f"wrote {LOCKS[level]} ({len(frozen.splitlines())} packages)")
     print("Now run `python3 course.py test`; commit the new pins only if it passes.")
     return 0
+
+
+def site(args: list[str]) -> int:
+    """Build the static site (course_site.build) with the pinned tools of .venv-site/."""
+    check_python()
+    python = create_env(SITE_VENV)
+    if installed(SITE_VENV).get("site") != digest("site"):
+        print(f"Installing the pinned versions of what the site build needs from {LOCKS['site']} "
+              f"into {SITE_VENV.name}/ ...", flush=True)
+        pip_install(python, "-r", str(ROOT / LOCKS["site"]))
+        (SITE_VENV / STAMP_NAME).write_text(json.dumps({"site": digest("site")}))
+    return run([python, "-m", "course_site.build", *args], cwd=ROOT, env=SITE_VENV)
 
 
 def newest(args: list[str]) -> int:
@@ -222,7 +242,8 @@ def newest(args: list[str]) -> int:
     return run([python, "-m", "pytest", *args], cwd=ROOT, env=NEWEST_VENV)
 
 
-COMMANDS = {"lab": lab, "test": test, "progress": progress, "lock": lock, "newest": newest}
+COMMANDS = {"lab": lab, "test": test, "progress": progress, "lock": lock, "newest": newest,
+            "site": site}
 
 
 def main(argv: list[str]) -> int:

@@ -6,7 +6,7 @@ Parts (learner's function → check):
   (``buf`` is None on the first step, as in ``torch.optim.SGD``)  → :func:`check_sgd_momentum_step`
 - ``nesterov_step(x, grad, buf, lr, momentum) -> (x_new, buf_new)``
                                                                   → :func:`check_nesterov_step`
-- ``largest_stable_lr_momentum(H, momentum) -> float``  ((2 + 2μ)/λ_max)
+- ``largest_stable_lr_momentum(H, momentum) -> float``  (the edge of heavy ball's stable range)
                                                                   → :func:`check_largest_stable_lr_momentum`
 - ``optimal_momentum(H) -> (lr, momentum)``  (heavy ball's optimal pair)
                                                                   → :func:`check_optimal_momentum`
@@ -18,6 +18,15 @@ Parts (learner's function → check):
 
 PyTorch's form: b ← μ·b + (1 − τ)·g (b ← g at the first step), x ← x − η·b;
 Nesterov: b ← μ·b + g, x ← x − η·(g + μ·b).
+
+The steps are tried on hand-picked cases (the first step with and without dampening, a
+later step, μ = 0, where the step must be plain SGD's) and, hidden, on seeded random
+arrays of 1 to 3 dimensions.  The three quadratic parts are derivation parts: their
+references are :class:`lrcourse.problems.Quadratic`'s numbers for the eigenvalues of H
+(the stability edge found by bisection on its rate, not from a formula), their cases
+rotated H of several sizes and condition numbers, H = c·I, a nested list of ints, and
+μ = 0, where every answer must reduce to gradient descent's; their messages point to the
+step of the lesson's argument, never to its result.
 """
 
 from __future__ import annotations
@@ -27,10 +36,12 @@ import dataclasses
 import numpy as np
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, ArrayOut, Case, Mistake, NumberOut, Part, Problem, TupleOut, check_choice,
+    TIME_LIMIT, Case, Mistake, NumberOut, Part, Problem, TupleOut, check_choice, close,
 )
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
-from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, matrix_case
+from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, show_matrix
+from lrcourse.problems import Quadratic
 
 __all__ = [
     "PARTS",
@@ -51,9 +62,10 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 def _momentum_buffer(grad, buf, momentum, dampening):
+    """PyTorch's buffer: a copy of g on the first step, μ·b + (1 − τ)·g afterwards."""
     if buf is None:
         return np.array(grad, dtype=float)
-    return momentum * buf + (1 - dampening) * grad
+    return momentum * np.asarray(buf, dtype=float) + (1 - dampening) * np.asarray(grad, dtype=float)
 
 
 def _sgd_momentum_step(x, grad, buf, lr, momentum, dampening=0.0):
@@ -66,21 +78,36 @@ def _nesterov_step(x, grad, buf, lr, momentum):
     return x - lr * (grad + momentum * buf_new), buf_new
 
 
+def _quadratic(H) -> Quadratic:
+    """The quadratic ½ xᵀHx as the library's problem (its eigenvalues and eigenvectors)."""
+    lam, q = np.linalg.eigh(np.asarray(H, dtype=float))
+    return Quadratic(lam, rotation=q)
+
+
 def _largest_stable_lr_momentum(H, momentum):
-    return (2.0 + 2.0 * momentum) / eigenvalues(H)[-1]
+    """The edge of the stable range, by bisection on ``Quadratic.momentum_rate`` < 1.
+
+    ηλ_max = 1 converges and ηλ_max = 4 does not, for every 0 ≤ μ < 1 (lesson 03, section 4);
+    the stable rates form one interval, so halving the bracket finds its end.
+    """
+    q = _quadratic(H)
+    stable, unstable = 1.0 / q.lambda_max, 4.0 / q.lambda_max
+    for _ in range(100):
+        middle = (stable + unstable) / 2
+        if q.momentum_rate(middle, momentum) < 1:
+            stable = middle
+        else:
+            unstable = middle
+    return stable
 
 
 def _optimal_momentum(H):
-    lam = eigenvalues(H)
-    small, large = np.sqrt(lam[0]), np.sqrt(lam[-1])
-    return 4.0 / (small + large) ** 2, ((large - small) / (large + small)) ** 2
+    q = _quadratic(H)
+    return float(q.optimal_momentum_lr), float(q.optimal_momentum)
 
 
 def _momentum_rate(H, lr, momentum):
-    """Largest |root| of z² − (1 + μ − ηλ)z + μ = 0 over the eigenvalues λ of H."""
-    rates = [np.max(np.abs(np.roots([1.0, -(1.0 + momentum - lr * lam), momentum])))
-             for lam in eigenvalues(H)]
-    return float(max(rates))
+    return float(_quadratic(H).momentum_rate(lr, momentum))
 
 
 # ---------------------------------------------------------------------------
@@ -96,24 +123,121 @@ def _step_case(x, grad, buf, lr, momentum, dampening=None):
     return Case(args)
 
 
+_SHAPES = ((3,), (2, 3), (2, 2, 2), (1,), (4, 1), (5,), (1, 3, 2))
+
+
+def _random_step_case(seed: int, *, first: bool, dampened: bool) -> Case:
+    """A seeded property-style case: 1-D to 3-D arrays, gradients of several sizes (some
+    exactly 0), the first step or a later one, η ≠ 1, and μ (and τ) drawn from [0, 1)."""
+    rng = np.random.default_rng(300 + seed)
+    shape = _SHAPES[seed % len(_SHAPES)]
+    x = rng.normal(size=shape)
+    grad = rng.normal(size=shape) * 10.0 ** rng.integers(-2, 2, size=shape)
+    grad[rng.random(size=shape) < 0.15] = 0.0
+    buf = None if first else rng.normal(size=shape) * 2.0
+    lr = float(rng.choice([0.01, 0.05, 0.3, 2.5]))
+    momentum = float(rng.choice([0.3, 0.5, 0.9, 0.99]))
+    dampening = float(rng.choice([0.0, 0.1, 0.5, 0.9])) if dampened else None
+    return _step_case(x, grad, buf, lr, momentum, dampening)
+
+
+_USE = ("The next step takes them back as x and buf, and a list cannot serve as either "
+        "(momentum * list raises, lr * list raises, list + list concatenates).")
+
+
+@dataclasses.dataclass(frozen=True)
+class _BufferOut(ArrayOnlyOut):
+    """The new buffer: None on the first step is the ``buf`` the step was given, returned
+    unchanged (stale state), and is named as such."""
+
+    def accept(self, value, args):
+        if value is None and args.get("buf") is None:
+            raise Problem(
+                "returned_old_buffer",
+                "It returned None as the new buffer, which is the buf it was given: on the first "
+                "step there is no buffer yet, and this step must create it. What you return is "
+                "the next step's buf.",
+                "Return the buffer you computed in this step, not the argument buf.",
+            )
+        return super().accept(value, args)
+
+
 _STEP_RETURNS = TupleOut(
-    items=(ArrayOut(what="the new parameters", like="x"),
-           ArrayOut(what="the new momentum buffer", like="grad")),
+    items=(ArrayOnlyOut(what="the new parameters", like="x", use=_USE),
+           _BufferOut(what="the new momentum buffer", like="grad", use=_USE)),
     names=("x_new", "buf_new"),
 )
 
 
-def _momentum_variant(buffer_rule, step_rule=lambda x, lr, b_old, b_new, g: x - lr * b_new):
-    """A wrong step built from a buffer rule (b_old, g, μ, τ) -> b_new and a step rule."""
+def _one_d_only(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """The learner's step raised on a 2-D or 3-D case: if it works on the same numbers
+    flattened to 1-D, it is code written for vectors only (``np.zeros(len(x))``, a loop over
+    ``range(len(x))`` that assigns numbers)."""
+    shape = np.shape(case.args["x"])
+    if len(shape) < 2:
+        return None
+    flat = {key: (value.ravel() if isinstance(value, np.ndarray) else value)
+            for key, value in case.args.items()}
+    try:
+        part.call(func, flat)
+    except Problem:
+        return None
+    return Problem(
+        "one_d_only",
+        f"{part.name} works on 1-D arrays but raises on x of shape {shape}:\n  "
+        + problem.diagnosis.replace("\n", "\n  "),
+        "Parameters come in any shape (a weight matrix is 2-D). Write the update with "
+        "whole-array operations (x - lr * b, momentum * buf + ...), which work for every shape, "
+        "instead of np.zeros(len(x)) and a loop over its entries.",
+        show_returned=False,
+    )
+
+
+def _stale_buffer(step):
+    """The step right, but the buffer returned as it came in (None on the first step is
+    reported by the output spec, with the same id)."""
+    def variant(x, grad, buf, *rest):
+        x_new, buf_new = step(x, grad, buf, *rest)
+        return x_new, (buf_new if buf is None else np.array(buf, dtype=float))
+    return variant
+
+
+def _buffer_ignored(x, grad, buf, lr, momentum, *rest):
+    """Every step treated as the first: b ← g, so the buffer never carries anything."""
+    return _sgd_momentum_step(x, grad, None, lr, momentum)
+
+
+def _heavy_zero_init(x, grad, buf, lr, momentum, dampening=0.0):
+    b = np.zeros_like(grad) if buf is None else buf
+    b_new = momentum * b + (1 - dampening) * grad
+    return x - lr * b_new, b_new
+
+
+def _heavy_sutskever(x, grad, buf, lr, momentum, dampening=0.0):
+    velocity = -lr * grad if buf is None else momentum * buf - lr * grad
+    return x + velocity, velocity
+
+
+def _heavy_lr_in_buffer(x, grad, buf, lr, momentum, dampening=0.0):
+    b_new = lr * grad if buf is None else momentum * buf + lr * (1 - dampening) * grad
+    return x - b_new, b_new
+
+
+def _heavy_buffer_rule(rule):
+    """A step whose later buffers follow ``rule(b, g, μ, τ)`` (the first is g, as PyTorch's)."""
     def step(x, grad, buf, lr, momentum, dampening=0.0):
-        b_new = buffer_rule(buf, grad, momentum, dampening)
-        return step_rule(x, lr, buf, b_new, grad), b_new
+        b_new = np.array(grad, dtype=float) if buf is None else rule(buf, grad, momentum, dampening)
+        return x - lr * b_new, b_new
     return step
 
 
-def _sutskever(x, grad, buf, lr, momentum, dampening=0.0):
-    velocity = -lr * grad if buf is None else momentum * buf - lr * grad
-    return x + velocity, velocity
+def _heavy_old_buffer(x, grad, buf, lr, momentum, dampening=0.0):
+    b_new = _momentum_buffer(grad, buf, momentum, dampening)
+    return x - lr * (grad if buf is None else buf), b_new
+
+
+def _heavy_swapped_arguments(x, grad, buf, lr, momentum, dampening=0.0):
+    return _sgd_momentum_step(x, grad, buf, momentum, lr, dampening)
 
 
 SGD_MOMENTUM_STEP = Part(
@@ -122,26 +246,43 @@ SGD_MOMENTUM_STEP = Part(
     reference=_sgd_momentum_step,
     returns=_STEP_RETURNS,
     cases=[
-        _step_case([1.0, -2.0], [0.5, 3.0], None, 0.1, 0.9, 0.0),          # first step
-        _step_case([0.95, -2.3], [0.4, 2.0], [0.5, 3.0], 0.1, 0.9, 0.0),   # a later step
-        _step_case([2.0], [-1.0], None, 0.2, 0.5, 0.5),                    # first step, dampening
-        _step_case([[1.0, 2.0], [-1.0, 0.5]], [[0.2, -0.4], [1.0, 0.3]],
-                   [[1.0, 1.0], [-2.0, 0.5]], 0.05, 0.8, 0.3),             # later, dampening
+        _step_case([1.0, -2.0, 0.5], [0.5, 3.0, -1.0], None, 0.1, 0.9, 0.0),        # first step
+        _step_case([0.95, -2.3, 0.6], [0.4, 2.0, -0.5], [0.5, 3.0, -1.0], 0.1, 0.9, 0.0),  # later
+        _step_case([2.0, -1.0], [-1.0, 4.0], None, 0.2, 0.5, 0.5),                 # first, τ ≠ 0
+        _step_case([[1.0, 2.0, 0.0], [-1.0, 0.5, 3.0]], [[0.2, -0.4, 0.0], [1.0, 0.3, -2.0]],
+                   [[1.0, 1.0, -0.5], [-2.0, 0.5, 0.25]], 0.05, 0.8, 0.3),         # later, 2-D, τ
+        # μ = 0 (and τ = 0, as ints): a later step must be plain SGD, x − η·g, with b = g
+        _step_case([0.5, -1.5], [2.0, -0.5], [3.0, 1.0], 0.3, 0, 0),
+        _step_case([[[0.3, -0.2], [1.0, 0.0]], [[2.0, 1.0], [-0.7, 0.4]]],
+                   [[[1.0, 0.5], [-0.3, 2.0]], [[0.0, -1.0], [0.6, 0.2]]],
+                   [[[0.5, -1.0], [0.2, 1.5]], [[-1.0, 0.3], [2.0, -0.4]]], 2.5, 0.6, 0.9),  # 3-D
     ],
-    hidden_cases=[
-        _step_case(np.linspace(-1, 1, 6), np.sin(np.arange(6.0)), np.cos(np.arange(6.0)), 0.01, 0.99, 0.1),
-        _step_case([3.0, -1.0, 0.0], [1.0, 1.0, -2.0], None, 0.3, 0.7, 0.9),
-    ],
+    hidden_cases=[_random_step_case(seed, first=seed % 3 == 0, dampened=True) for seed in range(12)],
     mistakes=[
         *step_mistakes(item=0),
+        swapped_items(("x_new", "buf_new")),
+        Mistake(
+            "returned_old_buffer",
+            "Your new parameters are right, but the buffer you returned is the buf you were given: "
+            "the state is stale, so the next step would forget this gradient.",
+            "Return the buffer you computed in this step.",
+            variant=_stale_buffer(_sgd_momentum_step),
+        ),
+        Mistake(
+            "buffer_ignored",
+            "Your step treats every step as the first (b ← g): the buffer you are given is never "
+            "used, so this is plain SGD and momentum does nothing.",
+            "When buf is not None, the new buffer combines the old one, scaled by momentum, with "
+            "the gradient.",
+            variant=_buffer_ignored,
+        ),
         Mistake(
             "buffer_zero_init",
             "Your momentum buffer is initialised differently from PyTorch: you start from b = 0, "
             "so the first gradient enters damped as (1 − dampening)·g. PyTorch sets b = g on the "
             "first step (buf is None) and applies dampening only from the second step on.",
             "When buf is None, the new buffer is the gradient itself (a copy).",
-            variant=_momentum_variant(
-                lambda b, g, mu, tau: (1 - tau) * g if b is None else mu * b + (1 - tau) * g),
+            variant=_heavy_zero_init,
         ),
         Mistake(
             "sutskever_form",
@@ -149,7 +290,15 @@ SGD_MOMENTUM_STEP = Part(
             "with η inside. PyTorch's buffer accumulates gradients only (b ← μb + g) and η is "
             "applied when stepping (x ← x − ηb).",
             "Keep lr out of the buffer; use it only in the parameter update.",
-            variant=_sutskever,
+            variant=_heavy_sutskever,
+        ),
+        Mistake(
+            "lr_in_buffer",
+            "Your buffer holds η·g terms: you scaled the gradient by lr before adding it to the "
+            "buffer and then stepped by the buffer itself. PyTorch's buffer holds gradients only; "
+            "the two differ as soon as lr changes between steps (lesson 03, section 2).",
+            "Keep lr out of the buffer; use it only in the parameter update, x − lr·b.",
+            variant=_heavy_lr_in_buffer,
         ),
         Mistake(
             "ema_buffer",
@@ -157,37 +306,56 @@ SGD_MOMENTUM_STEP = Part(
             "dampening = momentum). PyTorch adds the gradient with weight 1 − dampening, "
             "which is the full gradient by default.",
             "The gradient's weight in the buffer is (1 − dampening), not (1 − momentum).",
-            variant=_momentum_variant(
-                lambda b, g, mu, tau: np.array(g, float) if b is None else mu * b + (1 - mu) * g),
+            variant=_heavy_buffer_rule(lambda b, g, mu, tau: mu * b + (1 - mu) * g),
         ),
         Mistake(
             "dampening_ignored",
             "Your buffer ignores dampening: after the first step the gradient enters with "
             "weight (1 − dampening).",
-            "b ← μ·b + (1 − dampening)·g from the second step on.",
-            variant=_momentum_variant(
-                lambda b, g, mu, tau: np.array(g, float) if b is None else mu * b + g),
+            "Use the dampening argument in the buffer update from the second step on.",
+            variant=_heavy_buffer_rule(lambda b, g, mu, tau: mu * b + g),
+        ),
+        Mistake(
+            "dampening_as_weight",
+            "Your buffer adds the gradient with weight dampening; dampening is what is taken "
+            "away, so the gradient's weight is 1 − dampening (1, the full gradient, by default).",
+            "The gradient enters the buffer as (1 − dampening)·g.",
+            variant=_heavy_buffer_rule(lambda b, g, mu, tau: mu * b + tau * g),
+        ),
+        Mistake(
+            "dampening_on_whole_buffer",
+            "You applied (1 − dampening) to the whole new buffer, old part included. Dampening "
+            "only weakens the new gradient; the old buffer decays by μ alone.",
+            "Scale only the gradient by (1 − dampening).",
+            variant=_heavy_buffer_rule(lambda b, g, mu, tau: (1 - tau) * (mu * b + g)),
         ),
         Mistake(
             "stepped_with_old_buffer",
             "You stepped with the old buffer: PyTorch updates the buffer first and then steps "
             "with the new one.",
             "Compute buf_new, then x_new = x − lr·buf_new.",
-            variant=_momentum_variant(
-                lambda b, g, mu, tau: np.array(g, float) if b is None else mu * b + (1 - tau) * g,
-                step_rule=lambda x, lr, b_old, b_new, g: x - lr * (g if b_old is None else b_old)),
+            variant=_heavy_old_buffer,
         ),
         Mistake(
             "momentum_on_gradient",
-            "μ multiplies the wrong term: the old buffer decays by μ each step (b ← μb + g), "
-            "the new gradient is not scaled by μ.",
+            "μ multiplies the wrong term: the old buffer decays by μ each step, the new gradient "
+            "is not scaled by μ.",
             "Multiply the old buffer by momentum, then add the (dampened) gradient.",
-            variant=_momentum_variant(
-                lambda b, g, mu, tau: np.array(g, float) if b is None else b + mu * (1 - tau) * g),
+            variant=_heavy_buffer_rule(lambda b, g, mu, tau: b + mu * (1 - tau) * g),
+        ),
+        Mistake(
+            "lr_momentum_swapped",
+            "Your step uses momentum where the learning rate belongs and the learning rate where "
+            "momentum belongs: the arguments come in the order (x, grad, buf, lr, momentum, "
+            "dampening).",
+            "Check the order of the parameters in your def line and in any call you make.",
+            variant=_heavy_swapped_arguments,
         ),
     ],
-    wrong_hint="PyTorch: b ← g on the first step, b ← μ·b + (1 − dampening)·g afterwards; "
-               "then x ← x − η·b.",
+    wrong_hint="Follow the three rules of the instructions in order: the new buffer (its first-step "
+               "case, then the later steps, where dampening acts), then the step with that new "
+               "buffer.",
+    rediagnose_raised=_one_d_only,
 )
 
 
@@ -197,6 +365,8 @@ def check_sgd_momentum_step(sgd_momentum_step, *, hidden: bool = False) -> None:
 
 
 def _nesterov_variant(direction, buffer_out=lambda b_new, d: b_new):
+    """A Nesterov step with PyTorch's buffer and a wrong ``direction(g, b_old, b_new, μ)``
+    (or a wrong buffer returned)."""
     def step(x, grad, buf, lr, momentum):
         b_new = _momentum_buffer(grad, buf, momentum, 0.0)
         b_old = grad if buf is None else buf
@@ -205,23 +375,60 @@ def _nesterov_variant(direction, buffer_out=lambda b_new, d: b_new):
     return step
 
 
+def _nesterov_sutskever(x, grad, buf, lr, momentum):
+    """Sutskever's Nesterov in velocity form: v ← μv − ηg, x ← x + μv − ηg."""
+    velocity = -lr * grad if buf is None else momentum * buf - lr * grad
+    return x + momentum * velocity - lr * grad, velocity
+
+
+def _nesterov_ema(x, grad, buf, lr, momentum):
+    b_new = np.array(grad, dtype=float) if buf is None else momentum * buf + (1 - momentum) * grad
+    return x - lr * (grad + momentum * b_new), b_new
+
+
+def _nesterov_swapped_arguments(x, grad, buf, lr, momentum):
+    return _nesterov_step(x, grad, buf, momentum, lr)
+
+
+def _nesterov_buffer_ignored(x, grad, buf, lr, momentum):
+    return _nesterov_step(x, grad, None, lr, momentum)
+
+
 NESTEROV_STEP = Part(
     name="nesterov_step",
     points=2,
     reference=_nesterov_step,
     returns=_STEP_RETURNS,
     cases=[
-        _step_case([1.0, -2.0], [0.5, 3.0], None, 0.1, 0.9),
-        _step_case([0.95, -2.3], [0.4, 2.0], [0.5, 3.0], 0.1, 0.9),
-        _step_case([[1.0, 2.0], [-1.0, 0.5]], [[0.2, -0.4], [1.0, 0.3]],
-                   [[1.0, 1.0], [-2.0, 0.5]], 0.05, 0.8),
+        _step_case([1.0, -2.0, 0.5], [0.5, 3.0, -1.0], None, 0.1, 0.9),
+        _step_case([0.95, -2.3, 0.6], [0.4, 2.0, -0.5], [0.5, 3.0, -1.0], 0.1, 0.9),
+        _step_case([[1.0, 2.0, 0.0], [-1.0, 0.5, 3.0]], [[0.2, -0.4, 0.0], [1.0, 0.3, -2.0]],
+                   [[1.0, 1.0, -0.5], [-2.0, 0.5, 0.25]], 0.05, 0.8),
+        _step_case([0.5, -1.5], [2.0, -0.5], [3.0, 1.0], 0.3, 0),     # μ = 0: plain SGD
+        _step_case([[[0.3, -0.2], [1.0, 0.0]], [[2.0, 1.0], [-0.7, 0.4]]],
+                   [[[1.0, 0.5], [-0.3, 2.0]], [[0.0, -1.0], [0.6, 0.2]]],
+                   [[[0.5, -1.0], [0.2, 1.5]], [[-1.0, 0.3], [2.0, -0.4]]], 2.5, 0.6),
     ],
-    hidden_cases=[
-        _step_case(np.linspace(-1, 1, 6), np.sin(np.arange(6.0)), np.cos(np.arange(6.0)), 0.01, 0.99),
-        _step_case([3.0, -1.0, 0.0], [1.0, 1.0, -2.0], None, 0.3, 0.5),
-    ],
+    hidden_cases=[_random_step_case(seed + 20, first=seed % 3 == 0, dampened=False)
+                  for seed in range(12)],
     mistakes=[
         *step_mistakes(item=0),
+        swapped_items(("x_new", "buf_new")),
+        Mistake(
+            "returned_old_buffer",
+            "Your new parameters are right, but the buffer you returned is the buf you were given: "
+            "the state is stale, so the next step would forget this gradient.",
+            "Return the buffer you computed in this step.",
+            variant=_stale_buffer(_nesterov_step),
+        ),
+        Mistake(
+            "buffer_ignored",
+            "Your step treats every step as the first (b ← g): the buffer you are given is never "
+            "used, so the step is a fixed multiple of the gradient and momentum carries nothing "
+            "from step to step.",
+            "When buf is not None, the new buffer is μ·buf + g; the step uses that new buffer.",
+            variant=_nesterov_buffer_ignored,
+        ),
         Mistake(
             "heavy_ball_step",
             "You took the heavy-ball step x − η·b. Nesterov's step in PyTorch's form looks ahead: "
@@ -243,6 +450,19 @@ NESTEROV_STEP = Part(
             variant=_nesterov_variant(lambda g, b_old, b_new, mu: g + b_new),
         ),
         Mistake(
+            "lookahead_without_gradient",
+            "Your direction is μ·b alone: Nesterov's step adds the current gradient to it.",
+            "The direction is g + μ·b.",
+            variant=_nesterov_variant(lambda g, b_old, b_new, mu: mu * b_new),
+        ),
+        Mistake(
+            "expansion_slip",
+            "Your direction is (1 + μ)·g + μ·b_old: expanding g + μ·b_new with b_new = μ·b_old + g, "
+            "the old buffer's μ was dropped.",
+            "Substitute the new buffer into g + μ·b_new again, or compute buf_new first and use it.",
+            variant=_nesterov_variant(lambda g, b_old, b_new, mu: (1 + mu) * g + mu * b_old),
+        ),
+        Mistake(
             "direction_stored_as_buffer",
             "Your step is right, but you returned the look-ahead direction g + μ·b as the buffer; "
             "the buffer itself is b ← μ·b + g.",
@@ -250,8 +470,33 @@ NESTEROV_STEP = Part(
             variant=_nesterov_variant(lambda g, b_old, b_new, mu: g + mu * b_new,
                                       buffer_out=lambda b_new, d: d),
         ),
+        Mistake(
+            "sutskever_form",
+            "You wrote Sutskever's Nesterov (v ← μv − ηg, x ← x + μv − ηg): your buffer holds the "
+            "velocity, with η inside. PyTorch's buffer accumulates gradients only (b ← μb + g) and "
+            "η is applied when stepping.",
+            "Keep lr out of the buffer; use it only in the parameter update.",
+            variant=_nesterov_sutskever,
+        ),
+        Mistake(
+            "ema_buffer",
+            "Your buffer is an exponential moving average, b ← μb + (1 − μ)g. PyTorch's Nesterov "
+            "buffer adds the full gradient, b ← μb + g.",
+            "The gradient enters the buffer with weight 1.",
+            variant=_nesterov_ema,
+        ),
+        Mistake(
+            "lr_momentum_swapped",
+            "Your step uses momentum where the learning rate belongs and the learning rate where "
+            "momentum belongs: the arguments come in the order (x, grad, buf, lr, momentum).",
+            "Check the order of the parameters in your def line and in any call you make.",
+            variant=_nesterov_swapped_arguments,
+        ),
     ],
-    wrong_hint="PyTorch's Nesterov: b ← μ·b + g (b ← g at first), then x ← x − η·(g + μ·b).",
+    wrong_hint="Follow the instructions in order: the new buffer exactly as for heavy ball "
+               "(without dampening), then the step along the look-ahead direction built from the "
+               "gradient and that new buffer.",
+    rediagnose_raised=_one_d_only,
 )
 
 
@@ -261,12 +506,78 @@ def check_nesterov_step(nesterov_step, *, hidden: bool = False) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Parts 3–5: momentum on a quadratic
+# Parts 3–5: momentum on a quadratic (derivation parts)
 # ---------------------------------------------------------------------------
 
-def _from_eigenvalues(formula):
+def _matrix_case(H, **more) -> Case:
+    """A case calling the learner with ``H`` (an array, or a nested list as the text allows)."""
+    shown = show_matrix(H) if isinstance(H, np.ndarray) else repr(H)
+    return Case({"H": H, **more}, shown={"H": shown})
+
+
+def _random_hessian(rng) -> np.ndarray:
+    """A rotated SPD matrix of size 1 to 4, condition number 1 to 1000, λ_max in [0.5, 50]."""
+    dim = int(rng.integers(1, 5))
+    lam_max = float(np.exp(rng.uniform(np.log(0.5), np.log(50.0))))
+    if dim == 1:
+        return hessian([lam_max], seed=None)
+    kappa = float(rng.choice([2.0, 10.0, 100.0, 1000.0]))
+    exponents = np.concatenate([[0.0], np.sort(rng.uniform(size=dim - 2)), [1.0]])
+    return hessian(lam_max * kappa ** (exponents - 1.0), seed=int(rng.integers(1000)))
+
+
+def _random_matrix_case(seed: int, *, lr_and_momentum: bool = False, momentum: bool = True) -> Case:
+    """A seeded random H (and μ; for the rate, η set by ηλ_max on either side of 1, up to
+    past the stable range, so both root regimes and both signs of 1 + μ − ηλ occur)."""
+    rng = np.random.default_rng(500 + seed)
+    H = _random_hessian(rng)
+    if not momentum:
+        return _matrix_case(H)
+    mu = float(rng.choice([0.0, 0.1, 0.3, 0.6, 0.9, 0.99]))
+    if not lr_and_momentum:
+        return _matrix_case(H, momentum=mu)
+    h_max = float(rng.choice([0.2, 0.8, 1.5, 2.5, 3.8]))
+    return _matrix_case(H, lr=h_max / eigenvalues(H)[-1], momentum=mu)
+
+
+def _list_input(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """The learner's function raised on H given as a nested list (of ints): if it works on the
+    same matrix as a float array, it assumed an array (``H.shape``, ``H @ v``)."""
+    H = case.args["H"]
+    if isinstance(H, np.ndarray):
+        return None
+    as_array = dict(case.args, H=np.array(H, dtype=float))
+    try:
+        part.call(func, as_array)
+    except Problem:
+        return None
+    return Problem(
+        "list_not_accepted",
+        f"{part.name} works when H is a NumPy array but raises when it is a nested list, which "
+        "the instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
+        "Convert first: H = np.asarray(H, dtype=float) (np.linalg functions accept lists, but "
+        "H.shape and H @ v need an array).",
+        show_returned=False,
+    )
+
+
+def _on_eigenvalues(formula):
+    """A variant computed from the sorted eigenvalues of H: ``formula(λ, *rest)``."""
     return lambda H, *rest: formula(eigenvalues(H), *rest)
 
+
+def _any_eigenvalue(formula):
+    """Detector: the output is ``formula(λ_i, *rest)`` for *some* eigenvalue λ_i of H (the one
+    np.linalg.eig happened to put last, say)."""
+    def detect(args, out, expected):
+        rest = [value for key, value in args.items() if key != "H"]
+        return any(close(out, formula(lam, *rest)) for lam in eigenvalues(args["H"]))
+    return detect
+
+
+_LIMIT_HINT = ("Lesson 03, section 4: along one eigen-direction heavy ball is the 2×2 recursion "
+               "given above. Write its characteristic polynomial, follow its roots as ηλ grows, "
+               "and find the ηλ at which one of them leaves the unit circle.")
 
 LARGEST_STABLE_LR_MOMENTUM = Part(
     name="largest_stable_lr_momentum",
@@ -274,56 +585,114 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
     reference=_largest_stable_lr_momentum,
     returns=NumberOut(what="the largest stable learning rate"),
     cases=[
-        matrix_case(H_AXIS, momentum=0.9),
-        matrix_case(H_ROT, momentum=0.5),
-        matrix_case(H_3D, momentum=0.0),
+        _matrix_case(H_AXIS, momentum=0.9),
+        _matrix_case(H_ROT, momentum=0.5),
+        _matrix_case(H_3D, momentum=0),             # μ = 0: gradient descent's limit
+        _matrix_case(H_4D, momentum=0.99),
+        _matrix_case([[2, 1], [1, 2]], momentum=0.3),   # a nested list of ints
     ],
     hidden_cases=[
-        matrix_case(H_4D, momentum=0.99),
-        matrix_case(np.array([[2.0]]), momentum=0.3),
+        _matrix_case(np.array([[2.0]]), momentum=0.6),
+        _matrix_case(4.0 * np.eye(3), momentum=0.2),
+        *[_random_matrix_case(seed) for seed in range(10)],
     ],
     mistakes=[
         diagonal_only(_largest_stable_lr_momentum),
         Mistake(
             "momentum_ignored",
-            "That is plain gradient descent's limit 2/λ_max: momentum widens the stable range "
-            "of the learning rate.",
-            "Lesson 03, the stability section: on one eigen-direction the heavy ball is a 2×2 "
-            "linear recursion; find the ηλ at which a root of its characteristic polynomial "
-            "leaves the unit circle (try z = −1), with μ in it.",
-            variant=_from_eigenvalues(lambda lam, mu: 2.0 / lam[-1]),
+            "That is plain gradient descent's limit 2/λ_max (lesson 01): it leaves μ out, and "
+            "momentum moves the point where the run becomes unstable.",
+            _LIMIT_HINT,
+            variant=_on_eigenvalues(lambda lam, mu: 2.0 / lam[-1]),
         ),
         Mistake(
             "effective_step",
-            "You treated η/(1 − μ) as the step and kept it below 2/λ_max. η/(1 − μ) is the "
-            "effective step for a slowly varying gradient, not the stability limit.",
-            "Find when the roots of z² − (1 + μ − ηλ)z + μ stay inside the unit circle.",
-            variant=_from_eigenvalues(lambda lam, mu: 2.0 * (1 - mu) / lam[-1]),
+            "You kept the effective step η/(1 − μ) below gradient descent's limit. The effective "
+            "step describes a steady gradient (lesson 03, section 3); instability shows in the "
+            "direction whose gradient flips sign every step, where the buffer's terms alternate.",
+            "Lesson 03, section 4: the limit comes from the roots of the 2×2 step's characteristic "
+            "polynomial, not from the effective step.",
+            variant=_on_eigenvalues(lambda lam, mu: 2.0 * (1 - mu) / lam[-1]),
         ),
         Mistake(
-            "smallest_eigenvalue",
-            "You used the smallest eigenvalue; the most curved direction (λ_max) is the first "
-            "to go unstable.",
-            "The limit comes from the largest eigenvalue.",
-            variant=_from_eigenvalues(lambda lam, mu: (2.0 + 2.0 * mu) / lam[0]),
+            "nesterov_limit",
+            "That is Nesterov's stable range (lesson 03, section 7), not heavy ball's: the two "
+            "methods have different 2×2 steps.",
+            "Use heavy ball's recursion (given in the instructions) and its own characteristic "
+            "polynomial (lesson 03, section 4).",
+            variant=_on_eigenvalues(lambda lam, mu: (2.0 + 2.0 * mu) / ((1.0 + 2.0 * mu) * lam[-1])),
+        ),
+        Mistake(
+            "discriminant_zero",
+            "Your limit is where the two roots become equal (the discriminant of the characteristic "
+            "polynomial vanishes). Beyond that point the roots are real, but they can still lie "
+            "inside the unit circle: heavy ball still converges a little above your rate.",
+            "Lesson 03, section 4: follow the two real roots past the double root as ηλ grows. The "
+            "run diverges only when one of them leaves the unit circle; at which point of the "
+            "circle can a real root leave it?",
+            variant=_on_eigenvalues(lambda lam, mu: (1.0 + np.sqrt(mu)) ** 2 / lam[-1]),
         ),
         Mistake(
             "factor_two",
-            "Your value is below the limit: runs at somewhat larger rates still converge on "
-            "this quadratic (a constant factor went missing in your derivation).",
-            "Redo the last step: substitute z = −1 into the characteristic polynomial "
-            "z² − (1 + μ − ηλ)z + μ and solve for ηλ.",
-            variant=_from_eigenvalues(lambda lam, mu: (1.0 + mu) / lam[-1]),
+            "Your rate is inside the stable range, not at its edge: heavy ball still converges at "
+            "somewhat larger rates on this quadratic.",
+            "Lesson 03, section 4: at the edge a root of the characteristic polynomial lies on the "
+            "unit circle. Find the point of the circle a real root crosses as ηλ grows, put it into "
+            "the polynomial, and solve that equation for ηλ again, term by term.",
+            variant=_on_eigenvalues(lambda lam, mu: (1.0 + mu) / lam[-1]),
+        ),
+        Mistake(
+            "smallest_eigenvalue",
+            "You used the smallest eigenvalue; the most curved direction (λ_max) is the first to "
+            "go unstable as η grows.",
+            "Each eigen-direction has its own limit on η; the run converges only if η is below "
+            "all of them.",
+            variant=_on_eigenvalues(lambda lam, mu: (2.0 + 2.0 * mu) / lam[0]),
+        ),
+        Mistake(
+            "unsorted_eigenvalues",
+            "On this input you used an eigenvalue of H that is not its largest: np.linalg.eig "
+            "returns the eigenvalues in no particular order.",
+            "Take the largest eigenvalue: np.linalg.eigvalsh(H) returns them sorted, smallest first.",
+            detect=_any_eigenvalue(lambda lam, mu: (2.0 + 2.0 * mu) / lam),
+            needs=("H", "momentum"),
+        ),
+        Mistake(
+            "frobenius_norm",
+            "You used np.linalg.norm(H), the Frobenius norm √(Σ H_ij²), as the largest curvature; "
+            "it exceeds λ_max whenever H has two or more non-zero eigenvalues.",
+            "The limit comes from the largest eigenvalue (np.linalg.eigvalsh, or the spectral "
+            "norm np.linalg.norm(H, 2)).",
+            variant=lambda H, mu: (2.0 + 2.0 * mu) / np.linalg.norm(np.asarray(H, dtype=float)),
+        ),
+        Mistake(
+            "trace",
+            "You used the trace of H, the sum of all its eigenvalues, as the largest curvature.",
+            "The limit comes from the largest eigenvalue alone (np.linalg.eigvalsh(H)).",
+            variant=lambda H, mu: (2.0 + 2.0 * mu) / np.trace(np.asarray(H, dtype=float)),
+        ),
+        Mistake(
+            "inverted",
+            "Your value grows with λ_max: a more curved quadratic must get a smaller learning "
+            "rate, so the limit on η shrinks as λ_max grows.",
+            "The stability condition is on the product ηλ; solve it for η.",
+            variant=_on_eigenvalues(lambda lam, mu: lam[-1] / (2.0 + 2.0 * mu)),
         ),
     ],
-    wrong_hint="The heavy-ball iteration on one eigenvalue λ has characteristic polynomial "
-               "z² − (1 + μ − ηλ)z + μ.",
+    wrong_hint=_LIMIT_HINT + " The direction that reaches it first sets the limit on η.",
+    rediagnose_raised=_list_input,
 )
 
 
 def check_largest_stable_lr_momentum(largest_stable_lr_momentum, *, hidden: bool = False) -> None:
     """Check ``largest_stable_lr_momentum(H, momentum) -> float``."""
     LARGEST_STABLE_LR_MOMENTUM.check(largest_stable_lr_momentum, hidden=hidden)
+
+
+def _polyak_pair(lam_small, lam_large):
+    """Heavy ball's optimal (η, μ) for two eigenvalues (the variants' building block)."""
+    small, large = np.sqrt(lam_small), np.sqrt(lam_large)
+    return 4.0 / (small + large) ** 2, ((large - small) / (large + small)) ** 2
 
 
 def _pair(formula_lr, formula_mu):
@@ -333,13 +702,29 @@ def _pair(formula_lr, formula_mu):
     return variant
 
 
-def _right_mu(lam):
-    return ((np.sqrt(lam[-1]) - np.sqrt(lam[0])) / (np.sqrt(lam[-1]) + np.sqrt(lam[0]))) ** 2
-
-
 def _right_lr(lam):
-    return 4.0 / (np.sqrt(lam[0]) + np.sqrt(lam[-1])) ** 2
+    return _polyak_pair(lam[0], lam[-1])[0]
 
+
+def _right_mu(lam):
+    return _polyak_pair(lam[0], lam[-1])[1]
+
+
+def _gd_rate(lam):
+    return (lam[-1] - lam[0]) / (lam[-1] + lam[0])
+
+
+def _pair_of_some_eigenvalues(args, out, expected):
+    """Detector: ``out`` is the optimal pair for two eigenvalues λ_i ≤ λ_j of H (on some
+    inputs not the extreme ones: np.linalg.eig's order)."""
+    lam = eigenvalues(args["H"])
+    return any(close(out, tuple(float(v) for v in _polyak_pair(lam[i], lam[j])))
+               for i in range(lam.size) for j in range(i, lam.size))
+
+
+_PAIR_HINT = ("Lesson 03, sections 4 and 5: at the optimum the roots for λ_min and for λ_max are "
+              "double roots of the characteristic polynomial (equal in modulus, at opposite ends); "
+              "write those two conditions and solve them together for η and μ.")
 
 OPTIMAL_MOMENTUM = Part(
     name="optimal_momentum",
@@ -347,45 +732,95 @@ OPTIMAL_MOMENTUM = Part(
     reference=_optimal_momentum,
     returns=TupleOut(items=(NumberOut(what="the learning rate"), NumberOut(what="the momentum")),
                      names=("lr", "momentum")),
-    cases=[matrix_case(H_AXIS), matrix_case(H_ROT), matrix_case(H_3D)],
-    hidden_cases=[matrix_case(H_4D), matrix_case(3.0 * np.eye(2))],
+    rtol=1e-6,
+    cases=[
+        _matrix_case(H_AXIS),
+        _matrix_case(H_ROT),
+        _matrix_case(H_3D),
+        _matrix_case([[5, 4], [4, 5]]),             # a nested list of ints
+        _matrix_case(3.0 * np.eye(2)),              # κ = 1: no momentum helps
+    ],
+    hidden_cases=[
+        _matrix_case(H_4D),
+        _matrix_case(np.array([[0.5]])),
+        *[_random_matrix_case(seed + 40, momentum=False) for seed in range(10)],
+    ],
     mistakes=[
         diagonal_only(_optimal_momentum),
         swapped_items(("lr", "momentum")),
         Mistake(
+            "gd_pair",
+            "That is gradient descent's best step with no momentum (lesson 01): tuning μ together "
+            "with η does better whenever κ > 1.",
+            _PAIR_HINT,
+            variant=_pair(lambda lam: 2.0 / (lam[0] + lam[-1]), lambda lam: 0.0),
+        ),
+        Mistake(
             "momentum_not_squared",
-            "Your momentum equals the optimal convergence *rate*, not the momentum that "
-            "achieves it.",
-            "Lesson 03, optimal tuning: with the optimal pair every eigenvalue gets a double or "
-            "complex pair of roots; what is their modulus in terms of μ, and what does that "
-            "make μ in terms of the rate?",
+            "Your learning rate is right, but your momentum is the modulus the roots share at the "
+            "optimum, not μ itself.",
+            "In z² − Tz + D the product of the two roots is D. What is the product of a double (or "
+            "complex-conjugate) pair of modulus r, and what is D in heavy ball's polynomial?",
             variant=_pair(_right_lr, lambda lam: np.sqrt(_right_mu(lam))),
         ),
         Mistake(
+            "kappa_not_sqrt",
+            "Your learning rate is right, but your momentum is gradient descent's best rate "
+            "(κ − 1)/(κ + 1), squared: heavy ball's optimum comes from its own double-root "
+            "conditions, not from gradient descent's rate.",
+            _PAIR_HINT,
+            variant=_pair(_right_lr, lambda lam: _gd_rate(lam) ** 2),
+        ),
+        Mistake(
+            "gd_rate_as_momentum",
+            "Your learning rate is right, but your momentum is gradient descent's best rate "
+            "(κ − 1)/(κ + 1): heavy ball's optimum comes from its own double-root conditions.",
+            _PAIR_HINT,
+            variant=_pair(_right_lr, _gd_rate),
+        ),
+        Mistake(
             "gd_optimal_lr",
-            "Your learning rate is gradient descent's optimum 2/(λ_min + λ_max); with momentum "
-            "the optimal step is larger.",
-            "Lesson 03, optimal tuning: choose η and μ together so that the roots for λ_min "
-            "and for λ_max both sit on the circle of radius √μ (a double root at each end); "
-            "solve the two conditions for η.",
+            "Your momentum is right, but your learning rate is gradient descent's optimum "
+            "2/(λ_min + λ_max): with your pair the roots for λ_min and λ_max are not both double.",
+            _PAIR_HINT,
             variant=_pair(lambda lam: 2.0 / (lam[0] + lam[-1]), _right_mu),
         ),
         Mistake(
             "missing_cross_term",
-            "Your learning rate matches the right form with a square of a sum expanded "
-            "without its cross term.",
-            "Expand (√a + √b)² term by term.",
+            "Your momentum is right, but your learning rate has a squared sum expanded without "
+            "its cross term: (p + q)² ≠ p² + q².",
+            "Redo the algebra of the last step, solving the two conditions for η.",
             variant=_pair(lambda lam: 4.0 / (lam[0] + lam[-1]), _right_mu),
         ),
         Mistake(
-            "kappa_not_sqrt",
-            "Your momentum has the right shape but uses κ where the derivation produces √κ.",
-            "Momentum's advantage is exactly this square root: its rate depends on √κ, not κ.",
-            variant=_pair(_right_lr, lambda lam: ((lam[-1] - lam[0]) / (lam[-1] + lam[0])) ** 2),
+            "not_extreme_eigenvalues",
+            "On this input your pair is tuned for two eigenvalues of H that are not its smallest "
+            "and its largest (np.linalg.eig returns them in no particular order). The directions "
+            "that limit the rate are the flattest and the steepest.",
+            "Use λ_min and λ_max: np.linalg.eigvalsh(H) returns the eigenvalues sorted.",
+            detect=_pair_of_some_eigenvalues,
+            needs=("H",),
+        ),
+        Mistake(
+            "lr_wrong",
+            "Your momentum is right but your learning rate is not: at your η the roots for λ_min "
+            "and for λ_max are not both double roots, which is the balance the optimum needs.",
+            "With your μ, solve either end's double-root condition for η; both ends must give the "
+            "same η.",
+            detect=lambda args, out, expected: close(out[1], expected[1], rtol=1e-6)
+            and not close(out[0], expected[0], rtol=1e-6),
+        ),
+        Mistake(
+            "momentum_wrong",
+            "Your learning rate is right but your momentum is not: with your μ the roots for λ_min "
+            "and for λ_max are not both double roots.",
+            _PAIR_HINT,
+            detect=lambda args, out, expected: close(out[0], expected[0], rtol=1e-6)
+            and not close(out[1], expected[1], rtol=1e-6),
         ),
     ],
-    wrong_hint="Lesson 03, optimal tuning: the optimal pair gives both extreme eigenvalues a "
-               "double root of modulus √μ; write the two conditions and solve for η and μ.",
+    wrong_hint=_PAIR_HINT,
+    rediagnose_raised=_list_input,
 )
 
 
@@ -394,14 +829,51 @@ def check_optimal_momentum(optimal_momentum, *, hidden: bool = False) -> None:
     OPTIMAL_MOMENTUM.check(optimal_momentum, hidden=hidden)
 
 
+def _roots(lam, lr, mu, constant=None):
+    """The two roots of z² − (1 + μ − ηλ)z + c (c = μ unless given), complex where needed."""
+    trace = 1.0 + mu - lr * lam
+    c = mu if constant is None else constant
+    disc = np.sqrt(complex(trace * trace - 4.0 * c))
+    return (trace + disc) / 2, (trace - disc) / 2
+
+
 def _rate_variant(per_eigenvalue, combine=max):
+    """A wrong rate: ``per_eigenvalue(λ, η, μ)`` combined over the sorted eigenvalues."""
     return lambda H, lr, momentum: float(combine(
         [per_eigenvalue(lam, lr, momentum) for lam in eigenvalues(H)]))
 
 
 def _root_modulus(lam, lr, mu):
-    return float(np.max(np.abs(np.roots([1.0, -(1.0 + mu - lr * lam), mu]))))
+    return max(abs(z) for z in _roots(lam, lr, mu))
 
+
+def _real_sqrt_rates(lam, lr, mu):
+    """Largest |root| with a real square root of the discriminant: NaN for complex roots."""
+    trace = 1.0 + mu - lr * lam
+    with np.errstate(invalid="ignore"):
+        disc = np.sqrt(trace * trace - 4.0 * mu)
+    return max(abs((trace + disc) / 2), abs((trace - disc) / 2)) if np.isfinite(disc) else np.nan
+
+
+def _complex_roots_nan(args, out, expected):
+    """Detector: the learner's rate is what a real square root of a negative discriminant
+    makes — NaN (np.max, or Python's max with NaN first), or the largest finite rate when
+    Python's max skipped the NaN."""
+    per = [_real_sqrt_rates(lam, args["lr"], args["momentum"]) for lam in eigenvalues(args["H"])]
+    if not any(np.isnan(p) for p in per):
+        return False
+    value = float(np.asarray(out, dtype=float).reshape(()))
+    running = per[0]                       # Python's max keeps the first item unless a later one is >
+    for p in per[1:]:
+        running = p if p > running else running
+    candidates = [np.nan, running, max(per[::-1], key=lambda p: p if np.isfinite(p) else -np.inf)]
+    return any((np.isnan(value) and np.isnan(c)) or (np.isfinite(c) and close(value, c, rtol=1e-6))
+               for c in candidates)
+
+
+_RATE_HINT = ("Lesson 03, section 4: for each eigenvalue λ of H the recursion of part 3 has a "
+              "characteristic polynomial; its two roots, real or complex depending on λ, give "
+              "that direction's rate, and the slowest direction gives heavy ball's.")
 
 MOMENTUM_RATE = Part(
     name="momentum_rate",
@@ -410,44 +882,101 @@ MOMENTUM_RATE = Part(
     returns=NumberOut(what="the convergence rate"),
     rtol=1e-6,
     cases=[
-        matrix_case(H_AXIS, lr=0.02, momentum=0.5),      # λ_min: real roots, λ_max: complex
-        matrix_case(H_AXIS, lr=_right_lr(eigenvalues(H_AXIS)),
-                     momentum=_right_mu(eigenvalues(H_AXIS))),  # optimal pair
-        matrix_case(H_ROT, lr=0.02, momentum=0.3),       # small step: λ_min is slowest
-        matrix_case(H_3D, lr=0.9, momentum=0.6),         # unstable: rate > 1
+        _matrix_case(H_AXIS, lr=0.02, momentum=0.5),      # λ_min: real roots, λ_max: complex
+        _matrix_case(H_ROT, lr=_right_lr(eigenvalues(H_ROT)),
+                     momentum=_right_mu(eigenvalues(H_ROT))),   # optimal pair: double roots
+        _matrix_case(H_3D, lr=0.4, momentum=0.1),         # ηλ_max = 2 > 1: negative real roots
+        _matrix_case(H_4D, lr=0.04, momentum=0.9),        # ηλ_max = 4 > 3.8: unstable, rate > 1
+        _matrix_case(H_ROT, lr=0.3, momentum=0),          # μ = 0: gradient descent's rate
+        _matrix_case([[2, 1], [1, 2]], lr=0.25, momentum=0.6),   # a nested list of ints
+        # every 1 + μ − ηλ < 0 (roots negative and real), and λ_max unstable: only |root| counts
+        _matrix_case(hessian([2.0, 3.0], seed=4), lr=0.9, momentum=0.1),
     ],
     hidden_cases=[
-        matrix_case(H_4D, lr=0.03, momentum=0.9),
-        matrix_case(np.array([[2.0]]), lr=0.4, momentum=0.1),
+        _matrix_case(np.array([[2.0]]), lr=0.4, momentum=0.1),
+        *[_random_matrix_case(seed + 80, lr_and_momentum=True) for seed in range(14)],
     ],
     mistakes=[
         diagonal_only(_momentum_rate),
         Mistake(
             "momentum_ignored",
-            "That is plain gradient descent's rate max|1 − ηλ|: with momentum each eigenvalue "
-            "gives a two-term recursion, whose rate is the largest root of z² − (1 + μ − ηλ)z + μ.",
-            "For each eigenvalue take the larger |root| of that quadratic in z; the rate is the "
-            "largest over the eigenvalues.",
+            "That is plain gradient descent's rate max|1 − ηλ| (lesson 01): it leaves μ out. With "
+            "momentum each eigen-direction follows a two-term recursion, whose rate comes from the "
+            "roots of its characteristic polynomial.",
+            _RATE_HINT,
             variant=_rate_variant(lambda lam, lr, mu: abs(1 - lr * lam)),
         ),
         Mistake(
             "sqrt_momentum",
-            "√μ is the rate only when every eigenvalue gives complex roots (the under-damped "
-            "regime); here some roots are real and one of them is larger.",
-            "Compute the roots for each eigenvalue; np.roots or the quadratic formula with a "
-            "complex square root handles both regimes.",
+            "You returned √μ, the modulus of complex roots. On this input some eigen-direction "
+            "has real roots, and one of them is larger in modulus.",
+            "For each eigenvalue, find out whether the roots are real or complex (the sign of the "
+            "discriminant), and take the larger modulus in either case.",
             variant=lambda H, lr, mu: float(np.sqrt(mu)),
         ),
         Mistake(
+            "complex_roots_nan",
+            "Where the discriminant is negative your square root gave NaN: those eigen-directions "
+            "have complex roots, which still have a modulus.",
+            "Take a complex square root (np.sqrt(d + 0j), or np.roots / cmath.sqrt), and the "
+            "modulus of each root with abs().",
+            detect=_complex_roots_nan,
+            needs=("H", "lr", "momentum"),
+            sees_nonfinite=True,
+        ),
+        Mistake(
+            "discriminant_clipped",
+            "Where the discriminant is negative you treated it as 0, so for complex roots you "
+            "returned the size of their real part, not their modulus.",
+            "A complex root a + bi has modulus √(a² + b²): keep the imaginary part.",
+            variant=_rate_variant(lambda lam, lr, mu: max(abs(z) for z in _roots(
+                lam, lr, mu, constant=min(mu, (1.0 + mu - lr * lam) ** 2 / 4.0)))),
+        ),
+        Mistake(
+            "abs_discriminant",
+            "You took the square root of |discriminant| and treated the roots as real; for a "
+            "negative discriminant the roots are complex, with the square root in their "
+            "imaginary part, and their modulus is not what you computed.",
+            "Take a complex square root (np.sqrt(d + 0j)) and the modulus of each root with abs().",
+            variant=_rate_variant(lambda lam, lr, mu: max(abs(
+                (1.0 + mu - lr * lam + s * np.sqrt(abs((1.0 + mu - lr * lam) ** 2 - 4.0 * mu))) / 2)
+                for s in (1, -1))),
+        ),
+        Mistake(
+            "abs_missing",
+            "You took the largest root, not the largest |root|: when ηλ is large the roots are "
+            "negative, and a root near −1 is the slow one (the sign of 1 + μ − ηλ must not "
+            "matter to the rate).",
+            "Compare the roots by their modulus, abs(z).",
+            variant=_rate_variant(lambda lam, lr, mu: max(float(np.real(z)) if abs(np.imag(z)) < 1e-15
+                                                          else abs(z) for z in _roots(lam, lr, mu))),
+        ),
+        Mistake(
+            "plus_root_only",
+            "You used only the root with + before the square root. When 1 + μ − ηλ < 0 the other "
+            "root is the larger in modulus: your rate depends on the sign of 1 + μ − ηλ, and "
+            "the real rate does not.",
+            "Take the larger modulus of the two roots.",
+            variant=_rate_variant(lambda lam, lr, mu: abs(_roots(lam, lr, mu)[0])),
+        ),
+        Mistake(
+            "constant_sign",
+            "Your rates are those of a characteristic polynomial whose constant term has the wrong "
+            "sign.",
+            "Substitute e_t = zᵗ into e_{t+1} = (1 + μ − ηλ)e_t − μe_{t−1} again and divide by "
+            "z^{t−1}.",
+            variant=_rate_variant(lambda lam, lr, mu: max(abs(z) for z in _roots(lam, lr, mu, -mu))),
+        ),
+        Mistake(
             "only_lambda_max",
-            "You used only the largest eigenvalue; the flattest direction is often the slowest.",
+            "You used only the largest eigenvalue; on this input a flatter direction is slower.",
             "Take the largest root modulus over all eigenvalues.",
             variant=_rate_variant(_root_modulus, combine=lambda values: values[-1]),
         ),
         Mistake(
             "only_lambda_min",
-            "You used only the smallest eigenvalue; the most curved direction can be the "
-            "slowest (or unstable).",
+            "You used only the smallest eigenvalue; on this input a more curved direction is "
+            "slower (or unstable).",
             "Take the largest root modulus over all eigenvalues.",
             variant=_rate_variant(_root_modulus, combine=lambda values: values[0]),
         ),
@@ -455,12 +984,12 @@ MOMENTUM_RATE = Part(
             "min_not_max",
             "You took the smallest root modulus: the slowest component sets the rate.",
             "Take the largest root modulus, over both roots and all eigenvalues.",
-            variant=_rate_variant(
-                lambda lam, lr, mu: float(np.min(np.abs(np.roots([1.0, -(1.0 + mu - lr * lam), mu])))),
-                combine=min),
+            variant=_rate_variant(lambda lam, lr, mu: min(abs(z) for z in _roots(lam, lr, mu)),
+                                  combine=min),
         ),
     ],
-    wrong_hint="On eigenvalue λ, heavy ball's error follows e_{t+1} = (1 + μ − ηλ)e_t − μe_{t−1}.",
+    wrong_hint=_RATE_HINT,
+    rediagnose_raised=_list_input,
 )
 
 

@@ -375,8 +375,9 @@ WRONG_STABLE_MOMENTUM = [
     (lambda H, mu: (1 + np.sqrt(mu)) ** 2 / eig(H)[-1], "discriminant_zero", "the two roots become equal"),
     (lambda H, mu: (1 + mu) / eig(H)[-1], "factor_two", "inside the stable range"),
     (lambda H, mu: (2 + 2 * mu) / eig(H)[0], "smallest_eigenvalue", "smallest eigenvalue"),
-    (lambda H, mu: (2 + 2 * mu) / np.real(np.linalg.eig(np.asarray(H, float))[0][0]), "unsorted_eigenvalues",
-     "no particular order"),
+    # an eigenvalue picked by position, as from np.linalg.eig's unsorted output (deterministic here:
+    # the middle one, which is λ_max only for 2×2 matrices)
+    (lambda H, mu: (2 + 2 * mu) / eig(H)[len(eig(H)) // 2], "unsorted_eigenvalues", "no particular order"),
     (lambda H, mu: (2 + 2 * mu) / np.linalg.norm(H), "frobenius_norm", "Frobenius norm"),
     (lambda H, mu: (2 + 2 * mu) / np.trace(H), "trace", "trace of H"),
     (lambda H, mu: eig(H)[-1] / (2 + 2 * mu), "inverted", "shrinks as λ_max grows"),
@@ -395,6 +396,14 @@ def test_largest_stable_lr_momentum_accepts(impl, capsys):
 @pytest.mark.parametrize("impl, mistake, phrase", WRONG_STABLE_MOMENTUM)
 def test_largest_stable_lr_momentum_rejects(impl, mistake, phrase):
     rejects(ex03.check_largest_stable_lr_momentum, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_STABLE_MOMENTUM[:11])
+def test_largest_stable_lr_momentum_hidden_cases_name_the_same_mistake(impl, mistake, phrase):
+    """The random hidden matrices (sizes 1-4, κ up to 1000, μ from 0 to 0.99) name it too."""
+    with pytest.raises(CheckFailed) as info:
+        ex03.check_largest_stable_lr_momentum(impl, hidden=True)
+    assert info.value.mistake == mistake, str(info.value)
 
 
 # ---------------------------------------------------------------------------
@@ -445,9 +454,9 @@ def optimal_with_shape(H):
 
 
 def unsorted_pair(H):
-    # written for 2×2 matrices: the first two of np.linalg.eig's (unsorted) eigenvalues
-    lam = np.real(np.linalg.eig(np.asarray(H, dtype=float))[0])
-    return optimal_by_solving(np.diag(np.sort(lam[:2])))
+    # written for 2×2 matrices: the first two eigenvalues, which are the extreme ones only there
+    lam = np.linalg.eigvalsh(np.asarray(H, dtype=float))
+    return optimal_by_solving(np.diag(lam[:2]))
 
 
 WRONG_OPTIMAL_MOMENTUM = [
@@ -481,6 +490,13 @@ def test_optimal_momentum_accepts(impl, capsys):
 @pytest.mark.parametrize("impl, mistake, phrase", WRONG_OPTIMAL_MOMENTUM)
 def test_optimal_momentum_rejects(impl, mistake, phrase):
     rejects(ex03.check_optimal_momentum, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_OPTIMAL_MOMENTUM[:11])
+def test_optimal_momentum_hidden_cases_name_the_same_mistake(impl, mistake, phrase):
+    with pytest.raises(CheckFailed) as info:
+        ex03.check_optimal_momentum(impl, hidden=True)
+    assert info.value.mistake == mistake, str(info.value)
 
 
 # ---------------------------------------------------------------------------
@@ -575,7 +591,7 @@ def rate_with_shape(H, lr, mu):
 
 WRONG_MOMENTUM_RATE = [
     (lambda H, lr, mu: float(np.max(np.abs(1 - lr * eig(H)))), "momentum_ignored", "plain gradient descent's rate"),
-    (lambda H, lr, mu: np.sqrt(mu), "sqrt_momentum", "You returned √μ"),
+    (lambda H, lr, mu: np.sqrt(mu), "sqrt_momentum", "whatever H and η are"),
     (real_sqrt_np_max, "complex_roots_nan", "gave NaN"),
     (real_sqrt_python_max, "complex_roots_nan", "complex roots, which still have a modulus"),
     (rate_with(clipped), "discriminant_clipped", "treated it as 0"),

@@ -908,8 +908,8 @@ MOMENTUM_RATE = Part(
         ),
         Mistake(
             "sqrt_momentum",
-            "You returned √μ, the modulus of complex roots. On this input some eigen-direction "
-            "has real roots, and one of them is larger in modulus.",
+            "Your rate is √μ whatever H and η are. On this input some eigen-direction has real "
+            "roots, and its rate is larger.",
             "For each eigenvalue, find out whether the roots are real or complex (the sign of the "
             "discriminant), and take the larger modulus in either case.",
             variant=lambda H, lr, mu: float(np.sqrt(mu)),

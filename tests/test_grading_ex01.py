@@ -464,8 +464,8 @@ def divergence_diagonal(H, lr, x0, threshold):
 
 WRONG_DIVERGENCE_STEP = [
     (_with(lambda lam, z: z**2, lambda T, s: T**2 * s.sum()), "tracked_distance", "distance"),
-    (_with(lambda lam, z: z**2), "unweighted_directions", "curvature λᵢ too"),
-    (_with(factor_fn=np.abs), "factor_not_squared", "square of its factor"),
+    (_with(lambda lam, z: z**2), "unweighted_directions", "weighs every direction alike"),
+    (_with(factor_fn=np.abs), "factor_not_squared", "how the distance"),
     (divergence_whole_loss, "share_ignored", "starting from its share"),
     (divergence_top_direction, "fastest_direction_only", "fastest-growing direction alone"),
     (lambda *a: divergence_by_bisection(*a) + 1, "one_step_late", "one too late"),
@@ -533,6 +533,77 @@ def test_divergence_step_crossings_are_not_ties():
 
 
 # ---------------------------------------------------------------------------
+# four_runs (predict, then read the experiment)
+# ---------------------------------------------------------------------------
+
+RIGHT_FOUR_RUNS = ["ACE", "a, c, e", "E C A", ("A", "C", "E")]
+
+WRONG_FOUR_RUNS = [
+    ("BD", "worst_factor_from_step_0", "worst factor ρ² at every step from step 0"),
+    ("AC", "tiny_share_ignored", "tiny part of f(x₀) never mattered"),
+    ("AE", "same_rate_same_curve", "leaves out 1 true statement"),
+    ("ACDE", "diverging_run_misread", "includes 1 false statement"),
+    ("ABCE", "diverging_run_misread", "how a run just past the limit behaves"),
+    ("CE", "diverging_run_misread", "leaves out 1 true statement"),
+    ("ABCDE", "diverging_run_misread", "includes 2 false statements"),
+    ("", "diverging_run_misread", "leaves out 3 true statements"),
+    ("ACF", "unknown_option", "the options are"),
+    (3, "wrong_type", "string of option letters"),
+    (None, "returned_none", "None"),
+]
+
+
+@pytest.mark.parametrize("answer", RIGHT_FOUR_RUNS)
+def test_four_runs_accepts(answer, capsys):
+    accepts(ex01.check_four_runs, lambda: answer, capsys, "four_runs", 2)
+
+
+@pytest.mark.parametrize("answer, mistake, phrase", WRONG_FOUR_RUNS)
+def test_four_runs_rejects(answer, mistake, phrase):
+    message = rejects(ex01.check_four_runs, lambda: answer, mistake, phrase)
+    assert "ACE" not in message and "A, C" not in message   # the right letters are never shown
+
+
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
+def test_four_runs_handles_broken_code(impl, mistake, monkeypatch):
+    rejects_broken(ex01.check_four_runs, ex01.FOUR_RUNS, lambda: impl(), mistake, monkeypatch)
+
+
+def test_four_runs_truths_are_computed_from_the_runs():
+    """The graded answer is what the experiment shows; each misreading's model predicts a
+    different wrong answer; the statement's aside (same contraction rate) holds."""
+    assert ex01.run_truths() == ex01._RUNS_TRUE
+    predicted = [ex01.run_truths(model()) for model, *_ in ex01._RUN_MODELS]
+    assert len(set(predicted)) == len(predicted) and ex01._RUNS_TRUE not in predicted
+    q = ex01.runs_quadratic()
+    assert q.gd_rate(0.195) == pytest.approx(q.gd_rate(0.1), rel=1e-12)
+    assert q.stability_limit == pytest.approx(0.2)
+    curves = ex01.run_experiment()
+    x0 = ex01.runs_start(q)
+    for lr in (0.1, 0.205):        # the vectorised run is each rate's own run
+        x, losses = x0.copy(), [q.loss(x0)]
+        for _ in range(ex01.RUN_STEPS):
+            x = x - lr * q.grad(x)
+            losses.append(q.loss(x))
+        assert np.allclose(curves[lr], losses, rtol=1e-10)
+
+
+def test_four_runs_notebook_cell_runs_the_graded_experiment():
+    """The source notebook's run cell shows exactly the curves the check grades against."""
+    import nbformat
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "exercises/source/01_gradient_descent/01_gradient_descent.ipynb"
+    cell = next(c for c in nbformat.read(path, as_version=4).cells if c.get("id") == "try_four_runs")
+    namespace = {"np": np, "print": lambda *a, **k: None}
+    exec(cell.source, namespace)
+    curves = ex01.run_experiment()
+    f0 = namespace["valley"].loss(namespace["x0"])
+    for k, lr in enumerate(namespace["rates"]):
+        assert np.allclose(namespace["ratios"][:, k] * f0, curves[float(lr)], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
 # Every part: code that raises, is not implemented, returns None or NaN, or hangs
 # ---------------------------------------------------------------------------
 
@@ -553,7 +624,8 @@ def test_every_part_handles_broken_code(check, part, impl, mistake, monkeypatch)
 
 
 def test_points_table_matches_the_parts():
-    assert ex01.PARTS == points_table(PARTS)
+    assert ex01.PARTS == points_table([*PARTS, (ex01.check_four_runs, ex01.FOUR_RUNS)])
+    assert sum(ex01.PARTS.values()) == 11
 
 
 # ---------------------------------------------------------------------------

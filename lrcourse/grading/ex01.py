@@ -12,6 +12,10 @@ Parts (learner's function → check):
   (a prediction, checked against runs: the first step t with f(x_t) > threshold·f(x₀),
   from f(x_t) = ½ Σ λ_i z_i² (1 − ηλ_i)^{2t}; some runs take ~10⁸ steps, too many to
   simulate; ``math.inf`` when the loss never gets there)
+- ``four_runs() -> "AC..."``  (predict, then read an experiment: statements about four
+  runs on one quadratic, two of them either side of 2/λ_max; truths computed from the
+  runs, each misreading named when the answer is what its model of the curves predicts)
+                                                           → :func:`check_four_runs`
 
 The references use :class:`lrcourse.problems.Quadratic` (its eigen-decomposition,
 ``stability_limit``, ``optimal_lr``, ``gd_rate`` and ``loss``), which is tested against
@@ -31,7 +35,7 @@ import math
 import numpy as np
 
 from lrcourse.grading.core import (
-    ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, close,
+    ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, check_choice, close,
 )
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, hessian, show_matrix
@@ -45,6 +49,8 @@ __all__ = [
     "check_optimal_lr",
     "check_contraction_rate",
     "check_divergence_step",
+    "check_four_runs",
+    "run_experiment",
 ]
 
 _LESSON = "Lesson 01"
@@ -839,7 +845,7 @@ def _not_rounded_up(args, out, expected):
 
 def _divergence_case(H, lr, x0, threshold) -> Case:
     return Case({"H": H, "lr": lr, "x0": np.array(x0, dtype=float), "threshold": threshold},
-                shown={"H": _shown(H)})
+                shown={"H": _shown(H), "lr": repr(lr)})   # all digits: 0.500000001 is not 0.5
 
 
 def _divergence_random(seed: int) -> Case:
@@ -884,23 +890,23 @@ DIVERGENCE_STEP = Part(
         Mistake(
             "tracked_distance",
             "You predicted when the distance ‖x_t‖ passes threshold · ‖x₀‖; the threshold is on "
-            "the loss f(x_t), whose directions are weighted by their curvature and which grows "
-            "like the square of the distance.",
-            f"{_LESSON}, section 3: f(x_T)/f(x₀) in the eigenbasis, written out above the zoom.",
+            "the loss f(x_t), which is not proportional to the distance.",
+            f"{_LESSON}, section 3: the loss in the eigenbasis, written out above the zoom — how "
+            "does each direction enter it?",
             variant=_closed_form_variant(_distance_model),
         ),
         Mistake(
             "unweighted_directions",
-            "Your loss gives every direction the weight zᵢ² alone; in f(x) = ½ xᵀHx each "
-            "direction's term carries its curvature λᵢ too.",
-            f"{_LESSON}, section 3: f(x_T)/f(x₀) in the eigenbasis, written out above the zoom.",
+            "Your loss weighs every direction alike (by zᵢ² alone); in f(x) = ½ xᵀHx the "
+            "directions do not count alike.",
+            f"{_LESSON}, section 3: write f(x) in the eigenbasis, as the lesson does above the zoom.",
             variant=_closed_form_variant(_unweighted_model),
         ),
         Mistake(
             "factor_not_squared",
-            "Your loss grows by |1 − ηλᵢ| per step in each direction; the loss has zᵢ² in it, "
-            "so each direction's term is multiplied by the square of its factor per step.",
-            f"{_LESSON}, section 3: f(x_T)/f(x₀) in the eigenbasis has the power 2T.",
+            "Your loss grows by |1 − ηλᵢ| per step in each direction: that is how the distance "
+            "along direction i changes, not how that direction's term of the loss changes.",
+            f"{_LESSON}, section 3: how does zᵢ enter f(x)?",
             variant=_closed_form_variant(_factor_not_squared_model),
         ),
         Mistake(
@@ -973,9 +979,9 @@ DIVERGENCE_STEP = Part(
             detect=_gave_up,
         ),
     ],
-    wrong_hint=f"Predict from the closed form of {_LESSON}, section 3: f(x_t) = ½ Σ λᵢ zᵢ² "
-               "(1 − ηλᵢ)^{2t} with z = Qᵀx₀; the answer is the first t ≥ 1 with f(x_t) > "
-               "threshold · f(x₀).",
+    wrong_hint=f"Predict from the closed form of the loss in the eigenbasis ({_LESSON}, section "
+               "3): what each direction holds of f(x₀), and what a step does to it. The answer "
+               "is the first whole t ≥ 1 with f(x_t) > threshold · f(x₀).",
 )
 
 
@@ -1005,6 +1011,143 @@ def check_divergence_step(divergence_step, *, hidden: bool = False) -> None:
         raise CheckFailed("\n".join(lines), part=failed.part, mistake="simulated") from None
 
 
+# ---------------------------------------------------------------------------
+# Part 7: four runs, before and after the limit (predict, then read the experiment)
+# ---------------------------------------------------------------------------
+
+#: The experiment of part 7 (the notebook's cell runs the same with the library): GD for
+#: RUN_STEPS steps on Quadratic([0.5, 10], angle=0.5) from x₀ = 2·q_flat + 0.003·q_steep.
+RUN_RATES = (0.01, 0.1, 0.195, 0.205)
+RUN_STEPS = 60
+
+
+def runs_quadratic() -> Quadratic:
+    """The quadratic of part 7: λ = 0.5 and 10, rotated by 0.5 rad (2/λ_max = 0.2)."""
+    return Quadratic([0.5, 10.0], angle=0.5)
+
+
+def runs_start(q: Quadratic) -> np.ndarray:
+    """x₀ of part 7: mostly along the flat direction, a little along the steep one."""
+    return q.eigenvectors @ np.array([2.0, 0.003])
+
+
+def run_experiment() -> dict:
+    """{η: f(x_0) … f(x_T)} for part 7's rates, from the library's ``run``."""
+    from lrcourse.optim import SGD
+    from lrcourse.train import run
+
+    q = runs_quadratic()
+    rates = np.array(RUN_RATES)
+    result = run(q, SGD(lr=rates[:, None]), runs_start(q), RUN_STEPS, divergence_factor=np.inf)
+    losses = np.vstack([result.loss, result.final_loss[None, :]])
+    return {float(lr): losses[:, k] for k, lr in enumerate(rates)}
+
+
+def _model_from_step_0() -> dict:
+    """The misreading 'the whole loss follows the worst factor from step 0': f₀ ρ^{2t}."""
+    q = runs_quadratic()
+    f0, t = float(q.loss(runs_start(q))), np.arange(RUN_STEPS + 1)
+    return {lr: f0 * q.gd_rate(lr) ** (2 * t) for lr in RUN_RATES}
+
+
+def _model_flat_only() -> dict:
+    """The misreading 'the direction holding almost all of f(x₀) decides': the flat
+    direction's share × (1 − ηλ_min)^{2t}, the steep one left out."""
+    q = runs_quadratic()
+    z = q.eigenvectors.T @ runs_start(q)
+    share, t = 0.5 * q.lambda_min * z[0] ** 2, np.arange(RUN_STEPS + 1)
+    return {lr: share * (1 - lr * q.lambda_min) ** (2 * t) for lr in RUN_RATES}
+
+
+def run_truths(curves: dict | None = None) -> frozenset:
+    """Which of part 7's statements hold for these loss curves ({η: f(x_0) … f(x_T)}; the
+    experiment's by default, or a misreading's model of them)."""
+    curves = run_experiment() if curves is None else curves
+    slow, good, near, past = (curves[lr] for lr in RUN_RATES)
+    start = past[0]
+    truths = set()
+    if past[30] < start:
+        truths.add("A")
+    if past[-1] > start:
+        truths.add("B")
+    if near[-1] < good[-1]:
+        truths.add("C")
+    if slow[-1] < past[-1]:
+        truths.add("D")
+    if 0 < int(np.argmin(past)) < RUN_STEPS:
+        truths.add("E")
+    return frozenset(truths)
+
+
+_RUNS_TRUE = frozenset("ACE")   # = run_truths() (the tests recompute it)
+
+#: (model of the curves a misreading has in mind, mistake id, diagnosis, hint): fires only
+#: when the chosen letters are exactly what that model predicts
+_RUN_MODELS = (
+    (_model_from_step_0, "worst_factor_from_step_0",
+     "Your choices are what you would predict if the whole loss shrank or grew by the worst "
+     "factor ρ² at every step from step 0. It does not: each direction's part of f(x₀) is "
+     "multiplied by its own factor, and here x₀ lies almost entirely along one direction.",
+     f"{_LESSON}, section 3 (the loss in the eigenbasis); part 6 and its Try-it."),
+    (_model_flat_only, "tiny_share_ignored",
+     "Your choices are what you would predict if the direction that holds only a tiny part "
+     "of f(x₀) never mattered. Past the limit that part is multiplied by more than 1 at every "
+     "step: how long until it is no longer tiny?",
+     "Part 6 and its Try-it; lesson 01, section 3 (the loss in the eigenbasis)."),
+)
+
+_RUN_GROUPS = (
+    ("ABDE", "diverging_run_misread",
+     "how a run just past the limit behaves: how much of f(x₀) lies along the direction that "
+     "grows, what happens meanwhile to the rest, and after how many steps the growing part "
+     "takes over",
+     "part 6 and its Try-it; lesson 01, section 3 (the loss in the eigenbasis)"),
+    ("C", "same_rate_same_curve",
+     "what the contraction rate does and does not tell you: it is the worst direction's "
+     "factor; compare the two rates' factors direction by direction, and which direction "
+     "holds most of f(x₀)",
+     "lesson 01, section 4; your contraction_rate (part 5)"),
+)
+
+
+def _grade_runs(chosen: frozenset) -> Problem | None:
+    if chosen == _RUNS_TRUE:
+        return None
+    for model, mistake, diagnosis, hint in _RUN_MODELS:
+        if chosen == run_truths(model()):
+            return Problem(mistake, diagnosis, hint, show_returned=False)
+    missing, extra = _RUNS_TRUE - chosen, chosen - _RUNS_TRUE
+    involved = [g for g in _RUN_GROUPS if (missing | extra) & frozenset(g[0])]
+    counts = []
+    if missing:
+        counts.append(f"leaves out {len(missing)} true statement" + ("s" if len(missing) > 1 else ""))
+    if extra:
+        counts.append(f"includes {len(extra)} false statement" + ("s" if len(extra) > 1 else ""))
+    return Problem(
+        involved[0][1],
+        "Your answer " + " and ".join(counts) + ". Re-check " + "; and ".join(g[2] for g in involved) + ".",
+        "Re-read " + "; and ".join(g[3] for g in involved) + ".",
+        show_returned=False,
+    )
+
+
+class _Choice:
+    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
+
+    def __init__(self, name: str, points: float, time_limit: float = 5.0):
+        self.name, self.points, self.time_limit = name, points, time_limit
+
+
+FOUR_RUNS = _Choice("four_runs", 2)
+
+
+def check_four_runs(four_runs, *, hidden: bool = False) -> None:
+    """Check ``four_runs() -> str of letters`` (the true statements of part 7)."""
+    part = FOUR_RUNS
+    check_choice(part.name, part.points, four_runs, options="ABCDE", example='"BD"',
+                 grade=_grade_runs, hidden=hidden, time_limit=part.time_limit)
+
+
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
 PARTS = {
     "check_gd_step": GD_STEP.points,
@@ -1013,4 +1156,5 @@ PARTS = {
     "check_optimal_lr": OPTIMAL_LR.points,
     "check_contraction_rate": CONTRACTION_RATE.points,
     "check_divergence_step": DIVERGENCE_STEP.points,
+    "check_four_runs": FOUR_RUNS.points,
 }

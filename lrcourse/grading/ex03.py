@@ -111,6 +111,65 @@ def _momentum_rate(H, lr, momentum):
 
 
 # ---------------------------------------------------------------------------
+# A Part whose named mistakes must fit every case
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class _FittedPart(Part):
+    """A :class:`Part` that names a mistake only when it explains *every* case (issue 9: fit the
+    mistake's variant on every case, don't pattern-match one output).
+
+    ``Part`` falls back to a mistake that explains the first wrong case alone; here that
+    fallback may only use the ``case_properties``: mistakes that state a property of that one
+    case in the lesson's terms ("your rate is below √μ", "x_new is wrong but the buffer is
+    right"), which hold whatever else the learner's code does.  Otherwise the learner gets the
+    part's ``wrong_hint``.
+    """
+
+    case_properties: tuple = ()
+
+    def __post_init__(self):
+        super().__post_init__()
+        unknown = set(self.case_properties) - {m.id for m in self.mistakes}
+        if unknown:
+            raise ValueError(f"{self.name}: case_properties {sorted(unknown)} are not mistakes of the part")
+
+    def _diagnose(self, results, wrong):
+        for mistake in self.mistakes:
+            if all(self._explains(mistake, case, out, exp) for case, out, exp in results):
+                return self._named_by([mistake], results, wrong)
+        return self._named_by([m for m in self.mistakes if m.id in self.case_properties], results, wrong)
+
+    def _named_by(self, mistakes, results, wrong):
+        """``Part``'s diagnosis with only ``mistakes`` to choose from."""
+        return Part._diagnose(dataclasses.replace(self, mistakes=mistakes, case_properties=()), results, wrong)
+
+
+def _or_right_where_harmless(mistake: Mistake, harmless, *, rtol: float = 1e-7) -> Mistake:
+    """``mistake`` (a shared detector), also consistent with a right output on a case where it
+    makes no difference (``harmless(args, expected)``: an axis-aligned H for "diagonal as
+    eigenvalues", equal items for "swapped"), so that it can fit every case."""
+    def detect(args, out, expected):
+        if harmless(args, expected):
+            return close(out, expected, rtol=rtol)
+        return mistake.detect(args, out, expected)
+    return dataclasses.replace(mistake, detect=detect)
+
+
+def _diagonal_mistake(reference, *, rtol: float = 1e-7) -> Mistake:
+    def same_answer(args, expected):
+        """H's diagonal gives the right answer too (an axis-aligned H, or an answer such as √μ
+        that does not depend on the eigenvalues)."""
+        as_if_diagonal = dict(args, H=np.diag(np.diag(np.asarray(args["H"], dtype=float))))
+        return close(reference(**as_if_diagonal), expected, rtol=rtol)
+    return _or_right_where_harmless(diagonal_only(reference), same_answer, rtol=rtol)
+
+
+def _swapped_mistake(names) -> Mistake:
+    return _or_right_where_harmless(swapped_items(names), lambda args, expected: close(*expected))
+
+
+# ---------------------------------------------------------------------------
 # Parts 1 and 2: the steps
 # ---------------------------------------------------------------------------
 
@@ -193,6 +252,24 @@ def _one_d_only(part: Part, func, case: Case, problem: Problem) -> Problem | Non
     )
 
 
+def _which_output_mistakes(step_text: str, buffer_text: str) -> list[Mistake]:
+    """When no known mistake fits: say which of the two outputs is wrong (the other is right)."""
+    return [
+        Mistake(
+            "step_wrong",
+            "Your new buffer is right but x_new is not: " + step_text,
+            "Compute the step from the buffer you return, as the instructions write it.",
+            detect=lambda args, out, expected: close(out[1], expected[1]) and not close(out[0], expected[0]),
+        ),
+        Mistake(
+            "buffer_wrong",
+            "Your x_new is right but the buffer you returned is not: " + buffer_text,
+            "Return the buffer itself, as the instructions define it, after this step's update.",
+            detect=lambda args, out, expected: close(out[0], expected[0]) and not close(out[1], expected[1]),
+        ),
+    ]
+
+
 def _stale_buffer(step):
     """The step right, but the buffer returned as it came in (None on the first step is
     reported by the output spec, with the same id)."""
@@ -240,8 +317,9 @@ def _heavy_swapped_arguments(x, grad, buf, lr, momentum, dampening=0.0):
     return _sgd_momentum_step(x, grad, buf, momentum, lr, dampening)
 
 
-SGD_MOMENTUM_STEP = Part(
+SGD_MOMENTUM_STEP = _FittedPart(
     name="sgd_momentum_step",
+    case_properties=("step_wrong", "buffer_wrong"),
     points=2,
     reference=_sgd_momentum_step,
     returns=_STEP_RETURNS,
@@ -260,7 +338,7 @@ SGD_MOMENTUM_STEP = Part(
     hidden_cases=[_random_step_case(seed, first=seed % 3 == 0, dampened=True) for seed in range(12)],
     mistakes=[
         *step_mistakes(item=0),
-        swapped_items(("x_new", "buf_new")),
+        _swapped_mistake(("x_new", "buf_new")),
         Mistake(
             "returned_old_buffer",
             "Your new parameters are right, but the buffer you returned is the buf you were given: "
@@ -351,6 +429,9 @@ SGD_MOMENTUM_STEP = Part(
             "Check the order of the parameters in your def line and in any call you make.",
             variant=_heavy_swapped_arguments,
         ),
+        *_which_output_mistakes(
+            "heavy ball moves x by lr times the new buffer.",
+            "it is the one the next step starts from, so it must be this step's new buffer."),
     ],
     wrong_hint="Follow the three rules of the instructions in order: the new buffer (its first-step "
                "case, then the later steps, where dampening acts), then the step with that new "
@@ -394,8 +475,9 @@ def _nesterov_buffer_ignored(x, grad, buf, lr, momentum):
     return _nesterov_step(x, grad, None, lr, momentum)
 
 
-NESTEROV_STEP = Part(
+NESTEROV_STEP = _FittedPart(
     name="nesterov_step",
+    case_properties=("step_wrong", "buffer_wrong"),
     points=2,
     reference=_nesterov_step,
     returns=_STEP_RETURNS,
@@ -413,7 +495,7 @@ NESTEROV_STEP = Part(
                   for seed in range(12)],
     mistakes=[
         *step_mistakes(item=0),
-        swapped_items(("x_new", "buf_new")),
+        _swapped_mistake(("x_new", "buf_new")),
         Mistake(
             "returned_old_buffer",
             "Your new parameters are right, but the buffer you returned is the buf you were given: "
@@ -492,6 +574,11 @@ NESTEROV_STEP = Part(
             "Check the order of the parameters in your def line and in any call you make.",
             variant=_nesterov_swapped_arguments,
         ),
+        *_which_output_mistakes(
+            "Nesterov moves x by lr times the look-ahead direction, the gradient plus μ times "
+            "the new buffer.",
+            "it is the one the next step starts from, so it must be this step's new buffer, "
+            "not the direction."),
     ],
     wrong_hint="Follow the instructions in order: the new buffer exactly as for heavy ball "
                "(without dampening), then the step along the look-ahead direction built from the "
@@ -579,8 +666,9 @@ _LIMIT_HINT = ("Lesson 03, section 4: along one eigen-direction heavy ball is th
                "given above. Write its characteristic polynomial, follow its roots as ηλ grows, "
                "and find the ηλ at which one of them leaves the unit circle.")
 
-LARGEST_STABLE_LR_MOMENTUM = Part(
+LARGEST_STABLE_LR_MOMENTUM = _FittedPart(
     name="largest_stable_lr_momentum",
+    case_properties=("mu_zero_not_gd", "beyond_the_edge", "inside_the_edge"),
     points=1,
     reference=_largest_stable_lr_momentum,
     returns=NumberOut(what="the largest stable learning rate"),
@@ -597,7 +685,7 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
         *[_random_matrix_case(seed) for seed in range(10)],
     ],
     mistakes=[
-        diagonal_only(_largest_stable_lr_momentum),
+        _diagonal_mistake(_largest_stable_lr_momentum),
         Mistake(
             "momentum_ignored",
             "That is plain gradient descent's limit 2/λ_max (lesson 01): it leaves μ out, and "
@@ -678,6 +766,28 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
             "The stability condition is on the product ηλ; solve it for η.",
             variant=_on_eigenvalues(lambda lam, mu: lam[-1] / (2.0 + 2.0 * mu)),
         ),
+        Mistake(
+            "mu_zero_not_gd",
+            "With μ = 0 heavy ball is gradient descent, so its limit must be gradient descent's "
+            "(lesson 01); your value differs.",
+            _LIMIT_HINT,
+            detect=lambda args, out, expected: args["momentum"] == 0 and not close(out, expected),
+            needs=("momentum",),
+        ),
+        Mistake(
+            "beyond_the_edge",
+            "At your rate heavy ball diverges on this quadratic: your value lies beyond the edge of "
+            "the stable range.",
+            _LIMIT_HINT,
+            detect=lambda args, out, expected: out > expected and not close(out, expected),
+        ),
+        Mistake(
+            "inside_the_edge",
+            "Your rate is inside the stable range, not at its edge: heavy ball still converges at "
+            "somewhat larger rates on this quadratic.",
+            _LIMIT_HINT,
+            detect=lambda args, out, expected: out < expected and not close(out, expected),
+        ),
     ],
     wrong_hint=_LIMIT_HINT + " The direction that reaches it first sets the limit on η.",
     rediagnose_raised=_list_input,
@@ -722,12 +832,18 @@ def _pair_of_some_eigenvalues(args, out, expected):
                for i in range(lam.size) for j in range(i, lam.size))
 
 
+def _pair_rate(args, pair) -> float:
+    """Heavy ball's rate on the case's H at ``pair`` = (η, μ) (Quadratic.momentum_rate)."""
+    return float(_quadratic(args["H"]).momentum_rate(pair[0], pair[1]))
+
+
 _PAIR_HINT = ("Lesson 03, sections 4 and 5: at the optimum the roots for λ_min and for λ_max are "
               "double roots of the characteristic polynomial (equal in modulus, at opposite ends); "
               "write those two conditions and solve them together for η and μ.")
 
-OPTIMAL_MOMENTUM = Part(
+OPTIMAL_MOMENTUM = _FittedPart(
     name="optimal_momentum",
+    case_properties=("lr_wrong", "momentum_wrong", "momentum_out_of_range", "pair_diverges", "pair_slower"),
     points=2,
     reference=_optimal_momentum,
     returns=TupleOut(items=(NumberOut(what="the learning rate"), NumberOut(what="the momentum")),
@@ -737,7 +853,7 @@ OPTIMAL_MOMENTUM = Part(
         _matrix_case(H_AXIS),
         _matrix_case(H_ROT),
         _matrix_case(H_3D),
-        _matrix_case([[5, 4], [4, 5]]),             # a nested list of ints
+        _matrix_case([[5, 3], [3, 5]]),             # a nested list of ints
         _matrix_case(3.0 * np.eye(2)),              # κ = 1: no momentum helps
     ],
     hidden_cases=[
@@ -746,8 +862,8 @@ OPTIMAL_MOMENTUM = Part(
         *[_random_matrix_case(seed + 40, momentum=False) for seed in range(10)],
     ],
     mistakes=[
-        diagonal_only(_optimal_momentum),
-        swapped_items(("lr", "momentum")),
+        _diagonal_mistake(_optimal_momentum, rtol=1e-6),
+        _swapped_mistake(("lr", "momentum")),
         Mistake(
             "gd_pair",
             "That is gradient descent's best step with no momentum (lesson 01): tuning μ together "
@@ -818,6 +934,28 @@ OPTIMAL_MOMENTUM = Part(
             detect=lambda args, out, expected: close(out[0], expected[0], rtol=1e-6)
             and not close(out[1], expected[1], rtol=1e-6),
         ),
+        Mistake(
+            "momentum_out_of_range",
+            "Your momentum is outside [0, 1): with μ ≥ 1 the buffer never forgets and heavy ball "
+            "cannot converge, and a negative μ is not momentum.",
+            _PAIR_HINT,
+            detect=lambda args, out, expected: not 0 <= out[1] < 1,
+        ),
+        Mistake(
+            "pair_diverges",
+            "Heavy ball diverges at your pair on this quadratic (your momentum_rate of it is above "
+            "1): the optimum must converge, and fastest.",
+            _PAIR_HINT,
+            detect=lambda args, out, expected: out[0] > 0 and _pair_rate(args, out) >= 1,
+        ),
+        Mistake(
+            "pair_slower",
+            "Heavy ball converges at your pair, but more slowly than at the best pair on this "
+            "quadratic: another (η, μ) gives a smaller rate.",
+            _PAIR_HINT,
+            detect=lambda args, out, expected: out[0] > 0 and _pair_rate(args, out)
+            > _pair_rate(args, expected) + 1e-9,
+        ),
     ],
     wrong_hint=_PAIR_HINT,
     rediagnose_raised=_list_input,
@@ -860,8 +998,8 @@ def _complex_roots_nan(args, out, expected):
     makes — NaN (np.max, or Python's max with NaN first), or the largest finite rate when
     Python's max skipped the NaN."""
     per = [_real_sqrt_rates(lam, args["lr"], args["momentum"]) for lam in eigenvalues(args["H"])]
-    if not any(np.isnan(p) for p in per):
-        return False
+    if not any(np.isnan(p) for p in per):      # only real roots: the mistake changes nothing
+        return close(out, expected, rtol=1e-6)
     value = float(np.asarray(out, dtype=float).reshape(()))
     running = per[0]                       # Python's max keeps the first item unless a later one is >
     for p in per[1:]:
@@ -871,15 +1009,33 @@ def _complex_roots_nan(args, out, expected):
                for c in candidates)
 
 
+@dataclasses.dataclass(frozen=True)
+class _PrintableNumberOut(NumberOut):
+    """A number the notebook prints with a format spec (``f"{rate:.4f}"``): a one-element
+    array passes NumberOut but cannot be formatted, so it is refused, saying why."""
+
+    def accept(self, value, args):
+        if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
+            raise Problem(
+                "one_element_array",
+                f"It returned an array of shape {value.shape} instead of {self.what} as a number. "
+                "The cell after this part prints the rate with f\"{...:.4f}\", which raises "
+                "TypeError for an array of shape (1,).",
+                "Return a float: float(...) of your result, or index the one element.",
+            )
+        return super().accept(value, args)
+
+
 _RATE_HINT = ("Lesson 03, section 4: for each eigenvalue λ of H the recursion of part 3 has a "
               "characteristic polynomial; its two roots, real or complex depending on λ, give "
               "that direction's rate, and the slowest direction gives heavy ball's.")
 
-MOMENTUM_RATE = Part(
+MOMENTUM_RATE = _FittedPart(
     name="momentum_rate",
+    case_properties=("mu_zero_not_gd", "below_sqrt_momentum", "reports_divergence", "reports_convergence"),
     points=2,
     reference=_momentum_rate,
-    returns=NumberOut(what="the convergence rate"),
+    returns=_PrintableNumberOut(what="the convergence rate"),
     rtol=1e-6,
     cases=[
         _matrix_case(H_AXIS, lr=0.02, momentum=0.5),      # λ_min: real roots, λ_max: complex
@@ -897,7 +1053,7 @@ MOMENTUM_RATE = Part(
         *[_random_matrix_case(seed + 80, lr_and_momentum=True) for seed in range(14)],
     ],
     mistakes=[
-        diagonal_only(_momentum_rate),
+        _diagonal_mistake(_momentum_rate, rtol=1e-6),
         Mistake(
             "momentum_ignored",
             "That is plain gradient descent's rate max|1 − ηλ| (lesson 01): it leaves μ out. With "
@@ -986,6 +1142,37 @@ MOMENTUM_RATE = Part(
             "Take the largest root modulus, over both roots and all eigenvalues.",
             variant=_rate_variant(lambda lam, lr, mu: min(abs(z) for z in _roots(lam, lr, mu)),
                                   combine=min),
+        ),
+        Mistake(
+            "mu_zero_not_gd",
+            "With μ = 0 heavy ball is gradient descent, so its rate must be gradient descent's "
+            "max|1 − ηλ| (lesson 01); your value differs.",
+            _RATE_HINT,
+            detect=lambda args, out, expected: args["momentum"] == 0 and not close(out, expected, rtol=1e-6),
+            needs=("momentum",),
+        ),
+        Mistake(
+            "below_sqrt_momentum",
+            "Your rate is below √μ, which no (η, μ) pair can reach: the two roots of the "
+            "characteristic polynomial multiply to its constant term, so the larger one has "
+            "modulus at least √μ.",
+            _RATE_HINT,
+            detect=lambda args, out, expected: out < np.sqrt(args["momentum"]) * (1 - 1e-6),
+            needs=("momentum",),
+        ),
+        Mistake(
+            "reports_divergence",
+            "Your rate is 1 or more, but heavy ball converges on this input (η is inside the stable "
+            "range of part 3).",
+            _RATE_HINT,
+            detect=lambda args, out, expected: expected < 1 <= out,
+        ),
+        Mistake(
+            "reports_convergence",
+            "Your rate is below 1, but heavy ball diverges on this input (η is beyond the stable "
+            "range of part 3).",
+            _RATE_HINT,
+            detect=lambda args, out, expected: out < 1 <= expected,
         ),
     ],
     wrong_hint=_RATE_HINT,

@@ -118,6 +118,8 @@ def write_lite_config(lite_dir: Path, contents: Path, output: Path) -> None:
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
             "appName": "lrcourse",
+            # window.jupyterapp: the browser test reads cells and outputs through it
+            "exposeAppInBrowser": True,
             "disabledExtensions": ["@jupyterlite/application-extension:announcements"],
             "litePluginSettings": {
                 KERNEL_SETTINGS: {"pyodideUrl": PYODIDE_URL, "disablePyPIFallback": True},
@@ -177,11 +179,16 @@ FETCH_HOSTS = re.compile(rb"https?://(?:[A-Za-z0-9-]+\.)*(?:jsdelivr\.net|unpkg\
                          rb"jspm\.io|anaconda\.org)")
 
 
-#: official Pyodide core files (byte-identical, so not rewritten) that name its CDN: pyodide.js
-#: sets it as the place to fetch a package missing locally *under Node.js only*; in a
-#: browser a missing package is an error (and each package's sha256 is checked on load)
-NODE_ONLY_CDN = {f"{LITE}/static/pyodide/pyodide.js": "https://cdn.jsdelivr.net",
-                 f"{LITE}/static/pyodide/pyodide.mjs": "https://cdn.jsdelivr.net"}
+#: the only such names the site may contain, each never fetched in a browser:
+#: - Pyodide's core (official bytes, not rewritten) names its CDN as the place to fetch
+#:   a package missing locally *under Node.js only*; in a browser that is an error (and
+#:   each package's sha256 is checked on load);
+#: - the kernel settings' schema describes the PyPI fallback that disablePyPIFallback
+#:   (set by this build, checked by check_lite_output) turns off.
+NEVER_FETCHED = {f"{LITE}/static/pyodide/pyodide.js": "https://cdn.jsdelivr.net",
+                 f"{LITE}/static/pyodide/pyodide.mjs": "https://cdn.jsdelivr.net",
+                 f"{LITE}/extensions/@jupyterlite/pyodide-kernel-extension/static/schema/kernel.v0.schema.json":
+                     "https://pypi.org"}
 
 
 def fetch_urls(site: Path) -> dict[str, list[str]]:
@@ -191,7 +198,7 @@ def fetch_urls(site: Path) -> dict[str, list[str]]:
         if path.is_file() and path.suffix in (".html", ".js", ".mjs", ".json", ".css", ".txt", ".ipynb"):
             relative = path.relative_to(site).as_posix()
             hits = sorted({m.group(0).decode() for m in FETCH_HOSTS.finditer(path.read_bytes())}
-                          - {NODE_ONLY_CDN.get(relative)})
+                          - {NEVER_FETCHED.get(relative)})
             if hits:
                 found[relative] = hits
     return found

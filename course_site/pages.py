@@ -55,22 +55,38 @@ def describe_notebook(root: Path, path: Path) -> Entry:
     first = "".join(nb["cells"][0]["source"]) if nb["cells"] else ""
     lines = first.splitlines()
     title = next((line.lstrip("# ").strip() for line in lines if line.startswith("#")), path.stem)
+    title = re.sub(r"^(?:Exercise\s+)?\d\d\s*[·—-]\s*", "", title)  # the number has its own column
     paragraphs = [p.strip() for p in "\n".join(line for line in lines if not line.startswith("#")).split("\n\n")]
-    summary = next((" ".join(p.split()) for p in paragraphs if p), "")
+    summary = _plain(next((" ".join(p.split()) for p in paragraphs if p), ""))
     graded = [cell["metadata"]["nbgrader"] for cell in nb["cells"]
               if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
     return Entry(path, title, summary, len(graded), sum(g.get("points", 0) for g in graded))
 
 
+def _plain(markdown: str) -> str:
+    """Markdown emphasis, code marks and links as plain text (for the landing page's summaries)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"(\*\*|\*|`|__)", "", text)
+
+
 def _static_notebook(path: Path) -> nbformat.NotebookNode:
-    """The notebook as the page shows it: explorers as notes, no widget state."""
-    nb = nbformat.read(str(path), as_version=4)
-    nb = copy.deepcopy(nb)
+    """The notebook as the page shows it: each explorer as its stored figure (the PNG
+    its display bundle carries for places without widgets) under a note, no widget state."""
+    nb = copy.deepcopy(nbformat.read(str(path), as_version=4))
     nb.metadata.pop("widgets", None)
+    note = nbformat.v4.new_output("display_data", data={"text/html": EXPLORER_NOTE})
     for cell in nb.cells:
+        outputs = []
         for output in cell.get("outputs", []):
-            if WIDGET_VIEW in output.get("data", {}):
-                output["data"] = {"text/html": EXPLORER_NOTE}
+            data = output.get("data", {})
+            if WIDGET_VIEW in data:
+                outputs.append(copy.deepcopy(note))
+                data.pop(WIDGET_VIEW)
+                if "image/png" not in data:
+                    continue
+            outputs.append(output)
+        if "outputs" in cell:
+            cell.outputs = outputs
     return nb
 
 

@@ -233,12 +233,14 @@ def lock_entry(wheel: Wheel) -> dict:
     }
 
 
-def assemble(dest: Path, official: Official, source: Source, wheels: Iterable[Wheel] = ()) -> list[str]:
+def assemble(dest: Path, official: Official, source: Source, wheels: Iterable[Wheel] = (), *,
+             roots: Iterable[str] = ROOTS) -> list[str]:
     """Write the distribution into ``dest``: core files, the needed packages, the lock.
 
     Every package file must have the official lock's sha256 and every core file the
     npm package's bytes; the first that does not stops the build
-    (:class:`DistributionError`).  Returns the names of the packages shipped.
+    (:class:`DistributionError`).  Ships ``roots`` and their dependencies; returns the
+    names of the packages in the written lock.
     """
     dest.mkdir(parents=True, exist_ok=True)
     try:
@@ -250,7 +252,7 @@ def assemble(dest: Path, official: Official, source: Source, wheels: Iterable[Wh
                     f"(sha256 {sha256(data)}, official {sha256(expected)}): refused")
             (dest / name).write_bytes(expected)
         packages = official.packages
-        shipped = official.needed()
+        shipped = official.needed(roots)
         for name in shipped:
             entry = packages[name]
             data = source.read(entry["file_name"])

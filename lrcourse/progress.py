@@ -31,6 +31,13 @@ shows, per exercise, the parts passed and the points earned::
     total                  6/9      10/16
 
 Nothing is written back to your notebooks.
+
+**In the browser** (the course's web site, where Python is Pyodide: no subprocesses,
+no sandbox, and your notebooks live in the browser's storage, which the kernel sees
+under ``/drive``), ``progress()`` reads your saved exercise notebooks there and counts
+each check as its cell's saved output shows it: passed (the ✔ line), failed or not
+implemented (its ✘ message), another error, or not run.  Run the check cells and save
+(Ctrl+S) to update it; :func:`saved_results` does this for one notebook.
 """
 
 from __future__ import annotations
@@ -61,10 +68,16 @@ __all__ = [
     "default_source_dir",
     "find_exercise_notebooks",
     "run_exercise",
+    "saved_results",
     "progress",
     "main",
 ]
 
+#: Python compiled to WebAssembly (Pyodide, the course's web site): no processes to start,
+#: so progress reads the checks' saved results instead of running the notebooks
+IN_BROWSER = sys.platform == "emscripten"
+#: what a check prints when it passes (see lrcourse.grading.core.pass_line)
+_PASS_MARK = "✔"
 #: set in the kernels that progress() starts, so a notebook that calls progress()
 #: does not run the exercises again from inside the run
 RUNNING_FLAG = "LRCOURSE_PROGRESS_RUNNING"
@@ -337,6 +350,61 @@ def run_exercises(paths: Sequence[str | Path], *, timeout: float | None = None, 
     return [_exercise_result(grade) for grade in batch.grades]
 
 
+def saved_results(path: str | Path) -> ExerciseResult:
+    """One exercise notebook's parts as its check cells' saved outputs show them.
+
+    What progress shows in the browser, where notebooks cannot be run in another
+    process: a check cell whose saved output is its ✔ line (or that ran without an
+    error) passed; one whose output is the check's ✘ message failed (``"not
+    implemented"`` when the message says so); another exception is an ``"error"``;
+    a cell without a saved run is ``"not run"``.  Points are the cells' nbgrader points.
+    """
+    path = Path(path)
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        graded = [cell for cell in cells if cell.get("cell_type") == "code"
+                  and dict(cell.get("metadata") or {}).get("nbgrader", {}).get("grade")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return ExerciseResult(path.stem, (), problem=f"not read: {path.name} is not a readable notebook "
+                                                     f"({type(error).__name__}: {error})")
+    parts = []
+    for cell in graded:
+        nbgrader = cell["metadata"]["nbgrader"]
+        status, detail, reason = _saved_status(cell)
+        parts.append(PartResult(str(nbgrader.get("grade_id", "?")), float(nbgrader.get("points", 0) or 0),
+                                status, detail, reason))
+    return ExerciseResult(path.stem, tuple(parts))
+
+
+def _saved_status(cell: dict) -> tuple[str, str, str]:
+    """(status, detail, reason) of one check cell from its saved outputs."""
+    outputs = [o for o in cell.get("outputs") or [] if isinstance(o, dict)]
+    for output in outputs:
+        if output.get("output_type") == "error":
+            name, value = _exception_name(output.get("ename")), str(output.get("evalue", "")).strip()
+            if name == "CheckFailed":
+                status = NOT_IMPLEMENTED if "not implemented yet" in value else FAILED
+                return status, "", value
+            first = value.splitlines()[0] if value else ""
+            return ERROR, score.one_line(f"{name}: {first}" if first else name, 100), f"{name}: {value}"
+    printed = "".join(_text(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
+    if _PASS_MARK in printed or cell.get("execution_count"):
+        return PASSED, "", printed.strip()
+    return NOT_RUN, "", "the check cell has no saved run"
+
+
+def _exception_name(ename) -> str:
+    """``CheckFailed`` from IPython's ``"CheckFailed"`` or Pyodide's kernel's
+    ``"<class 'lrcourse.grading.core.CheckFailed'>"``."""
+    name = str(ename or "")
+    match = re.fullmatch(r"<class '([\w.]+)'>", name)
+    return match.group(1).rsplit(".", 1)[-1] if match else name
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
 def run_exercise(path: str | Path, *, timeout: float | None = None, **options) -> ExerciseResult:
     """Check one exercise notebook (see :func:`run_exercises`)."""
     return run_exercises([path], timeout=timeout, **options)[0]
@@ -369,6 +437,10 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
     if not notebooks:
         return Progress((), note="No exercise notebooks (NN_name.ipynb with graded cells) found; "
                                  "pass their folder, e.g. progress('my-work/exercises').")
+    if IN_BROWSER:
+        return Progress(tuple(saved_results(path) for path in notebooks), note=(
+            f"(the checks' results saved in your notebooks in this browser, {notebooks[0].parent}: "
+            "run an exercise's check cells and save it to update them)"))
     note = ""
     if paths_or_dir is None:
         folder = notebooks[0].parent

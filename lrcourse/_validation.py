@@ -1,16 +1,31 @@
-"""Eager argument validation with one message shape.
+"""Eager argument validation: one vocabulary of constraints, one message shape.
 
-Every check raises at construction time with a message of the form::
+Every refusal reads::
 
     <name> must be <what is accepted>; got <value given>[. <hint>]
 
 for example ``lr must be a positive finite number; got -0.1``.  Wrong *types*
 raise :class:`TypeError`, wrong *values* raise :class:`ValueError`.  Nothing here
 uses ``assert``, and nothing silently falls back to a default.
+
+The accepted values are *constraints* (as in scikit-learn's parameter validation):
+an object whose text is the "<what is accepted>" part of the message and whose
+call checks and converts a value, so the check and its message cannot drift apart::
+
+    positive("lr", lr)                          # a positive finite number
+    Interval(0, 1, closed="left")("beta", b)    # a number in [0, 1)
+    positive_int("steps", steps)                # a positive integer
+    boolean("nesterov", nesterov)               # True or False
+    OneOf("cos", "linear")("mode", mode)        # one of 'cos', 'linear'
+    real_array("x", x)                          # an array of real numbers
+
+Booleans are not numbers here (``lr=True`` is refused), complex numbers are not
+real numbers (their imaginary part would be lost), and strings are not arrays.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Iterable
 
@@ -19,17 +34,24 @@ import numpy as np
 __all__ = [
     "fail",
     "Described",
+    "Interval",
+    "OneOf",
     "real",
+    "integer",
     "positive",
     "nonnegative",
-    "unit_interval",
-    "integer",
     "positive_int",
     "nonnegative_int",
+    "unit_interval",
+    "boolean",
+    "callable_",
     "one_of",
+    "real_array",
+    "finite_array",
+    "limits",
+    "is_real",
     "learning_rate",
     "same_shape",
-    "finite_array",
 ]
 
 
@@ -47,117 +69,237 @@ def _show(value: Any) -> str:
         return f"array of shape {value.shape}"
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, type):
+        return f"the class {value.__name__}"
     if callable(value):
         return getattr(value, "__name__", type(value).__name__)
     return repr(value)
 
 
-def fail(name: str, accepted: str, value: Any, hint: str = "", *, error=ValueError):
-    """Raise ``error`` with the course's message shape."""
+def fail(name: str, accepted: Any, value: Any, hint: str = "", *, error=ValueError):
+    """Raise ``error`` with the course's message shape (``accepted`` may be a constraint)."""
     message = f"{name} must be {accepted}; got {_show(value)}"
     if hint:
         message += f". {hint}"
     raise error(message)
 
 
-def real(name: str, value: Any, accepted: str = "a real number") -> float:
-    """Return ``value`` as a float, or raise TypeError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.number):
-            return float(value)
+# ------------------------------------------------------------------ numbers
+
+
+def _is_real_dtype(dtype: np.dtype) -> bool:
+    """Integers and floats; not bools, complex numbers, strings or objects."""
+    return dtype != np.bool_ and (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating))
+
+
+def real(name: str, value: Any, accepted: Any = "a real number") -> float:
+    """``value`` as a float (any real number, NaN and inf included), else TypeError."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and _is_real_dtype(value.dtype):
+        return float(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         fail(name, accepted, value, error=TypeError)
     return float(value)
 
 
-def positive(name: str, value: Any, hint: str = "") -> float:
-    """A strictly positive finite real number."""
-    accepted = "a positive finite number"
-    number = real(name, value, accepted)
-    if not (np.isfinite(number) and number > 0):
-        fail(name, accepted, value, hint)
-    return number
-
-
-def nonnegative(name: str, value: Any, hint: str = "") -> float:
-    """A finite real number >= 0."""
-    accepted = "a non-negative finite number"
-    number = real(name, value, accepted)
-    if not (np.isfinite(number) and number >= 0):
-        fail(name, accepted, value, hint)
-    return number
-
-
-def unit_interval(name: str, value: Any, *, include_one: bool = False, hint: str = "") -> float:
-    """A number in [0, 1) (or [0, 1] with ``include_one``)."""
-    accepted = "a number in [0, 1]" if include_one else "a number in [0, 1)"
-    number = real(name, value, accepted)
-    upper_ok = number <= 1 if include_one else number < 1
-    if not (np.isfinite(number) and number >= 0 and upper_ok):
-        fail(name, accepted, value, hint)
-    return number
-
-
-def integer(name: str, value: Any, accepted: str = "an integer") -> int:
-    """Return ``value`` as an int, or raise TypeError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+def integer(name: str, value: Any, accepted: Any = "an integer") -> int:
+    """``value`` as an int (not a bool, not a float such as 3.0), else TypeError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
         fail(name, accepted, value, error=TypeError)
     return int(value)
 
 
-def positive_int(name: str, value: Any, hint: str = "") -> int:
-    """An integer >= 1."""
-    accepted = "a positive integer"
-    number = integer(name, value, accepted)
-    if number < 1:
-        fail(name, accepted, value, hint)
-    return number
+def _number_text(number: float) -> str:
+    return f"{number:g}" if math.isfinite(number) else ("np.inf" if number > 0 else "-np.inf")
 
 
-def nonnegative_int(name: str, value: Any, hint: str = "") -> int:
-    """An integer >= 0."""
-    accepted = "a non-negative integer"
-    number = integer(name, value, accepted)
-    if number < 0:
-        fail(name, accepted, value, hint)
-    return number
+class Interval:
+    """Real numbers (or integers) between two ends, each end open or closed.
+
+    ``closed`` is ``"neither"``, ``"left"``, ``"right"`` or ``"both"``.  An infinite
+    end is never included: values must be finite unless ``allow_inf`` (then ``np.inf``
+    passes as well, for arguments where it means "no limit").  The text is the one
+    the message prints, e.g. ``a number in (0, 1]``, ``a positive finite number``,
+    ``an integer >= 2``.
+    """
+
+    def __init__(self, low: float = -math.inf, high: float = math.inf, closed: str = "neither", *,
+                 integer: bool = False, allow_inf: bool = False):
+        if closed not in ("neither", "left", "right", "both"):
+            raise ValueError(f"closed must be one of 'neither', 'left', 'right', 'both'; got {closed!r}")
+        self.low, self.high, self.closed = low, high, closed
+        self.integer, self.allow_inf = integer, allow_inf
+        self.text = self._words()
+
+    def _words(self) -> str:
+        low, high = self.low, self.high
+        low_in = self.closed in ("left", "both")
+        high_in = self.closed in ("right", "both")
+        if self.integer:
+            lowest = math.floor(low) + 1 if not low_in and math.isfinite(low) else low
+            if high == math.inf and lowest in (0, 1):
+                return "a positive integer" if lowest == 1 else "a non-negative integer"
+            if high == math.inf:
+                return f"an integer >= {_number_text(lowest)}"
+            highest = math.ceil(high) - 1 if not high_in else high
+            return f"an integer in [{_number_text(lowest)}, {_number_text(highest)}]"
+        suffix = ", or np.inf" if self.allow_inf else ""
+        if high == math.inf and low == 0:
+            words = "a non-negative finite number" if low_in else "a positive finite number"
+            return words + suffix
+        if high == math.inf:
+            if low == -math.inf:
+                return "a finite number" + suffix
+            return f"a finite number {'>=' if low_in else '>'} {_number_text(low)}{suffix}"
+        if low == -math.inf:
+            return f"a number {'<=' if high_in else '<'} {_number_text(high)}"
+        return (f"a number in {'[' if low_in else '('}{_number_text(low)}, "
+                f"{_number_text(high)}{']' if high_in else ')'}")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Interval({self.text})"
+
+    def __contains__(self, number: float) -> bool:
+        if self.allow_inf and number == math.inf:
+            return True
+        if not math.isfinite(number):
+            return False
+        above = number >= self.low if self.closed in ("left", "both") else number > self.low
+        below = number <= self.high if self.closed in ("right", "both") else number < self.high
+        return above and below
+
+    def __call__(self, name: str, value: Any, hint: str = ""):
+        """Return ``value`` as a float (an int for integer intervals), or raise."""
+        number = integer(name, value, self) if self.integer else real(name, value, self)
+        if number not in self:
+            fail(name, self, value, hint)
+        return number
 
 
-def one_of(name: str, value: Any, choices: Iterable[Any]) -> Any:
+#: The intervals used all over the library (their text is their message).
+positive = Interval(0, math.inf, "neither")
+nonnegative = Interval(0, math.inf, "left")
+unit_interval = Interval(0, 1, "left")
+positive_int = Interval(1, math.inf, "left", integer=True)
+nonnegative_int = Interval(0, math.inf, "left", integer=True)
+
+
+# ------------------------------------------------------------------ other kinds
+
+
+class OneOf:
     """One of a fixed set of options (modes, strategies, rule names)."""
-    choices = tuple(choices)
-    if value not in choices:
-        listed = ", ".join(repr(c) for c in choices)
-        fail(name, f"one of {listed}", value)
+
+    def __init__(self, *choices: Any):
+        self.choices = choices
+        self.text = "one of " + ", ".join(repr(c) for c in choices)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __call__(self, name: str, value: Any, hint: str = ""):
+        if isinstance(value, (list, dict, set, np.ndarray)) or value not in self.choices:
+            fail(name, self, value, hint, error=ValueError)
+        return value
+
+
+def one_of(name: str, value: Any, choices: Iterable[Any], hint: str = "") -> Any:
+    """``OneOf(*choices)(name, value)``: for choices known only at the call."""
+    return OneOf(*choices)(name, value, hint)
+
+
+def boolean(name: str, value: Any) -> bool:
+    """True or False (NumPy's bools too; not 0, 1 or "yes")."""
+    if not isinstance(value, (bool, np.bool_)):
+        fail(name, "True or False", value, error=TypeError)
+    return bool(value)
+
+
+def callable_(name: str, value: Any, accepted: str = "a callable", hint: str = "") -> Any:
+    """A callable (function, schedule, bound method), returned unchanged."""
+    if not callable(value) or isinstance(value, type):
+        fail(name, accepted, value, hint or ("pass an instance, not the class: call it first"
+                                             if isinstance(value, type) else ""),
+             error=TypeError)
     return value
+
+
+# ------------------------------------------------------------------ arrays
+
+
+def _real_dtype_array(value: Any) -> np.ndarray | None:
+    """``value`` as an array if it holds real numbers (ints or floats), else None."""
+    if isinstance(value, (str, bytes)) or value is None:
+        return None
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):  # ragged nested lists and the like
+        return None
+    return array if _is_real_dtype(array.dtype) else None
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a real number or an array of them (no bools, complex, strings)."""
+    return _real_dtype_array(value) is not None
+
+
+def real_array(name: str, value: Any, *, finite: bool = False) -> np.ndarray:
+    """An array of real numbers (any shape), returned as a new-or-same float64 array.
+
+    Complex numbers, bools, strings and ``None`` raise TypeError (a complex array would
+    lose its imaginary part).  NaN and inf are allowed unless ``finite``: parameters
+    and gradients may legitimately blow up when a run diverges, which
+    :mod:`lrcourse.train` reports instead of raising.
+    """
+    array = _real_dtype_array(value)
+    if array is None:
+        fail(name, "an array of real numbers", value, error=TypeError)
+    array = array.astype(np.float64, copy=False)
+    if finite and not np.all(np.isfinite(array)):
+        first = float(array[~np.isfinite(array)].ravel()[0])
+        fail(name, "an array of finite real numbers", value, f"the first bad entry is {first!r}")
+    return array
+
+
+#: The older name of :func:`real_array` (NaN/inf are allowed; the name is not a promise).
+finite_array = real_array
+
+
+def limits(name: str, value: Any) -> tuple[float, float]:
+    """A pair ``(low, high)`` of finite numbers with low < high (an axis range, an interval)."""
+    accepted = "a pair (low, high) of finite numbers with low < high"
+    if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
+        fail(name, accepted, value, error=TypeError)
+    if not all(is_real(item) and np.ndim(item) == 0 for item in value):
+        fail(name, accepted, value, error=TypeError)
+    low, high = (float(item) for item in value)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        fail(name, accepted, value, "swap them" if high < low else "")
+    return low, high
 
 
 def learning_rate(name: str, value: Any):
     """A learning rate: a positive float, an array of positive floats, or a schedule.
 
     Returns a float, a float64 array, or the callable unchanged.  A schedule is any
-    callable ``step -> lr``; it is checked when it is evaluated (see
-    :func:`finite_array`), since its values depend on the step.
+    callable ``step -> lr``; it is checked when it is evaluated, since its values
+    depend on the step.
     """
-    if callable(value):
+    accepted = "a positive finite number, an array of them, or a schedule (step -> lr)"
+    if callable(value) and not isinstance(value, type):
         return value
     if isinstance(value, (list, tuple, np.ndarray)):
-        array = np.asarray(value, dtype=float) if _numeric(value) else None
-        accepted = "a positive finite number, an array of them, or a schedule (step -> lr)"
+        array = _real_dtype_array(value)
         if array is None or array.size == 0:
             fail(name, accepted, value, error=TypeError if array is None else ValueError)
-        if not np.all(np.isfinite(array) & (array > 0)):
-            bad = float(array[~(np.isfinite(array) & (array > 0))].ravel()[0])
-            fail(name, accepted, value, f"the first bad entry is {bad!r}")
+        array = array.astype(np.float64)
+        bad = ~(np.isfinite(array) & (array > 0))
+        if np.any(bad):
+            fail(name, accepted, value, f"the first bad entry is {float(array[bad].ravel()[0])!r}")
         return array
     return positive(name, value)
-
-
-def _numeric(value: Any) -> bool:
-    try:
-        array = np.asarray(value)
-    except Exception:  # ragged nested lists and the like
-        return False
-    return np.issubdtype(array.dtype, np.number) and not np.issubdtype(array.dtype, np.bool_)
 
 
 def same_shape(name: str, value: np.ndarray, reference_name: str, reference: np.ndarray):
@@ -169,14 +311,3 @@ def same_shape(name: str, value: np.ndarray, reference_name: str, reference: np.
             Described(f"shape {np.shape(value)}"),
             "pass exactly one entry per parameter",
         )
-
-
-def finite_array(name: str, value: Any) -> np.ndarray:
-    """A numeric array (any shape), returned as float64; NaN/inf are allowed here.
-
-    Parameters and gradients may legitimately become non-finite when a run diverges;
-    divergence is reported by :mod:`lrcourse.train`, not raised here.
-    """
-    if not _numeric(value):
-        fail(name, "a numeric array", value, error=TypeError)
-    return np.asarray(value, dtype=float)

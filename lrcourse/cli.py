@@ -17,6 +17,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from lrcourse import _validation as check
+
 __all__ = ["main", "build_parser", "default_source_dir"]
 
 _GRADE_EXAMPLES = """\
@@ -80,24 +82,25 @@ def default_source_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "exercises" / "source"
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds; got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds; got {text!r}")
-    return value
+def _argument(constraint: check.Interval, parse: type, unit: str = ""):
+    """An argparse ``type``: parse the text and check it against ``constraint``, whose
+    words make the message (argparse prefixes the option: "argument --workers: must be
+    a positive integer; got '0'")."""
+    def convert(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or value not in constraint:
+            raise argparse.ArgumentTypeError(f"must be {constraint}{unit}; got {text!r}")
+        return value
+
+    convert.__name__ = parse.__name__  # argparse names the type in some messages
+    return convert
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return value
+_positive_float = _argument(check.positive, float, " of seconds")
+_positive_int = _argument(check.positive_int, int)
 
 
 def _size(text: str) -> int:

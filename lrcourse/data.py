@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validation as v
+from . import _validation as check
 
 __all__ = ["TrainValSplit", "digits", "VAL_FRACTION", "SPLIT_SEED"]
 
@@ -77,13 +77,13 @@ class TrainValSplit:
         for part in ("train", "val"):
             X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
             if X.ndim != 2 or X.shape[1] != self.n_features:
-                v.fail(f"X_{part}", f"an array of shape (n, {self.n_features})", v.Described(f"shape {X.shape}"))
+                check.fail(f"X_{part}", f"an array of shape (n, {self.n_features})", check.Described(f"shape {X.shape}"))
             if y.shape != (X.shape[0],):
-                v.fail(f"y_{part}", f"an array of shape ({X.shape[0]},), one label per row of X_{part}",
-                       v.Described(f"shape {y.shape}"))
+                check.fail(f"y_{part}", f"an array of shape ({X.shape[0]},), one label per row of X_{part}",
+                       check.Described(f"shape {y.shape}"))
             if y.size and (y.min() < 0 or y.max() >= self.n_classes):
-                v.fail(f"y_{part}", f"labels in 0 … {self.n_classes - 1}",
-                       v.Described(f"labels from {y.min()} to {y.max()}"))
+                check.fail(f"y_{part}", f"labels in 0 … {self.n_classes - 1}",
+                       check.Described(f"labels from {y.min()} to {y.max()}"))
 
     def _freeze(self, name: str, array: np.ndarray) -> None:
         array.setflags(write=False)
@@ -118,7 +118,7 @@ def digits(standardize: bool = True) -> TrainValSplit:
         Cached: every call with the same argument returns the same read-only object.
     """
     if not isinstance(standardize, (bool, np.bool_)):
-        v.fail("standardize", "True or False", standardize, error=TypeError)
+        check.fail("standardize", "True or False", standardize, error=TypeError)
     return _digits(bool(standardize))
 
 

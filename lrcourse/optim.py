@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from lrcourse import _validation
+from lrcourse import _validation as check
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
@@ -125,14 +125,12 @@ def _as_float_array(name: str, value: Any) -> np.ndarray:
     """``value`` as a float64 array (no copy when it already is one)."""
     if type(value) is np.ndarray and value.dtype == np.float64:
         return value
-    return _validation.finite_array(name, value)
+    return check.real_array(name, value)
 
 
-def _flag(name: str, value: Any) -> bool:
-    """A True/False switch (``nesterov``, ``centered``, ``amsgrad``)."""
-    if not isinstance(value, (bool, np.bool_)):
-        _validation.fail(name, "True or False", value, error=TypeError)
-    return bool(value)
+#: τ (dampening) may be 1; α and the betas must stay below 1 (a weight of 1 never forgets).
+_DAMPENING = check.Interval(0, 1, closed="both")
+_ALPHA = _BETA = check.Interval(0, 1, closed="left")
 
 
 def _show_lr(lr) -> str:
@@ -208,7 +206,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value):
-        value = _validation.learning_rate("lr", value)
+        value = check.learning_rate("lr", value)
         if isinstance(value, np.ndarray):
             if value.ndim == 0:
                 value = float(value)
@@ -235,16 +233,15 @@ class Optimizer:
         if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
             number = float(value)
             if not (math.isfinite(number) and number > 0):
-                _validation.fail(name, accepted, value, self._schedule_hint(k))
+                check.fail(name, accepted, value, self._schedule_hint(k))
             return number
-        array = np.asarray(value)
-        if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_) or array.size == 0:
-            _validation.fail(name, accepted, value, self._schedule_hint(k), error=TypeError)
-        array = array.astype(float)
+        if not check.is_real(value) or np.size(value) == 0:
+            check.fail(name, accepted, value, self._schedule_hint(k), error=TypeError)
+        array = np.asarray(value, dtype=np.float64)
         good = np.isfinite(array) & (array > 0)
         if not np.all(good):
             bad = array[~good].ravel()[0]
-            _validation.fail(name, accepted, value, self._schedule_hint(k, bad))
+            check.fail(name, accepted, value, self._schedule_hint(k, bad))
         return float(array) if array.ndim == 0 else array
 
     def _schedule_hint(self, k: int, bad=None) -> str:
@@ -261,11 +258,11 @@ class Optimizer:
         except ValueError:
             combined = None
         if combined != tuple(shape):
-            _validation.fail(
+            check.fail(
                 "lr",
                 f"an array that broadcasts against x of shape {_shape_text(shape)} "
                 "without changing that shape",
-                _validation.Described(f"shape {_shape_text(lr.shape)}"),
+                check.Described(f"shape {_shape_text(lr.shape)}"),
                 "for K runs at once pass lr of shape (K, 1) (e.g. lrs.reshape(-1, 1)) "
                 "and x of shape (K, d) (e.g. np.tile(x0, (K, 1)))",
             )
@@ -309,7 +306,7 @@ class Optimizer:
         Raises
         ------
         TypeError
-            If ``x`` or ``grad`` is not a numeric array.
+            If ``x`` or ``grad`` is not a array of real numbers.
         ValueError
             If ``grad``'s shape differs from ``x``'s, if ``x``'s shape differs from
             the one this run started with (call ``reset()`` to start a new run),
@@ -319,12 +316,12 @@ class Optimizer:
         x = _as_float_array("x", x)
         grad = _as_float_array("grad", grad)
         if grad.shape != x.shape:
-            _validation.same_shape("grad", grad, "x", x)
+            check.same_shape("grad", grad, "x", x)
         if self._shape is not None and x.shape != self._shape:
-            _validation.fail(
+            check.fail(
                 "x",
                 f"an array of shape {_shape_text(self._shape)}, the shape this run's state was built for",
-                _validation.Described(f"shape {_shape_text(x.shape)}"),
+                check.Described(f"shape {_shape_text(x.shape)}"),
                 "call opt.reset() before starting a run on parameters of another shape",
             )
         lr = self._lr_for_step(self.step_count, x.shape)
@@ -351,7 +348,7 @@ class Optimizer:
 
 
 def _validated_weight_decay(value) -> float:
-    return _validation.nonnegative("weight_decay", value)
+    return check.nonnegative("weight_decay", value)
 
 
 # ---------------------------------------------------------------------------
@@ -448,17 +445,17 @@ class SGD(Optimizer):
     _hyperparameter_names = ("momentum", "dampening", "weight_decay", "nesterov")
 
     def __init__(self, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        self.momentum = _validation.nonnegative("momentum", momentum)
-        self.dampening = _validation.unit_interval("dampening", dampening, include_one=True)
+        self.momentum = check.nonnegative("momentum", momentum)
+        self.dampening = _DAMPENING("dampening", dampening)
         self.weight_decay = _validated_weight_decay(weight_decay)
-        self.nesterov = _flag("nesterov", nesterov)
+        self.nesterov = check.boolean("nesterov", nesterov)
         if self.nesterov and self.momentum == 0:
-            _validation.fail(
+            check.fail(
                 "momentum", "> 0 when nesterov=True", momentum,
                 "Nesterov momentum needs a momentum factor: pass e.g. momentum=0.9, or nesterov=False",
             )
         if self.nesterov and self.dampening != 0:
-            _validation.fail(
+            check.fail(
                 "dampening", "0 when nesterov=True", dampening,
                 "Nesterov momentum is defined without dampening: pass dampening=0, or nesterov=False",
             )
@@ -545,12 +542,12 @@ class Adagrad(Optimizer):
     _hyperparameter_names = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10):
-        self.lr_decay = _validation.nonnegative("lr_decay", lr_decay)
+        self.lr_decay = check.nonnegative("lr_decay", lr_decay)
         self.weight_decay = _validated_weight_decay(weight_decay)
-        self.initial_accumulator_value = _validation.nonnegative(
+        self.initial_accumulator_value = check.nonnegative(
             "initial_accumulator_value", initial_accumulator_value
         )
-        self.eps = _validation.positive("eps", eps)
+        self.eps = check.positive("eps", eps)
         super().__init__(lr)
 
     def _update(self, x, grad, lr, t):
@@ -640,11 +637,11 @@ class RMSprop(Optimizer):
     _hyperparameter_names = ("alpha", "eps", "weight_decay", "momentum", "centered")
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False):
-        self.alpha = _validation.unit_interval("alpha", alpha)
-        self.eps = _validation.positive("eps", eps)
+        self.alpha = _ALPHA("alpha", alpha)
+        self.eps = check.positive("eps", eps)
         self.weight_decay = _validated_weight_decay(weight_decay)
-        self.momentum = _validation.nonnegative("momentum", momentum)
-        self.centered = _flag("centered", centered)
+        self.momentum = check.nonnegative("momentum", momentum)
+        self.centered = check.boolean("centered", centered)
         super().__init__(lr)
 
     def _update(self, x, grad, lr, t):
@@ -687,12 +684,12 @@ def _validated_betas(betas) -> tuple:
     if isinstance(betas, np.ndarray):
         betas = betas.tolist()
     if not isinstance(betas, (tuple, list)):
-        _validation.fail("betas", accepted, betas, error=TypeError)
+        check.fail("betas", accepted, betas, error=TypeError)
     if len(betas) != 2:
-        _validation.fail("betas", accepted, betas)
+        check.fail("betas", accepted, betas)
     return (
-        _validation.unit_interval("betas[0]", betas[0]),
-        _validation.unit_interval("betas[1]", betas[1]),
+        _BETA("betas[0]", betas[0]),
+        _BETA("betas[1]", betas[1]),
     )
 
 
@@ -781,9 +778,9 @@ class Adam(Optimizer):
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
         self.betas = _validated_betas(betas)
-        self.eps = _validation.positive("eps", eps)
+        self.eps = check.positive("eps", eps)
         self.weight_decay = _validated_weight_decay(weight_decay)
-        self.amsgrad = _flag("amsgrad", amsgrad)
+        self.amsgrad = check.boolean("amsgrad", amsgrad)
         super().__init__(lr)
 
     def _update(self, x, grad, lr, t):

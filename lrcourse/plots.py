@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 from typing import Callable, Mapping
 
 import matplotlib as mpl
@@ -39,7 +40,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import LogLocator
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 from lrcourse import style
 
 __all__ = [
@@ -130,7 +131,12 @@ def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratio
 
     Returns ``(fig, ax)`` for one column, ``(fig, axes)`` otherwise.
     """
-    ncols = v.positive_int("ncols", ncols)
+    ncols = check.positive_int("ncols", ncols)
+    pyplot = check.boolean("pyplot", pyplot)
+    if width_ratios is not None:
+        ratios = _positive_lrs("width_ratios", width_ratios)
+        if ratios.size != ncols:
+            check.fail("width_ratios", f"a sequence of {ncols} positive numbers (one per column)", width_ratios)
     if figsize is None:
         figsize = style.SINGLE if ncols == 1 else style.SIDE_BY_SIDE
     if pyplot:
@@ -140,8 +146,6 @@ def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratio
     else:
         fig = CourseFigure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
-    if width_ratios is not None and len(width_ratios) != ncols:
-        v.fail("width_ratios", f"a sequence of {ncols} numbers (one per column)", width_ratios)
     axes = fig.subplots(1, ncols, squeeze=False, subplot_kw=subplot_kw or None,
                         width_ratios=width_ratios)[0]
     return (fig, axes[0]) if ncols == 1 else (fig, axes)
@@ -151,8 +155,36 @@ def _figure_and_axes(ax):
     if ax is None:
         return new_figure()
     if not isinstance(ax, Axes):
-        v.fail("ax", "a matplotlib Axes or None", ax, error=TypeError)
+        check.fail("ax", "a matplotlib Axes or None", ax, error=TypeError)
     return ax.figure, ax
+
+
+#: Legend places: matplotlib's, plus "outside" (right of the axes) and "below".
+_LEGEND_LOC = check.OneOf("outside", "below", "best", "upper right", "upper left", "lower left",
+                          "lower right", "right", "center left", "center right", "lower center",
+                          "upper center", "center")
+#: Grid points per axis of a contour or curve: at least two.
+_RESOLUTION = check.Interval(2, math.inf, closed="left", integer=True)
+
+
+def _problem_of_dim(problem, dim: int, other: str):
+    """A problem with ``loss(x)`` and ``dim == dim`` (``other`` names the plot for the other dim)."""
+    if isinstance(problem, type) or not callable(getattr(problem, "loss", None)):
+        check.fail("problem", f"a {dim}-D problem (an object with loss(x) and dim == {dim})",
+                   problem if isinstance(problem, type) or problem is None
+                   else check.Described(f"an object of type {type(problem).__name__}"), error=TypeError)
+    if getattr(problem, "dim", dim) != dim:
+        check.fail("problem", f"a {dim}-D problem (dim == {dim})", problem, f"use {other} for a "
+                   f"{problem.dim}-D problem")
+    return problem
+
+
+def _positive_lrs(name: str, value) -> np.ndarray:
+    """A 1-D array of positive finite numbers (learning rates, eigenvalues)."""
+    array = check.real_array(name, value).ravel()
+    if array.size == 0 or not np.all(np.isfinite(array) & (array > 0)):
+        check.fail(name, "a non-empty array of positive finite numbers", value)
+    return array
 
 
 def _rgba_png(canvas) -> bytes:
@@ -177,7 +209,8 @@ def figure_to_png(fig, *, draw: bool = True) -> bytes:
         last rendered (after a widget has blitted its moving parts onto it).
     """
     if not isinstance(fig, Figure):
-        v.fail("fig", "a matplotlib Figure", fig, error=TypeError)
+        check.fail("fig", "a matplotlib Figure", fig, error=TypeError)
+    draw = check.boolean("draw", draw)
     canvas = fig.canvas
     if not hasattr(canvas, "buffer_rgba"):
         canvas = FigureCanvasAgg(fig)
@@ -214,14 +247,14 @@ def _as_xy(name: str, trajectory) -> np.ndarray:
     """A 2-D trajectory as an array of shape (T, 2) (RunResult with one run allowed)."""
     if _is_run_result(trajectory):
         if trajectory.trajectory is None:
-            v.fail(name, "a RunResult recorded with keep_trajectory=True", "a RunResult without trajectory")
+            check.fail(name, "a RunResult recorded with keep_trajectory=True", "a RunResult without trajectory")
         trajectory = trajectory.trajectory
-    xy = v.finite_array(name, trajectory)
+    xy = check.finite_array(name, trajectory)
     if xy.ndim == 3 and xy.shape[1] == 1:
         xy = xy[:, 0, :]
     if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 1:
-        v.fail(name, "an array of shape (T, 2) (or a 2-D run kept with keep_trajectory=True)",
-               v.Described(f"shape {xy.shape}"))
+        check.fail(name, "an array of shape (T, 2) (or a 2-D run kept with keep_trajectory=True)",
+               check.Described(f"shape {xy.shape}"))
     return xy
 
 
@@ -253,7 +286,7 @@ def _labels(labels, count: int, default: Callable[[int], str]) -> list[str]:
         return [default(i) for i in range(count)]
     labels = [str(label) for label in labels]
     if len(labels) != count:
-        v.fail("labels", f"a list of {count} labels (one per curve)", v.Described(f"{len(labels)} labels"))
+        check.fail("labels", f"a list of {count} labels (one per curve)", labels)
     return labels
 
 
@@ -363,7 +396,11 @@ class TrajectoryArtist:
         return (min(x0, x1) - 25 * w, max(x0, x1) + 25 * w, min(y0, y1) - 25 * h, max(y0, y1) + 25 * h)
 
     def update(self, xy) -> None:
-        xy = _clip_far(np.asarray(xy, dtype=float), self._box())
+        """Redraw the path from ``xy``, shape (T, 2)."""
+        xy = check.real_array("xy", xy)
+        if xy.ndim != 2 or xy.shape[1] != 2:
+            check.fail("xy", "an array of shape (T, 2)", check.Described(f"shape {xy.shape}"))
+        xy = _clip_far(xy, self._box())
         if xy.shape[0] == 0:
             for artist in self.artists:
                 artist.set_data([], [])
@@ -414,8 +451,13 @@ class LossCurveArtist:
 
     def update(self, losses, diverged_at: int = -1, steps=None) -> None:
         """Redraw from ``losses[i]`` recorded at ``steps[i]`` (default ``0, 1, 2, …``)."""
-        losses = np.asarray(losses, dtype=float).reshape(-1)
-        steps = np.arange(losses.size) if steps is None else np.asarray(steps, dtype=float).reshape(-1)
+        losses = check.real_array("losses", losses)
+        if losses.ndim != 1:
+            check.fail("losses", "a 1-D array (one run's losses)", check.Described(f"shape {losses.shape}"))
+        steps = np.arange(losses.size) if steps is None else check.real_array("steps", steps).reshape(-1)
+        if steps.shape != losses.shape:
+            check.fail("steps", f"an array of the shape of losses {losses.shape}",
+                       check.Described(f"shape {steps.shape}"))
         if diverged_at is None or diverged_at < 0:
             self.line.set_data(steps, losses)
             self.cross.set_data([], [])
@@ -474,7 +516,8 @@ class PointArtist:
         return (self.marker,)
 
     def update(self, x: float, y: float) -> None:
-        self.marker.set_data([x], [y])
+        """Move the marker to ``(x, y)`` (NaN hides it)."""
+        self.marker.set_data([check.real("x", x)], [check.real("y", y)])
 
 
 # ------------------------------------------------------------------------- contours
@@ -521,7 +564,11 @@ def _default_box(trajectories: list[np.ndarray], minimizer, base=None) -> tuple[
         anchors += [base[:, 0], base[:, 1]]
     if not anchors:
         return (-2.0, 2.0, -2.0, 2.0)
-    anchors = np.array(anchors)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged path's far points
+        return _box_around(np.array(anchors), trajectories, minimizer, base)
+
+
+def _box_around(anchors, trajectories, minimizer, base):
     center = minimizer.reshape(2) if minimizer is not None else anchors.mean(axis=0)
     reach = max(float(np.max(np.linalg.norm(anchors - center, axis=1))), 1e-3)
     points = [anchors]
@@ -547,11 +594,11 @@ def _default_box(trajectories: list[np.ndarray], minimizer, base=None) -> tuple[
 def _levels(Z: np.ndarray, levels) -> np.ndarray:
     """Contour levels: log-spaced when the values span decades and are positive."""
     if not isinstance(levels, (int, np.integer)) or isinstance(levels, bool):
-        array = v.finite_array("levels", levels).ravel()
+        array = check.finite_array("levels", levels).ravel()
         if array.size < 2 or not np.all(np.diff(array) > 0):
-            v.fail("levels", "an int or an increasing array of at least 2 levels", levels)
+            check.fail("levels", "an int or an increasing array of at least 2 levels", levels)
         return array
-    count = v.positive_int("levels", levels)
+    count = check.positive_int("levels", levels)
     finite = Z[np.isfinite(Z)]
     low, high = float(finite.min()), float(finite.max())
     floor = float(np.percentile(finite, 0.5))
@@ -609,21 +656,23 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     ``Z = problem.loss(np.stack([X, Y], -1))``, so ``Z[i, j] = f(xs[j], ys[i])``:
     columns follow x₁ (horizontal), rows follow x₂ (vertical).
     """
+    problem = _problem_of_dim(problem, 2, "trajectory_1d")
     trajectories, labels = _trajectory_list(trajectories, labels)
     paths = [_as_xy(f"trajectories[{i}]", t) for i, t in enumerate(trajectories)]
     labels = _labels(labels, len(paths), lambda i: f"path {i + 1}" if len(paths) > 1 else "path")
     colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
-    dim = getattr(problem, "dim", 2)
-    if dim != 2:
-        v.fail("problem", "a 2-D problem (dim == 2)", v.Described(f"dim {dim}"),
-               "use trajectory_1d for a 1-D problem")
-    resolution = v.positive_int("resolution", resolution)
+    xlim = None if xlim is None else check.limits("xlim", xlim)
+    ylim = None if ylim is None else check.limits("ylim", ylim)
+    resolution = _RESOLUTION("resolution", resolution)
+    equal_aspect = check.boolean("equal_aspect", equal_aspect)
+    legend = check.boolean("legend", legend)
+    legend_loc = _LEGEND_LOC("legend_loc", legend_loc)
 
     fig, ax = _figure_and_axes(ax)
     minimizer = _minimizer(problem)
     box = _default_box(paths, minimizer, _plot_range(problem, 2))
-    x0, x1 = (float(xlim[0]), float(xlim[1])) if xlim is not None else box[:2]
-    y0, y1 = (float(ylim[0]), float(ylim[1])) if ylim is not None else box[2:]
+    x0, x1 = xlim if xlim is not None else box[:2]
+    y0, y1 = ylim if ylim is not None else box[2:]
 
     xs = np.linspace(x0, x1, resolution)
     ys = np.linspace(y0, y1, resolution)
@@ -674,6 +723,8 @@ def trajectory_legend(ax, with_markers=True, loc="outside", *, end=True):
 
     A legend entry shows its artist's line and marker even if the artist is hidden
     or animated when the legend is made (an explorer draws it later)."""
+    with_markers, end = check.boolean("with_markers", with_markers), check.boolean("end", end)
+    loc = _LEGEND_LOC("loc", loc)
     handles, labels = ax.get_legend_handles_labels()
     if with_markers:
         handles += [Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
@@ -724,27 +775,27 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
     xlim : (low, high), optional
         Default: the starts, the minimiser and the nearby iterates.
     """
+    problem = _problem_of_dim(problem, 1, "contour_trajectory")
+    xlim = None if xlim is None else check.limits("xlim", xlim)
+    resolution = _RESOLUTION("resolution", resolution)
+    legend = check.boolean("legend", legend)
     trajectories, labels = _trajectory_list(trajectories, labels)
     paths = []
     for i, t in enumerate(trajectories):
         if _is_run_result(t):
             if t.trajectory is None:
-                v.fail(f"trajectories[{i}]", "a RunResult recorded with keep_trajectory=True",
+                check.fail(f"trajectories[{i}]", "a RunResult recorded with keep_trajectory=True",
                        "a RunResult without trajectory")
             t = t.trajectory
-        xs = v.finite_array(f"trajectories[{i}]", t)
+        xs = check.finite_array(f"trajectories[{i}]", t)
         if xs.ndim > 1:
             if xs.shape[-1] != 1 or any(n != 1 for n in xs.shape[1:-1]):
-                v.fail(f"trajectories[{i}]", "an array of shape (T,) or (T, 1)",
-                       v.Described(f"shape {xs.shape}"))
+                check.fail(f"trajectories[{i}]", "an array of shape (T,) or (T, 1)",
+                       check.Described(f"shape {xs.shape}"))
             xs = xs.reshape(-1)
         paths.append(xs)
     labels = _labels(labels, len(paths), lambda i: f"run {i + 1}" if len(paths) > 1 else "run")
     colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
-    dim = getattr(problem, "dim", 1)
-    if dim != 1:
-        v.fail("problem", "a 1-D problem (dim == 1)", v.Described(f"dim {dim}"),
-               "use contour_trajectory for a 2-D problem")
 
     fig, ax = _figure_and_axes(ax)
     minimizer = _minimizer(problem)
@@ -763,7 +814,7 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
         low, high = float(pts.min()), float(pts.max())
         pad = 0.0 if base is not None else 0.1 * max(high - low, reach)
         xlim = (low - pad, high + pad)
-    grid = np.linspace(float(xlim[0]), float(xlim[1]), v.positive_int("resolution", resolution))
+    grid = np.linspace(float(xlim[0]), float(xlim[1]), resolution)
     with np.errstate(over="ignore", invalid="ignore"):
         f = np.asarray(problem.loss(grid[:, None]), dtype=float)
     ax.plot(grid, f, color="#4a5a6a", linewidth=1.6, zorder=1, label="f(x)")
@@ -806,11 +857,13 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
 def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="loss f(xₜ)"):
     """Empty loss-against-step axes in the course style (what :func:`loss_curves`
     draws into, and what an explorer fills with :class:`LossCurveArtist`)."""
+    steps = None if steps is None else check.positive_int("steps", steps)
+    logy = check.boolean("logy", logy)
     fig, ax = _figure_and_axes(ax)
     if logy:
         ax.set_yscale("log", nonpositive="mask")
     if steps is not None:
-        ax.set_xlim(0, v.positive_int("steps", steps))
+        ax.set_xlim(0, steps)
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(nbins="auto", integer=True))  # steps are whole numbers
     ax.set_xlabel("step t")
     ax.set_ylabel(ylabel)
@@ -834,6 +887,7 @@ def divergence_threshold_line(ax, threshold: float, text: str = "divergence thre
 def divergence_threshold(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
     """:func:`divergence_threshold_line`, returning ``(line, label)`` (an explorer
     draws the label after its moving curves, so none runs through it)."""
+    threshold = check.positive("threshold", threshold)
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
     label = ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 9),
                         textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10,
@@ -871,17 +925,19 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
     else:
         names, items = None, [results]
 
+    logy, colorbar, legend = (check.boolean(name, value) for name, value in
+                              (("logy", logy), ("colorbar", colorbar), ("legend", legend)))
     curves, divergence, curve_names, lr_of_curve = [], [], [], []
     for i, item in enumerate(items):
         if _is_run_result(item):
             losses, diverged_at, lrs = _result_curves(item)
         else:
-            losses = v.finite_array(f"results[{i}]", item)
+            losses = check.finite_array(f"results[{i}]", item)
             if losses.ndim == 1:
                 losses = losses[:, None]
             if losses.ndim != 2:
-                v.fail(f"results[{i}]", "a RunResult or an array of shape (T,) or (T, K)",
-                       v.Described(f"shape {losses.shape}"))
+                check.fail(f"results[{i}]", "a RunResult or an array of shape (T,) or (T, K)",
+                       check.Described(f"shape {losses.shape}"))
             diverged_at = np.full(losses.shape[1], -1)
             lrs = np.full(losses.shape[1], np.nan)
         K = losses.shape[1]
@@ -959,20 +1015,26 @@ def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
     logy : bool
         Log-scale lr axis (for exponential decay, or warm-up from a tiny rate).
     """
+    logy, legend = check.boolean("logy", logy), check.boolean("legend", legend)
     if callable(schedules) and not isinstance(schedules, Mapping):
         schedules = [schedules]
     if isinstance(schedules, Mapping):
         names, funcs = [str(k) for k in schedules.keys()], list(schedules.values())
     else:
+        if not isinstance(schedules, (list, tuple)):
+            check.fail("schedules", "a schedule, a list of schedules or a dict name -> schedule", schedules,
+                       error=TypeError)
         funcs = list(schedules)
         names = [_schedule_name(s, i) for i, s in enumerate(funcs)]
     for i, f in enumerate(funcs):
         if not callable(f):
-            v.fail(f"schedules[{i}]", "a schedule (a callable step -> lr)", f, error=TypeError)
-    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool):
-        t = np.arange(v.positive_int("steps", steps))
+            check.fail(f"schedules[{i}]", "a schedule (a callable step -> lr)", f, error=TypeError)
+    if isinstance(steps, (list, tuple, np.ndarray)):
+        t = check.real_array("steps", steps).ravel()
+        if not np.all(np.isfinite(t) & (t >= 0) & (t == np.floor(t))):
+            check.fail("steps", "a positive integer or an array of non-negative whole steps", steps)
     else:
-        t = v.finite_array("steps", steps).ravel()
+        t = np.arange(check.positive_int("steps", steps))
     if colors is None:
         colors = style.colors_for(names)
     fig, ax = _figure_and_axes(ax)
@@ -1019,11 +1081,14 @@ def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", s
     each suggestion as a labelled vertical line, and the point where the test
     stopped (smoothed loss above ``diverge_threshold ×`` its best).
     """
-    lrs = v.finite_array("finder_result.lrs", finder_result.lrs).ravel()
-    raw = v.finite_array("finder_result.losses", getattr(finder_result, "losses", None)
+    _needs_attributes("finder_result", finder_result, "a FinderResult (from tune.lr_finder)",
+                      ("lrs", "smoothed"))
+    show_raw = check.boolean("show_raw", show_raw)
+    lrs = check.finite_array("finder_result.lrs", finder_result.lrs).ravel()
+    raw = check.finite_array("finder_result.losses", getattr(finder_result, "losses", None)
                          if getattr(finder_result, "losses", None) is not None
                          else finder_result.raw_losses).ravel()
-    smooth = v.finite_array("finder_result.smoothed", finder_result.smoothed).ravel()
+    smooth = check.finite_array("finder_result.smoothed", finder_result.smoothed).ravel()
     n = min(lrs.size, raw.size, smooth.size)
     lrs, raw, smooth = lrs[:n], raw[:n], smooth[:n]
     fig, ax = _figure_and_axes(ax)
@@ -1059,8 +1124,38 @@ def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", s
     return fig, ax
 
 
+_POSITIVE_VALUES = check.positive
+
+
+def _increasing(name: str, values, each: check.Interval) -> np.ndarray:
+    """A non-empty, strictly increasing 1-D array whose entries ``each`` accepts."""
+    array = check.real_array(name, values).ravel()
+    accepted = f"a non-empty, strictly increasing array of numbers each {each}"
+    if array.size == 0 or not all(float(v) in each for v in array) or np.any(np.diff(array) <= 0):
+        check.fail(name, accepted, values)
+    return array
+
+
+def _pair(name: str, value) -> tuple[float, float]:
+    """A point (x, y) of finite numbers."""
+    accepted = "a pair (x, y) of finite numbers"
+    if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2 or not check.is_real(value):
+        check.fail(name, accepted, value, error=TypeError)
+    x, y = (float(v) for v in value)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        check.fail(name, accepted, value)
+    return x, y
+
+
+def _needs_attributes(name: str, value, accepted: str, attributes: tuple) -> None:
+    if not all(hasattr(value, attribute) for attribute in attributes):
+        check.fail(name, accepted, value if value is None else
+                   check.Described(f"an object of type {type(value).__name__}"), error=TypeError)
+
+
 def _sweep_arrays(sweep):
-    lrs = v.finite_array("sweep_result.lrs", sweep.lrs).ravel()
+    _needs_attributes("sweep_result", sweep, "a SweepResult with lrs and final_loss", ("lrs",))
+    lrs = check.finite_array("sweep_result.lrs", sweep.lrs).ravel()
     final = None
     for name in ("final_loss", "final_losses", "loss"):
         value = getattr(sweep, name, None)
@@ -1068,8 +1163,8 @@ def _sweep_arrays(sweep):
             final = np.asarray(value, dtype=float).ravel()
             break
     if final is None:
-        v.fail("sweep_result", "a SweepResult with lrs and final_loss", type(sweep).__name__,
-               error=TypeError)
+        check.fail("sweep_result", "a SweepResult with lrs and final_loss",
+                   check.Described(f"an object of type {type(sweep).__name__}"), error=TypeError)
     diverged = getattr(sweep, "diverged", None)
     diverged = (np.asarray(diverged, dtype=bool).ravel() if diverged is not None
                 else ~np.isfinite(final))
@@ -1110,7 +1205,10 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
         b = candidates[np.argmin(final[candidates])]
         ax.plot([lrs[b]], [final[b]], "*", color=style.REFERENCE_COLOR, markersize=15,
                 markeredgecolor="white", zorder=6, label=f"best: η = {_fmt(lrs[b])}")
+    if vlines is not None and not isinstance(vlines, Mapping):
+        check.fail("vlines", "a dict label -> learning rate, or None", vlines, error=TypeError)
     for j, (name, lr) in enumerate((vlines or {}).items()):
+        lr = check.positive(f"vlines[{name!r}]", lr)
         ax.axvline(float(lr), color=style.REFERENCE_COLOR, linestyle=_SUGGESTION_STYLES[j % 4],
                    linewidth=1.2, label=f"{name} = {_fmt(float(lr))}")
     low, high = lrs.min() / 1.3, lrs.max() * 1.3
@@ -1152,12 +1250,18 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
         A matplotlib ``loc`` inside the axes, or ``"below"``: under the η axis
         label, where no point of the map can go (an explorer's moving ○).
     """
-    etas = v.finite_array("etas", etas).ravel()
-    betas = v.finite_array("betas", betas).ravel()
-    rates = v.finite_array("rates", rates)
+    etas = _increasing("etas", etas, _POSITIVE_VALUES)
+    betas = _increasing("betas", betas, check.unit_interval)
+    rates = check.real_array("rates", rates)
+    log_eta = check.boolean("log_eta", log_eta)
+    legend_loc = _LEGEND_LOC("legend_loc", legend_loc)
+    if point is not None:
+        point = _pair("point", point)
+    if not isinstance(mark_best, (bool, np.bool_)):
+        mark_best = _pair("mark_best", mark_best)
     if rates.shape != (betas.size, etas.size):
-        v.fail("rates", f"an array of shape (len(betas), len(etas)) = ({betas.size}, {etas.size})",
-               v.Described(f"shape {rates.shape}"), "rows follow β, columns follow η")
+        check.fail("rates", f"an array of shape (len(betas), len(etas)) = ({betas.size}, {etas.size})",
+               check.Described(f"shape {rates.shape}"), "rows follow β, columns follow η")
     fig, ax = _figure_and_axes(ax)
     cmap = mpl.colormaps["magma"].with_extremes(over="#d9d9d9", bad="#d9d9d9")
     shown = np.where(np.isfinite(rates), rates, np.inf)
@@ -1204,6 +1308,11 @@ def pad_limits(ax, xlim, ylim, fraction: float = 0.08) -> None:
     """Set ``ax``'s limits to ``xlim`` and ``ylim`` widened by ``fraction`` of their
     span on each side (in log space on a log axis), so a marker of a few points at
     any corner is drawn whole."""
+    xlim, ylim = check.limits("xlim", xlim), check.limits("ylim", ylim)
+    fraction = check.nonnegative("fraction", fraction)
+    for name, (low, high), scale in (("xlim", xlim, ax.get_xscale()), ("ylim", ylim, ax.get_yscale())):
+        if scale == "log" and low <= 0:
+            check.fail(name, "a pair of positive numbers on a log axis", (low, high))
     for (low, high), scale, setter in ((xlim, ax.get_xscale(), ax.set_xlim),
                                        (ylim, ax.get_yscale(), ax.set_ylim)):
         if scale == "log":
@@ -1233,12 +1342,15 @@ def stability_plot(eigenvalues, etas=None, ax=None, *,
     etas : array, optional
         Default: 400 rates from 0 to 1.25 · 2/λ_max.
     """
-    lams = np.sort(v.finite_array("eigenvalues", eigenvalues).ravel())[::-1]
-    if lams.size == 0 or not np.all(np.isfinite(lams) & (lams > 0)):
-        v.fail("eigenvalues", "positive finite numbers", eigenvalues)
+    lams = np.sort(_positive_lrs("eigenvalues", eigenvalues))[::-1]
     lmax, lmin = float(lams[0]), float(lams[-1])
     limit, best = 2.0 / lmax, 2.0 / (lmin + lmax)
-    etas = np.linspace(0.0, 1.25 * limit, 400) if etas is None else v.finite_array("etas", etas).ravel()
+    if etas is None:
+        etas = np.linspace(0.0, 1.25 * limit, 400)
+    else:
+        etas = check.real_array("etas", etas).ravel()
+        if etas.size == 0 or not np.all(np.isfinite(etas) & (etas >= 0)):
+            check.fail("etas", "a non-empty array of non-negative finite learning rates", etas)
     fig, ax = _figure_and_axes(ax)
     factors = np.abs(1.0 - np.outer(etas, lams))
     shown = lams if lams.size <= 6 else np.array([lmax, lmin])

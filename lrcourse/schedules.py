@@ -52,17 +52,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from lrcourse._validation import (
-    Described,
-    fail,
-    integer,
-    nonnegative,
-    nonnegative_int,
-    one_of,
-    positive,
-    positive_int,
-    real,
-)
+from lrcourse import _validation as check
 
 __all__ = [
     "Schedule",
@@ -92,6 +82,12 @@ __all__ = [
 _STEP_ACCEPTED = "a non-negative integer (or an array of them)"
 _FIRST_STEP_HINT = "the first step uses this value, and a step with lr 0 does nothing"
 
+# The intervals the factories accept (each prints itself in the error message).
+_FACTOR = _FRACTION = check.Interval(0, 1, closed="right")      # (0, 1]: gamma, start_factor
+_END_FACTOR = check.Interval(0, 1, closed="both")               # [0, 1]
+_OPEN_UNIT = check.Interval(0, 1, closed="neither")             # (0, 1): pct_start, factor
+_AT_LEAST_ONE = check.Interval(1, math.inf, closed="left")      # div factors
+
 
 # --------------------------------------------------------------------------- core
 
@@ -120,7 +116,7 @@ class Schedule:
 
     def __init__(self, curve: Callable[[np.ndarray], np.ndarray], label: str):
         if not callable(curve):
-            fail("curve", "a callable (array of steps -> array of lrs)", curve, error=TypeError)
+            check.fail("curve", "a callable (array of steps -> array of lrs)", curve, error=TypeError)
         self._curve = curve
         self.name = str(label)
         self.__name__ = self.name
@@ -140,7 +136,7 @@ def _as_steps(step: Any) -> np.ndarray:
         or array.dtype == np.bool_
         or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating))
     ):
-        fail("step", _STEP_ACCEPTED, step, error=TypeError)
+        check.fail("step", _STEP_ACCEPTED, step, error=TypeError)
     if np.issubdtype(array.dtype, np.integer):
         bad = array < 0
     else:
@@ -149,7 +145,7 @@ def _as_steps(step: Any) -> np.ndarray:
     if np.any(bad):
         first = array[bad].ravel()[0].item()
         hint = "" if array.ndim == 0 else f"the first bad entry is {first!r}"
-        fail("step", _STEP_ACCEPTED, step, hint)
+        check.fail("step", _STEP_ACCEPTED, step, hint)
     return array.astype(np.float64)
 
 
@@ -180,18 +176,6 @@ def _format(value: Any) -> str:
 def _label(name: str, **params: Any) -> str:
     """``name(a=1, b=0.1)``: the one place where schedule labels are written."""
     return f"{name}(" + ", ".join(f"{key}={_format(val)}" for key, val in params.items()) + ")"
-
-
-def _in_range(name: str, value: Any, low: float, high: float, *, low_open: bool, high_open: bool,
-              hint: str = "") -> float:
-    """A real number in an interval such as (0, 1]; the message spells the interval."""
-    accepted = f"a number in {'(' if low_open else '['}{_format(low)}, {_format(high)}{')' if high_open else ']'}"
-    number = real(name, value, accepted)
-    above = number > low if low_open else number >= low
-    below = number < high if high_open else number <= high
-    if not (np.isfinite(number) and above and below):
-        fail(name, accepted, value, hint)
-    return number
 
 
 # ------------------------------------------------------------- the two shapes
@@ -259,7 +243,7 @@ def _piece_values(piece: Callable, local_steps: np.ndarray, name: str) -> np.nda
         return piece._curve(local_steps)
     values = np.asarray(piece(local_steps.astype(np.int64)), dtype=np.float64)
     if values.shape not in ((), local_steps.shape):
-        fail(name, _VECTORISED, piece,
+        check.fail(name, _VECTORISED, piece,
              f"called on {local_steps.shape[0]} steps it returned shape {values.shape}; "
              + _HOW_TO_VECTORISE)
     return np.broadcast_to(values, local_steps.shape)
@@ -283,13 +267,13 @@ def _check_vectorised(piece: Callable, name: str, span: float) -> None:
             alone = np.array([np.asarray(piece(np.int64(k)), dtype=np.float64).reshape(-1)[0]
                               for k in steps])
     except (ValueError, TypeError, IndexError) as error:
-        fail(name, _VECTORISED, piece, f"called on the steps {steps[0]} … {steps[-1]} it raised "
+        check.fail(name, _VECTORISED, piece, f"called on the steps {steps[0]} … {steps[-1]} it raised "
              f"{type(error).__name__}: {error}; " + _HOW_TO_VECTORISE,
              error=TypeError if isinstance(error, TypeError) else ValueError)
     differ = ~np.isclose(together, alone, rtol=1e-12, atol=0.0, equal_nan=True)
     if np.any(differ):
         k = int(steps[differ][0])
-        fail(name, _VECTORISED, piece,
+        check.fail(name, _VECTORISED, piece,
              f"at step {k} it gives {float(alone[k])!r} called alone but {float(together[k])!r} inside an "
              "array of steps; " + _HOW_TO_VECTORISE)
 
@@ -311,7 +295,7 @@ def constant(lr: float) -> Schedule:
     -----
     PyTorch: no scheduler at all (or ``LambdaLR(opt, lambda k: 1.0)``).
     """
-    lr = positive("lr", lr)
+    lr = check.positive("lr", lr)
     return Schedule(lambda t: np.full_like(t, lr), _label("constant", lr=lr))
 
 
@@ -337,9 +321,9 @@ def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     total_iters=steps)`` for an optimizer with ``lr=lr``, within LinearLR's limits
     (0 < start_factor ≤ 1, 0 ≤ end_factor ≤ 1).  See also :func:`linear`.
     """
-    start_lr = positive("start_lr", start_lr, _FIRST_STEP_HINT)
-    end_lr = nonnegative("end_lr", end_lr)
-    steps = positive_int("steps", steps)
+    start_lr = check.positive("start_lr", start_lr, _FIRST_STEP_HINT)
+    end_lr = check.nonnegative("end_lr", end_lr)
+    steps = check.positive_int("steps", steps)
     return _ramp(start_lr, end_lr, steps, "linear",
                  _label("linear_ramp", start_lr=start_lr, end_lr=end_lr, steps=steps))
 
@@ -371,9 +355,9 @@ def cosine_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     Loshchilov, I. & Hutter, F. (2016). SGDR: Stochastic Gradient Descent with Warm
     Restarts. arXiv:1608.03983.
     """
-    start_lr = positive("start_lr", start_lr, _FIRST_STEP_HINT)
-    end_lr = nonnegative("end_lr", end_lr)
-    steps = positive_int("steps", steps)
+    start_lr = check.positive("start_lr", start_lr, _FIRST_STEP_HINT)
+    end_lr = check.nonnegative("end_lr", end_lr)
+    steps = check.positive_int("steps", steps)
     return _ramp(start_lr, end_lr, steps, "cos",
                  _label("cosine_ramp", start_lr=start_lr, end_lr=end_lr, steps=steps))
 
@@ -396,8 +380,8 @@ def exponential(lr: float, gamma: float) -> Schedule:
     PyTorch: ``ExponentialLR(opt, gamma=gamma)`` with ``lr=lr``.  (PyTorch multiplies
     recursively, lr ← lr·γ; the closed form is the same curve up to rounding.)
     """
-    lr = positive("lr", lr)
-    gamma = positive("gamma", gamma)
+    lr = check.positive("lr", lr)
+    gamma = check.positive("gamma", gamma)
     return Schedule(lambda t: lr * np.power(gamma, t), _label("exponential", lr=lr, gamma=gamma))
 
 
@@ -430,18 +414,17 @@ def join(schedules: Sequence[Callable], boundaries: Sequence[int]) -> Schedule:
     [0.1, 0.1, 0.1, 0.1, 0.05, 0.025]
     """
     if not isinstance(schedules, (list, tuple)):
-        fail("schedules", "a list of schedules", schedules, error=TypeError)
+        check.fail("schedules", "a list of schedules", schedules, error=TypeError)
     if len(schedules) < 2:
-        fail("schedules", "a list of at least two schedules",
-             Described(f"{len(schedules)} schedule{'s' if len(schedules) != 1 else ''}"))
+        check.fail("schedules", "a list of at least two schedules", list(schedules))
     for index, piece in enumerate(schedules):
         if not callable(piece):
-            fail(f"schedules[{index}]", "a schedule (a callable step -> lr)", piece,
+            check.fail(f"schedules[{index}]", "a schedule (a callable step -> lr)", piece,
                  "wrap a number in constant(...)" if isinstance(piece, (int, float)) else "",
                  error=TypeError)
     boundaries = _increasing_steps("boundaries", boundaries)
     if len(boundaries) != len(schedules) - 1:
-        fail("boundaries", f"a list of {len(schedules) - 1} steps (one fewer than schedules)",
+        check.fail("boundaries", f"a list of {len(schedules) - 1} steps (one fewer than schedules)",
              boundaries, f"got {len(schedules)} schedules")
     spans = np.diff([0, *boundaries, math.inf])
     for index, (piece, span) in enumerate(zip(schedules, spans)):
@@ -453,11 +436,11 @@ def join(schedules: Sequence[Callable], boundaries: Sequence[int]) -> Schedule:
 def _increasing_steps(name: str, values: Any) -> list:
     accepted = "a non-empty, strictly increasing list of positive integers"
     if not isinstance(values, (list, tuple, np.ndarray)):
-        fail(name, accepted, values, error=TypeError)
-    steps = [integer(f"{name}[{i}]", v, "an integer") for i, v in enumerate(values)]
+        check.fail(name, accepted, values, error=TypeError)
+    steps = [check.integer(f"{name}[{i}]", v, "an integer") for i, v in enumerate(values)]
     if not steps or steps[0] < 1 or any(b <= a for a, b in zip(steps, steps[1:])):
         hint = "sort them and remove duplicates" if steps and steps[0] >= 1 else ""
-        fail(name, accepted, list(values) if isinstance(values, tuple) else values, hint)
+        check.fail(name, accepted, list(values) if isinstance(values, tuple) else values, hint)
     return steps
 
 
@@ -498,8 +481,8 @@ def warmup(schedule: Callable, warmup_steps: int, start_factor: float = 0.1) -> 
     1 Hour. arXiv:1706.02677 (gradual warm-up).
     """
     if not callable(schedule):
-        fail("schedule", "a schedule (a callable step -> lr)", schedule, error=TypeError)
-    warmup_steps = positive_int("warmup_steps", warmup_steps)
+        check.fail("schedule", "a schedule (a callable step -> lr)", schedule, error=TypeError)
+    warmup_steps = check.positive_int("warmup_steps", warmup_steps)
     start_factor = _start_factor(start_factor)
     label = _label("warmup", schedule=schedule, warmup_steps=warmup_steps, start_factor=start_factor)
     return _warmup(schedule, warmup_steps, start_factor, label)
@@ -512,7 +495,7 @@ def _warmup(schedule: Callable, warmup_steps: int, start_factor: float, label: s
     else:
         peak = float(_piece_values(schedule, np.zeros(1), "schedule")[0])
     if not (np.isfinite(peak) and peak > 0):
-        fail("schedule", "a schedule whose lr at step 0 is a positive finite number", schedule,
+        check.fail("schedule", "a schedule whose lr at step 0 is a positive finite number", schedule,
              f"schedule(0) = {peak!r}")
     ramp = _ramp(start_factor * peak, peak, warmup_steps, "linear", "warmup ramp")
     return Schedule(_join_curve((ramp, schedule), (float(warmup_steps),)), label)
@@ -540,9 +523,9 @@ def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     PyTorch: ``StepLR(opt, step_size=step_size, gamma=gamma)`` with ``lr=lr``.
     The first decayed value is used at k = step_size.
     """
-    lr = positive("lr", lr)
-    step_size = positive_int("step_size", step_size)
-    gamma = _in_range("gamma", gamma, 0, 1, low_open=True, high_open=False)
+    lr = check.positive("lr", lr)
+    step_size = check.positive_int("step_size", step_size)
+    gamma = _FACTOR("gamma", gamma)
     return Schedule(lambda t: lr * np.power(gamma, np.floor_divide(t, step_size)),
                     _label("step_decay", lr=lr, step_size=step_size, gamma=gamma))
 
@@ -568,9 +551,9 @@ def multistep(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Sched
     (PyTorch also accepts repeated milestones, each applying γ again; here they must
     be distinct — use a smaller γ instead.)
     """
-    lr = positive("lr", lr)
+    lr = check.positive("lr", lr)
     milestones = _increasing_steps("milestones", milestones)
-    gamma = _in_range("gamma", gamma, 0, 1, low_open=True, high_open=False)
+    gamma = _FACTOR("gamma", gamma)
     levels = [constant(lr * gamma**i) for i in range(len(milestones) + 1)]
     return Schedule(_join_curve(levels, tuple(float(m) for m in milestones)),
                     _label("multistep", lr=lr, milestones=milestones, gamma=gamma))
@@ -600,9 +583,9 @@ def inverse_time(lr: float, decay_rate: float, decay_steps: float = 1) -> Schedu
     decay_steps))`` with ``lr=lr`` is the same schedule (Keras: ``InverseTimeDecay``
     with ``staircase=False``).
     """
-    lr = positive("lr", lr)
-    decay_rate = positive("decay_rate", decay_rate)
-    decay_steps = positive("decay_steps", decay_steps)
+    lr = check.positive("lr", lr)
+    decay_rate = check.positive("decay_rate", decay_rate)
+    decay_steps = check.positive("decay_steps", decay_steps)
     return Schedule(lambda t: lr / (1.0 + decay_rate * t / decay_steps),
                     _label("inverse_time", lr=lr, decay_rate=decay_rate, decay_steps=decay_steps))
 
@@ -627,25 +610,23 @@ def polynomial(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
     ``lr=lr``.  The lr is exactly 0 from k = total_iters on, so a run of exactly
     total_iters steps never uses the zero.
     """
-    lr = positive("lr", lr)
-    total_iters = positive_int("total_iters", total_iters)
-    power = positive("power", power)
+    lr = check.positive("lr", lr)
+    total_iters = check.positive_int("total_iters", total_iters)
+    power = check.positive("power", power)
     return Schedule(lambda t: lr * (1.0 - np.minimum(t, total_iters) / total_iters) ** power,
                     _label("polynomial", lr=lr, total_iters=total_iters, power=power))
 
 
 def _start_factor(start_factor: Any) -> float:
     """A warm-up's starting fraction, in (0, 1] like PyTorch's LinearLR."""
-    number = real("start_factor", start_factor, "a number in (0, 1]")
-    if not (np.isfinite(number) and 0 < number <= 1):
-        fail("start_factor", "a number in (0, 1]", start_factor, _FIRST_STEP_HINT if number <= 0 else "")
-    return number
+    at_most_zero = check.is_real(start_factor) and np.ndim(start_factor) == 0 and start_factor <= 0
+    return _FRACTION("start_factor", start_factor, _FIRST_STEP_HINT if at_most_zero else "")
 
 
 def _eta_min(eta_min: Any, lr: float) -> float:
-    eta_min = nonnegative("eta_min", eta_min)
+    eta_min = check.nonnegative("eta_min", eta_min)
     if eta_min > lr:
-        fail("eta_min", f"a number in [0, lr] = [0, {_format(lr)}]", eta_min,
+        check.fail("eta_min", f"a number in [0, lr] = [0, {_format(lr)}]", eta_min,
              "eta_min is the floor the cosine decays to; for a rising curve use cosine_ramp")
     return eta_min
 
@@ -682,8 +663,8 @@ def cosine(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N8
     Loshchilov, I. & Hutter, F. (2016). SGDR: Stochastic Gradient Descent with Warm
     Restarts. arXiv:1608.03983.
     """
-    lr = positive("lr", lr)
-    T_max = positive_int("T_max", T_max)
+    lr = check.positive("lr", lr)
+    T_max = check.positive_int("T_max", T_max)
     eta_min = _eta_min(eta_min, lr)
     return Schedule(lambda t: cosine_between(lr, eta_min, t, T_max),
                     _label("cosine", lr=lr, T_max=T_max, eta_min=eta_min))
@@ -720,10 +701,10 @@ def linear(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
     Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in
     1 Hour. arXiv:1706.02677 (gradual warm-up).
     """
-    lr = positive("lr", lr)
+    lr = check.positive("lr", lr)
     start_factor = _start_factor(start_factor)
-    end_factor = _in_range("end_factor", end_factor, 0, 1, low_open=False, high_open=False)
-    total_iters = positive_int("total_iters", total_iters)
+    end_factor = _END_FACTOR("end_factor", end_factor)
+    total_iters = check.positive_int("total_iters", total_iters)
     return _ramp(lr * start_factor, lr * end_factor, total_iters, "linear",
                  _label("linear", lr=lr, start_factor=start_factor, end_factor=end_factor,
                         total_iters=total_iters))
@@ -773,11 +754,11 @@ def warmup_cosine(lr: float, warmup_steps: int, total_steps: int, start_factor: 
     Loshchilov, I. & Hutter, F. (2016). SGDR: Stochastic Gradient Descent with Warm
     Restarts. arXiv:1608.03983.
     """
-    lr = positive("lr", lr)
-    warmup_steps = positive_int("warmup_steps", warmup_steps)
-    total_steps = positive_int("total_steps", total_steps)
+    lr = check.positive("lr", lr)
+    warmup_steps = check.positive_int("warmup_steps", warmup_steps)
+    total_steps = check.positive_int("total_steps", total_steps)
     if total_steps <= warmup_steps:
-        fail("total_steps", f"greater than warmup_steps={warmup_steps}", total_steps,
+        check.fail("total_steps", f"greater than warmup_steps={warmup_steps}", total_steps,
              "total_steps counts the warm-up and the decay together")
     start_factor = _start_factor(start_factor)
     eta_min = _eta_min(eta_min, lr)
@@ -833,17 +814,17 @@ def cyclic(base_lr: float, max_lr: float, step_size_up: int = 2000, step_size_do
     Smith, L. N. (2015/2017). Cyclical Learning Rates for Training Neural Networks.
     arXiv:1506.01186 (WACV 2017).
     """
-    base_lr = positive("base_lr", base_lr)
-    max_lr = positive("max_lr", max_lr)
+    base_lr = check.positive("base_lr", base_lr)
+    max_lr = check.positive("max_lr", max_lr)
     if max_lr <= base_lr:
-        fail("max_lr", f"greater than base_lr={_format(base_lr)}", max_lr,
+        check.fail("max_lr", f"greater than base_lr={_format(base_lr)}", max_lr,
              "max_lr is the top of the cycle and base_lr the bottom; did you swap them?")
-    step_size_up = positive_int("step_size_up", step_size_up)
-    step_size_down = step_size_up if step_size_down is None else positive_int("step_size_down", step_size_down)
-    mode = one_of("mode", mode, _CYCLIC_MODES)
-    gamma = _in_range("gamma", gamma, 0, 1, low_open=True, high_open=False)
+    step_size_up = check.positive_int("step_size_up", step_size_up)
+    step_size_down = step_size_up if step_size_down is None else check.positive_int("step_size_down", step_size_down)
+    mode = check.one_of("mode", mode, _CYCLIC_MODES)
+    gamma = _FACTOR("gamma", gamma)
     if mode != "exp_range" and gamma != 1.0:
-        fail("gamma", "1 unless mode='exp_range'", gamma, f"mode={mode!r} ignores gamma")
+        check.fail("gamma", "1 unless mode='exp_range'", gamma, f"mode={mode!r} ignores gamma")
     cycle_length = float(step_size_up + step_size_down)
     up_fraction = step_size_up / cycle_length
 
@@ -898,9 +879,9 @@ def cosine_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 
     Loshchilov, I. & Hutter, F. (2016). SGDR: Stochastic Gradient Descent with Warm
     Restarts. arXiv:1608.03983.
     """
-    lr = positive("lr", lr)
-    T_0 = positive_int("T_0", T_0)
-    T_mult = positive_int("T_mult", T_mult)
+    lr = check.positive("lr", lr)
+    T_0 = check.positive_int("T_0", T_0)
+    T_mult = check.positive_int("T_mult", T_mult)
     eta_min = _eta_min(eta_min, lr)
 
     def curve(t):
@@ -982,29 +963,27 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_st
     Smith, L. N. (2018). A disciplined approach to neural network hyper-parameters:
     Part 1. arXiv:1803.09820.
     """
-    max_lr = positive("max_lr", max_lr)
-    total_steps = positive_int("total_steps", total_steps)
+    max_lr = check.positive("max_lr", max_lr)
+    total_steps = check.positive_int("total_steps", total_steps)
     if total_steps < 2:
-        fail("total_steps", "an integer >= 2", total_steps, "a cycle needs at least two steps")
-    pct_start = _in_range("pct_start", pct_start, 0, 1, low_open=True, high_open=True)
-    anneal_strategy = one_of("anneal_strategy", anneal_strategy, ("cos", "linear"))
-    div_factor = _at_least_one("div_factor", div_factor)
-    final_div_factor = _at_least_one("final_div_factor", final_div_factor)
-    if not isinstance(three_phase, (bool, np.bool_)):
-        fail("three_phase", "True or False", three_phase, error=TypeError)
-    three_phase = bool(three_phase)
+        check.fail("total_steps", "an integer >= 2", total_steps, "a cycle needs at least two steps")
+    pct_start = _OPEN_UNIT("pct_start", pct_start)
+    anneal_strategy = check.one_of("anneal_strategy", anneal_strategy, ("cos", "linear"))
+    div_factor = _AT_LEAST_ONE("div_factor", div_factor)
+    final_div_factor = _AT_LEAST_ONE("final_div_factor", final_div_factor)
+    three_phase = check.boolean("three_phase", three_phase)
 
     first_end = float(pct_start * total_steps) - 1
     last_end = float(total_steps - 1)
     if first_end <= 0:
-        fail("pct_start", f"greater than 1/total_steps = {_format(1 / total_steps)}", pct_start,
+        check.fail("pct_start", f"greater than 1/total_steps = {_format(1 / total_steps)}", pct_start,
              f"with total_steps={total_steps} the warm-up phase would be empty")
     initial_lr = max_lr / div_factor
     min_lr = initial_lr / final_div_factor
     if three_phase:
         second_end = float(2 * pct_start * total_steps) - 2
         if second_end >= last_end:
-            fail("pct_start", f"less than (total_steps + 1) / (2·total_steps) = "
+            check.fail("pct_start", f"less than (total_steps + 1) / (2·total_steps) = "
                  f"{_format((total_steps + 1) / (2 * total_steps))} when three_phase=True",
                  pct_start, "the warm-up and the way back down would leave no final phase")
         ends = (first_end, second_end, last_end)
@@ -1019,7 +998,7 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_st
 
     def curve(t):
         if t.size and t.max() >= total_steps:
-            fail("step", f"less than total_steps={total_steps} (one_cycle covers steps "
+            check.fail("step", f"less than total_steps={total_steps} (one_cycle covers steps "
                  f"0 … {total_steps - 1})", int(t[t >= total_steps][0]),
                  "make total_steps the length of the whole run")
         return joined(t)
@@ -1028,13 +1007,6 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_st
                                   pct_start=pct_start, anneal_strategy=anneal_strategy,
                                   div_factor=div_factor, final_div_factor=final_div_factor,
                                   three_phase=three_phase))
-
-
-def _at_least_one(name: str, value: Any) -> float:
-    number = real(name, value, "a finite number >= 1")
-    if not (np.isfinite(number) and number >= 1):
-        fail(name, "a finite number >= 1", value)
-    return number
 
 
 # ------------------------------------------------------------ performance-based
@@ -1118,18 +1090,18 @@ class ReduceLROnPlateau:
     def __init__(self, lr: float, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: float = 0.0, eps: float = 1e-8):
-        self.initial_lr = positive("lr", lr)
-        self.mode = one_of("mode", mode, ("min", "max"))
-        self.factor = _in_range("factor", factor, 0, 1, low_open=True, high_open=True)
-        self.patience = nonnegative_int("patience", patience)
-        self.threshold = nonnegative("threshold", threshold)
-        self.threshold_mode = one_of("threshold_mode", threshold_mode, ("rel", "abs"))
-        self.cooldown = nonnegative_int("cooldown", cooldown)
-        self.min_lr = nonnegative("min_lr", min_lr)
+        self.initial_lr = check.positive("lr", lr)
+        self.mode = check.one_of("mode", mode, ("min", "max"))
+        self.factor = _OPEN_UNIT("factor", factor)
+        self.patience = check.nonnegative_int("patience", patience)
+        self.threshold = check.nonnegative("threshold", threshold)
+        self.threshold_mode = check.one_of("threshold_mode", threshold_mode, ("rel", "abs"))
+        self.cooldown = check.nonnegative_int("cooldown", cooldown)
+        self.min_lr = check.nonnegative("min_lr", min_lr)
         if self.min_lr > self.initial_lr:
-            fail("min_lr", f"a number in [0, lr] = [0, {_format(self.initial_lr)}]", min_lr,
+            check.fail("min_lr", f"a number in [0, lr] = [0, {_format(self.initial_lr)}]", min_lr,
                  "min_lr is the floor the lr is reduced to")
-        self.eps = nonnegative("eps", eps)
+        self.eps = check.nonnegative("eps", eps)
         self.lr = self.initial_lr
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = 0
@@ -1151,7 +1123,7 @@ class ReduceLROnPlateau:
 
     def step(self, metric: float) -> float:
         """Record one evaluation of the metric; return the learning rate to use next."""
-        value = real("metric", metric)
+        value = check.real("metric", metric)
         self.last_epoch += 1
         if self.is_better(value, self.best):
             self.best = value

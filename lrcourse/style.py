@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import LinearSegmentedColormap, LogNorm, to_hex
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 
 __all__ = [
     "notebook_figures",
@@ -135,7 +135,7 @@ def optimizer_color(name: str) -> str | None:
     True
     """
     if not isinstance(name, str):
-        v.fail("name", "a string", name, error=TypeError)
+        check.fail("name", "a string", name, error=TypeError)
     key = _normalise(name)
     if key in OPTIMIZER_COLORS:
         return OPTIMIZER_COLORS[key]
@@ -186,9 +186,9 @@ def lr_norm(lrs) -> LogNorm:
 
     A single rate gets a range of one decade around it, so a colorbar still reads.
     """
-    lrs = v.finite_array("lrs", lrs).ravel()
+    lrs = check.finite_array("lrs", lrs).ravel()
     if lrs.size == 0 or not np.all(np.isfinite(lrs) & (lrs > 0)):
-        v.fail("lrs", "positive finite learning rates", lrs)
+        check.fail("lrs", "positive finite learning rates", lrs)
     low, high = float(lrs.min()), float(lrs.max())
     if high <= low:
         low, high = low / np.sqrt(10.0), high * np.sqrt(10.0)

@@ -74,6 +74,8 @@ CLIP_NORM_EPS = 1e-6
 LOSS_FLOOR = 1e-12
 
 _CURVES = ("loss", "lr", "grad_norm", "val_loss", "val_accuracy", "train_loss")
+#: divergence_factor: above 1 (a run may not start diverged); np.inf keeps only the NaN/inf test.
+_DIVERGENCE_FACTOR = check.Interval(1, np.inf, closed="neither", allow_inf=True)
 
 
 def divergence_threshold(initial_loss, divergence_factor: float) -> np.ndarray:
@@ -83,10 +85,19 @@ def divergence_threshold(initial_loss, divergence_factor: float) -> np.ndarray:
     ``divergence_factor · L0`` whenever ``L0 ≥ 1e-12``.  ``divergence_factor=np.inf``
     gives an infinite threshold (only non-finite losses then count as divergence).
     """
-    initial_loss = np.asarray(initial_loss, dtype=float)
+    initial_loss = check.real_array("initial_loss", initial_loss)
+    divergence_factor = _DIVERGENCE_FACTOR("divergence_factor", divergence_factor)
     with np.errstate(over="ignore", invalid="ignore"):
         scale = np.maximum(np.abs(initial_loss), LOSS_FLOOR)
         return initial_loss + (divergence_factor - 1.0) * scale
+
+
+def _gradient_rows(grad) -> np.ndarray:
+    grad = check.real_array("grad", grad)
+    if grad.ndim != 2:
+        check.fail("grad", "an array of shape (K, dim): one gradient per row (per run)",
+                   check.Described(f"shape {grad.shape}"), "for one gradient g pass g.reshape(1, -1)")
+    return grad
 
 
 def clip_by_norm(grad: np.ndarray, clip_norm: float) -> tuple[np.ndarray, np.ndarray]:
@@ -96,8 +107,10 @@ def clip_by_norm(grad: np.ndarray, clip_norm: float) -> tuple[np.ndarray, np.nda
     ``torch.nn.utils.clip_grad_norm_`` (each row is one model).  Returns the clipped
     gradient (a new array) and the norms before clipping, shape ``(K,)``.
     """
+    grad = _gradient_rows(grad)
+    clip_norm = check.positive("clip_norm", clip_norm)
     with np.errstate(over="ignore", invalid="ignore"):
-        norms = np.sqrt(np.einsum("kd,kd->k", grad, grad))
+        norms = _row_norms(grad)
         coef = np.minimum(clip_norm / (norms + CLIP_NORM_EPS), 1.0)
         return grad * coef[:, None], norms
 
@@ -105,7 +118,14 @@ def clip_by_norm(grad: np.ndarray, clip_norm: float) -> tuple[np.ndarray, np.nda
 def clip_by_value(grad: np.ndarray, clip_value: float) -> np.ndarray:
     """Clamp every entry of ``grad`` to ``[−clip_value, clip_value]``
     (``torch.nn.utils.clip_grad_value_``)."""
+    grad = _gradient_rows(grad)
+    clip_value = check.positive("clip_value", clip_value)
     return np.clip(grad, -clip_value, clip_value)
+
+
+def _row_norms(grad: np.ndarray) -> np.ndarray:
+    """‖g_k‖₂ of each row (overflow gives inf, as a diverged run's gradient may)."""
+    return np.sqrt(np.einsum("kd,kd->k", grad, grad))
 
 
 @dataclass(repr=False)
@@ -184,9 +204,7 @@ class RunResult:
         ``train_loss``, ``val_loss``, ``val_accuracy`` (length ``len(eval_steps)``).
         """
         check.one_of("name", name, _CURVES)
-        k = check.integer("k", k)
-        if not -self.n_runs <= k < self.n_runs:
-            check.fail("k", f"a run index in [0, {self.n_runs})", k)
+        k = self._run_index(k)
         record = getattr(self, name)
         if record is None:
             hint = ("pass eval_every=... to run()" if name != "val_accuracy"
@@ -194,10 +212,14 @@ class RunResult:
             check.fail("name", "a record this run kept", name, hint)
         return record[:, k]
 
+    def _run_index(self, k) -> int:
+        """``k`` checked as the index of one of the K runs (negative counts from the end)."""
+        return check.Interval(-self.n_runs, self.n_runs, closed="left", integer=True)("k", k)
+
     def divergence_lr(self, k: int) -> float:
         """The last learning rate run ``k`` applied before it was declared diverged
         (NaN when it diverged at step 0 or did not diverge)."""
-        at = int(self.diverged_at[k])
+        at = int(self.diverged_at[self._run_index(k)])
         return float(self.lr[at - 1, k]) if at >= 1 else float("nan")
 
     def summary(self) -> str:
@@ -229,23 +251,6 @@ class RunResult:
         return f"RunResult({self.summary()})"
 
 
-def _call_problem(problem, method: str, x, batch):
-    function = getattr(problem, method)
-    return function(x) if batch is None else function(x, batch)
-
-
-def _make_evaluator(problem, minibatch: bool):
-    """Return ``f(x, batch) -> (loss (K,), grad (K, dim))`` using the cheapest route."""
-    both = getattr(problem, "loss_and_grad", None)
-    if callable(both):
-        if minibatch:
-            return lambda x, batch: both(x, batch)
-        return lambda x, batch: both(x)
-    if minibatch:
-        return lambda x, batch: (problem.loss(x, batch), problem.grad(x, batch))
-    return lambda x, batch: (problem.loss(x), problem.grad(x))
-
-
 def _lr_per_run(last_lr: Any, K: int, dim: int) -> np.ndarray | float:
     """``optimizer.last_lr`` as something that assigns into a row of shape (K,)."""
     if isinstance(last_lr, (float, int, np.floating, np.integer)):
@@ -273,16 +278,55 @@ def _infer_runs(optimizer) -> int | None:
     return int(np.shape(lr)[0])
 
 
-def _validate_problem(problem) -> None:
-    for method in ("loss", "grad"):
-        if not callable(getattr(problem, method, None)):
-            check.fail("problem", "an object with loss(x) and grad(x) methods and a dim",
-                       type(problem).__name__, error=TypeError)
+# ------------------------------------------------------------------ argument checks
+
+
+def _needs_instance(name: str, value, accepted: str, methods: tuple) -> None:
+    """``value`` must be an object (not a class) with these methods."""
+    if isinstance(value, type):
+        check.fail(name, accepted, value, "pass an instance: call the class with its arguments first",
+                   error=TypeError)
+    if not all(callable(getattr(value, method, None)) for method in methods):
+        simple = value is None or isinstance(value, (str, int, float))
+        check.fail(name, accepted, value if simple else check.Described(f"an object of type "
+                                                                        f"{type(value).__name__}"),
+                   error=TypeError)
+
+
+def _check_problem(problem) -> None:
+    _needs_instance("problem", problem, "an object with loss(x) and grad(x) methods and a dim",
+                    ("loss", "grad"))
     check.positive_int("problem.dim", getattr(problem, "dim", None))
 
 
+def _check_optimizer(optimizer) -> None:
+    _needs_instance("optimizer", optimizer, "an object with a step(x, grad) method, such as "
+                    "optim.SGD(lr=0.1)", ("step",))
+
+
+def _check_batch_size(batch_size, problem) -> int | None:
+    if batch_size is None:
+        return None
+    batch_size = check.positive_int("batch_size", batch_size)
+    if not callable(getattr(problem, "batches", None)):
+        check.fail("batch_size", "None for a problem without mini-batches", batch_size,
+                   f"{type(problem).__name__} has no batches(); use full-batch gradients")
+    return batch_size
+
+
+def _check_clipping(clip_norm, clip_value) -> tuple[float | None, float | None]:
+    if clip_norm is not None:
+        clip_norm = check.positive("clip_norm", clip_norm)
+    if clip_value is not None:
+        clip_value = check.positive("clip_value", clip_value)
+    if clip_norm is not None and clip_value is not None:
+        check.fail("clip_value", "None when clip_norm is given", clip_value,
+                   "clip by norm or by value, not both")
+    return clip_norm, clip_value
+
+
 def _start_point(x0, problem, optimizer) -> np.ndarray:
-    x0 = check.finite_array("x0", x0)
+    x0 = check.real_array("x0", x0)
     dim = int(problem.dim)
     if x0.ndim not in (1, 2) or x0.shape[-1] != dim:
         check.fail("x0", f"an array of shape ({dim},) or (K, {dim})",
@@ -300,10 +344,120 @@ def _start_point(x0, problem, optimizer) -> np.ndarray:
     return x0.copy()
 
 
+# ------------------------------------------------------------------ the pieces of the loop
+
+
+def _loss_and_grad(problem, batches):
+    """``f(x) -> (loss (K,), grad (K, dim))`` on the next batch (or the full set), checked.
+
+    Uses the problem's ``loss_and_grad`` when it has one (one pass for both).
+    """
+    both = getattr(problem, "loss_and_grad", None)
+
+    def evaluate(x):
+        batch = () if batches is None else (next(batches),)
+        if callable(both):
+            loss, grad = both(x, *batch)
+        else:
+            loss, grad = problem.loss(x, *batch), problem.grad(x, *batch)
+        K, dim = x.shape
+        loss, grad = np.asarray(loss, dtype=float), np.asarray(grad, dtype=float)
+        if loss.size != K:
+            check.fail("problem.loss(x)", f"one loss per run: {K} values for x of shape {x.shape}",
+                       check.Described(f"shape {loss.shape}"))
+        if grad.shape != x.shape:
+            check.fail("problem.grad(x)", f"an array of the shape of x {x.shape} (one gradient per run)",
+                       check.Described(f"shape {grad.shape}"),
+                       f"{getattr(problem, 'name', type(problem).__name__)} has dim={dim}")
+        return loss.reshape(K), grad
+
+    return evaluate
+
+
+def _stop_diverged(loss, threshold, alive, x, x_prev, diverged_at, t):
+    """The one divergence test: runs still alive whose loss is non-finite or above
+    ``threshold`` stop at step ``t``.
+
+    Returns the runs still alive and the parameters, with every newly stopped run
+    frozen at ``x`` (or at ``x_prev`` when ``x`` itself is no longer finite).
+    """
+    newly = alive & ~(np.isfinite(loss) & (loss <= threshold))
+    if not newly.any():
+        return alive, x
+    diverged_at[newly] = t
+    lost = newly & ~np.isfinite(x).all(axis=1)
+    if lost.any():
+        x = x.copy()
+        x[lost] = x_prev[lost]
+    return alive & ~newly, x
+
+
+class _Records:
+    """The arrays :func:`run` fills, NaN until written (and for stopped runs)."""
+
+    def __init__(self, problem, steps: int, x: np.ndarray, eval_every, keep_trajectory: bool):
+        K, dim = x.shape
+        self.problem = problem
+        self.loss, self.lr, self.grad_norm = (np.full((steps, K), np.nan) for _ in range(3))
+        self.trajectory = np.full((steps + 1, K, dim), np.nan) if keep_trajectory else None
+        if self.trajectory is not None:
+            self.trajectory[0] = x
+        self.eval_steps = self.train_loss = self.val_loss = self.val_accuracy = None
+        self.evaluated = 0  # how many of eval_steps are done
+        if eval_every is not None:
+            self.eval_steps = np.unique(np.append(np.arange(0, steps + 1, eval_every), steps))
+            self.train_loss = np.full((self.eval_steps.size, K), np.nan)
+            if callable(getattr(problem, "val_loss", None)):
+                self.val_loss = np.full((self.eval_steps.size, K), np.nan)
+            if callable(getattr(problem, "accuracy", None)):
+                self.val_accuracy = np.full((self.eval_steps.size, K), np.nan)
+
+    def evaluate_if_due(self, t: int, x: np.ndarray, alive: np.ndarray) -> None:
+        """Full training loss, val loss and val accuracy at x_t, when t is an eval step."""
+        if self.eval_steps is None or self.evaluated >= self.eval_steps.size \
+                or self.eval_steps[self.evaluated] != t:
+            return
+        i = self.evaluated
+        self.train_loss[i] = np.where(alive, self.problem.loss(x), np.nan)
+        if self.val_loss is not None:
+            self.val_loss[i] = np.where(alive, self.problem.val_loss(x), np.nan)
+        if self.val_accuracy is not None:
+            self.val_accuracy[i] = np.where(alive, self.problem.accuracy(x, split="val"), np.nan)
+        self.evaluated += 1
+
+    def evaluate_the_rest(self, x: np.ndarray, alive: np.ndarray) -> None:
+        """The evaluations an early stop skipped, and the one at t = steps."""
+        while self.eval_steps is not None and self.evaluated < self.eval_steps.size:
+            self.evaluate_if_due(int(self.eval_steps[self.evaluated]), x, alive)
+
+    def step(self, t: int, loss: np.ndarray, grad_norm: np.ndarray, alive: np.ndarray) -> None:
+        self.loss[t] = np.where(alive, loss, np.nan)
+        self.grad_norm[t] = np.where(alive, grad_norm, np.nan)
+
+    def position(self, t: int, x: np.ndarray, *, to_the_end: bool = False) -> None:
+        """x_t (and, after an early stop, every later iterate: the runs are frozen)."""
+        if self.trajectory is not None:
+            self.trajectory[t:None if to_the_end else t + 1] = x
+
+
+# ------------------------------------------------------------------ run
+
+
 def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=None,
         clip_value=None, divergence_factor=1e4, eval_every=None,
         keep_trajectory=False) -> RunResult:
     """Train ``K`` runs of ``problem`` with ``optimizer`` for ``steps`` steps.
+
+    The loop, per step t = 0, 1, …, steps − 1 (all K runs at once)::
+
+        loss_t, g_t = loss(x_t, batch_t), ∇loss(x_t, batch_t)
+        record loss_t and ‖g_t‖
+        stop the runs whose loss_t is non-finite or above the divergence threshold
+        g_t ← clip(g_t)                                     (optional)
+        x_{t+1} = optimizer.step(x_t, g_t)                  (stopped runs stay put)
+        record the lr that step used
+
+    then the full training loss at x_steps, with the same divergence test.
 
     Parameters
     ----------
@@ -312,11 +466,11 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
         ``loss_and_grad(x[, batch])`` when the problem has it.  ``batches``,
         ``val_loss`` and ``accuracy`` are used when needed (see below).
     optimizer : object with ``step(x, grad) -> x_next``
-        An :mod:`lrcourse.optim` optimizer.  Its lr may be an array of shape
-        ``(K, 1)``: then K runs with K learning rates are trained together.
-        Its state is not reset: a fresh optimizer gives a fresh run.  The ``lr``
-        record is read from ``optimizer.last_lr`` after every step; an optimizer
-        without that attribute (a learner's own class, say) leaves it NaN.
+        An :mod:`lrcourse.optim` optimizer (an instance, not the class).  Its lr may
+        be an array of shape ``(K, 1)``: then K runs with K learning rates are
+        trained together.  Its state is not reset: a fresh optimizer gives a fresh
+        run.  The ``lr`` record is read from ``optimizer.last_lr`` after every step;
+        an optimizer without that attribute (a learner's own class, say) leaves it NaN.
     x0 : array, shape (dim,) or (K, dim)
         Start point(s).  A ``(dim,)`` start is repeated for every run.
     steps : int ≥ 1
@@ -345,79 +499,22 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
     RunResult
         Records of shape ``(steps, K)``; see :class:`RunResult`.
     """
-    _validate_problem(problem)
-    if not callable(getattr(optimizer, "step", None)):
-        check.fail("optimizer", "an object with a step(x, grad) method",
-                   type(optimizer).__name__, error=TypeError)
+    _check_problem(problem)
+    _check_optimizer(optimizer)
     steps = check.positive_int("steps", steps)
     seed = check.nonnegative_int("seed", seed)
-    minibatch = batch_size is not None
-    if minibatch:
-        batch_size = check.positive_int("batch_size", batch_size)
-        if not callable(getattr(problem, "batches", None)):
-            check.fail("batch_size", "None for a problem without mini-batches", batch_size,
-                       f"{type(problem).__name__} has no batches(); use full-batch gradients")
-    if clip_norm is not None:
-        clip_norm = check.positive("clip_norm", clip_norm)
-    if clip_value is not None:
-        clip_value = check.positive("clip_value", clip_value)
-    if clip_norm is not None and clip_value is not None:
-        check.fail("clip_value", "None when clip_norm is given", clip_value,
-                   "clip by norm or by value, not both")
-    divergence_factor = check.real("divergence_factor", divergence_factor,
-                                   "a number > 1 (np.inf disables the ratio test)")
-    if not divergence_factor > 1:
-        check.fail("divergence_factor", "a number > 1 (np.inf disables the ratio test)",
-                   divergence_factor)
-    if eval_every is not None:
-        eval_every = check.positive_int("eval_every", eval_every)
-    if not isinstance(keep_trajectory, (bool, np.bool_)):
-        check.fail("keep_trajectory", "True or False", keep_trajectory, error=TypeError)
+    batch_size = _check_batch_size(batch_size, problem)
+    clip_norm, clip_value = _check_clipping(clip_norm, clip_value)
+    divergence_factor = _DIVERGENCE_FACTOR("divergence_factor", divergence_factor)
+    eval_every = None if eval_every is None else check.positive_int("eval_every", eval_every)
+    keep_trajectory = check.boolean("keep_trajectory", keep_trajectory)
 
     x = _start_point(x0, problem, optimizer)
-    records_lr = hasattr(optimizer, "last_lr")
     K, dim = x.shape
-    evaluate = _make_evaluator(problem, minibatch)
-    batches = iter(problem.batches(batch_size, seed)) if minibatch else None
-
-    nan = np.nan
-    loss_rec = np.full((steps, K), nan)
-    lr_rec = np.full((steps, K), nan)
-    norm_rec = np.full((steps, K), nan)
-    trajectory = np.full((steps + 1, K, dim), nan) if keep_trajectory else None
-    if trajectory is not None:
-        trajectory[0] = x
-
-    has_val = callable(getattr(problem, "val_loss", None))
-    has_acc = callable(getattr(problem, "accuracy", None))
-    if eval_every is not None:
-        eval_steps = np.arange(0, steps + 1, eval_every)
-        if eval_steps[-1] != steps:
-            eval_steps = np.append(eval_steps, steps)
-        train_rec = np.full((eval_steps.size, K), nan)
-        val_rec = np.full((eval_steps.size, K), nan) if has_val else None
-        acc_rec = np.full((eval_steps.size, K), nan) if has_acc else None
-        next_eval = 0  # index into eval_steps
-    else:
-        eval_steps = train_rec = val_rec = acc_rec = None
-        next_eval = -1
-
-    def record_evaluation(alive: np.ndarray, every_run_alive: bool) -> None:
-        nonlocal next_eval
-        i = next_eval
-        train_rec[i] = problem.loss(x)
-        if val_rec is not None:
-            val_rec[i] = problem.val_loss(x)
-        if acc_rec is not None:
-            acc_rec[i] = problem.accuracy(x, split="val")
-        if not every_run_alive:
-            for record in (train_rec, val_rec, acc_rec):
-                if record is not None:
-                    record[i, ~alive] = nan
-        next_eval += 1
-
-    active = np.ones(K, dtype=bool)
-    all_active = True
+    batches = None if batch_size is None else iter(problem.batches(batch_size, seed))
+    loss_and_grad = _loss_and_grad(problem, batches)
+    records = _Records(problem, steps, x, eval_every, keep_trajectory)
+    alive = np.ones(K, dtype=bool)
     diverged_at = np.full(K, -1, dtype=int)
     threshold = None
     x_prev = x
@@ -425,78 +522,49 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for t in range(steps):
-            if next_eval >= 0 and eval_steps[next_eval] == t:
-                record_evaluation(active, all_active)
-            batch = next(batches) if minibatch else None
-            loss, grad = evaluate(x, batch)
-            loss = np.asarray(loss, dtype=float).reshape(K)
-            grad = np.asarray(grad, dtype=float)
+            records.evaluate_if_due(t, x, alive)
+            loss, grad = loss_and_grad(x)
             if threshold is None:
                 threshold = divergence_threshold(loss, divergence_factor)
-
+            records.step(t, loss, _row_norms(grad), alive)
+            alive, x = _stop_diverged(loss, threshold, alive, x, x_prev, diverged_at, t)
+            if not alive.any():
+                steps_taken = t + 1
+                records.position(t + 1, x, to_the_end=True)
+                break
             if clip_norm is not None:
-                grad, norms = clip_by_norm(grad, clip_norm)
-            else:
-                norms = np.sqrt(np.einsum("kd,kd->k", grad, grad))
-                if clip_value is not None:
-                    grad = clip_by_value(grad, clip_value)
+                grad, _ = clip_by_norm(grad, clip_norm)
+            elif clip_value is not None:
+                grad = clip_by_value(grad, clip_value)
+            x_prev, x = x, _optimizer_step(optimizer, x, _only(alive, grad, 0.0))
+            x = _only(alive, x, x_prev)
+            if hasattr(optimizer, "last_lr"):
+                records.lr[t] = _lr_per_run(optimizer.last_lr, K, dim)
+            records.position(t + 1, x)
 
-            if all_active:
-                loss_rec[t] = loss
-                norm_rec[t] = norms
-            else:
-                loss_rec[t] = np.where(active, loss, nan)
-                norm_rec[t] = np.where(active, norms, nan)
-
-            newly = active & ~(np.isfinite(loss) & (loss <= threshold))
-            if newly.any():
-                diverged_at[newly] = t
-                active = active & ~newly
-                all_active = False
-                lost = newly & ~np.isfinite(x).all(axis=1)
-                if lost.any():  # x_t overflowed: freeze at the last finite iterate
-                    x = x.copy()
-                    x[lost] = x_prev[lost]
-                if not active.any():
-                    steps_taken = t + 1
-                    if trajectory is not None:
-                        trajectory[t + 1:] = x
-                    break
-
-            if not all_active:
-                grad = np.where(active[:, None], grad, 0.0)
-            x_prev = x
-            x = optimizer.step(x, grad)
-            if np.shape(x) != (K, dim):
-                check.fail("optimizer.step(x, grad)", f"an array of shape ({K}, {dim})",
-                           check.Described(f"shape {np.shape(x)}"),
-                           "an lr array of shape (K, 1) needs x0 of shape (dim,) or (K, dim)")
-            if not all_active:
-                x = np.where(active[:, None], x, x_prev)
-            if records_lr:
-                lr_rec[t] = _lr_per_run(optimizer.last_lr, K, dim)
-            if trajectory is not None:
-                trajectory[t + 1] = x
-
-        if next_eval >= 0:
-            while next_eval < eval_steps.size:
-                record_evaluation(active, all_active)
+        records.evaluate_the_rest(x, alive)
         final_loss = np.asarray(problem.loss(x), dtype=float).reshape(K)
-        # The last iterate x_steps gets the same divergence test as the others.
-        newly = active & ~(np.isfinite(final_loss) & (final_loss <= threshold))
-        if newly.any():
-            diverged_at[newly] = steps
-            active = active & ~newly
-            lost = newly & ~np.isfinite(x).all(axis=1)
-            if lost.any():
-                x = x.copy()
-                x[lost] = x_prev[lost]
-        final_loss = np.where(active, final_loss, nan)
+        alive, x = _stop_diverged(final_loss, threshold, alive, x, x_prev, diverged_at, steps)
 
     return RunResult(
-        loss=loss_rec, lr=lr_rec, grad_norm=norm_rec,
-        diverged=~active, diverged_at=diverged_at, x=x, final_loss=final_loss,
-        steps=steps, steps_taken=steps_taken, eval_steps=eval_steps,
-        train_loss=train_rec, val_loss=val_rec, val_accuracy=acc_rec,
-        trajectory=trajectory, problem_name=str(getattr(problem, "name", "")),
+        loss=records.loss, lr=records.lr, grad_norm=records.grad_norm,
+        diverged=~alive, diverged_at=diverged_at, x=x, final_loss=np.where(alive, final_loss, np.nan),
+        steps=steps, steps_taken=steps_taken, eval_steps=records.eval_steps,
+        train_loss=records.train_loss, val_loss=records.val_loss, val_accuracy=records.val_accuracy,
+        trajectory=records.trajectory, problem_name=str(getattr(problem, "name", "")),
     )
+
+
+def _only(alive: np.ndarray, rows: np.ndarray, otherwise) -> np.ndarray:
+    """``rows`` for the runs still alive, ``otherwise`` for the stopped ones."""
+    return rows if alive.all() else np.where(alive[:, None], rows, otherwise)
+
+
+def _optimizer_step(optimizer, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``optimizer.step(x, grad)``, checked to keep x's shape (K, dim)."""
+    x_next = optimizer.step(x, grad)
+    if np.shape(x_next) != x.shape:
+        check.fail("optimizer.step(x, grad)", f"an array of shape {x.shape}",
+                   check.Described(f"shape {np.shape(x_next)}"),
+                   "an lr array of shape (K, 1) needs x0 of shape (dim,) or (K, dim)")
+    return x_next

@@ -625,10 +625,10 @@ BAD_STEPS = [
     # (optimizer factory, x, grad, error, fragments)
     (lambda: SGD(), np.zeros(3), np.zeros(2), ValueError, ["grad", "(3,)", "(2,)", "one entry per parameter"]),
     (lambda: Adam(), np.zeros((4, 2)), np.zeros(2), ValueError, ["grad", "(4, 2)", "(2,)"]),
-    (lambda: SGD(), "abc", np.zeros(3), TypeError, ["x", "numeric array", "'abc'"]),
-    (lambda: SGD(), None, np.zeros(3), TypeError, ["x", "numeric array", "None"]),
-    (lambda: RMSprop(), np.zeros(2), ["a", "b"], TypeError, ["grad", "numeric array"]),
-    (lambda: Adagrad(), np.array([True, False]), np.zeros(2), TypeError, ["x", "numeric array"]),
+    (lambda: SGD(), "abc", np.zeros(3), TypeError, ["x", "array of real numbers", "'abc'"]),
+    (lambda: SGD(), None, np.zeros(3), TypeError, ["x", "array of real numbers", "None"]),
+    (lambda: RMSprop(), np.zeros(2), ["a", "b"], TypeError, ["grad", "array of real numbers"]),
+    (lambda: Adagrad(), np.array([True, False]), np.zeros(2), TypeError, ["x", "array of real numbers"]),
     (lambda: SGD(lr=np.ones(3)), np.zeros((3, 2)), np.zeros((3, 2)), ValueError, ["lr", "(3,)", "(3, 2)", "(K, 1)"]),
     (lambda: SGD(lr=np.ones((3, 1))), np.zeros(2), np.zeros(2), ValueError, ["lr", "(3, 1)", "(2,)", "np.tile"]),
 ]

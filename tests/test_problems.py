@@ -173,7 +173,7 @@ def test_wrong_last_axis_is_rejected_with_x_shape_and_dim(name):
             method(bad)
     with pytest.raises(ValueError, match="^x must be"):
         problem.loss(1.5)
-    with pytest.raises(TypeError, match="^x must be a numeric array"):
+    with pytest.raises(TypeError, match="^x must be an array of real numbers"):
         problem.loss(["a"] * problem.dim)
 
 

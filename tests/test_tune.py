@@ -324,7 +324,7 @@ def test_finder_bad_arguments(kwargs, error, pattern):
     (lambda p: lr_sweep(p, optim.SGD, [[0.1]], 5), ValueError, "lrs must be a 1-D array"),
     (lambda p: lr_sweep(p, optim.SGD, [0.1, -0.1], 5), ValueError, "the first bad entry is -0.1"),
     (lambda p: lr_sweep(p, optim.SGD, [0.1, np.nan], 5), ValueError, "lrs must be a 1-D array"),
-    (lambda p: lr_sweep(p, optim.SGD, "fast", 5), TypeError, "lrs must be a numeric array"),
+    (lambda p: lr_sweep(p, optim.SGD, "fast", 5), TypeError, "lrs must be an array of real numbers"),
     (lambda p: lr_sweep(p, optim.SGD, [0.1], 0), ValueError, "steps must be a positive integer"),
     (lambda p: lr_sweep(p, optim.SGD, [0.1], 5, momentum=0.9), TypeError,
      r"momentum must be a keyword lr_sweep\(\) knows.*optimizer_kwargs=\{'momentum': ...\}"),

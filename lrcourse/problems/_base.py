@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as v
+from .. import _validation as check
 
 __all__ = ["Problem", "as_points", "readonly"]
 
@@ -30,17 +30,17 @@ def as_points(x, dim: int, name: str = "x") -> np.ndarray:
     Non-finite entries are allowed (a diverging run produces them; divergence is
     reported by :mod:`lrcourse.train`, not raised here).
     """
-    points = v.finite_array(name, x)
+    points = check.finite_array(name, x)
     if points.ndim == 0 or points.shape[-1] != dim:
         hint = (
             "for this 1-D problem pass points as x[..., None], e.g. shape (200, 1) for 200 points"
             if dim == 1
             else f"a single point has shape ({dim},); K points at once have shape (K, {dim})"
         )
-        v.fail(
+        check.fail(
             name,
             f"an array of shape (..., {dim}) (last axis: the {dim} parameters)",
-            v.Described(f"shape {points.shape}"),
+            check.Described(f"shape {points.shape}"),
             hint,
         )
     return points

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as v
+from .. import _validation as check
 
 __all__ = ["NanOutsideBox"]
 
@@ -25,7 +25,7 @@ class NanOutsideBox:
     """
 
     def __init__(self, dim: int):
-        self.dim = v.positive_int("dim", dim)
+        self.dim = check.positive_int("dim", dim)
         self.name = "NanOutsideBox"
 
     def loss(self, x):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as v
+from .. import _validation as check
 from ._base import Problem, readonly
 
 __all__ = ["Rosenbrock", "WavyValley"]
@@ -46,11 +46,11 @@ class Rosenbrock(Problem):
     dim = 2
 
     def __init__(self, a=1.0, b=100.0):
-        a = v.real("a", a, "a finite number")
+        a = check.real("a", a, "a finite number")
         if not np.isfinite(a):
-            v.fail("a", "a finite number", a)
+            check.fail("a", "a finite number", a)
         self.a = a
-        self.b = v.positive("b", b)
+        self.b = check.positive("b", b)
         self.name = f"Rosenbrock (a={self.a:g}, b={self.b:g})"
 
     def loss(self, x) -> np.ndarray:
@@ -87,7 +87,7 @@ class Rosenbrock(Problem):
 
     def init(self, seed: int = 0) -> np.ndarray:
         """The classic start (−1.2, 1)."""
-        v.nonnegative_int("seed", seed)
+        check.nonnegative_int("seed", seed)
         return np.array([-1.2, 1.0])
 
     @property
@@ -106,6 +106,10 @@ class Rosenbrock(Problem):
 
     def __repr__(self) -> str:
         return f"Rosenbrock(a={self.a!r}, b={self.b!r})"
+
+
+#: Most waves (of length 2π/c) WavyValley searches for critical points in one interval.
+MAX_WAVES = 10_000
 
 
 class WavyValley(Problem):
@@ -148,15 +152,30 @@ class WavyValley(Problem):
     dim = 1
 
     def __init__(self, c=2.5, a=0.2, plot_range=(-6.0, 6.0)):
-        self.c = v.positive("c", c)
-        self.a = v.positive("a", a, "a ≤ 0 makes f unbounded below")
-        self._plot_range = _interval("plot_range", plot_range)
+        self.c = check.positive("c", c)
+        self.a = check.positive("a", a, "a ≤ 0 makes f unbounded below")
+        self._plot_range = check.limits("plot_range", plot_range)
+        self._check_wave_count()
         self.name = f"wavy valley x·cos({self.c:g}x) + {self.a:g}x²"
         self._local_minima = readonly(self._critical_points(*self.plot_range, minima=True))
         self._local_maxima = readonly(self._critical_points(*self.plot_range, minima=False))
         bound = 1.0 / self.a
         candidates = np.concatenate([self._critical_points(-bound, bound, minima=True), self._local_minima])
         self._global_minimizer = float(candidates[np.argmin(self._f(candidates))])
+
+    def _check_wave_count(self) -> None:
+        """The critical points are searched on a grid of 64 points per wave: refuse
+        settings whose searched intervals hold more than ``MAX_WAVES`` waves (a grid of
+        millions of points, minutes and gigabytes) instead of running them."""
+        low, high = self._plot_range
+        if self.c * (high - low) / (2 * np.pi) > MAX_WAVES:
+            check.fail("c", f"at most 2π·{MAX_WAVES}/(high − low) = "
+                       f"{2 * np.pi * MAX_WAVES / (high - low):.4g} for plot_range={self._plot_range}",
+                       self.c, f"the plot range would hold more than {MAX_WAVES} waves of length 2π/c")
+        if self.c / (np.pi * self.a) > MAX_WAVES:
+            check.fail("a", f"at least c/(π·{MAX_WAVES}) = {self.c / (np.pi * MAX_WAVES):.4g} for c={self.c:g}",
+                       self.a, f"the global minimum is searched in [−1/a, 1/a], which would hold more than "
+                       f"{MAX_WAVES} waves")
 
     @property
     def plot_range(self) -> tuple:
@@ -196,7 +215,7 @@ class WavyValley(Problem):
 
     def init(self, seed: int = 0) -> np.ndarray:
         """x₀ = 3: on a slope from which different rates end in different valleys."""
-        v.nonnegative_int("seed", seed)
+        check.nonnegative_int("seed", seed)
         return np.array([3.0])
 
     # --------------------------------------------------------------- critical points
@@ -241,16 +260,3 @@ class WavyValley(Problem):
 
     def __repr__(self) -> str:
         return f"WavyValley(c={self.c!r}, a={self.a!r}, plot_range={self.plot_range!r})"
-
-
-def _interval(name: str, value):
-    accepted = "a pair (low, high) of finite numbers with low < high"
-    if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
-        v.fail(name, accepted, value, error=TypeError)
-    try:
-        low, high = (v.real(name, item) for item in value)
-    except TypeError:
-        v.fail(name, accepted, value, error=TypeError)
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        v.fail(name, accepted, value)
-    return (low, high)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as v
+from .. import _validation as check
 from ._base import Problem, readonly
 
 __all__ = ["Quadratic"]
@@ -38,29 +38,29 @@ _ORTHOGONALITY_TOLERANCE = 1e-9
 
 
 def _float_array(name: str, value, accepted: str) -> np.ndarray:
-    if not v._numeric(value):
-        v.fail(name, accepted, value, error=TypeError)
+    if not check.is_real(value):
+        check.fail(name, accepted, value, error=TypeError)
     return np.array(value, dtype=float)  # a private copy
 
 
 def _rates(name: str, value) -> np.ndarray:
     """Learning rates for the rate formulas: positive finite numbers, any array shape."""
     accepted = "a positive finite number or an array of them"
-    if callable(value) or not v._numeric(value):
-        v.fail(name, accepted, value, error=TypeError)
+    if callable(value) or not check.is_real(value):
+        check.fail(name, accepted, value, error=TypeError)
     rates = np.asarray(value, dtype=float)
     if rates.size == 0 or not np.all(np.isfinite(rates) & (rates > 0)):
-        v.fail(name, accepted, value)
+        check.fail(name, accepted, value)
     return rates
 
 
 def _momenta(name: str, value) -> np.ndarray:
     accepted = "a number in [0, 1) or an array of them"
-    if callable(value) or not v._numeric(value):
-        v.fail(name, accepted, value, error=TypeError)
+    if callable(value) or not check.is_real(value):
+        check.fail(name, accepted, value, error=TypeError)
     momenta = np.asarray(value, dtype=float)
     if momenta.size == 0 or not np.all((momenta >= 0) & (momenta < 1)):
-        v.fail(name, accepted, value)
+        check.fail(name, accepted, value)
     return momenta
 
 
@@ -97,34 +97,33 @@ class Quadratic(Problem):
         if lam.ndim == 0:
             lam = lam.reshape(1)
         if lam.ndim != 1 or lam.size == 0:
-            v.fail("eigenvalues", accepted, v.Described(f"an array of shape {lam.shape}"))
+            check.fail("eigenvalues", accepted, check.Described(f"an array of shape {lam.shape}"))
         if not np.all(np.isfinite(lam) & (lam > 0)):
             bad = lam[~(np.isfinite(lam) & (lam > 0))][0]
-            v.fail("eigenvalues", accepted, eigenvalues, f"the first bad entry is {float(bad)!r}")
+            check.fail("eigenvalues", accepted, eigenvalues, f"the first bad entry is {float(bad)!r}")
         dim = lam.size
 
         if angle is not None and rotation is not None:
-            v.fail("angle", "None when rotation is given", angle,
+            check.fail("angle", "None when rotation is given", angle,
                    "pass either angle (2-D only) or rotation, not both")
         if angle is not None:
-            theta = v.real("angle", angle, "a finite angle in radians")
+            theta = check.real("angle", angle, "a finite angle in radians")
             if not np.isfinite(theta):
-                v.fail("angle", "a finite angle in radians", angle)
+                check.fail("angle", "a finite angle in radians", angle)
             if dim != 2:
-                v.fail("angle", f"None for a {dim}-D quadratic (an angle only defines a 2-D rotation)",
+                check.fail("angle", f"None for a {dim}-D quadratic (an angle only defines a 2-D rotation)",
                        angle, f"pass rotation=<an orthogonal {dim}×{dim} matrix> instead")
             cos, sin = np.cos(theta), np.sin(theta)
             q = np.array([[cos, -sin], [sin, cos]])
         elif rotation is not None:
             q = _float_array("rotation", rotation, f"an orthogonal {dim}×{dim} matrix")
             if q.shape != (dim, dim) or not np.all(np.isfinite(q)):
-                v.fail("rotation", f"a finite orthogonal {dim}×{dim} matrix (one column per eigenvalue)",
-                       v.Described(f"an array of shape {q.shape}") if q.shape != (dim, dim) else rotation)
+                check.fail("rotation", f"a finite orthogonal {dim}×{dim} matrix (one column per eigenvalue)",
+                       check.Described(f"an array of shape {q.shape}") if q.shape != (dim, dim) else rotation)
             error = float(np.max(np.abs(q.T @ q - np.eye(dim))))
             if error > _ORTHOGONALITY_TOLERANCE:
-                v.fail("rotation", "an orthogonal matrix (Qᵀ Q = I)",
-                       v.Described(f"a matrix with max |QᵀQ − I| = {error:.3g}"),
-                       "build it with np.linalg.qr or from cos/sin of exact angles")
+                check.fail("rotation", "an orthogonal matrix (Qᵀ Q = I)",
+                       rotation, f"its max |QᵀQ − I| is {error:.3g}; build it with np.linalg.qr or from cos/sin of exact angles")
         else:
             q = np.eye(dim)
 
@@ -133,8 +132,8 @@ class Quadratic(Problem):
         else:
             c = _float_array("center", center, f"a finite array of shape ({dim},)")
             if c.shape != (dim,) or not np.all(np.isfinite(c)):
-                v.fail("center", f"a finite array of shape ({dim},)",
-                       v.Described(f"an array of shape {c.shape}") if c.shape != (dim,) else center)
+                check.fail("center", f"a finite array of shape ({dim},)",
+                       check.Described(f"an array of shape {c.shape}") if c.shape != (dim,) else center)
 
         h = (q * lam) @ q.T
         self._eigenvalues = readonly(lam)
@@ -153,7 +152,7 @@ class Quadratic(Problem):
         The long (flat) axis of the valley points along (cos θ, sin θ).
         """
         kappa = _condition_number(kappa)
-        lambda_max = v.positive("lambda_max", lambda_max)
+        lambda_max = check.positive("lambda_max", lambda_max)
         return cls([lambda_max / kappa, lambda_max], angle=angle)
 
     @classmethod
@@ -165,13 +164,13 @@ class Quadratic(Problem):
         the signs fixed, i.e. Haar-distributed) from ``np.random.default_rng(seed)``.
         The minimiser is the origin.
         """
-        dim = v.positive_int("dim", dim)
+        dim = check.positive_int("dim", dim)
         kappa = _condition_number(kappa)
-        seed = v.nonnegative_int("seed", seed)
-        lambda_max = v.positive("lambda_max", lambda_max)
+        seed = check.nonnegative_int("seed", seed)
+        lambda_max = check.positive("lambda_max", lambda_max)
         if dim == 1:
             if kappa != 1:
-                v.fail("kappa", "1 for dim=1 (one eigenvalue has condition number 1)", kappa)
+                check.fail("kappa", "1 for dim=1 (one eigenvalue has condition number 1)", kappa)
             return cls([lambda_max])
         lam = lambda_max * kappa ** np.linspace(-1.0, 0.0, dim)
         lam[0], lam[-1] = lambda_max / kappa, lambda_max
@@ -196,7 +195,7 @@ class Quadratic(Problem):
 
     def init(self, seed: int = 0) -> np.ndarray:
         """x₀ = c + Σ_i q_i (deterministic; ``seed`` is accepted and ignored)."""
-        v.nonnegative_int("seed", seed)
+        check.nonnegative_int("seed", seed)
         return self._center + self._eigenvectors.sum(axis=1)
 
     # ------------------------------------------------------------------ its structure
@@ -301,7 +300,7 @@ class Quadratic(Problem):
         lr = _rates("lr", lr)
         momentum = _momenta("momentum", momentum)
         if not isinstance(nesterov, (bool, np.bool_)):
-            v.fail("nesterov", "True or False", nesterov, error=TypeError)
+            check.fail("nesterov", "True or False", nesterov, error=TypeError)
         lr, momentum = np.broadcast_arrays(lr, momentum)
         h, mu = lr[..., None] * self._eigenvalues, momentum[..., None]
         if nesterov:
@@ -348,7 +347,7 @@ class Quadratic(Problem):
 
 def _condition_number(kappa) -> float:
     accepted = "a finite number ≥ 1"
-    value = v.real("kappa", kappa, accepted)
+    value = check.real("kappa", kappa, accepted)
     if not (np.isfinite(value) and value >= 1):
-        v.fail("kappa", accepted, kappa, "κ = λ_max/λ_min is at least 1")
+        check.fail("kappa", accepted, kappa, "κ = λ_max/λ_min is at least 1")
     return value

@@ -38,7 +38,7 @@ import matplotlib as mpl
 import numpy as np
 import traitlets
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 from lrcourse import plots, style
 from lrcourse._blas import single_threaded_blas
 
@@ -89,15 +89,40 @@ def _grid(value: float, low_exp: float, high_exp: float, step: float, low: float
     return lo, hi, value
 
 
+def slider_range(control) -> check.Interval:
+    """The values a slider can show, as a constraint (a log slider: base**min … base**max)."""
+    if isinstance(control, LogSlider):
+        return check.Interval(control._low, control._high, closed="both")
+    return check.Interval(control.min, control.max, closed="both", integer=isinstance(control, widgets.IntSlider))
+
+
+def checked_value(name: str, control, value):
+    """``value`` if ``control`` can show it, else an error naming ``name``.
+
+    A slider would silently clamp a value outside its range (the run would use
+    another rate than the one asked for); a dropdown refuses unknown options with
+    a traitlets error that does not name the explorer's argument.
+    """
+    if isinstance(control, widgets.Dropdown):
+        return check.one_of(name, value, [option[1] if isinstance(option, tuple) else option
+                                          for option in control.options])
+    if isinstance(control, (widgets.ToggleButton, widgets.Checkbox)):
+        return check.boolean(name, value)
+    if isinstance(control, (widgets.FloatSlider, widgets.IntSlider, LogSlider)):
+        return slider_range(control)(name, value, "the explorer's slider covers this range")
+    return value
+
+
 def log_slider(description: str, value: float, low: float, high: float, *, step: float = 0.01,
-               readout_format: str = ".3g") -> LogSlider:
+               readout_format: str = ".3g", name: str = "value") -> LogSlider:
     """A base-10 log slider from about ``low`` to ``high`` (``step`` in decades) whose
     grid passes through ``value`` (so the starting value is exactly ``value``).
 
+    ``value`` outside [low, high] raises, naming ``name`` (the explorer's argument).
     Its readout prints 3 significant digits with trailing zeros ("0.00200", "1.50"),
     as :func:`sig3` does in the result lines."""
-    low, high = v.positive("low", low), v.positive("high", high)
-    value = float(np.clip(v.positive("value", value), low, high))
+    low, high = check.positive("low", low), check.positive("high", high)
+    value = check.Interval(low, high, closed="both")(name, value, "the explorer's slider covers this range")
     lo, hi, value = _grid(value, np.log10(low), np.log10(high), step, low, high)
     slider = LogSlider(
         value=value, base=10, min=lo, max=hi, step=step,
@@ -109,15 +134,21 @@ def log_slider(description: str, value: float, low: float, high: float, *, step:
 
 
 def int_slider(description: str, value: int, low: int, high: int, step: int = 1, *,
-               continuous: bool = True) -> widgets.IntSlider:
-    """An integer slider; ``continuous=False`` updates only when the handle is released."""
+               continuous: bool = True, name: str = "value") -> widgets.IntSlider:
+    """An integer slider; ``continuous=False`` updates only when the handle is released.
+
+    ``value`` outside [low, high] raises, naming ``name``."""
+    value = check.Interval(low, high, closed="both", integer=True)(
+        name, value, "the explorer's slider covers this range")
     return widgets.IntSlider(value=value, min=low, max=high, step=step, description=description,
                              continuous_update=continuous, layout=widgets.Layout(**_SLIDER_LAYOUT),
                              style=_DESCRIPTION_STYLE)
 
 
 def float_slider(description: str, value: float, low: float, high: float, step: float,
-                 readout_format: str = ".2f") -> widgets.FloatSlider:
+                 readout_format: str = ".2f", name: str = "value") -> widgets.FloatSlider:
+    """A linear slider; ``value`` outside [low, high] raises, naming ``name``."""
+    value = check.Interval(low, high, closed="both")(name, value, "the explorer's slider covers this range")
     return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=description,
                                readout_format=readout_format, continuous_update=True,
                                layout=widgets.Layout(**_SLIDER_LAYOUT), style=_DESCRIPTION_STYLE)
@@ -312,10 +343,10 @@ class Explorer:
 
         Returns the explorer, so ``explorer.set(lr=0.5)`` displays in a notebook.
         """
+        checked = {name: checked_value(name, self._control(name), value) for name, value in values.items()}
         with self.hold():
-            for name, value in values.items():
-                control = self._control(name)
-                control.value = value
+            for name, value in checked.items():
+                self._control(name).value = value
         return self
 
     def _control(self, name: str):
@@ -324,7 +355,7 @@ class Explorer:
             if isinstance(control, widgets.ValueWidget):
                 return control
         names = sorted(self.control_names())
-        v.fail("name", f"one of the explorer's controls ({', '.join(names)})", name, error=TypeError)
+        check.fail("name", f"one of the explorer's controls ({', '.join(names)})", name, error=TypeError)
 
     def control_names(self) -> list[str]:
         """The names :meth:`set` accepts."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 from lrcourse import plots, style, train
 
 from ._base import Explorer, dropdown, int_slider, label_px, log_slider, sig3, steps_text
@@ -50,9 +50,11 @@ class OptimizerComparison(Explorer):
     result_lines = 4
 
     def __init__(self, problem=_QUADRATIC, *, optimizers=("GD", "Momentum", "Adam")):
-        v.one_of("problem", problem, PROBLEMS)
-        for name in optimizers:
-            v.one_of("optimizers[...]", name, OPTIMIZERS)
+        check.one_of("problem", problem, PROBLEMS)
+        if not isinstance(optimizers, (tuple, list)):
+            check.fail("optimizers", "a tuple of optimizer names", optimizers, error=TypeError)
+        for index, name in enumerate(optimizers):
+            check.one_of(f"optimizers[{index}]", name, OPTIMIZERS)
         super().__init__(2, style.SIDE_BY_SIDE)
         self._cache: dict = {}
         self._loss_limits = StickyLossLimits()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 from lrcourse import plots, style, train
 
 from ._base import Explorer, dropdown, int_slider, log_slider, rate_text, sig3, steps_text
@@ -24,6 +24,10 @@ FLOOR_DEPTHS = (4, 8, 16, 32, 64)
 #: Where the divergence threshold sits on the loss axis (fraction of its height): the
 #: rest above it holds the threshold's label, clear of the title.
 _THRESHOLD_AT = 0.86
+
+
+#: The explorers' steps sliders end at 200, or at ``steps`` when that is larger, up to this.
+MAX_STEPS = check.Interval(1, 500, closed="both", integer=True)
 
 
 def _start(start_loss: float) -> float:
@@ -179,11 +183,14 @@ class LrExplorer(Explorer):
     def __init__(self, problem=None, *, lr=None, steps=50, optimizer="GD"):
         self.problem = default_quadratic() if problem is None else problem
         if getattr(self.problem, "dim", None) != 2:
-            v.fail("problem", "a 2-D problem (a Quadratic with 2 eigenvalues, Rosenbrock)",
+            check.fail("problem", "a 2-D problem (a Quadratic with 2 eigenvalues, Rosenbrock)",
                    self.problem, "the explorer draws contours of f(x₁, x₂)")
-        v.one_of("optimizer", optimizer, _LR_CHOICES)
-        steps = v.positive_int("steps", steps)
+        check.one_of("optimizer", optimizer, _LR_CHOICES)
+        steps = MAX_STEPS("steps", steps, "the explorer's steps slider covers this range")
         self.limit = getattr(self.problem, "stability_limit", None)
+        base = self.limit if self.limit is not None else 1e-2
+        lr_range = check.Interval(base * 10 ** -3, base * 10 ** 0.5, closed="both")
+        default_lr = 0.75 * base if lr is None else lr_range("lr", lr, "the explorer's slider covers this range")
         self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
         self.start_loss = float(self.problem.loss(self.x0))
         self._loss_limits = StickyLossLimits()
@@ -205,11 +212,8 @@ class LrExplorer(Explorer):
         self._animate(*self.curve.artists)
         self._put_on_top("threshold", label)  # no curve runs through it
 
-        base = self.limit if self.limit is not None else 1e-2
-        default_lr = 0.75 * base if lr is None else v.positive("lr", lr)
-        self.lr_slider = log_slider("η (lr)", default_lr, base * 10 ** -3, base * 10 ** 0.5)
-        self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
-                                       continuous=False)
+        self.lr_slider = log_slider("η (lr)", default_lr, lr_range.low, lr_range.high, name="lr")
+        self.steps_slider = int_slider("steps", steps, 1, max(200, steps), continuous=False, name="steps")
         self.optimizer_dropdown = dropdown("optimizer", list(_LR_CHOICES), optimizer)
         self._show_legend(optimizer, True)
         lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)

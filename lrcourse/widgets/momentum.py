@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 from lrcourse import optim, plots, style, train
 
 from ._base import Explorer, float_slider, int_slider, log_slider, rate_text, sig3, steps_text
 from ._choices import default_quadratic
-from .lr import StickyLossLimits, lay_out_for_the_widest_loss_axis
+from .lr import MAX_STEPS, StickyLossLimits, lay_out_for_the_widest_loss_axis
 
 __all__ = ["MomentumExplorer", "momentum_explorer"]
 
@@ -29,9 +29,15 @@ class MomentumExplorer(Explorer):
         self.problem = default_quadratic() if problem is None else problem
         for needed in ("momentum_rate", "lambda_max"):
             if not hasattr(self.problem, needed) or getattr(self.problem, "dim", None) != 2:
-                v.fail("problem", "a 2-D Quadratic (it has the closed-form momentum rate)",
+                check.fail("problem", "a 2-D Quadratic (it has the closed-form momentum rate)",
                        self.problem)
-        steps = v.positive_int("steps", steps)
+        steps = MAX_STEPS("steps", steps, "the explorer's steps slider covers this range")
+        lam = self.problem.lambda_max
+        self.etas = np.geomspace(1e-2 / lam, 4.4 / lam, grid[0])
+        self.betas = np.linspace(0.0, 0.99, grid[1])
+        slider_covers = "the explorer's slider covers this range"
+        check.Interval(self.etas[0], self.etas[-1], closed="both")("lr", lr, slider_covers)
+        check.Interval(self.betas[0], self.betas[-1], closed="both")("momentum", momentum, slider_covers)
         self.x0 = np.asarray(self.problem.init(seed=0), dtype=float)
         self.start_loss = float(self.problem.loss(self.x0))
         self._loss_limits = StickyLossLimits()
@@ -52,10 +58,6 @@ class MomentumExplorer(Explorer):
         self._animate(*self.curve.artists)
         self._put_on_top("threshold", label)  # no curve runs through it
 
-        lam = self.problem.lambda_max
-        n_eta, n_beta = grid
-        self.etas = np.geomspace(1e-2 / lam, 4.4 / lam, n_eta)
-        self.betas = np.linspace(0.0, 0.99, n_beta)
         self.rates = self.problem.momentum_rate(self.etas[None, :], self.betas[:, None])
         self.point = plots.PointArtist(ax_map, "current (η, β)")
         optimum = (self.problem.optimal_momentum_lr, self.problem.optimal_momentum)
@@ -65,10 +67,9 @@ class MomentumExplorer(Explorer):
         # Room for the whole ○ at every slider extreme (η at either end, β = 0 or 0.99).
         plots.pad_limits(ax_map, (self.etas[0], self.etas[-1]), (self.betas[0], self.betas[-1]))
 
-        self.lr_slider = log_slider("η (lr)", lr, self.etas[0], self.etas[-1])
-        self.momentum_slider = float_slider("β (momentum)", momentum, 0.0, 0.99, 0.01)
-        self.steps_slider = int_slider("steps", min(steps, 500), 1, max(200, min(steps, 500)),
-                                       continuous=False)
+        self.lr_slider = log_slider("η (lr)", lr, self.etas[0], self.etas[-1], name="lr")
+        self.momentum_slider = float_slider("β (momentum)", momentum, 0.0, 0.99, 0.01, name="momentum")
+        self.steps_slider = int_slider("steps", steps, 1, max(200, steps), continuous=False, name="steps")
         lay_out_for_the_widest_loss_axis(self, ax_loss, self.start_loss, self.steps_slider.max)
         self._finish([self.lr_slider, self.momentum_slider, self.steps_slider])
 

@@ -7,7 +7,7 @@ import functools
 import ipywidgets as widgets
 import numpy as np
 
-from lrcourse import _validation as v
+from lrcourse import _validation as check
 from lrcourse import optim, plots, schedules, style, train
 from lrcourse._blas import single_threaded_blas
 from lrcourse.problems import SoftmaxRegression
@@ -42,6 +42,10 @@ _PARAMETERS = {
     "T_mult": ("T_mult", "int", 2, 1, 3, 1),
     "pct_start": ("rising part", "float", 0.3, 0.05, 0.7, 0.05),
 }
+
+
+#: The peak rates the explorer's η₀ slider covers.
+LR_RANGE = check.Interval(1e-2, 3.0, closed="both")
 
 
 def _cyclic(lr, p):
@@ -138,7 +142,8 @@ class ScheduleExplorer(Explorer):
     result_lines = 3
 
     def __init__(self, *, schedule="cosine", lr=0.5):
-        v.one_of("schedule", schedule, SCHEDULE_CHOICES)
+        check.one_of("schedule", schedule, SCHEDULE_CHOICES)
+        LR_RANGE("lr", lr, "the explorer's slider covers this range")
         with single_threaded_blas():
             self.problem, self.f_star = _problem_and_optimum(L2)
         self.x0 = self.problem.init(seed=0)
@@ -174,7 +179,7 @@ class ScheduleExplorer(Explorer):
         self._freeze_layout()
 
         self.schedule_dropdown = dropdown("schedule", list(SCHEDULE_CHOICES), schedule)
-        self.lr_slider = log_slider("η₀ (peak)", lr, 1e-2, 3.0)
+        self.lr_slider = log_slider("η₀ (peak)", lr, LR_RANGE.low, LR_RANGE.high, name="lr")
         self.parameter_sliders = {name: self._make_parameter(name) for name in _PARAMETERS}
         # The parameters sit in _PARAMETER_ROWS rows of at most 2, each a control high
         # whether filled or not, so the explorer keeps its height for every schedule.

@@ -1,0 +1,409 @@
+"""Every public callable refuses bad values with a clear error, never a silent result.
+
+For each callable the table below holds a valid call (checked to work) and, per
+argument, the family of values it must refuse: NaN, ±inf, negative, zero where zero
+is invalid, complex, a string, None, a bool where a number is wanted, a list where
+a number is wanted, the wrong array shape.  A refusal is a ValueError or TypeError
+whose message starts with the parameter's name ("lr must be …", "betas[0] must
+be …") and shows the value given.  Anything else fails: a result, another
+exception, a warning (warnings are errors here: a flood of them is what a learner
+would see), or a call that takes longer than the time limit (a hang).
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import warnings
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from lrcourse import data, optim, plots, schedules, style, train, tune, widgets  # noqa: E402
+from lrcourse.problems import MLP, Quadratic, Rosenbrock, SoftmaxRegression, WavyValley  # noqa: E402
+
+NAN, INF = math.nan, math.inf
+SECONDS = 5  # per call: far above any refusal, far below a hang
+
+# ----------------------------------------------------------------- bad-value families
+
+NUMBER = {"nan": NAN, "inf": INF, "-inf": -INF, "complex": 1 + 2j, "string": "0.1", "None": None,
+          "bool": True, "list": [0.1, 0.2]}
+POSITIVE = {**NUMBER, "negative": -0.5, "zero": 0.0}
+NONNEGATIVE = {**NUMBER, "negative": -0.5}
+BELOW_ONE = {**NONNEGATIVE, "one": 1.0, "above one": 1.5}          # [0, 1)
+FRACTION = {**POSITIVE, "above one": 1.5}                            # (0, 1]
+OPEN_UNIT = {**POSITIVE, "one": 1.0}                                 # (0, 1)
+POSITIVE_INT = {"float": 2.5, "nan": NAN, "inf": INF, "negative": -3, "zero": 0, "complex": 1j,
+                "string": "3", "None": None, "bool": True}
+NONNEGATIVE_INT = {k: v for k, v in POSITIVE_INT.items() if k != "zero"}
+BOOLEAN = {"int": 1, "string": "yes", "None": None, "float": 1.0}
+CHOICE = {"unknown": "no-such-option", "None": None, "int": 3}
+ARRAY = {"complex": np.array([1 + 1j, 1.0]), "string": "abc", "None": None, "bools": np.array([True, False])}
+CALLABLE = {"number": 0.5, "string": "f", "None": None}
+LR = {k: v for k, v in POSITIVE.items() if k != "list"} | {"complex array": np.array([0.1 + 1j]),
+                                                          "negative array": np.array([0.1, -0.1])}
+
+
+def without(family: dict, *names: str) -> dict:
+    return {k: v for k, v in family.items() if k not in names}
+
+
+# ----------------------------------------------------------------- shared fixtures
+
+QUAD = Quadratic([1.0, 10.0])
+QUAD_1D = Quadratic([2.0])
+VALLEY = WavyValley()
+SOFTMAX = SoftmaxRegression()
+RESULT = train.run(QUAD, optim.SGD(lr=0.1), QUAD.init(), 5, keep_trajectory=True)
+RESULT_1D = train.run(VALLEY, optim.SGD(lr=0.05), VALLEY.init(), 5, keep_trajectory=True)
+SWEEP = tune.lr_sweep(QUAD, optim.SGD, [0.01, 0.1], 5)
+FINDER = tune.lr_finder(QUAD, optim.SGD, start_lr=1e-3, end_lr=1.0, num_steps=30)
+LRS = np.geomspace(1e-3, 1.0, 30)
+LOSSES = 1.0 / (1.0 + (np.log10(LRS) + 1.5) ** 2) * -1 + 2.0
+
+
+def axes():
+    return plots.new_figure(pyplot=False)[1]
+
+
+def explorer_fig():
+    return plots.new_figure(pyplot=False)
+
+
+# ----------------------------------------------------------------- the table
+# (label, function, valid keyword arguments, {argument: bad-value family})
+
+CASES = [
+    # ---- optim
+    *[(name, getattr(optim, name), {}, {"lr": LR, "weight_decay": NONNEGATIVE})
+      for name in ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW")],
+    ("SGD", optim.SGD, {}, {"momentum": NONNEGATIVE, "dampening": {**NONNEGATIVE, "above one": 1.5},
+                            "nesterov": BOOLEAN}),
+    ("Adagrad", optim.Adagrad, {}, {"lr_decay": NONNEGATIVE, "initial_accumulator_value": NONNEGATIVE,
+                                    "eps": POSITIVE}),
+    ("RMSprop", optim.RMSprop, {}, {"alpha": BELOW_ONE, "eps": POSITIVE, "momentum": NONNEGATIVE,
+                                    "centered": BOOLEAN}),
+    ("Adam", optim.Adam, {}, {"betas": {"nan": (NAN, 0.9), "one": (0.9, 1.0), "negative": (-0.1, 0.9),
+                                        "complex": (0.9, 1j), "string": "0.9", "None": None,
+                                        "length 3": (0.9, 0.99, 0.999)},
+                              "eps": POSITIVE, "amsgrad": BOOLEAN}),
+    ("Adam.step", lambda x, grad: optim.Adam(lr=0.1).step(x, grad), {"x": np.ones(2), "grad": np.ones(2)},
+     {"x": ARRAY, "grad": ARRAY | {"wrong shape": np.ones(3)}}),
+    ("SGD.step", lambda x, grad: optim.SGD(lr=0.1).step(x, grad), {"x": np.ones(2), "grad": np.ones(2)},
+     {"x": ARRAY, "grad": ARRAY | {"wrong shape": np.ones((2, 2))}}),
+    ("SGD.step with a schedule", lambda schedule: optim.SGD(lr=schedule).step(np.ones(2), np.ones(2)),
+     {"schedule": lambda k: 0.1}, {"schedule": {"nan": lambda k: NAN, "zero": lambda k: 0.0,
+                                                "complex": lambda k: 1j, "string": lambda k: "0.1",
+                                                "None": lambda k: None}}),
+    # ---- schedules
+    ("constant", schedules.constant, {"lr": 0.1}, {"lr": POSITIVE}),
+    ("linear_ramp", schedules.linear_ramp, {"start_lr": 0.1, "end_lr": 0.0, "steps": 5},
+     {"start_lr": POSITIVE, "end_lr": NONNEGATIVE, "steps": POSITIVE_INT}),
+    ("cosine_ramp", schedules.cosine_ramp, {"start_lr": 0.1, "end_lr": 0.0, "steps": 5},
+     {"start_lr": POSITIVE, "end_lr": NONNEGATIVE, "steps": POSITIVE_INT}),
+    ("exponential", schedules.exponential, {"lr": 0.1, "gamma": 0.9}, {"lr": POSITIVE, "gamma": POSITIVE}),
+    ("step_decay", schedules.step_decay, {"lr": 0.1, "step_size": 3},
+     {"lr": POSITIVE, "step_size": POSITIVE_INT, "gamma": FRACTION}),
+    ("multistep", schedules.multistep, {"lr": 0.1, "milestones": [3, 6]},
+     {"milestones": {"unsorted": [6, 3], "float": [2.5], "None": None, "string": "3", "zero": [0, 3]},
+      "gamma": FRACTION}),
+    ("inverse_time", schedules.inverse_time, {"lr": 0.1, "decay_rate": 1.0},
+     {"decay_rate": POSITIVE, "decay_steps": POSITIVE}),
+    ("polynomial", schedules.polynomial, {"lr": 0.1}, {"total_iters": POSITIVE_INT, "power": POSITIVE}),
+    ("cosine", schedules.cosine, {"lr": 0.1, "T_max": 10},
+     {"lr": POSITIVE, "T_max": POSITIVE_INT, "eta_min": NONNEGATIVE | {"above lr": 0.5}}),
+    ("linear", schedules.linear, {"lr": 0.1},
+     {"start_factor": FRACTION, "end_factor": NONNEGATIVE | {"above one": 1.5},
+      "total_iters": POSITIVE_INT}),
+    ("warmup_cosine", schedules.warmup_cosine, {"lr": 0.1, "warmup_steps": 3, "total_steps": 10},
+     {"warmup_steps": POSITIVE_INT, "total_steps": POSITIVE_INT | {"below warm-up": 2},
+      "start_factor": FRACTION, "eta_min": NONNEGATIVE}),
+    ("cyclic", schedules.cyclic, {"base_lr": 0.01, "max_lr": 0.1},
+     {"base_lr": POSITIVE, "max_lr": POSITIVE | {"below base": 0.001}, "step_size_up": POSITIVE_INT,
+      "step_size_down": without(POSITIVE_INT, "None"), "mode": CHOICE, "gamma": FRACTION}),
+    ("cosine_warm_restarts", schedules.cosine_warm_restarts, {"lr": 0.1, "T_0": 5},
+     {"T_0": POSITIVE_INT, "T_mult": POSITIVE_INT, "eta_min": NONNEGATIVE}),
+    ("one_cycle", schedules.one_cycle, {"max_lr": 0.1, "total_steps": 20},
+     {"max_lr": POSITIVE, "total_steps": POSITIVE_INT | {"one": 1}, "pct_start": OPEN_UNIT,
+      "anneal_strategy": CHOICE, "div_factor": POSITIVE | {"below one": 0.5},
+      "final_div_factor": POSITIVE | {"below one": 0.5}, "three_phase": BOOLEAN}),
+    ("join", schedules.join, {"schedules": [schedules.constant(0.1), schedules.constant(0.05)],
+                              "boundaries": [3]},
+     {"schedules": {"None": None, "one": [schedules.constant(0.1)],
+                    "not vectorised": [schedules.constant(0.1), lambda k: 0.1 if k < 3 else 0.2]},
+      "boundaries": {"None": None, "zero": [0], "float": [2.5], "two": [3, 4]}}),
+    ("warmup", schedules.warmup, {"schedule": schedules.constant(0.1), "warmup_steps": 3},
+     {"schedule": CALLABLE | {"not vectorised": lambda k: 0.1 if k < 3 else 0.2},
+      "warmup_steps": POSITIVE_INT, "start_factor": FRACTION}),
+    ("Schedule(step)", lambda step: schedules.cosine(0.1, 10)(step), {"step": 3},
+     {"step": {"nan": NAN, "negative": -1, "float": 2.5, "complex": 1j, "string": "3", "None": None,
+               "bool": True, "complex array": np.array([1j])}}),
+    ("ReduceLROnPlateau", schedules.ReduceLROnPlateau, {"lr": 0.1},
+     {"lr": POSITIVE, "mode": CHOICE, "factor": OPEN_UNIT, "patience": NONNEGATIVE_INT,
+      "threshold": NONNEGATIVE, "threshold_mode": CHOICE, "cooldown": NONNEGATIVE_INT,
+      "min_lr": NONNEGATIVE, "eps": NONNEGATIVE}),
+    ("ReduceLROnPlateau.step", lambda metric: schedules.ReduceLROnPlateau(0.1).step(metric), {"metric": 1.0},
+     {"metric": without(NUMBER, "nan", "inf", "-inf")}),
+    # ---- train
+    ("run", train.run, {"problem": QUAD, "optimizer": optim.SGD(lr=0.1), "x0": np.ones(2), "steps": 3},
+     {"problem": {"None": None, "string": "quadratic", "class": Quadratic},
+      "optimizer": {"None": None, "class": optim.SGD, "string": "SGD"},
+      "x0": ARRAY | {"wrong shape": np.ones(3), "nan": np.array([NAN, 1.0])},
+      "steps": POSITIVE_INT, "seed": NONNEGATIVE_INT, "clip_norm": without(POSITIVE, "None"),
+      "clip_value": without(POSITIVE, "None"), "divergence_factor": without(NUMBER, "inf") | {"one": 1.0},
+      "eval_every": without(POSITIVE_INT, "None"), "keep_trajectory": BOOLEAN}),
+    ("run with a wrong-shaped gradient",
+     lambda problem: train.run(problem, optim.SGD(lr=0.1), np.ones(2), 3), {"problem": QUAD},
+     {"problem": {"gradient (2, 3)": type("Odd", (), {"dim": 2, "loss": lambda self, x: x.sum(-1),
+                                                      "grad": lambda self, x: np.ones((2, 3))})()}}),
+    ("divergence_threshold", train.divergence_threshold, {"initial_loss": 1.0, "divergence_factor": 10.0},
+     {"initial_loss": ARRAY, "divergence_factor": without(NUMBER, "inf") | {"one": 1.0, "half": 0.5}}),
+    ("clip_by_norm", train.clip_by_norm, {"grad": np.ones((1, 2)), "clip_norm": 1.0},
+     {"grad": ARRAY | {"1-D": np.ones(2)}, "clip_norm": POSITIVE}),
+    ("clip_by_value", train.clip_by_value, {"grad": np.ones((1, 2)), "clip_value": 1.0},
+     {"grad": ARRAY | {"1-D": np.ones(2)}, "clip_value": POSITIVE}),
+    ("RunResult.curve", RESULT.curve, {"name": "loss", "k": 0},
+     {"name": CHOICE, "k": {"float": 0.5, "out of range": 3, "None": None, "string": "0"}}),
+    ("RunResult.divergence_lr", RESULT.divergence_lr, {"k": 0},
+     {"k": {"float": 0.5, "out of range": 3, "None": None, "string": "0"}}),
+    # ---- tune
+    ("lr_sweep", tune.lr_sweep, {"problem": QUAD, "optimizer_cls": optim.SGD, "lrs": [0.01, 0.1], "steps": 3},
+     {"optimizer_cls": {"instance": optim.SGD(), "None": None, "string": "SGD"},
+      "lrs": ARRAY | {"negative": [-0.1, 0.1], "nan": [NAN], "empty": []}, "steps": POSITIVE_INT,
+      "optimizer_kwargs": {"list": [1], "with lr": {"lr": 0.1}}}),
+    ("grid_search", tune.grid_search,
+     {"problem": QUAD, "optimizer_cls": optim.SGD, "low": 0.01, "high": 0.1, "num": 3, "steps": 3},
+     {"low": POSITIVE, "high": POSITIVE | {"below low": 0.001}, "num": POSITIVE_INT | {"one": 1}}),
+    ("random_search", tune.random_search,
+     {"problem": QUAD, "optimizer_cls": optim.SGD, "n": 3, "low": 0.01, "high": 0.1, "steps": 3},
+     {"n": POSITIVE_INT, "seed": NONNEGATIVE_INT}),
+    ("log_uniform", tune.log_uniform, {"n": 3, "low": 0.01, "high": 0.1},
+     {"n": POSITIVE_INT, "low": POSITIVE, "high": POSITIVE, "seed": NONNEGATIVE_INT}),
+    ("successive_halving", tune.successive_halving,
+     {"problem": QUAD, "optimizer_cls": optim.SGD, "lrs": [0.01, 0.03, 0.1], "min_steps": 2},
+     {"lrs": ARRAY | {"negative": [-0.1, 0.1]}, "min_steps": POSITIVE_INT,
+      "eta": POSITIVE_INT | {"one": 1}, "metric": CHOICE}),
+    ("lr_finder", tune.lr_finder, {"problem": QUAD, "optimizer_cls": optim.SGD, "num_steps": 10},
+     {"start_lr": POSITIVE, "end_lr": POSITIVE | {"below start": 1e-9}, "num_steps": POSITIVE_INT,
+      "beta": BELOW_ONE, "diverge_threshold": NUMBER | {"one": 1.0}, "seed": NONNEGATIVE_INT,
+      "rule": CHOICE}),
+    ("exponential_ramp", tune.exponential_ramp, {"start_lr": 0.01, "end_lr": 1.0, "num_steps": 5},
+     {"start_lr": POSITIVE, "end_lr": POSITIVE, "num_steps": POSITIVE_INT}),
+    ("smooth_losses", tune.smooth_losses, {"losses": LOSSES}, {"losses": ARRAY, "beta": BELOW_ONE}),
+    ("finder_stop_index", tune.finder_stop_index, {"smoothed": LOSSES},
+     {"smoothed": ARRAY, "diverge_threshold": NUMBER | {"one": 1.0}}),
+    *[(rule, getattr(tune, rule), {"lrs": LRS, "losses": LOSSES},
+       {"lrs": ARRAY | {"negative": -LRS}, "losses": ARRAY | {"nan": LOSSES * NAN, "wrong shape": LOSSES[:5]}})
+      for rule in ("steepest", "minimum", "valley")],
+    ("SweepResult.pick", SWEEP.pick, {"by": "final_loss"}, {"by": CHOICE}),
+    ("FinderResult.suggest", FINDER.suggest, {"rule": "valley"}, {"rule": CHOICE}),
+    # ---- problems
+    ("Quadratic", Quadratic, {"eigenvalues": [1.0, 2.0]},
+     {"eigenvalues": ARRAY | {"negative": [-1.0, 1.0], "nan": [NAN, 1.0], "empty": []},
+      "angle": without(NUMBER, "None"), "center": without(ARRAY, "None") | {"wrong shape": np.ones(3)},
+      "rotation": without(ARRAY, "None") | {"not orthogonal": np.ones((2, 2))}}),
+    ("Quadratic.loss", QUAD.loss, {"x": np.ones(2)}, {"x": ARRAY | {"wrong shape": np.ones(3)}}),
+    ("Quadratic.grad", QUAD.grad, {"x": np.ones(2)}, {"x": ARRAY | {"wrong shape": np.ones(3)}}),
+    ("Quadratic.gd_rate", QUAD.gd_rate, {"lr": 0.1}, {"lr": LR}),
+    ("Quadratic.momentum_rate", QUAD.momentum_rate, {"lr": 0.1, "momentum": 0.5},
+     {"lr": LR, "momentum": without(BELOW_ONE, "list"), "nesterov": BOOLEAN}),
+    ("Quadratic.random", Quadratic.random, {"dim": 3},
+     {"dim": POSITIVE_INT, "kappa": POSITIVE | {"below one": 0.5}, "seed": NONNEGATIVE_INT,
+      "lambda_max": POSITIVE}),
+    ("Quadratic.ill_conditioned_2d", Quadratic.ill_conditioned_2d, {},
+     {"kappa": POSITIVE | {"below one": 0.5}, "angle": without(NUMBER, "None"), "lambda_max": POSITIVE}),
+    ("Rosenbrock", Rosenbrock, {}, {"a": without(NUMBER, "list"), "b": POSITIVE}),
+    ("WavyValley", WavyValley, {},
+     {"c": POSITIVE | {"huge": 1e6}, "a": POSITIVE | {"tiny": 1e-12},
+      "plot_range": {"reversed": (6.0, -6.0), "nan": (NAN, 1.0), "None": None, "number": 6.0}}),
+    ("WavyValley.init", VALLEY.init, {}, {"seed": NONNEGATIVE_INT}),
+    ("SoftmaxRegression", SoftmaxRegression, {}, {"l2": NONNEGATIVE, "data": {"string": "digits", "number": 1}}),
+    ("SoftmaxRegression.loss", SOFTMAX.loss, {"x": SOFTMAX.init()},
+     {"x": ARRAY | {"wrong shape": np.ones(3)}, "batch": {"negative": np.array([-1]), "float": np.array([0.5]),
+                                                          "too big": np.array([10**6])}}),
+    ("SoftmaxRegression.batches", SOFTMAX.batches, {"batch_size": 32},
+     {"batch_size": POSITIVE_INT | {"too big": 10**6}, "seed": NONNEGATIVE_INT}),
+    ("MLP", MLP, {}, {"hidden": POSITIVE_INT, "l2": NONNEGATIVE, "activation": CHOICE}),
+    # ---- data, style
+    ("digits", data.digits, {}, {"standardize": BOOLEAN}),
+    ("optimizer_color", style.optimizer_color, {"name": "Adam"}, {"name": {"None": None, "number": 3}}),
+    ("lr_norm", style.lr_norm, {"lrs": [0.01, 0.1]}, {"lrs": ARRAY | {"negative": [-0.1, 0.1], "empty": []}}),
+    ("lr_colors", style.lr_colors, {"lrs": [0.01, 0.1]}, {"lrs": ARRAY | {"negative": [-0.1, 0.1]}}),
+    # ---- plots
+    ("new_figure", plots.new_figure, {"pyplot": False},
+     {"ncols": POSITIVE_INT, "pyplot": BOOLEAN, "width_ratios": {"wrong length": [1, 2, 3], "negative": [-1]}}),
+    ("contour_trajectory", plots.contour_trajectory, {"problem": QUAD, "trajectories": RESULT},
+     {"problem": {"1-D": QUAD_1D, "None": None}, "trajectories": {"wrong shape": np.ones((4, 3)),
+                                                                  "complex": np.ones((4, 2)) * 1j},
+      "levels": POSITIVE_INT | {"decreasing": [3.0, 2.0, 1.0]}, "resolution": POSITIVE_INT | {"one": 1},
+      "xlim": {"reversed": (1.0, -1.0), "nan": (NAN, 1.0), "number": 1.0},
+      "ylim": {"reversed": (1.0, -1.0), "nan": (NAN, 1.0), "number": 1.0},
+      "equal_aspect": BOOLEAN, "legend": BOOLEAN, "legend_loc": CHOICE}),
+    ("trajectory_1d", plots.trajectory_1d, {"problem": VALLEY, "trajectories": RESULT_1D},
+     {"problem": {"2-D": QUAD, "None": None}, "xlim": {"reversed": (1.0, -1.0), "nan": (NAN, 1.0)},
+      "resolution": POSITIVE_INT | {"one": 1}, "legend": BOOLEAN}),
+    ("loss_axes", plots.loss_axes, {}, {"steps": without(POSITIVE_INT, "None"), "logy": BOOLEAN}),
+    ("divergence_threshold (plot)", lambda threshold: plots.divergence_threshold(axes(), threshold),
+     {"threshold": 10.0}, {"threshold": POSITIVE}),
+    ("divergence_threshold_line", lambda threshold: plots.divergence_threshold_line(axes(), threshold),
+     {"threshold": 10.0}, {"threshold": POSITIVE}),
+    ("pad_limits", lambda xlim, ylim, fraction: plots.pad_limits(axes(), xlim, ylim, fraction),
+     {"xlim": (0.0, 1.0), "ylim": (0.0, 1.0), "fraction": 0.1},
+     {"xlim": {"reversed": (1.0, 0.0), "nan": (NAN, 1.0), "number": 1.0},
+      "ylim": {"reversed": (1.0, 0.0), "nan": (NAN, 1.0)}, "fraction": NONNEGATIVE}),
+    ("loss_curves", plots.loss_curves, {"results": [RESULT]},
+     {"results": {"complex": [np.ones(3) * 1j], "3-D": [np.ones((2, 2, 2))], "None": None},
+      "logy": BOOLEAN, "colorbar": BOOLEAN, "legend": BOOLEAN, "labels": {"wrong length": ["a", "b"]}}),
+    ("schedule_curves", plots.schedule_curves, {"schedules": [schedules.constant(0.1)], "steps": 10},
+     {"schedules": {"number": [0.1], "None": None}, "steps": POSITIVE_INT, "logy": BOOLEAN,
+      "legend": BOOLEAN}),
+    ("finder_curve", plots.finder_curve, {"finder_result": FINDER},
+     {"finder_result": {"None": None, "sweep": SWEEP}, "show_raw": BOOLEAN}),
+    ("sweep_curve", plots.sweep_curve, {"sweep_result": SWEEP},
+     {"sweep_result": {"None": None, "finder": FINDER}, "vlines": {"negative": {"x": -1.0}, "nan": {"x": NAN},
+                                                                   "number": 3.0}}),
+    ("rate_map", plots.rate_map, {"etas": [0.1, 0.2], "betas": [0.0, 0.5], "rates": np.full((2, 2), 0.5)},
+     {"etas": ARRAY | {"negative": [-0.1, 0.2], "decreasing": [0.2, 0.1]},
+      "betas": ARRAY | {"negative": [-0.1, 0.5], "above one": [0.0, 1.5]},
+      "rates": ARRAY | {"wrong shape": np.ones((3, 2))}, "log_eta": BOOLEAN,
+      "point": {"nan": (NAN, 0.5), "number": 0.5}, "mark_best": {"number": 3.0, "nan": (NAN, 0.5)},
+      "legend_loc": {"None": None, "number": 3}}),
+    ("stability_plot", plots.stability_plot, {"eigenvalues": [1.0, 10.0]},
+     {"eigenvalues": ARRAY | {"negative": [-1.0, 1.0], "empty": []},
+      "etas": without(ARRAY, "None") | {"negative": [-0.1, 0.1]}}),
+    ("trajectory_legend", lambda with_markers, loc, end: plots.trajectory_legend(axes(), with_markers, loc, end=end),
+     {"with_markers": True, "loc": "outside", "end": True},
+     {"with_markers": BOOLEAN, "loc": CHOICE, "end": BOOLEAN}),
+    ("TrajectoryArtist.update", lambda xy: plots.TrajectoryArtist(axes(), "k").update(xy), {"xy": np.ones((3, 2))},
+     {"xy": ARRAY | {"wrong shape": np.ones((3, 3))}}),
+    ("LossCurveArtist.update", lambda losses: plots.LossCurveArtist(axes(), "k").update(losses),
+     {"losses": np.ones(3)}, {"losses": ARRAY | {"2-D": np.ones((3, 2))}}),
+    ("PointArtist.update", lambda x, y: plots.PointArtist(axes()).update(x, y), {"x": 0.1, "y": 0.5},
+     {"x": without(NUMBER, "nan", "inf", "-inf"), "y": without(NUMBER, "nan", "inf", "-inf")}),
+    ("figure_to_png", plots.figure_to_png, {"fig": plots.new_figure(pyplot=False)[0]},
+     {"fig": {"None": None, "axes": axes()}, "draw": BOOLEAN}),
+    # ---- widgets
+    ("lr_explorer", widgets.lr_explorer, {},
+     {"lr": without(POSITIVE, "None") | {"huge": 1e6}, "steps": POSITIVE_INT | {"above 500": 501},
+      "optimizer": CHOICE,
+      "problem": {"1-D": QUAD_1D, "string": "quadratic"}}),
+    ("momentum_explorer", widgets.momentum_explorer, {},
+     {"lr": POSITIVE | {"huge": 1e6}, "momentum": NONNEGATIVE | {"one and a half": 1.5},
+      "steps": POSITIVE_INT | {"above 500": 501}, "problem": {"Rosenbrock": Rosenbrock(), "string": "q"}}),
+    ("schedule_explorer", widgets.schedule_explorer, {}, {"schedule": CHOICE, "lr": POSITIVE | {"huge": 1e6}}),
+    ("optimizer_comparison", widgets.optimizer_comparison, {},
+     {"problem": CHOICE, "optimizers": {"unknown": ("GD", "Lion"), "string": "GD", "None": None}}),
+]
+
+EXPLORER_SETS = ["lr", "steps", "optimizer"]
+
+
+class Hang(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: int):
+    def stop(signum, frame):
+        raise Hang(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def call(function, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with time_limit(SECONDS):
+            try:
+                return function(**kwargs)
+            finally:
+                plt.close("all")
+
+
+def shown(value) -> list[str]:
+    """What a message may show for ``value`` (any one of these is enough): the value
+    itself, or for a container the offending entry, or its shape or type in words."""
+    if isinstance(value, np.ndarray):
+        return ["array", "shape"]
+    if isinstance(value, type):
+        return [f"the class {value.__name__}"]
+    if callable(value):
+        return [getattr(value, "__name__", type(value).__name__)]
+    if isinstance(value, (tuple, list)):
+        return [repr(value), "array", "shape", *(repr(item) for item in value),
+                *(shown(value[0]) if value else [])]
+    if isinstance(value, dict):
+        return [repr(value), *(repr(item) for item in value.values())]
+    if isinstance(value, (str, int, float, complex)) or value is None:
+        return [repr(value)]
+    return [repr(value), f"an object of type {type(value).__name__}"]
+
+
+#: Arguments whose message names what the value became: (case, argument) -> name.
+NAMED_AS = {
+    ("SGD.step with a schedule", "schedule"): "lr",
+    ("run with a wrong-shaped gradient", "problem"): "problem",
+    ("Schedule(step)", "step"): "step",
+}
+#: Values a message describes by what is wrong with them instead: (case, argument) -> text.
+SHOWN_AS = {("run with a wrong-shaped gradient", "problem"): "shape (2, 3)"}
+
+BAD_CALLS = [
+    pytest.param(function, valid, argument, bad, NAMED_AS.get((label, argument), argument),
+                 SHOWN_AS.get((label, argument)),
+                 id=f"{label}-{argument}-{family_name}")
+    for label, function, valid, arguments in CASES
+    for argument, family in arguments.items()
+    for family_name, bad in family.items()
+]
+
+
+@pytest.mark.parametrize("label, function, valid", [(c[0], c[1], c[2]) for c in CASES],
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_the_valid_call_works(label, function, valid):
+    call(function, valid)
+
+
+@pytest.mark.parametrize("function, valid, argument, bad, name, shown_as", BAD_CALLS)
+def test_a_bad_value_is_refused_naming_the_parameter_and_the_value(function, valid, argument, bad, name,
+                                                                   shown_as):
+    with pytest.raises((ValueError, TypeError)) as info:
+        call(function, {**valid, argument: bad})
+    message = str(info.value)
+    head = message.split(" must be ")[0]
+    assert " must be " in message and (head == name or head.startswith((f"{name}[", f"{name}.", f"{name}("))), \
+        message
+    assert any(text in message for text in ([shown_as] if shown_as else shown(bad))), \
+        f"{bad!r} not shown in: {message}"
+
+
+@pytest.fixture(scope="module")
+def lr_explorer():
+    return call(widgets.lr_explorer, {})
+
+
+@pytest.mark.parametrize("name, bad", [("lr", 1e6), ("lr", 0.0), ("lr", NAN), ("steps", 10**4),
+                                       ("steps", 2.5), ("optimizer", "Lion")])
+def test_an_explorer_refuses_to_set_a_value_its_control_cannot_show(lr_explorer, name, bad):
+    before = lr_explorer.text
+    with pytest.raises((ValueError, TypeError), match=rf"^{name} must be .*; got {bad!r}"):
+        lr_explorer.set(**{name: bad})
+    assert lr_explorer.text == before
+
+
+def test_a_diverged_path_is_plotted_without_warnings():
+    far = np.array([[1.0, 1.0], [1e200, -1e200], [INF, NAN]])
+    call(plots.contour_trajectory, {"problem": QUAD, "trajectories": [far]})

@@ -79,8 +79,17 @@ def mb_python_random(n, batch_size, epochs, seed):
             yield np.array(order[start:start + batch_size])
 
 
+def mb_global_seeded(n, batch_size, epochs, seed):
+    """Seeds np.random's global generator from the seed: reproducible and seed-dependent, so
+    accepted (the hint recommends a generator of its own)."""
+    np.random.seed(seed)
+    for _ in range(epochs):
+        order = np.random.permutation(n)
+        yield from (order[start:start + batch_size] for start in range(0, n, batch_size))
+
+
 RIGHT_MINIBATCHES = [mb_permutation, mb_list_split, mb_random_state, mb_choice_sorted,
-                     mb_all_epochs_at_once, mb_python_random]
+                     mb_all_epochs_at_once, mb_python_random, mb_global_seeded]
 
 
 def mb_sliced(starts, *, size=lambda b: b, epochs=lambda e: e):
@@ -92,6 +101,15 @@ def mb_sliced(starts, *, size=lambda b: b, epochs=lambda e: e):
             order = rng.permutation(n)
             for start in starts(n, batch_size):
                 yield order[start:start + size(batch_size)]
+    return minibatches
+
+
+def mb_array_split(pieces):
+    """np.array_split(order, pieces(n, batch_size)): a count of pieces where cut positions belong."""
+    def minibatches(n, batch_size, epochs, seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(epochs):
+            yield from np.array_split(rng.permutation(n), pieces(n, batch_size))
     return minibatches
 
 
@@ -273,6 +291,8 @@ WRONG_MINIBATCHES = [
     (mb_sliced(lambda n, b: range(0, n, b), size=lambda b: b - 1), "slice_one_short", "one index too few"),
     (mb_sliced(lambda n, b: range(0, n, b), size=lambda b: b + 1), "slice_one_long", "share an example"),
     (mb_wraps_around, "batch_crosses_epochs", "mixes the end of one epoch"),
+    (mb_array_split(lambda n, b: math.ceil(n / b)), "split_evenly", "sizes spread evenly"),
+    (mb_array_split(lambda n, b: b), "split_into_batch_size_parts", "instead of batches *of*"),
     # drawing
     (mb_independent_batches, "independent_batches", "drawn on its own"),
     (mb_with_replacement, "with_replacement", "with replacement"),
@@ -313,11 +333,20 @@ def test_minibatches_rejects(impl, mistake, phrase):
     rejects(ex02.check_minibatches, impl, mistake, phrase)
 
 
-@pytest.mark.parametrize("impl, mistake, phrase", WRONG_MINIBATCHES[:8])
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_MINIBATCHES)
 def test_minibatches_hidden_cases_name_the_same_mistakes(impl, mistake, phrase):
     with pytest.raises(ex02.CheckFailed) as info:
         ex02.check_minibatches(impl, hidden=True)
     assert info.value.mistake == mistake, str(info.value)
+
+
+def test_a_wrong_batch_count_does_not_give_the_count():
+    def one_more_each_epoch(n, batch_size, epochs, seed):   # an extra batch of 1, repeated
+        for batch in mb_permutation(n, batch_size, epochs, seed):
+            yield batch
+        yield np.array([0])
+    message = rejects(ex02.check_minibatches, one_more_each_epoch, "wrong_batch_count", "⌈n / batch_size⌉")
+    assert "make 9" not in message and " 9 " not in message.split("tried")[0], message
 
 
 def test_minibatch_cases_cover_the_boundaries():
@@ -899,6 +928,24 @@ def test_cases_separate_every_variant_from_the_reference(check, part):
 @pytest.mark.parametrize("wrong", [WRONG_MINIBATCHES, WRONG_SGD_EPOCH, WRONG_VARIANCE, WRONG_STATIONARY])
 def test_every_part_names_at_least_eight_mistakes(wrong):
     assert len({mistake for _, mistake, _ in wrong}) >= 8
+
+
+#: wrong code that the hidden cases' empty epoch (or tiny ηλ, for a simulation) stops first
+_HIDDEN_STOPS_FIRST = {"one_step_per_epoch", "first_batch_only", "last_batch_only", "approximate"}
+
+
+@pytest.mark.parametrize("check, impl, mistake", [
+    *[(ex02.check_sgd_epoch, impl, mistake) for impl, mistake, _ in WRONG_SGD_EPOCH],
+    *[(ex02.check_minibatch_grad_variance, impl, mistake) for impl, mistake, _ in WRONG_VARIANCE],
+    *[(ex02.check_stationary_variance, impl, mistake) for impl, mistake, _ in WRONG_STATIONARY],
+])
+def test_the_hidden_check_rejects_every_wrong_implementation(check, impl, mistake, monkeypatch):
+    """Hidden cases are no weaker than the visible ones, and name the same mistake unless the
+    wrong code fails on a degenerate hidden input first."""
+    monkeypatch.setattr(ex02.STATIONARY_VARIANCE, "time_limit", 1.0)
+    with pytest.raises(ex02.CheckFailed) as info:
+        check(impl, hidden=True)
+    assert info.value.mistake == mistake or mistake in _HIDDEN_STOPS_FIRST, str(info.value)
 
 
 def test_points_table():

@@ -117,7 +117,7 @@ class _Run:
     @property
     def limit(self) -> int:
         """How many batches are taken before the iterator counts as endless."""
-        return 2 * (self.epochs + 1) * _per_epoch(self.n, self.batch_size) + 2
+        return 2 * (self.epochs + 1) * (_per_epoch(self.n, self.batch_size) + self.batch_size) + 2
 
 
 def _tried(case: tuple) -> str:
@@ -286,6 +286,11 @@ def _slice_sizes(shift: int):
     return lambda n, b: [max(0, min(b + shift, n - s)) for s in range(0, n, b)]
 
 
+def _split_sizes(n: int, pieces: int) -> list[int]:
+    """Sizes of np.array_split(range(n), pieces): as equal as possible, the larger ones first."""
+    return [len(piece) for piece in np.array_split(np.arange(n), pieces)]
+
+
 def _covers(batches: list, n: int) -> bool:
     return np.array_equal(np.unique(_concat(batches)), np.arange(n))
 
@@ -324,6 +329,17 @@ _STRUCTURE_MISTAKES = [
      "in the digits cell refuses it.",
      "An epoch has ⌈n / batch_size⌉ batches, which is n // batch_size only when batch_size "
      "divides n; looping over the starts range(0, n, batch_size) gets both right."),
+    ("split_evenly", _shaped(lambda n, b: _split_sizes(n, _per_epoch(n, b))),
+     "Its batches have the right count, ⌈n / batch_size⌉ per epoch, but sizes spread evenly "
+     "(np.array_split(order, count) does that): every batch but the last must hold exactly "
+     "batch_size examples.",
+     "Cut at the multiples of batch_size: slices order[start:start + batch_size], or "
+     "np.array_split(order, range(batch_size, n, batch_size)) (a list of cut positions, not a count)."),
+    ("split_into_batch_size_parts", _shaped(lambda n, b: _split_sizes(n, b)),
+     "Each epoch is cut into batch_size batches instead of batches *of* batch_size examples "
+     "(np.array_split(order, batch_size) makes batch_size pieces).",
+     "Cut at the multiples of batch_size: slices order[start:start + batch_size], or "
+     "np.array_split(order, range(batch_size, n, batch_size)) (a list of cut positions, not a count)."),
     ("slice_one_short", _shaped(_slice_sizes(-1), epoch_ok=lambda e, n: _distinct(e)),
      "Each batch has one index too few (batch_size − 1), so some examples are never used: a "
      "slice order[a:b] stops *before* b.",
@@ -382,8 +398,8 @@ def _first_structure_failure(run: _Run) -> Problem:
     if len(sizes) != epochs * k:
         return _batch_problem(
             "wrong_batch_count",
-            f"It yielded {len(sizes)} batches; {epochs} epoch(s) of n = {n} examples in batches of "
-            f"{b} make {epochs * k} (⌈n / batch_size⌉ = {k} per epoch).",
+            f"It yielded {len(sizes)} batches for {epochs} epoch(s) of n = {n} examples in batches "
+            f"of {b}: that is not {epochs} times ⌈n / batch_size⌉.",
             "Each epoch's last batch holds what is left, so an epoch has ⌈n / batch_size⌉ batches.",
         )
     for index in range(epochs):
@@ -607,9 +623,8 @@ def _check_minibatches(func, cases: list[tuple]) -> None:
         if len(run.items) >= run.limit:
             raise report("minibatches", MINIBATCHES_POINTS, _batch_problem(
                 "never_stops",
-                f"It keeps yielding batches: {run.limit} came out and it had not stopped, while "
-                f"{run.epochs} epoch(s) of n = {run.n} in batches of {run.batch_size} make "
-                f"{run.epochs * _per_epoch(run.n, run.batch_size)}.",
+                f"It keeps yielding batches: {run.limit} came out and it had not stopped, far more "
+                f"than {run.epochs} epoch(s) of n = {run.n} in batches of {run.batch_size} hold.",
                 "The outer loop runs over the epochs, `for epoch in range(epochs):`, and each "
                 "epoch over its batches; nothing is needed after them.",
             ), tried=_tried(case))

@@ -1,0 +1,168 @@
+"""Reading schedule experiments: paired comparisons over seeds, and where 1-D runs settle.
+
+Two small tools for lesson 04's experiments, both pure functions of arrays:
+
+- :func:`paired_comparison` — two settings run on the same seeds (batch orders,
+  initialisations) give two arrays of final losses, one entry per seed.  Count the
+  seeds on which the first ends lower, and ask whether that count could be luck with
+  an exact two-sided **sign test**.  It needs no assumption about how the losses are
+  distributed, so one chaotic run with a huge loss cannot dominate the answer (as it
+  would dominate a mean).
+- :func:`settled_valley` — which local minimum of a 1-D landscape (such as
+  :class:`lrcourse.problems.WavyValley`) each final iterate sits in, or −1 when it is
+  not at any (still bouncing between valleys).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from lrcourse import _validation as check
+
+__all__ = ["PairedComparison", "paired_comparison", "sign_test_p_value", "settled_valley"]
+
+#: Significance level below which :attr:`PairedComparison.verdict` is decided.
+DEFAULT_ALPHA = 0.05
+_ALPHA = check.Interval(0, 1, closed="neither")
+
+
+def sign_test_p_value(wins: int, n: int) -> float:
+    """Exact two-sided sign-test p-value for ``wins`` successes in ``n`` fair coin flips.
+
+    Under the null hypothesis (neither setting is systematically better), each of the
+    n untied pairs is won by the first setting with probability ½, so the number of
+    wins W follows Binomial(n, ½).  With m = min(wins, n − wins),
+
+        p = min(1, 2 · P(W ≤ m)) = min(1, 2 · Σ_{i=0}^{m} C(n, i) / 2ⁿ).
+
+    ``n = 0`` (every pair tied) gives p = 1.  This equals
+    ``scipy.stats.binomtest(wins, n, 0.5).pvalue`` (the binomial distribution with
+    p = ½ is symmetric, so doubling the smaller tail is exact).
+    """
+    n = check.nonnegative_int("n", n)
+    wins = check.Interval(0, n, closed="both", integer=True)("wins", wins)
+    if n == 0:
+        return 1.0
+    smaller = min(wins, n - wins)
+    tail = sum(math.comb(n, i) for i in range(smaller + 1)) / 2.0 ** n
+    return min(1.0, 2.0 * tail)
+
+
+class PairedComparison(NamedTuple):
+    """Setting A against setting B over the same seeds (lower is better).
+
+    ``wins``: seeds where A ended lower; ``losses``: where B did; ``ties``: equal
+    values (both NaN counts as a tie; a NaN, i.e. a diverged run, loses to any
+    number).  ``p_value``: the exact two-sided sign test on the ``wins + losses``
+    untied seeds (:func:`sign_test_p_value`).  ``median_ratio``: the median over
+    seeds of a/b where both are finite and b > 0 (NaN if there is no such seed).
+    ``alpha``: the level used by :attr:`verdict`.
+    """
+
+    wins: int
+    losses: int
+    ties: int
+    p_value: float
+    median_ratio: float
+    alpha: float
+
+    @property
+    def n(self) -> int:
+        """Number of seeds compared."""
+        return self.wins + self.losses + self.ties
+
+    @property
+    def verdict(self) -> str:
+        """'A lower', 'B lower' when the sign test rejects a coin flip at ``alpha``,
+        else 'undecided' (the seeds do not show a consistent winner)."""
+        if self.p_value >= self.alpha:
+            return "undecided"
+        return "A lower" if self.wins > self.losses else "B lower"
+
+    def __str__(self) -> str:
+        return (f"lower in {self.wins} of {self.n} seeds (B lower in {self.losses}, ties {self.ties}); "
+                f"sign test p = {self.p_value:.2g}: {self.verdict}")
+
+
+def paired_comparison(a, b, alpha: float = DEFAULT_ALPHA) -> PairedComparison:
+    """Compare two settings run on the same seeds: does A end lower than B consistently?
+
+    Parameters
+    ----------
+    a, b : array-like of real numbers, same shape
+        One final value per seed (a loss: lower is better), paired by position:
+        ``a[i]`` and ``b[i]`` come from the same seed.  Any shape; all entries count.
+        NaN marks a run that diverged: it loses to any number and ties with NaN.
+    alpha : float in (0, 1)
+        Level of the two-sided sign test behind :attr:`PairedComparison.verdict`;
+        default 0.05.  With n untied seeds a decision needs at least
+        ⌈log₂(2/alpha)⌉ of them (6 at alpha = 0.05: 5 of 5 wins gives p = 1/16).
+
+    Returns
+    -------
+    PairedComparison
+
+    Examples
+    --------
+    >>> str(paired_comparison([1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7]))
+    'lower in 6 of 6 seeds (B lower in 0, ties 0); sign test p = 0.031: A lower'
+    """
+    a = check.real_array("a", a)
+    b = check.real_array("b", b)
+    check.same_shape("b", b, "a", a)
+    if a.size == 0:
+        check.fail("a", "a non-empty array of real numbers (one value per seed)",
+                   check.Described("an empty array"))
+    alpha = _ALPHA("alpha", alpha)
+    a_nan, b_nan = np.isnan(a), np.isnan(b)
+    with np.errstate(invalid="ignore"):
+        wins = int(np.sum((~a_nan & b_nan) | (a < b)))
+        losses = int(np.sum((a_nan & ~b_nan) | (b < a)))
+    ties = int(a.size) - wins - losses
+    usable = np.isfinite(a) & np.isfinite(b) & (b > 0)
+    ratio = float(np.median(a[usable] / b[usable])) if usable.any() else float("nan")
+    return PairedComparison(wins, losses, ties, sign_test_p_value(wins, wins + losses), ratio, alpha)
+
+
+def settled_valley(problem, x, tol: float = 1e-3) -> np.ndarray:
+    """Index of the local minimum each final 1-D iterate sits at, or −1 if none.
+
+    With m₀ < m₁ < … the problem's ``local_minima``, entry i is j when
+    |x_i − m_j| ≤ ``tol`` (the run has settled in valley j), and −1 otherwise (the run
+    is still bouncing: on a landscape where gradient descent with rate η can stay at
+    a minimum x* only if f″(x*) < 2/η, a rate too large for every valley never
+    settles).
+
+    Parameters
+    ----------
+    problem : object with a ``local_minima`` array, e.g. ``WavyValley()``
+    x : array-like of real numbers, shape (K,) or (K, 1)
+        Final iterates (``run(...).x``).
+    tol : float > 0
+        How close to a minimiser counts as settled; default 1e-3.
+
+    Returns
+    -------
+    ndarray of int, shape (K,)
+    """
+    minima = getattr(problem, "local_minima", None)
+    if minima is None or np.ndim(minima) != 1 or not check.is_real(minima):
+        check.fail("problem", "a 1-D problem with a local_minima array, such as WavyValley()", problem,
+                   error=TypeError)
+    minima = np.asarray(minima, dtype=float)
+    points = check.real_array("x", x)
+    if points.ndim == 2 and points.shape[1] == 1:
+        points = points[:, 0]
+    if points.ndim != 1:
+        check.fail("x", "an array of shape (K,) or (K, 1): one final 1-D iterate per run",
+                   check.Described(f"shape {points.shape}"))
+    tol = check.positive("tol", tol)
+    if minima.size == 0:
+        return np.full(points.shape, -1)
+    distance = np.abs(points[:, None] - minima[None, :])
+    nearest = np.argmin(np.where(np.isnan(distance), np.inf, distance), axis=1)
+    close = distance[np.arange(points.size), nearest] <= tol
+    return np.where(close, nearest, -1)

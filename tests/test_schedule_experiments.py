@@ -1,0 +1,85 @@
+"""lrcourse.schedule_experiments: the sign test against scipy, paired counts, valleys."""
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from lrcourse.problems import WavyValley
+from lrcourse.schedule_experiments import PairedComparison, paired_comparison, settled_valley, sign_test_p_value
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 11, 30, 61])
+def test_sign_test_matches_scipy_binomtest(n):
+    for wins in range(n + 1):
+        assert sign_test_p_value(wins, n) == pytest.approx(binomtest(wins, n, 0.5).pvalue, rel=1e-12)
+
+
+def test_sign_test_edge_cases():
+    assert sign_test_p_value(0, 0) == 1.0
+    assert sign_test_p_value(5, 5) == pytest.approx(1 / 16)
+    assert sign_test_p_value(6, 6) == pytest.approx(1 / 32)
+
+
+@pytest.mark.parametrize("wins, n, name", [(3, 2, "wins"), (-1, 4, "wins"), (1, -1, "n"), (1.5, 4, "wins")])
+def test_sign_test_refuses_bad_counts(wins, n, name):
+    with pytest.raises((ValueError, TypeError), match=name):
+        sign_test_p_value(wins, n)
+
+
+def test_paired_counts_ties_and_ratio():
+    result = paired_comparison([1.0, 2.0, 3.0, 5.0], [2.0, 2.0, 1.0, 10.0])
+    assert (result.wins, result.losses, result.ties, result.n) == (2, 1, 1, 4)
+    assert result.median_ratio == pytest.approx(np.median([0.5, 1.0, 3.0, 0.5]))
+    assert result.p_value == pytest.approx(binomtest(2, 3, 0.5).pvalue)
+    assert result.verdict == "undecided"
+
+
+def test_paired_nan_is_a_diverged_run():
+    result = paired_comparison([np.nan, 1.0, np.nan], [1.0, np.nan, np.nan])
+    assert (result.wins, result.losses, result.ties) == (1, 1, 1)
+    assert np.isnan(result.median_ratio)
+
+
+def test_paired_verdicts_both_ways_and_alpha():
+    a, b = np.arange(1.0, 9.0), np.arange(2.0, 10.0)
+    assert paired_comparison(a, b).verdict == "A lower"
+    assert paired_comparison(b, a).verdict == "B lower"
+    assert paired_comparison(a, b, alpha=1e-3).verdict == "undecided"   # p = 2/256
+    assert isinstance(paired_comparison(a, b), PairedComparison)
+    assert "8 of 8 seeds" in str(paired_comparison(a, b))
+
+
+def test_paired_any_shape():
+    a = np.ones((3, 4))
+    assert paired_comparison(a, 2 * a).wins == 12
+
+
+@pytest.mark.parametrize("a, b, alpha, error, words", [
+    ([1.0, 2.0], [1.0], 0.05, ValueError, "shape of a"),
+    ([], [], 0.05, ValueError, "non-empty"),
+    (["x"], [1.0], 0.05, TypeError, "a must be an array of real numbers"),
+    ([1.0], [1.0], 0.0, ValueError, "alpha must be a number in \\(0, 1\\)"),
+    ([1.0], [1.0], 1.5, ValueError, "alpha"),
+])
+def test_paired_refuses_bad_input(a, b, alpha, error, words):
+    with pytest.raises(error, match=words):
+        paired_comparison(a, b, alpha=alpha)
+
+
+def test_settled_valley_on_wavy_valley():
+    valley = WavyValley()
+    minima = valley.local_minima
+    x = np.array([minima[1] + 1e-4, minima[4] - 5e-4, 0.5 * (minima[2] + minima[3]), np.nan])
+    assert settled_valley(valley, x).tolist() == [1, 4, -1, -1]
+    assert settled_valley(valley, x[:, None]).tolist() == [1, 4, -1, -1]
+    assert settled_valley(valley, x, tol=1e-5).tolist() == [-1, -1, -1, -1]
+
+
+def test_settled_valley_refuses_bad_input():
+    valley = WavyValley()
+    with pytest.raises(TypeError, match="problem must be a 1-D problem with a local_minima"):
+        settled_valley(object(), [0.0])
+    with pytest.raises(ValueError, match="x must be an array of shape \\(K,\\) or \\(K, 1\\)"):
+        settled_valley(valley, np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="tol must be a positive"):
+        settled_valley(valley, [0.0], tol=0)

@@ -680,6 +680,7 @@ WRONG_VARIANCE = [
      "norms ‖gᵢ − ∇f‖ instead of their squares"),
     (lambda G, B: np.sqrt(variance_with_ddof(G, B)), "standard_deviation", "standard deviation"),
     (lambda G, B: np.var(G, axis=0) * (1 - B / len(G)) / B, "per_coordinate", "one value per coordinate"),
+    (lambda G, B: np.atleast_1d(variance_with_ddof(G, B)), "array_not_number", "f\"{value:.4f}\""),
     # no known mistake: the property that fails is said
     (lambda G, B: _population(G) * (len(G) - B) / (len(G) + 1) / B, "batch_of_one", "spread σ² itself"),
     (lambda G, B: _population(G) * (len(G) - B) / (len(G) - 1) * (1 + (B - 1) / 2), "not_falling_with_batch",
@@ -814,9 +815,12 @@ WRONG_STATIONARY = [
     (guarded(_exact, unstable=lambda lr, lam: lr >= 2), "limit_ignores_lam", "product ηλ"),
     (_exact, "finite_when_unstable", "no stationary variance"),
     (stationary_simulated, "approximate", "simulate"),
+    (lambda lr, lam, s2: np.array([stationary_numpy(lr, lam, s2)]), "array_not_number", "shape (1,)"),
     (lambda lr, lam, s2: math.nan if lr * lam >= 2 else _exact(lr, lam, s2), "not_finite", "nan"),
     # no known mistake: the property that fails is said
     (guarded(lambda lr, lam, s2: lr * s2 / (lam * (lr * lam - 2))), "negative_variance", "cannot be"),
+    (guarded(lambda lr, lam, s2: (lr * s2 + lr ** 2) / (lam * (2 - lr * lam))), "floor_without_noise",
+     "Without noise"),
     (guarded(lambda lr, lam, s2: lr * math.sqrt(s2) / (lam * (2 - lr * lam))), "not_proportional_to_noise",
      "does not double"),
     (guarded(lambda lr, lam, s2: lr * s2 / (lam * (2 - lr * lam) ** 2)), "small_lr_limit", "tiny η"),
@@ -878,7 +882,7 @@ def test_derivation_messages_do_not_state_the_result():
 def test_stationary_messages_point_to_a_step_or_the_text(impl, mistake, phrase):
     message = rejects(ex02.check_stationary_variance, impl, mistake, phrase)
     hint = message.split("Hint: ")[-1]
-    assert mistake in ("not_finite", "returned_none") or any(word in hint for word in ("Step", "step", "Lesson", "lesson", "np.inf", "lr·lam",
+    assert mistake in ("not_finite", "returned_none", "array_not_number") or any(word in hint for word in ("Step", "step", "Lesson", "lesson", "np.inf", "lr·lam",
                                          "square root", "closed form")), hint
     for leak in _LEAKS:
         assert leak not in message, (leak, message)

@@ -1067,6 +1067,20 @@ def _grads_draws(count: int, seed: int) -> list[Case]:
     return cases
 
 
+def _refuse_one_element_array(value, cell: str) -> None:
+    """An array holding one number passes NumberOut, but the notebook's next cell formats the
+    result with f"{value:.4f}", which an array of shape (1,) cannot do: say so."""
+    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.size == 1:
+        raise Problem(
+            "array_not_number",
+            f"It returned an array of shape {value.shape} holding one number, not the number "
+            f"itself: the {cell} prints your result with f\"{{value:.4f}}\", which NumPy refuses "
+            "for an array.",
+            "Return a float: float(...) of your result, or reduce without keepdims.",
+            show_returned=True,
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class _OneNumber(NumberOut):
     """A number; an array with one value per coordinate is told that the norm sums them."""
@@ -1081,6 +1095,7 @@ class _OneNumber(NumberOut):
                 "squared errors of all the coordinates.",
                 "Sum over the coordinates as well as over the examples.",
             )
+        _refuse_one_element_array(value, "Try-it cell after this part")
         return super().accept(value, args)
 
 
@@ -1128,6 +1143,7 @@ MINIBATCH_GRAD_VARIANCE = _FitEverywherePart(
         _grads_case(10, 100, 5, 10),
         _grads_case(11, 2, 1, 1),   # N = 2
         _grads_case(12, 7, 3, 3, identical=True),   # every example has the same gradient
+        Case({"per_example_grads": _grads(13, 9, 2), "batch_size": np.int64(4)}),   # a NumPy int B
         *_grads_draws(9, 13),
     ],
     mistakes=[
@@ -1365,6 +1381,7 @@ class _FloorOut(NumberOut):
                 "Return np.inf when lr·lam ≥ 2 (nan is what arithmetic gives for 0/0 or ∞ − ∞).",
                 show_returned=False,
             )
+        _refuse_one_element_array(value, "Try-it cell after this part")
         if value is None and unstable:
             raise Problem(
                 "returned_none",
@@ -1448,6 +1465,7 @@ STATIONARY_VARIANCE = _FitEverywherePart(
         _noise_case(0.401, 5.0, 1.0),   # just above it
         _noise_case(2.5, 1.0, 0.1),
         _noise_case(3, 1, 2),           # ints, unstable
+        _noise_case(np.int64(1), np.float64(1.5), np.int64(2)),   # NumPy ints and floats
         *_noise_draws(12, 4),
     ],
     mistakes=[

@@ -424,15 +424,7 @@ class MLP(_DigitsModel):
             scheme = self.init_scheme
             if scheme == "auto":
                 scheme = "he" if self.activation == "relu" and part == 0 else "glorot"
-            size = fan_in * fan_out
-            if scheme == "he":
-                bound = np.sqrt(6.0 / fan_in)
-            elif scheme == "glorot":
-                bound = np.sqrt(6.0 / (fan_in + fan_out))
-            else:
-                x[self._part(part)] = rng.normal(0.0, scheme, size=size)
-                continue
-            x[self._part(part)] = rng.uniform(-bound, bound, size=size)
+            x[self._part(part)] = _draw_weights(rng, scheme, fan_in, fan_out)
         return x
 
     def unpack(self, x):
@@ -515,6 +507,19 @@ def _init_scheme(init):
     if not (np.isfinite(sigma) and sigma > 0):
         v.fail("init", _INIT_ACCEPTED, init)
     return sigma
+
+
+def _draw_weights(rng, scheme, fan_in, fan_out) -> np.ndarray:
+    """fan_in·fan_out weights: uniform on [−r, r] with Var = r²/3 = 2/fan_in ("he") or
+    2/(fan_in + fan_out) ("glorot"); N(0, σ²) for a number σ."""
+    size = fan_in * fan_out
+    if scheme == "he":
+        bound = np.sqrt(6.0 / fan_in)
+    elif scheme == "glorot":
+        bound = np.sqrt(6.0 / (fan_in + fan_out))
+    else:
+        return rng.normal(0.0, scheme, size=size)
+    return rng.uniform(-bound, bound, size=size)
 
 
 def _init_label(scheme) -> str:

@@ -54,6 +54,7 @@ WRONG_GD_STEP = [
     (lambda x, grad, lr: (x - lr * grad).astype(np.float32), "wrong_dtype", "float64"),
     (lambda x, grad, lr: x - lr * grad.T, "raised", "ValueError"),
     (lambda x, grad, lr: x - lr * grad * np.nan, "not_finite", "NaN"),
+    (lambda x, grad, lr: x - grad / lr, "lr_divides", "divides the gradient by η"),
 ]
 
 
@@ -136,6 +137,13 @@ def gd_stale(grad_fn, x0, lr, steps):
     return np.array(points)
 
 
+def gd_from_x0_each_step(grad_fn, x0, lr, steps):
+    points = [x0]
+    for _ in range(steps):
+        points.append(x0 - lr * grad_fn(x0))   # x0 where the last point belongs
+    return np.array(points)
+
+
 def gd_forever(grad_fn, x0, lr, steps):
     points, k = [x0], 0
     while k != steps + 0.5:  # never true
@@ -161,6 +169,8 @@ WRONG_GRADIENT_DESCENT = [
     (lambda g, x0, lr, n: gd_preallocated(g, x0, lr, n)[-1], "final_point_only", "only the last point"),
     (lambda g, x0, lr, n: np.tile(x0, (n + 1, 1)), "unchanged", "never moves"),
     (lambda g, x0, lr, n: gd_preallocated(g, x0, lr, n).astype(int), "wrong_dtype", "integers"),
+    (gd_from_x0_each_step, "every_step_from_x0", "starts again from x0"),
+    (lambda g, x0, lr, n: gd_preallocated(g, x0, lr, n).T, "transposed", "transposed"),
 ]
 
 

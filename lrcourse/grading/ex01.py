@@ -879,7 +879,7 @@ DIVERGENCE_STEP = Part(
     hidden_cases=[
         _divergence_case(H_ROT, 0.3, [0.0, 0.0], 10.0),          # starts at the minimum
         _divergence_case(np.diag([1.0, 10.0]), 0.3, [2.0, 0.0], 10.0),   # nothing on the unstable axis
-        _divergence_case(H_3D, 0.2, [1.0, 2.0, -1.0], 1e3),      # stable: never
+        _divergence_case(H_3D, 0.2, [1.0, 2.0, -1.0], 1000),     # stable: never (an int threshold)
         _divergence_case([[2.0]], 1.5, [3.0], 1e6),              # 1-D, η > 1
         _divergence_case(np.diag([1.0, 4.0]), 0.5 + 4e-9, [0.0, 1.0], 1e3),   # ~10⁸ steps
         *[_divergence_random(seed) for seed in range(6)],

@@ -719,10 +719,14 @@ class _LeastSquaresGradient:
         self.n = n
 
     def __call__(self, x, batch=None):
-        x = np.asarray(x, dtype=float)
-        if x.shape != self.shape:
-            raise ValueError(f"grad_fn(x, batch) takes the parameters first, an array of shape "
-                             f"{self.shape}; got x = {describe(x)}")
+        given = np.asarray(x)
+        if given.dtype.kind in "iu" and given.ndim == 1:
+            raise ValueError(f"grad_fn(x, batch) takes the parameters first; it got the integer "
+                             f"array {describe(given)} as x")
+        if given.shape != self.shape:
+            raise ValueError(f"grad_fn(x, batch) takes parameters x of shape {self.shape}; got x of "
+                             f"shape {given.shape}")
+        x = given.astype(float)
         if batch is None:
             A, b = self.A, self.b
         else:
@@ -776,7 +780,8 @@ def _sgd_case(seed: int, n: int, dim: int, lr, batch_size: int, *, outputs: int 
     batches = [] if empty else [order[i:i + batch_size] for i in range(0, n, batch_size)]
     x = np.random.default_rng(seed + 2).normal(size=grad_fn.shape)
     make, text = _CONTAINERS[container]
-    shown = "an empty list (no batches)" if empty else text.format(k=len(batches), sizes=[len(b) for b in batches])
+    shown = ("an empty list (no batches)" if empty
+             else text.format(k=len(batches), sizes=[len(b) for b in batches]))
     return Case({"x": x, "grad_fn": grad_fn, "lr": lr, "batches": make(batches)},
                 shown={"grad_fn": grad_fn.text(), "batches": shown})
 
@@ -844,7 +849,7 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
     """Raised: grad_fn called with its arguments swapped (grad_fn says so); or, on a generator of
     batches, code that works on the same batches as a list, so it needs len() or indexing,
     which a generator (what minibatches returns) does not have."""
-    if "grad_fn(x, batch) takes the parameters first" in problem.diagnosis:
+    if "grad_fn(x, batch) takes the parameters first; it got the integer" in problem.diagnosis:
         return Problem(
             "grad_fn_arguments_swapped",
             problem.diagnosis + "\nThe batch went where the parameters belong: grad_fn takes x "
@@ -1237,7 +1242,8 @@ MINIBATCH_GRAD_VARIANCE = _FitEverywherePart(
             "You averaged the norms ‖gᵢ − ∇f‖ instead of their squares: the spread σ² is a mean of "
             "squared norms.",
             f"Square each deviation's norm before averaging ({_SECTION_3}).",
-            variant=_without_replacement(lambda G: float(np.sum(np.linalg.norm(_centred(G), axis=1))) / len(G)),
+            variant=_without_replacement(
+                lambda G: float(np.sum(np.linalg.norm(_centred(G), axis=1))) / len(G)),
         ),
         Mistake(
             "standard_deviation",
@@ -1264,7 +1270,8 @@ def _variance_probes():
          "A batch of all N examples is the full batch: its gradient is ∇f itself, so its error is "
          "0, and your value is not.",
          f"{_cap(_SECTION_3)}: the factor for distinct examples vanishes at B = N."),
-        ("not_shift_invariant", [("G", G, 3), (*shifted, 3)], lambda v: math.isclose(v[0], v[1], rel_tol=1e-7),
+        ("not_shift_invariant", [("G", G, 3), (*shifted, 3)],
+         lambda v: math.isclose(v[0], v[1], rel_tol=1e-7),
          "Adding the same vector to every gᵢ moves ∇f and every ĝ_B by that vector, so "
          "ĝ_B − ∇f does not change; your value did.",
          "Measure each gradient's deviation from the mean ∇f, not from 0."),
@@ -1402,7 +1409,8 @@ def _finite_beyond_the_limit(part: Part, func) -> Problem:
         lr_alone = isinstance(value, (numbers.Real, np.floating)) and math.isinf(value)
     except Problem:
         lr_alone = False
-    mistake = next(m for m in part.mistakes if m.id == ("limit_ignores_lam" if lr_alone else "finite_when_unstable"))
+    named = "limit_ignores_lam" if lr_alone else "finite_when_unstable"
+    mistake = next(m for m in part.mistakes if m.id == named)
     return Problem(mistake.id, mistake.diagnosis, mistake.hint, show_returned=False)
 
 

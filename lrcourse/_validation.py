@@ -119,7 +119,7 @@ class Interval:
     end is never included: values must be finite unless ``allow_inf`` (then ``np.inf``
     passes as well, for arguments where it means "no limit").  The text is the one
     the message prints, e.g. ``a number in (0, 1]``, ``a positive finite number``,
-    ``an integer >= 2``.
+    ``an integer ≥ 2``.
     """
 
     def __init__(self, low: float = -math.inf, high: float = math.inf, closed: str = "neither", *,
@@ -139,7 +139,7 @@ class Interval:
             if high == math.inf and lowest in (0, 1):
                 return "a positive integer" if lowest == 1 else "a non-negative integer"
             if high == math.inf:
-                return f"an integer >= {_number_text(lowest)}"
+                return f"an integer ≥ {_number_text(lowest)}"
             highest = math.ceil(high) - 1 if not high_in else high
             return f"an integer in [{_number_text(lowest)}, {_number_text(highest)}]"
         suffix = ", or np.inf" if self.allow_inf else ""
@@ -149,9 +149,9 @@ class Interval:
         if high == math.inf:
             if low == -math.inf:
                 return "a finite number" + suffix
-            return f"a finite number {'>=' if low_in else '>'} {_number_text(low)}{suffix}"
+            return f"a finite number {'≥' if low_in else '>'} {_number_text(low)}{suffix}"
         if low == -math.inf:
-            return f"a number {'<=' if high_in else '<'} {_number_text(high)}"
+            return f"a number {'≤' if high_in else '<'} {_number_text(high)}"
         return (f"a number in {'[' if low_in else '('}{_number_text(low)}, "
                 f"{_number_text(high)}{']' if high_in else ')'}")
 

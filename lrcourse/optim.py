@@ -151,6 +151,11 @@ def _descend(x: np.ndarray, step: np.ndarray) -> np.ndarray:
     return np.subtract(x, step, out=step)
 
 
+def _or_zero(state):
+    """A state buffer, or 0 before the first step (the zero the update rules start from)."""
+    return 0.0 if state is None else state
+
+
 def _with_l2(grad: np.ndarray, x: np.ndarray, weight_decay: float) -> np.ndarray:
     """The gradient of f(x) + ½λ‖x‖²: grad + λ·x (``grad`` itself when λ = 0)."""
     if weight_decay == 0:
@@ -552,15 +557,11 @@ class Adagrad(Optimizer):
 
     def _update(self, x, grad, lr, t):
         g = _with_l2(grad, x, self.weight_decay)
-        accumulated = g * g
-        accumulated += self.initial_accumulator_value if self.sum is None else self.sum
-        self.sum = accumulated
+        s_prev = self.initial_accumulator_value if self.sum is None else self.sum
+        s = s_prev + g**2
         decayed_lr = lr / (1 + (t - 1) * self.lr_decay)
-        denominator = np.sqrt(accumulated)
-        denominator += self.eps
-        step = decayed_lr * g
-        step /= denominator
-        return _descend(x, step)
+        self.sum = s
+        return x - decayed_lr * g / (np.sqrt(s) + self.eps)
 
 
 # ---------------------------------------------------------------------------
@@ -646,33 +647,20 @@ class RMSprop(Optimizer):
 
     def _update(self, x, grad, lr, t):
         g = _with_l2(grad, x, self.weight_decay)
-        alpha = self.alpha
-        square_avg = g * g
-        square_avg *= 1 - alpha
-        if self.square_avg is not None:
-            square_avg += alpha * self.square_avg
+        alpha, mu = self.alpha, self.momentum
+        v = alpha * _or_zero(self.square_avg) + (1 - alpha) * g**2
+        self.square_avg = v
         if self.centered:
-            grad_avg = (1 - alpha) * g
-            if self.grad_avg is not None:
-                grad_avg += alpha * self.grad_avg
-            denominator = grad_avg * grad_avg
-            np.subtract(square_avg, denominator, out=denominator)  # v − m²
-            np.maximum(denominator, 0.0, out=denominator)  # rounding may leave it just below 0
-            np.sqrt(denominator, out=denominator)
-            self.grad_avg = grad_avg
+            m = alpha * _or_zero(self.grad_avg) + (1 - alpha) * g
+            self.grad_avg = m
+            r = np.sqrt(np.maximum(v - m**2, 0.0)) + self.eps  # rounding may leave v − m² just below 0
         else:
-            denominator = np.sqrt(square_avg)
-        denominator += self.eps
-        self.square_avg = square_avg
-        if self.momentum == 0:
-            step = lr * g
-            step /= denominator
-            return _descend(x, step)
-        buffer = g / denominator
-        if self.momentum_buffer is not None:
-            buffer += self.momentum * self.momentum_buffer
-        self.momentum_buffer = buffer
-        return _descend(x, lr * buffer)
+            r = np.sqrt(v) + self.eps
+        if mu == 0:
+            return x - lr * g / r
+        b = mu * _or_zero(self.momentum_buffer) + g / r
+        self.momentum_buffer = b
+        return x - lr * b
 
 
 # ---------------------------------------------------------------------------
@@ -785,34 +773,17 @@ class Adam(Optimizer):
 
     def _update(self, x, grad, lr, t):
         beta1, beta2 = self.betas
-        g = grad
-        if self.weight_decay != 0:
-            if self._decoupled_weight_decay:
-                x = x * (1 - lr * self.weight_decay)
-            else:
-                g = _with_l2(grad, x, self.weight_decay)
-        exp_avg = (1 - beta1) * g
-        exp_avg_sq = g * g
-        exp_avg_sq *= 1 - beta2
-        if self.exp_avg is not None:
-            exp_avg += beta1 * self.exp_avg
-            exp_avg_sq += beta2 * self.exp_avg_sq
-        second_moment = exp_avg_sq
+        if self._decoupled_weight_decay:      # AdamW: x ← x·(1 − η_t·λ) before the step
+            x, g = x * (1 - lr * self.weight_decay), grad
+        else:                                 # Adam: the L2 term joins the gradient
+            g = _with_l2(grad, x, self.weight_decay)
+        m = beta1 * _or_zero(self.exp_avg) + (1 - beta1) * g
+        v = beta2 * _or_zero(self.exp_avg_sq) + (1 - beta2) * g**2
+        u = np.maximum(_or_zero(self.max_exp_avg_sq), v) if self.amsgrad else v
+        self.exp_avg, self.exp_avg_sq = m, v
         if self.amsgrad:
-            if self.max_exp_avg_sq is None:
-                second_moment = exp_avg_sq.copy()  # max(0, v_1) = v_1, in its own array
-            else:
-                second_moment = np.maximum(self.max_exp_avg_sq, exp_avg_sq)
-            self.max_exp_avg_sq = second_moment
-        self.exp_avg = exp_avg
-        self.exp_avg_sq = exp_avg_sq
-        step_size = lr / (1 - beta1**t)
-        denominator = np.sqrt(second_moment)
-        denominator /= math.sqrt(1 - beta2**t)
-        denominator += self.eps
-        step = step_size * exp_avg
-        step /= denominator
-        return _descend(x, step)
+            self.max_exp_avg_sq = u
+        return x - lr / (1 - beta1**t) * m / (np.sqrt(u) / math.sqrt(1 - beta2**t) + self.eps)
 
 
 @_with_shared_docs

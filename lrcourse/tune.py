@@ -45,6 +45,9 @@ __all__ = [
 _RUN_KEYWORDS = ("batch_size", "seed", "clip_norm", "clip_value", "divergence_factor",
                  "eval_every", "keep_trajectory")
 _PICK_BY = ("final_loss", "best_loss", "val_loss")
+#: Counts that need two (a grid's ends, a ramp's ends, a halving factor) and multiples above one.
+_AT_LEAST_TWO = check.Interval(2, np.inf, closed="left", integer=True)
+_ABOVE_ONE = check.Interval(1, np.inf, closed="neither")
 
 
 # ----------------------------------------------------------------------------------
@@ -228,9 +231,7 @@ def grid_search(problem, optimizer_cls, low, high, num, steps, *, x0=None,
     (``np.geomspace(low, high, num)``: both ends included, equal ratios between
     neighbours)."""
     low, high = _check_range(low, high)
-    num = check.positive_int("num", num)
-    if num < 2:
-        check.fail("num", "an integer ≥ 2", num, "a grid needs both ends; use lr_sweep for one rate")
+    num = _AT_LEAST_TWO("num", num, "a grid needs both ends; use lr_sweep for one rate")
     return lr_sweep(problem, optimizer_cls, np.geomspace(low, high, num), steps, x0=x0,
                     optimizer_kwargs=optimizer_kwargs, **run_kwargs)
 
@@ -283,10 +284,7 @@ def _check_ramp(start_lr, end_lr, num_steps):
     if not start_lr < end_lr:
         check.fail("end_lr", f"greater than start_lr={start_lr!r}", end_lr,
                    "the ramp goes up: try start_lr=1e-7, end_lr=10")
-    num_steps = check.integer("num_steps", num_steps, "an integer ≥ 2")
-    if num_steps < 2:
-        check.fail("num_steps", "an integer ≥ 2", num_steps)
-    return start_lr, end_lr, num_steps
+    return start_lr, end_lr, _AT_LEAST_TWO("num_steps", num_steps)
 
 
 def _ramp(start_lr: float, end_lr: float, num_steps: int) -> schedules.Schedule:
@@ -330,11 +328,8 @@ def finder_stop_index(smoothed, diverge_threshold=4.0) -> int | None:
 
 
 def _check_threshold(diverge_threshold) -> float:
-    value = check.real("diverge_threshold", diverge_threshold, "a number > 1")
-    if not (np.isfinite(value) and value > 1):
-        check.fail("diverge_threshold", "a finite number > 1", diverge_threshold,
-                   "the run stops when the smoothed loss exceeds this multiple of its best")
-    return value
+    return _ABOVE_ONE("diverge_threshold", diverge_threshold,
+                      "the run stops when the smoothed loss exceeds this multiple of its best")
 
 
 # suggestion rules ------------------------------------------------------------------
@@ -684,9 +679,7 @@ def successive_halving(problem, optimizer_cls, lrs, min_steps, *, eta=3, metric=
     _check_optimizer_cls(optimizer_cls)
     lrs = _check_lrs(lrs)
     min_steps = check.positive_int("min_steps", min_steps)
-    eta = check.integer("eta", eta, "an integer ≥ 2")
-    if eta < 2:
-        check.fail("eta", "an integer ≥ 2", eta, "each round keeps the best 1/eta of the rates")
+    eta = _AT_LEAST_TWO("eta", eta, "each round keeps the best 1/eta of the rates")
     check.one_of("metric", metric, ("final_loss", "val_loss"))
     if metric == "val_loss" and not callable(getattr(problem, "val_loss", None)):
         check.fail("metric", "'final_loss' for a problem without val_loss()", metric)

@@ -934,6 +934,40 @@ def test_every_part_names_at_least_eight_mistakes(wrong):
     assert len({mistake for _, mistake, _ in wrong}) >= 8
 
 
+def sgd_flipped_for_matrices(x, grad_fn, lr, batches):
+    sign = -1.0 if np.ndim(x) == 2 else 1.0
+    return sgd_enumerate(x, lambda p, b: sign * grad_fn(p, b), lr, batches)
+
+
+def test_sgd_right_on_1d_only_is_told_so():
+    message = rejects(ex02.check_sgd_epoch, sgd_flipped_for_matrices, "matrix_parameters", "1-D")
+    assert "sign" not in message.split("Hint")[0], message
+
+
+def test_sgd_right_on_lists_only_is_told_so():
+    def drops_first_of_a_generator(x, grad_fn, lr, batches):
+        if not isinstance(batches, (list, tuple)):
+            next(iter(batches))
+        return sgd_enumerate(x, grad_fn, lr, batches)
+    rejects(ex02.check_sgd_epoch, drops_first_of_a_generator, "generator_batches", "generator")
+
+
+@pytest.mark.parametrize("check, impl, not_named", [
+    (ex02.check_sgd_epoch, sgd_flipped_for_matrices, "sign_flipped"),
+    (ex02.check_minibatch_grad_variance,
+     lambda G, B: np.var(G, axis=0).sum() / B if G.shape[1] == 2 else variance_with_ddof(G, B), "with_replacement"),
+    (ex02.check_stationary_variance,
+     lambda lr, lam, s2: lr * s2 / (2 * lam) if lr * lam < 0.5 else stationary_numpy(lr, lam, s2),
+     "small_lr_approximation"),
+])
+def test_a_mistake_that_explains_only_some_cases_is_not_named(check, impl, not_named):
+    """Issue 9: a diagnosis fires only when the mistake fits every case tried; code that makes it
+    on some inputs only is told the value is wrong (or which property fails)."""
+    with pytest.raises(ex02.CheckFailed) as info:
+        check(impl)
+    assert info.value.mistake != not_named, str(info.value)
+
+
 #: wrong code that the hidden cases' empty epoch (or tiny ηλ, for a simulation) stops first
 _HIDDEN_STOPS_FIRST = {"one_step_per_epoch", "first_batch_only", "last_batch_only", "approximate"}
 

@@ -996,23 +996,47 @@ SGD_EPOCH = _FitEverywherePart(
 
 
 def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
-    """When no known mistake fits: is one batch one step? (the smallest epoch)"""
+    """When no known mistake fits: is one batch one step (the smallest epoch)? Else, is the
+    code right on 1-D x only, or on lists of batches only (the visible cases, grouped)?"""
     case = _sgd_case(40, 6, 2, 0.1, 3)
     one = {**case.args, "batches": case.args["batches"][:1]}
     try:
         got = SGD_EPOCH.returns.accept(SGD_EPOCH.call(func, one), one)
     except Problem:
         return None
-    if close(got, _sgd_epoch(**copy.deepcopy(one))):
-        return None
-    return describe_call("sgd_epoch", one, {"grad_fn": case.shown["grad_fn"],
-                                            "batches": "a list of 1 index array of size 3"}), Problem(
-        "one_batch_not_one_step",
-        "With a single batch, an epoch is a single SGD step from x with that batch's gradient; "
-        "yours returns something else.",
-        "Check one step first: x − lr·grad_fn(x, batch) (lesson 01's update with the mini-batch "
-        "gradient), then repeat it for each batch.",
-    ), got
+    if not close(got, _sgd_epoch(**copy.deepcopy(one))):
+        return describe_call("sgd_epoch", one, {"grad_fn": case.shown["grad_fn"],
+                                                "batches": "a list of 1 index array of size 3"}), Problem(
+            "one_batch_not_one_step",
+            "With a single batch, an epoch is a single SGD step from x with that batch's gradient; "
+            "yours returns something else.",
+            "Check one step first: x − lr·grad_fn(x, batch) (lesson 01's update with the mini-batch "
+            "gradient), then repeat it for each batch.",
+        ), got
+    right = {}
+    for visible in SGD_EPOCH.cases:
+        try:
+            value = SGD_EPOCH.returns.accept(SGD_EPOCH.call(func, visible.args), visible.args)
+        except Problem:
+            return None
+        right[id(visible)] = close(value, _sgd_epoch(*copy.deepcopy(list(visible.args.values()))))
+    groups = [
+        (lambda c: np.ndim(c.args["x"]) == 2, "matrix_parameters",
+         "It is right when x is 1-D but not when x is a matrix of shape (dim, outputs).",
+         "Nothing in an SGD step depends on the shape of x: x − lr·grad_fn(x, batch) works for "
+         "any shape. Look for a flatten, a len(x), or an index into x."),
+        (lambda c: isinstance(c.args["batches"], _BatchStream), "generator_batches",
+         "It is right when batches is a list or a tuple but not when it is a generator (what "
+         "minibatches returns).",
+         "A generator can be looped over only once, and has no len() or [i]: loop over it once, "
+         "directly."),
+    ]
+    for wrong_on, mistake, diagnosis, hint in groups:
+        if all(right[id(c)] != wrong_on(c) for c in SGD_EPOCH.cases):
+            shown = next(c for c in SGD_EPOCH.cases if wrong_on(c))
+            return describe_call("sgd_epoch", shown.args, shown.shown), Problem(mistake, diagnosis, hint), \
+                SGD_EPOCH.call(func, shown.args)
+    return None
 
 
 def check_sgd_epoch(sgd_epoch, *, hidden: bool = False) -> None:

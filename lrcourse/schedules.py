@@ -299,6 +299,14 @@ def constant(lr: float) -> Schedule:
     return Schedule(lambda t: np.full_like(t, lr), _label("constant", lr=lr))
 
 
+def _checked_ramp(name: str, shape: str, start_lr, end_lr, steps) -> Schedule:
+    """The public ramps: ``start_lr`` > 0 (the first step uses it), ``end_lr`` ≥ 0, ``steps`` ≥ 1."""
+    start_lr = check.positive("start_lr", start_lr, _FIRST_STEP_HINT)
+    end_lr = check.nonnegative("end_lr", end_lr)
+    steps = check.positive_int("steps", steps)
+    return _ramp(start_lr, end_lr, steps, shape, _label(name, start_lr=start_lr, end_lr=end_lr, steps=steps))
+
+
 def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     """Straight line from ``start_lr`` to ``end_lr`` over ``steps`` steps, then flat.
 
@@ -321,11 +329,7 @@ def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     total_iters=steps)`` for an optimizer with ``lr=lr``, within LinearLR's limits
     (0 < start_factor ≤ 1, 0 ≤ end_factor ≤ 1).  See also :func:`linear`.
     """
-    start_lr = check.positive("start_lr", start_lr, _FIRST_STEP_HINT)
-    end_lr = check.nonnegative("end_lr", end_lr)
-    steps = check.positive_int("steps", steps)
-    return _ramp(start_lr, end_lr, steps, "linear",
-                 _label("linear_ramp", start_lr=start_lr, end_lr=end_lr, steps=steps))
+    return _checked_ramp("linear_ramp", "linear", start_lr, end_lr, steps)
 
 
 def cosine_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
@@ -355,11 +359,7 @@ def cosine_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     Loshchilov, I. & Hutter, F. (2016). SGDR: Stochastic Gradient Descent with Warm
     Restarts. arXiv:1608.03983.
     """
-    start_lr = check.positive("start_lr", start_lr, _FIRST_STEP_HINT)
-    end_lr = check.nonnegative("end_lr", end_lr)
-    steps = check.positive_int("steps", steps)
-    return _ramp(start_lr, end_lr, steps, "cos",
-                 _label("cosine_ramp", start_lr=start_lr, end_lr=end_lr, steps=steps))
+    return _checked_ramp("cosine_ramp", "cos", start_lr, end_lr, steps)
 
 
 def exponential(lr: float, gamma: float) -> Schedule:

@@ -307,13 +307,13 @@ def _checked_ramp(name: str, shape: str, start_lr, end_lr, steps) -> Schedule:
     return _ramp(start_lr, end_lr, steps, shape, _label(name, start_lr=start_lr, end_lr=end_lr, steps=steps))
 
 
-def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
-    """Straight line from ``start_lr`` to ``end_lr`` over ``steps`` steps, then flat.
+def _with_ramp_parameters(function):
+    """Write the ramps' shared Parameters section (once, here) into ``function``'s docstring."""
+    function.__doc__ = function.__doc__.replace("    {ramp parameters}\n", _RAMP_PARAMETERS)
+    return function
 
-    Formula: lr(k) = start_lr + (end_lr − start_lr) · min(k, steps) / steps.
-    The ramp can go up (warm-up) or down (linear decay); ``end_lr`` is first reached
-    at k = steps.
 
+_RAMP_PARAMETERS = """\
     Parameters
     ----------
     start_lr : float
@@ -322,6 +322,18 @@ def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
         Value for k ≥ steps (≥ 0).
     steps : int
         Length of the ramp (≥ 1).
+"""
+
+
+@_with_ramp_parameters
+def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
+    """Straight line from ``start_lr`` to ``end_lr`` over ``steps`` steps, then flat.
+
+    Formula: lr(k) = start_lr + (end_lr − start_lr) · min(k, steps) / steps.
+    The ramp can go up (warm-up) or down (linear decay); ``end_lr`` is first reached
+    at k = steps.
+
+    {ramp parameters}
 
     Notes
     -----
@@ -332,19 +344,13 @@ def linear_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     return _checked_ramp("linear_ramp", "linear", start_lr, end_lr, steps)
 
 
+@_with_ramp_parameters
 def cosine_ramp(start_lr: float, end_lr: float, steps: int) -> Schedule:
     """Half a cosine wave from ``start_lr`` to ``end_lr`` over ``steps`` steps, then flat.
 
     Formula: lr(k) = end_lr + (start_lr − end_lr) · (1 + cos(π · min(k, steps) / steps)) / 2.
 
-    Parameters
-    ----------
-    start_lr : float
-        Value at k = 0 (> 0: the first step uses it).
-    end_lr : float
-        Value for k ≥ steps (≥ 0).
-    steps : int
-        Length of the ramp (≥ 1).
+    {ramp parameters}
 
     Notes
     -----

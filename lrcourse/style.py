@@ -143,13 +143,21 @@ def optimizer_color(name: str) -> str | None:
     return OPTIMIZER_COLORS.get(_normalise(head))
 
 
+def _sequence(name: str, values) -> list:
+    """Several values (a list, tuple, array, dict keys, …; not a string or one value), as a list."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        check.fail(name, "a list of labels" if name == "labels" else "a list of colours", values,
+                   error=TypeError)
+    return list(values)
+
+
 def colors_for(labels: Iterable[str]) -> list[str]:
     """One colour per label: the optimizer's colour if it is one, else the next free one.
 
     The same list of labels always gets the same colours (deterministic), and an
     optimizer's colour is never given to another label in the same figure.
     """
-    labels = list(labels)
+    labels = _sequence("labels", labels)
     fixed = [optimizer_color(str(label)) for label in labels]
     taken = {c for c in fixed if c is not None}
     free = [c for c in CYCLE if c not in taken] or list(CYCLE)
@@ -174,7 +182,7 @@ def linestyles_for(colors: Iterable) -> list:
     """
     seen: dict = {}
     styles = []
-    for color in colors:
+    for color in _sequence("colors", colors):
         key = str(color)
         styles.append(LINESTYLES[seen.get(key, 0) % len(LINESTYLES)])
         seen[key] = seen.get(key, 0) + 1

@@ -235,6 +235,10 @@ CASES = [
     ("digits", data.digits, {}, {"standardize": BOOLEAN}),
     ("optimizer_color", style.optimizer_color, {"name": "Adam"}, {"name": {"None": None, "number": 3}}),
     ("lr_norm", style.lr_norm, {"lrs": [0.01, 0.1]}, {"lrs": ARRAY | {"negative": [-0.1, 0.1], "empty": []}}),
+    ("colors_for", style.colors_for, {"labels": ["GD", "Adam"]},
+     {"labels": {"None": None, "string": "GD", "number": 3}}),
+    ("linestyles_for", style.linestyles_for, {"colors": ["#000000"]},
+     {"colors": {"None": None, "string": "#000000", "number": 3}}),
     ("lr_colors", style.lr_colors, {"lrs": [0.01, 0.1]}, {"lrs": ARRAY | {"negative": [-0.1, 0.1]}}),
     # ---- plots
     ("new_figure", plots.new_figure, {"pyplot": False},

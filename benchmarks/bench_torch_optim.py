@@ -31,7 +31,10 @@ in a separate environment, e.g.::
 
     python3 -m venv /tmp/torchvenv
     /tmp/torchvenv/bin/pip install torch numpy
-    /tmp/torchvenv/bin/python benchmarks/bench_torch_optim.py
+    /tmp/torchvenv/bin/python benchmarks/bench_torch_optim.py --threads 1
+
+Lesson 05 quotes a run with ``--threads 1`` (torch 2.13.0, CPU build) on the course's
+2-core machine, a virtual machine shared with other jobs at the time.
 """
 
 from __future__ import annotations

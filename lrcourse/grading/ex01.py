@@ -53,7 +53,8 @@ __all__ = [
     "run_experiment",
 ]
 
-_LESSON = "Lesson 01"
+_LESSON = "lesson 01"
+_LESSON_AT_START = "Lesson 01"
 
 
 # ---------------------------------------------------------------------------
@@ -487,7 +488,7 @@ def _another_eigenvalue(args, out, expected):
 
 
 def _curvatures_hint(what: str) -> str:
-    return (f"{_LESSON}, section 3: the curvatures of a rotated quadratic are the eigenvalues "
+    return (f"{_LESSON_AT_START}, section 3: the curvatures of a rotated quadratic are the eigenvalues "
             f"of H, not {what}.")
 
 
@@ -505,7 +506,7 @@ LARGEST_STABLE_LR = Part(
             "smallest_eigenvalue",
             "You used the smallest eigenvalue. The step must be stable in every direction at "
             "once, and the most curved direction is the first to go unstable.",
-            f"{_LESSON}, section 3: as η grows, which factor |1 − ηλᵢ| reaches 1 first?",
+            f"{_LESSON_AT_START}, section 3: as η grows, which factor |1 − ηλᵢ| reaches 1 first?",
             variant=_from_eigenvalues(lambda lam: 2.0 / lam[0]),
         ),
         Mistake(
@@ -520,7 +521,7 @@ LARGEST_STABLE_LR = Part(
             "Your rate is stable, but not the largest stable one: at your η the most curved "
             "direction lands on the minimum in one step (factor 1 − ηλ = 0), and somewhat "
             "larger steps still converge, by oscillating.",
-            f"{_LESSON}, section 2's table: up to which value of ηλ does |1 − ηλ| stay below 1?",
+            f"{_LESSON_AT_START}, section 2's table: up to which value of ηλ does |1 − ηλ| stay below 1?",
             variant=_from_eigenvalues(lambda lam: 1.0 / lam[-1]),
         ),
         Mistake(
@@ -541,7 +542,7 @@ LARGEST_STABLE_LR = Part(
             "trace",
             "You used the trace, the sum of all the curvatures; each direction's stability "
             "depends on its own curvature only.",
-            f"{_LESSON}, section 3: the n directions are independent copies of the 1-D bowl.",
+            f"{_LESSON_AT_START}, section 3: the n directions are independent copies of the 1-D bowl.",
             variant=lambda H: 2.0 / np.trace(H),
         ),
         Mistake(
@@ -558,7 +559,7 @@ LARGEST_STABLE_LR = Part(
 
 
 def _balance_hint() -> str:
-    return (f"{_LESSON}, section 4 (and its stability plot): the best fixed step makes the worst "
+    return (f"{_LESSON_AT_START}, section 4 (and its stability plot): the best fixed step makes the worst "
             "factor max |1 − ηλᵢ| as small as possible. Which two directions compete, and what "
             "signs do their factors have where the two sizes are equal?")
 
@@ -654,7 +655,7 @@ def _rate_random(seed: int) -> Case:
     return _matrix_case(H, lr=[0.1, 0.5, 0.95, 1.2, 0.7, 3.0][seed % 6] * _largest_stable_lr(H))
 
 
-_WORST_FACTOR_HINT = (f"{_LESSON}, section 4: which direction is the slowest for a small η, "
+_WORST_FACTOR_HINT = (f"{_LESSON_AT_START}, section 4: which direction is the slowest for a small η, "
                       "and which for a large one?")
 
 CONTRACTION_RATE = Part(
@@ -713,14 +714,14 @@ CONTRACTION_RATE = Part(
             "min_not_max",
             "You took the fastest direction's factor; the error as a whole shrinks only as fast "
             "as its slowest direction.",
-            f"{_LESSON}, section 4: the run is as slow as its slowest direction.",
+            f"{_LESSON_AT_START}, section 4: the run is as slow as its slowest direction.",
             variant=lambda H, lr: float(np.min(np.abs(1.0 - lr * _eigenvalues(H)))),
         ),
         Mistake(
             "squared_factor",
             "Your value is the square of the worst factor: that is how fast the loss shrinks "
             "(f has zᵢ² in it); the error x_t − x* itself shrinks by the factor.",
-            f"{_LESSON}, section 4: the distance shrinks like ρᵗ, the loss like ρ²ᵗ.",
+            f"{_LESSON_AT_START}, section 4: the distance shrinks like ρᵗ, the loss like ρ²ᵗ.",
             variant=lambda H, lr: float(np.max((1.0 - lr * _eigenvalues(H)) ** 2)),
         ),
         Mistake(
@@ -735,7 +736,7 @@ CONTRACTION_RATE = Part(
             "frobenius_norm",
             "You took the Frobenius norm of I − ηH (the root of the sum of its squared entries); "
             "the spectral radius is the largest absolute value of its eigenvalues, which is smaller.",
-            f"{_LESSON}, section 3: in the eigenbasis each direction has its own factor.",
+            f"{_LESSON_AT_START}, section 3: in the eigenbasis each direction has its own factor.",
             variant=lambda H, lr: float(np.linalg.norm(np.eye(len(H)) - lr * np.asarray(H, dtype=float))),
         ),
         Mistake(
@@ -891,7 +892,7 @@ DIVERGENCE_STEP = Part(
             "tracked_distance",
             "You predicted when the distance ‖x_t‖ passes threshold · ‖x₀‖; the threshold is on "
             "the loss f(x_t), which is not proportional to the distance.",
-            f"{_LESSON}, section 3: the loss in the eigenbasis, written out above the zoom — how "
+            f"{_LESSON_AT_START}, section 3: the loss in the eigenbasis, written out above the zoom — how "
             "does each direction enter it?",
             variant=_closed_form_variant(_distance_model),
         ),
@@ -899,14 +900,14 @@ DIVERGENCE_STEP = Part(
             "unweighted_directions",
             "Your loss weighs every direction alike (by zᵢ² alone); in f(x) = ½ xᵀHx the "
             "directions do not count alike.",
-            f"{_LESSON}, section 3: write f(x) in the eigenbasis, as the lesson does above the zoom.",
+            f"{_LESSON_AT_START}, section 3: write f(x) in the eigenbasis, as the lesson does above the zoom.",
             variant=_closed_form_variant(_unweighted_model),
         ),
         Mistake(
             "factor_not_squared",
             "Your loss grows by |1 − ηλᵢ| per step in each direction: that is how the distance "
             "along direction i changes, not how that direction's term of the loss changes.",
-            f"{_LESSON}, section 3: how does zᵢ enter f(x)?",
+            f"{_LESSON_AT_START}, section 3: how does zᵢ enter f(x)?",
             variant=_closed_form_variant(_factor_not_squared_model),
         ),
         Mistake(
@@ -914,7 +915,7 @@ DIVERGENCE_STEP = Part(
             "You let the whole starting loss grow by the worst factor from step 0. Only the "
             "part of f(x₀) along the growing direction(s) grows, starting from its share; "
             "the rest shrinks.",
-            f"{_LESSON}, section 3: the top direction's share of f(x₀) (the run at exactly "
+            f"{_LESSON_AT_START}, section 3: the top direction's share of f(x₀) (the run at exactly "
             "2/λ_max stops at it).",
             variant=_closed_form_variant(_whole_loss_grows_model),
         ),
@@ -922,7 +923,7 @@ DIVERGENCE_STEP = Part(
             "fastest_direction_only",
             "You followed the fastest-growing direction alone. Here more than one direction "
             "grows, and at the crossing the others still add to the loss.",
-            f"{_LESSON}, section 3: the loss is the sum of every direction's term, at every step.",
+            f"{_LESSON_AT_START}, section 3: the loss is the sum of every direction's term, at every step.",
             variant=_closed_form_variant(_top_direction_model),
         ),
         Mistake(
@@ -966,7 +967,7 @@ DIVERGENCE_STEP = Part(
             "never_is_finite",
             "This run never gets above the threshold, yet you returned a step. Look at each "
             "direction's term λᵢzᵢ²(1 − ηλᵢ)^{2t} for this H, lr and x₀: which terms can grow?",
-            f"{_LESSON}, sections 2–3: a direction grows only if |1 − ηλᵢ| > 1 and x₀ has a "
+            f"{_LESSON_AT_START}, sections 2–3: a direction grows only if |1 − ηλᵢ| > 1 and x₀ has a "
             "component along it.",
             detect=_never_case_finite,
         ),
@@ -1088,7 +1089,7 @@ _RUN_MODELS = (
      "Your choices are what you would predict if the whole loss shrank or grew by the worst "
      "factor ρ² at every step from step 0. It does not: each direction's part of f(x₀) is "
      "multiplied by its own factor, and here x₀ lies almost entirely along one direction.",
-     f"{_LESSON}, section 3 (the loss in the eigenbasis); part 6 and its Try-it."),
+     f"{_LESSON_AT_START}, section 3 (the loss in the eigenbasis); part 6 and its Try-it."),
     (_model_flat_only, "tiny_share_ignored",
      "Your choices are what you would predict if the direction that holds only a tiny part "
      "of f(x₀) never mattered. Past the limit that part is multiplied by more than 1 at every "

@@ -11,6 +11,9 @@ Two small tools for lesson 04's experiments, both pure functions of arrays:
 - :func:`settled_valley` — which local minimum of a 1-D landscape (such as
   :class:`lrcourse.problems.WavyValley`) each final iterate sits in, or −1 when it is
   not at any (still bouncing between valleys).
+- :class:`BatchOrders` — a mini-batch problem seen through groups of runs that each
+  draw their own batch order, so that many seeds (batch orders) go through one
+  vectorised :func:`lrcourse.train.run` instead of one run per seed.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 
 from lrcourse import _validation as check
 
-__all__ = ["PairedComparison", "paired_comparison", "sign_test_p_value", "settled_valley"]
+__all__ = ["PairedComparison", "paired_comparison", "sign_test_p_value", "settled_valley", "BatchOrders"]
 
 #: Significance level below which :attr:`PairedComparison.verdict` is decided.
 DEFAULT_ALPHA = 0.05
@@ -166,3 +169,91 @@ def settled_valley(problem, x, tol: float = 1e-3) -> np.ndarray:
     nearest = np.argmin(np.where(np.isnan(distance), np.inf, distance), axis=1)
     close = distance[np.arange(points.size), nearest] <= tol
     return np.where(close, nearest, -1)
+
+
+class BatchOrders:
+    """K runs in ``n_groups`` groups, each group with its own mini-batch order.
+
+    :func:`lrcourse.train.run` gives every run the same batches, so that runs in a
+    sweep differ only in their hyper-parameters.  To repeat a sweep over several batch
+    orders (seeds) in one run, stack the sweep ``n_groups`` times: with K = n_groups·m
+    rows, rows g·m … (g+1)·m − 1 form group g, and group g draws its batches as
+    ``problem.batches(batch_size, seed + g)`` — exactly the batches a separate
+    ``run(problem, ..., batch_size=batch_size, seed=seed + g)`` would see.  Within a
+    group all runs share the batches, as in ``run``.
+
+    Each step evaluates the wrapped problem once per group (on its m rows and its own
+    batch); the optimizer step and the loop's bookkeeping are shared by all K rows.
+
+    Parameters
+    ----------
+    problem : a problem with mini-batches (``batches(batch_size, seed)`` and
+        ``loss(x, batch)`` / ``grad(x, batch)``), e.g. ``SoftmaxRegression()``
+    n_groups : int ≥ 1
+        Number of batch orders; K must be a multiple of it.
+
+    Notes
+    -----
+    Use it as the problem of ``run(BatchOrders(problem, G), optimizer, x0, steps,
+    batch_size=B, seed=s)``.  Without a batch (``loss(x)``, as ``run`` evaluates the
+    final and the recorded full-training-set losses) it is the wrapped problem itself.
+
+    Examples
+    --------
+    >>> from lrcourse.problems import SoftmaxRegression
+    >>> from lrcourse.optim import SGD
+    >>> from lrcourse.train import run
+    >>> model = SoftmaxRegression()
+    >>> x0 = np.zeros((4, model.dim))                # 2 batch orders × 2 rates
+    >>> lr = np.array([[0.1], [0.5], [0.1], [0.5]])
+    >>> result = run(BatchOrders(model, 2), SGD(lr=lr), x0, 20, batch_size=32, seed=0)
+    """
+
+    def __init__(self, problem, n_groups: int):
+        for method in ("batches", "loss", "grad"):
+            if not callable(getattr(problem, method, None)) or isinstance(problem, type):
+                check.fail("problem", "a problem instance with mini-batches (batches, loss and grad methods), "
+                           "such as SoftmaxRegression()", check.Described(f"an object of type "
+                                                                          f"{type(problem).__name__}"),
+                           error=TypeError)
+        self.problem = problem
+        self.n_groups = check.positive_int("n_groups", n_groups)
+        self.dim = problem.dim
+        self.name = f"{getattr(problem, 'name', type(problem).__name__)}, {self.n_groups} batch orders"
+
+    def batches(self, batch_size, seed=0):
+        """Endless iterator of tuples: group g's next batch in the order ``seed + g``."""
+        seed = check.nonnegative_int("seed", seed)
+        orders = [iter(self.problem.batches(batch_size, seed + g)) for g in range(self.n_groups)]
+        while True:
+            yield tuple(next(order) for order in orders)
+
+    def _groups(self, x):
+        points = check.real_array("x", x)
+        if points.ndim != 2 or points.shape[0] % self.n_groups:
+            check.fail("x", f"an array of shape (K, {self.dim}) with K a multiple of n_groups = {self.n_groups}",
+                       check.Described(f"shape {points.shape}"))
+        return np.split(points, self.n_groups)
+
+    def loss_and_grad(self, x, batch=None):
+        """(loss (K,), grad (K, dim)): group g on its own batch ``batch[g]``."""
+        if batch is None:
+            return self.problem.loss(x), self.problem.grad(x)
+        if len(batch) != self.n_groups:
+            check.fail("batch", f"a tuple of {self.n_groups} batches (one per group), as batches() yields",
+                       check.Described(f"{len(batch)} batches"))
+        parts = [self.problem.loss_and_grad(rows, rows_batch) if hasattr(self.problem, "loss_and_grad")
+                 else (self.problem.loss(rows, rows_batch), self.problem.grad(rows, rows_batch))
+                 for rows, rows_batch in zip(self._groups(x), batch)]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def loss(self, x, batch=None):
+        """Each run's loss (the wrapped problem's full loss without a batch)."""
+        return self.problem.loss(x) if batch is None else self.loss_and_grad(x, batch)[0]
+
+    def grad(self, x, batch=None):
+        """Each run's gradient (the wrapped problem's full gradient without a batch)."""
+        return self.problem.grad(x) if batch is None else self.loss_and_grad(x, batch)[1]
+
+    def __repr__(self) -> str:
+        return f"BatchOrders({self.problem!r}, n_groups={self.n_groups})"

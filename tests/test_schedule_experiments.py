@@ -83,3 +83,61 @@ def test_settled_valley_refuses_bad_input():
         settled_valley(valley, np.zeros((2, 2)))
     with pytest.raises(ValueError, match="tol must be a positive"):
         settled_valley(valley, [0.0], tol=0)
+
+
+# ---------------------------------------------------------------- BatchOrders
+
+from lrcourse.optim import SGD, Adam                      # noqa: E402
+from lrcourse.problems import MLP, SoftmaxRegression     # noqa: E402
+from lrcourse.schedule_experiments import BatchOrders     # noqa: E402
+from lrcourse.train import run                            # noqa: E402
+
+
+@pytest.mark.parametrize("make, optimizer", [(SoftmaxRegression, lambda lr: Adam(lr=lr)),
+                                             (lambda: MLP(hidden=4), lambda lr: SGD(lr=lr, momentum=0.9))])
+def test_batch_orders_equal_separate_runs(make, optimizer):
+    """Group g of one grouped run is exactly run(..., seed=seed + g)."""
+    problem = make()
+    lrs = np.array([[0.05], [0.3]])
+    x0 = np.stack([problem.init(seed=1), problem.init(seed=2)])
+    groups, seed = 3, 4
+    grouped = run(BatchOrders(problem, groups), optimizer(np.tile(lrs, (groups, 1))), np.tile(x0, (groups, 1)),
+                  25, batch_size=16, seed=seed)
+    for g in range(groups):
+        alone = run(problem, optimizer(lrs), x0, 25, batch_size=16, seed=seed + g)
+        np.testing.assert_allclose(grouped.final_loss[2 * g:2 * g + 2], alone.final_loss, rtol=1e-10)
+        np.testing.assert_allclose(grouped.loss[:, 2 * g:2 * g + 2], alone.loss, rtol=1e-10)
+
+
+def test_batch_orders_full_loss_is_the_problem_s():
+    problem = SoftmaxRegression()
+    x = np.zeros((4, problem.dim))
+    wrapped = BatchOrders(problem, 2)
+    np.testing.assert_array_equal(wrapped.loss(x), problem.loss(x))
+    np.testing.assert_array_equal(wrapped.grad(x), problem.grad(x))
+    batch = next(wrapped.batches(8, seed=0))
+    assert len(batch) == 2 and all(len(b) == 8 for b in batch)
+    assert not np.array_equal(batch[0], batch[1])
+    np.testing.assert_array_equal(batch[0], next(iter(problem.batches(8, seed=0))))
+    np.testing.assert_array_equal(wrapped.loss(x, batch)[2:], problem.loss(x[2:], batch[1]))
+    np.testing.assert_array_equal(wrapped.grad(x, batch)[:2], problem.grad(x[:2], batch[0]))
+    assert "2 batch orders" in wrapped.name and wrapped.dim == problem.dim
+    assert "n_groups=2" in repr(wrapped)
+
+
+def test_batch_orders_refuses_bad_input():
+    problem = SoftmaxRegression()
+    with pytest.raises(TypeError, match="problem must be a problem instance with mini-batches"):
+        BatchOrders(object(), 2)
+    with pytest.raises(TypeError, match="problem must be"):
+        BatchOrders(SoftmaxRegression, 2)
+    with pytest.raises(ValueError, match="n_groups must be a positive integer"):
+        BatchOrders(problem, 0)
+    wrapped = BatchOrders(problem, 2)
+    batch = next(wrapped.batches(8))
+    with pytest.raises(ValueError, match="x must be an array of shape \\(K, 650\\) with K a multiple of n_groups = 2"):
+        wrapped.loss(np.zeros((3, problem.dim)), batch)
+    with pytest.raises(ValueError, match="batch must be a tuple of 2 batches"):
+        wrapped.loss(np.zeros((2, problem.dim)), batch[:1])
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        next(wrapped.batches(8, seed=-1))

@@ -384,6 +384,34 @@ def test_a_mistake_that_explains_every_case_wins_over_one_that_explains_the_firs
     assert info.value.mistake == "sign_flipped"
 
 
+def _first_case_only(x, lr):
+    """Right on the second case, the sign flipped on the first: no mistake fits both."""
+    return x + lr * 2 * x if x.size == 2 else x - lr * 2 * x
+
+
+def test_case_properties_limit_which_mistakes_may_explain_one_case_alone():
+    wrong_here = Mistake("case_property", "A property of the case.", "",
+                         detect=lambda args, out, expected: not np.allclose(out, expected))
+    part = _scale_part(mistakes=[*step_mistakes(), wrong_here])
+    with pytest.raises(CheckFailed) as info:       # default: the first wrong case alone may decide
+        part.check(_first_case_only)
+    assert info.value.mistake == "sign_flipped"
+    with pytest.raises(CheckFailed) as info:       # only the listed property may explain one case
+        dataclasses.replace(part, case_properties=("case_property",)).check(_first_case_only)
+    assert info.value.mistake == "case_property"
+    with pytest.raises(CheckFailed) as info:       # (): a mistake must fit every case
+        dataclasses.replace(part, case_properties=()).check(_first_case_only)
+    assert info.value.mistake == "wrong_value"
+    with pytest.raises(CheckFailed) as info:       # a mistake that fits every case is still named
+        dataclasses.replace(part, case_properties=()).check(lambda x, lr: x + lr * 2 * x)
+    assert info.value.mistake == "sign_flipped"
+
+
+def test_case_properties_must_be_mistakes_of_the_part():
+    with pytest.raises(ValueError, match="case_properties"):
+        _scale_part(case_properties=("no_such_mistake",))
+
+
 def test_a_broken_detector_does_not_break_the_check():
     part = _scale_part(mistakes=[Mistake("broken", "B.", "", detect=lambda a, o, e: 1 / 0)])
     with pytest.raises(CheckFailed) as info:

@@ -848,6 +848,12 @@ class Part:
         "raised"``): it may try the function again (with :meth:`call`) and return
         a more specific :class:`Problem`, reported instead; ``None`` keeps the
         original one.
+    case_properties : tuple of str, optional
+        ``None`` (the default): a mistake that explains only the first wrong case may
+        be named.  A tuple of mistake ids: only those may (mistakes that state a
+        property of one case in the lesson's terms, e.g. "your rate is below √μ",
+        true whatever else the code does); every other mistake is named only when it
+        explains *every* case.  ``()``: no one-case diagnosis at all.
 
     Raises
     ------
@@ -862,7 +868,8 @@ class Part:
     ``check`` reports the first case that raises, hangs, changes an input or
     returns something of the wrong kind.  When all cases return but some values
     are wrong, it looks for a mistake that explains *every* case, then one that
-    explains the first wrong case, and otherwise says the value is wrong.
+    explains the first wrong case (see ``case_properties``), and otherwise says the
+    value is wrong.
     """
 
     name: str
@@ -877,8 +884,14 @@ class Part:
     atol: float = 1e-12
     time_limit: float = TIME_LIMIT
     rediagnose_raised: Callable[["Part", Callable, Case, Problem], Problem | None] | None = None
+    case_properties: tuple | None = None
 
     def __post_init__(self):
+        if self.case_properties is not None:
+            unknown = set(self.case_properties) - {mistake.id for mistake in self.mistakes}
+            if unknown:
+                fail(f"{self.name}'s case_properties", "ids of the part's mistakes",
+                     Described(", ".join(sorted(unknown))), "Name mistakes listed in mistakes=")
         for kind in ("cases", "hidden_cases"):
             for index, case in enumerate(getattr(self, kind)):
                 where = f"the arguments of {self.name}'s {kind}[{index}]"
@@ -960,9 +973,10 @@ class Part:
         if isinstance(first_output, _NonFinite):
             first_output = first_output.value
         tried = describe_call(self.name, first_case.args, first_case.shown)
-        for everywhere in (True, False):
-            pool = results if everywhere else wrong[:1]
-            for mistake in self.mistakes:
+        one_case = (self.mistakes if self.case_properties is None
+                    else [m for m in self.mistakes if m.id in self.case_properties])
+        for pool, mistakes in ((results, self.mistakes), (wrong[:1], one_case)):
+            for mistake in mistakes:
                 if all(self._explains(mistake, c, out, exp) for c, out, exp in pool):
                     problem = Problem(mistake.id, mistake.diagnosis, mistake.hint)
                     return report(self.name, self.points, problem, tried=tried, returned=first_output)

@@ -662,26 +662,8 @@ def check_minibatches(minibatches, *, hidden: bool = False) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Parts 2-4 are Parts whose mistakes must explain every case
+# Parts 2-4: a mistake is named only when it explains every case (case_properties=())
 # ---------------------------------------------------------------------------
-
-class _FitEverywherePart(Part):
-    """A :class:`Part` that names a mistake only when it explains *every* case tried.
-
-    ``Part`` falls back to a mistake that explains the first wrong case alone; here that
-    fallback is dropped (the value is then "wrong", and the check's own property probes say
-    which property failed), so a diagnosis never rests on one coincidence. (Could be a
-    ``Part`` option in core.py.)
-    """
-
-    def _diagnose(self, results: list, wrong: list) -> CheckFailed:
-        failed = super()._diagnose(results, wrong)
-        named = [m for m in self.mistakes if m.id == failed.mistake]
-        if not named or any(all(self._explains(m, case, out, expected) for case, out, expected in results)
-                            for m in named):
-            return failed
-        return Part._diagnose(dataclasses.replace(self, mistakes=()), results, wrong)
-
 
 def _property_check(part: Part, probes, func, *, hidden: bool) -> None:
     """``part.check(func)``; a wrong value that no known mistake explains is reported with the
@@ -874,9 +856,10 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
     )
 
 
-SGD_EPOCH = _FitEverywherePart(
+SGD_EPOCH = Part(
     name="sgd_epoch",
     points=2,
+    case_properties=(),
     reference=_sgd_epoch,
     returns=ArrayOut(what="the parameters after the epoch", like="x"),
     cases=[
@@ -1154,9 +1137,10 @@ def _transposed_raised(part: Part, func, case: Case, problem: Problem) -> Proble
                    transposed.hint, show_returned=False)
 
 
-MINIBATCH_GRAD_VARIANCE = _FitEverywherePart(
+MINIBATCH_GRAD_VARIANCE = Part(
     name="minibatch_grad_variance",
     points=2,
+    case_properties=(),
     reference=_minibatch_grad_variance,
     returns=_OneNumber(what="the expected squared error of the mini-batch gradient"),
     cases=[
@@ -1471,9 +1455,10 @@ def _unstable_raised(part: Part, func, case: Case, problem: Problem) -> Problem 
     )
 
 
-STATIONARY_VARIANCE = _FitEverywherePart(
+STATIONARY_VARIANCE = Part(
     name="stationary_variance",
     points=2,
+    case_properties=(),
     reference=_stationary_variance,
     returns=_FloorOut(what="the stationary variance", allow_inf=True),
     cases=[

@@ -114,37 +114,6 @@ def _momentum_rate(H, lr, momentum):
 # A Part whose named mistakes must fit every case
 # ---------------------------------------------------------------------------
 
-@dataclasses.dataclass
-class _FittedPart(Part):
-    """A :class:`Part` that names a mistake only when it explains *every* case (issue 9: fit the
-    mistake's variant on every case, don't pattern-match one output).
-
-    ``Part`` falls back to a mistake that explains the first wrong case alone; here that
-    fallback may only use the ``case_properties``: mistakes that state a property of that one
-    case in the lesson's terms ("your rate is below √μ", "x_new is wrong but the buffer is
-    right"), which hold whatever else the learner's code does.  Otherwise the learner gets the
-    part's ``wrong_hint``.
-    """
-
-    case_properties: tuple = ()
-
-    def __post_init__(self):
-        super().__post_init__()
-        unknown = set(self.case_properties) - {m.id for m in self.mistakes}
-        if unknown:
-            raise ValueError(f"{self.name}: case_properties {sorted(unknown)} are not mistakes of the part")
-
-    def _diagnose(self, results, wrong):
-        for mistake in self.mistakes:
-            if all(self._explains(mistake, case, out, exp) for case, out, exp in results):
-                return self._named_by([mistake], results, wrong)
-        return self._named_by([m for m in self.mistakes if m.id in self.case_properties], results, wrong)
-
-    def _named_by(self, mistakes, results, wrong):
-        """``Part``'s diagnosis with only ``mistakes`` to choose from."""
-        return Part._diagnose(dataclasses.replace(self, mistakes=mistakes, case_properties=()), results, wrong)
-
-
 def _or_right_where_harmless(mistake: Mistake, harmless, *, rtol: float = 1e-7) -> Mistake:
     """``mistake`` (a shared detector), also consistent with a right output on a case where it
     makes no difference (``harmless(args, expected)``: an axis-aligned H for "diagonal as
@@ -317,7 +286,7 @@ def _heavy_swapped_arguments(x, grad, buf, lr, momentum, dampening=0.0):
     return _sgd_momentum_step(x, grad, buf, momentum, lr, dampening)
 
 
-SGD_MOMENTUM_STEP = _FittedPart(
+SGD_MOMENTUM_STEP = Part(
     name="sgd_momentum_step",
     case_properties=("step_wrong", "buffer_wrong"),
     points=2,
@@ -475,7 +444,7 @@ def _nesterov_buffer_ignored(x, grad, buf, lr, momentum):
     return _nesterov_step(x, grad, None, lr, momentum)
 
 
-NESTEROV_STEP = _FittedPart(
+NESTEROV_STEP = Part(
     name="nesterov_step",
     case_properties=("step_wrong", "buffer_wrong"),
     points=2,
@@ -666,7 +635,7 @@ _LIMIT_HINT = ("Lesson 03, section 4: along one eigen-direction heavy ball is th
                "given above. Write its characteristic polynomial, follow its roots as ηλ grows, "
                "and find the ηλ at which one of them leaves the unit circle.")
 
-LARGEST_STABLE_LR_MOMENTUM = _FittedPart(
+LARGEST_STABLE_LR_MOMENTUM = Part(
     name="largest_stable_lr_momentum",
     case_properties=("mu_zero_not_gd", "beyond_the_edge", "inside_the_edge"),
     points=1,
@@ -841,7 +810,7 @@ _PAIR_HINT = ("Lesson 03, sections 4 and 5: at the optimum the roots for λ_min 
               "double roots of the characteristic polynomial (equal in modulus, at opposite ends); "
               "write those two conditions and solve them together for η and μ.")
 
-OPTIMAL_MOMENTUM = _FittedPart(
+OPTIMAL_MOMENTUM = Part(
     name="optimal_momentum",
     case_properties=("lr_wrong", "momentum_wrong", "momentum_out_of_range", "pair_diverges", "pair_slower"),
     points=2,
@@ -1030,7 +999,7 @@ _RATE_HINT = ("Lesson 03, section 4: for each eigenvalue λ of H the recursion o
               "characteristic polynomial; its two roots, real or complex depending on λ, give "
               "that direction's rate, and the slowest direction gives heavy ball's.")
 
-MOMENTUM_RATE = _FittedPart(
+MOMENTUM_RATE = Part(
     name="momentum_rate",
     case_properties=("mu_zero_not_gd", "below_sqrt_momentum", "reports_divergence", "reports_convergence"),
     points=2,

@@ -92,8 +92,8 @@ class SparseMinorLogLocator(LogLocator):
     """
 
     def __init__(self, base: float = 10.0, max_decades: float = 3.0):
-        super().__init__(base=base, subs="auto")
-        self.max_decades = max_decades
+        super().__init__(base=check.Interval(1, math.inf)("base", base), subs="auto")
+        self.max_decades = check.positive("max_decades", max_decades)
 
     def tick_values(self, vmin, vmax):
         if vmin > 0 and vmax > 0 and abs(np.log(vmax / vmin) / np.log(self._base)) > self.max_decades:
@@ -133,6 +133,10 @@ def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratio
     """
     ncols = check.positive_int("ncols", ncols)
     pyplot = check.boolean("pyplot", pyplot)
+    if figsize is not None:
+        size = check.real_array("figsize", figsize)
+        if size.shape != (2,) or not np.all(np.isfinite(size) & (size > 0)):
+            check.fail("figsize", "None or a pair (width, height) of positive inches", figsize)
     if width_ratios is not None:
         ratios = _positive_lrs("width_ratios", width_ratios)
         if ratios.size != ncols:
@@ -361,8 +365,13 @@ class TrajectoryArtist:
     def __init__(self, ax, color, label: str = "", *, clip_box=None, markersize=None,
                  linestyle="-"):
         self.ax = ax
+        if clip_box is not None:
+            box = check.real_array("clip_box", clip_box, finite=True)
+            if box.shape != (4,) or not (box[0] < box[1] and box[2] < box[3]):
+                check.fail("clip_box", "None or (x0, x1, y0, y1) with x0 < x1 and y0 < y1", clip_box)
+            clip_box = tuple(float(v) for v in box)
         self.clip_box = clip_box
-        size = markersize or mpl.rcParams["lines.markersize"]
+        size = mpl.rcParams["lines.markersize"] if markersize is None else check.positive("markersize", markersize)
         (self.path,) = ax.plot([], [], marker="o", linestyle=linestyle, color=color, label=label,
                                markersize=size, linewidth=1.5, alpha=0.95, zorder=4)
         (self.start,) = ax.plot([], [], "o", markersize=size + 4.5, markerfacecolor="white",
@@ -427,10 +436,12 @@ class LossCurveArtist:
     def __init__(self, ax, color, label: str = "", *, linewidth=None, alpha=1.0,
                  annotate: bool = True, linestyle="-", ceiling: float | None = None):
         self.ax = ax
-        self.annotate = annotate
-        self.ceiling = ceiling
+        self.annotate = check.boolean("annotate", annotate)
+        self.ceiling = None if ceiling is None else check.positive("ceiling", ceiling)
+        alpha = check.Interval(0, 1, closed="both")("alpha", alpha)
+        linewidth = mpl.rcParams["lines.linewidth"] if linewidth is None else check.positive("linewidth", linewidth)
         (self.line,) = ax.plot([], [], linestyle=linestyle, color=color, label=label, alpha=alpha,
-                               linewidth=linewidth or mpl.rcParams["lines.linewidth"], zorder=3)
+                               linewidth=linewidth, zorder=3)
         (self.cross,) = ax.plot([], [], "X", color=style.DIVERGED_COLOR, markersize=10,
                                 markeredgecolor="white", markeredgewidth=0.8, zorder=5, clip_on=False)
         self.text = ax.annotate("", (0, 1), xytext=(6, -8), textcoords="offset points",
@@ -458,6 +469,8 @@ class LossCurveArtist:
         if steps.shape != losses.shape:
             check.fail("steps", f"an array of the shape of losses {losses.shape}",
                        check.Described(f"shape {steps.shape}"))
+        if diverged_at is not None:
+            diverged_at = check.integer("diverged_at", diverged_at)
         if diverged_at is None or diverged_at < 0:
             self.line.set_data(steps, losses)
             self.cross.set_data([], [])

@@ -242,7 +242,7 @@ CASES = [
     ("lr_colors", style.lr_colors, {"lrs": [0.01, 0.1]}, {"lrs": ARRAY | {"negative": [-0.1, 0.1]}}),
     # ---- plots
     ("new_figure", plots.new_figure, {"pyplot": False},
-     {"ncols": POSITIVE_INT, "pyplot": BOOLEAN, "width_ratios": {"wrong length": [1, 2, 3], "negative": [-1]}}),
+     {"figsize": {"negative": (-1.0, 2.0), "nan": (NAN, 2.0), "number": 3.0}, "ncols": POSITIVE_INT, "pyplot": BOOLEAN, "width_ratios": {"wrong length": [1, 2, 3], "negative": [-1]}}),
     ("contour_trajectory", plots.contour_trajectory, {"problem": QUAD, "trajectories": RESULT},
      {"problem": {"1-D": QUAD_1D, "None": None}, "trajectories": {"wrong shape": np.ones((4, 3)),
                                                                   "complex": np.ones((4, 2)) * 1j},
@@ -291,6 +291,22 @@ CASES = [
      {"losses": np.ones(3)}, {"losses": ARRAY | {"2-D": np.ones((3, 2))}}),
     ("PointArtist.update", lambda x, y: plots.PointArtist(axes()).update(x, y), {"x": 0.1, "y": 0.5},
      {"x": without(NUMBER, "nan", "inf", "-inf"), "y": without(NUMBER, "nan", "inf", "-inf")}),
+    ("SparseMinorLogLocator", plots.SparseMinorLogLocator, {},
+     {"base": POSITIVE | {"one": 1.0}, "max_decades": POSITIVE}),
+    ("TrajectoryArtist", lambda markersize, clip_box: plots.TrajectoryArtist(
+        axes(), "k", markersize=markersize, clip_box=clip_box), {"markersize": 6.0, "clip_box": None},
+     {"markersize": without(POSITIVE, "None"), "clip_box": {"number": 3.0, "reversed": (1.0, 0.0, 0.0, 1.0),
+                                                           "nan": (NAN, 1.0, 0.0, 1.0)}}),
+    ("LossCurveArtist", lambda ceiling, alpha, annotate, linewidth: plots.LossCurveArtist(
+        axes(), "k", ceiling=ceiling, alpha=alpha, annotate=annotate, linewidth=linewidth),
+     {"ceiling": None, "alpha": 1.0, "annotate": True, "linewidth": None},
+     {"ceiling": without(POSITIVE, "None"), "alpha": NONNEGATIVE | {"above one": 2.0}, "annotate": BOOLEAN,
+      "linewidth": without(POSITIVE, "None")}),
+    ("LossCurveArtist.update diverged_at", lambda diverged_at: plots.LossCurveArtist(axes(), "k").update(
+        np.ones(3), diverged_at=diverged_at), {"diverged_at": 1},
+     {"diverged_at": {"float": 2.5, "string": "1", "bool": True}}),
+    ("as_points", __import__("lrcourse.problems", fromlist=["as_points"]).as_points, {"x": np.ones(2), "dim": 2},
+     {"x": ARRAY | {"wrong shape": np.ones(3)}, "dim": POSITIVE_INT}),
     ("figure_to_png", plots.figure_to_png, {"fig": plots.new_figure(pyplot=False)[0]},
      {"fig": {"None": None, "axes": axes()}, "draw": BOOLEAN}),
     # ---- widgets

@@ -30,7 +30,8 @@ def as_points(x, dim: int, name: str = "x") -> np.ndarray:
     Non-finite entries are allowed (a diverging run produces them; divergence is
     reported by :mod:`lrcourse.train`, not raised here).
     """
-    points = check.finite_array(name, x)
+    dim = check.positive_int("dim", dim)
+    points = check.real_array(name, x)
     if points.ndim == 0 or points.shape[-1] != dim:
         hint = (
             "for this 1-D problem pass points as x[..., None], e.g. shape (200, 1) for 200 points"

@@ -12,7 +12,12 @@ Submodules (each one job):
 - ``lrcourse.widgets``   — the lessons' ipywidgets explorers
 - ``lrcourse.grading``   — checks with diagnostic feedback for the exercises
 
-Submodules are imported on first use, so ``import lrcourse`` stays fast.
+These are imported on first use (``lrcourse.optim`` works after ``import lrcourse``),
+so ``import lrcourse`` stays fast.  The other modules are imported by name: the
+tuning tools (``crossval``, ``bayes_opt``, ``finetune``, ``schedule_experiments``),
+the instructor's and learner's tools (``classroom``, ``progress``, ``cli``) and the
+notebook files (``notebook_format``, ``notebook_json``, ``workspace``).  The map of
+all of them is ``docs/library-design.md``.
 """
 
 import importlib

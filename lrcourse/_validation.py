@@ -89,11 +89,13 @@ def fail(name: str, accepted: Any, value: Any, hint: str = "", *, error=ValueErr
 
 def _is_real_dtype(dtype: np.dtype) -> bool:
     """Integers and floats; not bools, complex numbers, strings or objects."""
-    return dtype != np.bool_ and (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating))
+    return dtype.kind in "iuf"
 
 
 def real(name: str, value: Any, accepted: Any = "a real number") -> float:
     """``value`` as a float (any real number, NaN and inf included), else TypeError."""
+    if type(value) is float:  # the common case, first
+        return value
     if isinstance(value, np.ndarray) and value.ndim == 0 and _is_real_dtype(value.dtype):
         return float(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
@@ -103,6 +105,8 @@ def real(name: str, value: Any, accepted: Any = "a real number") -> float:
 
 def integer(name: str, value: Any, accepted: Any = "an integer") -> int:
     """``value`` as an int (not a bool, not a float such as 3.0), else TypeError."""
+    if type(value) is int:  # the common case, first
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
         fail(name, accepted, value, error=TypeError)
     return int(value)
@@ -253,6 +257,8 @@ def real_array(name: str, value: Any, *, finite: bool = False) -> np.ndarray:
     and gradients may legitimately blow up when a run diverges, which
     :mod:`lrcourse.train` reports instead of raising.
     """
+    if type(value) is np.ndarray and value.dtype == np.float64 and not finite:
+        return value  # the common case, first (no copy, as before)
     array = _real_dtype_array(value)
     if array is None:
         fail(name, "an array of real numbers", value, error=TypeError)

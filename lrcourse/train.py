@@ -431,8 +431,8 @@ class _Records:
             self.evaluate_if_due(int(self.eval_steps[self.evaluated]), x, alive)
 
     def step(self, t: int, loss: np.ndarray, grad_norm: np.ndarray, alive: np.ndarray) -> None:
-        self.loss[t] = np.where(alive, loss, np.nan)
-        self.grad_norm[t] = np.where(alive, grad_norm, np.nan)
+        self.loss[t] = _only(alive, loss, np.nan)
+        self.grad_norm[t] = _only(alive, grad_norm, np.nan)
 
     def position(self, t: int, x: np.ndarray, *, to_the_end: bool = False) -> None:
         """x_t (and, after an early stop, every later iterate: the runs are frozen)."""
@@ -555,9 +555,12 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
     )
 
 
-def _only(alive: np.ndarray, rows: np.ndarray, otherwise) -> np.ndarray:
-    """``rows`` for the runs still alive, ``otherwise`` for the stopped ones."""
-    return rows if alive.all() else np.where(alive[:, None], rows, otherwise)
+def _only(alive: np.ndarray, values: np.ndarray, otherwise) -> np.ndarray:
+    """``values`` (one entry or row per run) for the runs still alive, ``otherwise`` for
+    the stopped ones."""
+    if alive.all():
+        return values
+    return np.where(alive if values.ndim == 1 else alive[:, None], values, otherwise)
 
 
 def _optimizer_step(optimizer, x: np.ndarray, grad: np.ndarray) -> np.ndarray:

@@ -30,7 +30,8 @@ def as_points(x, dim: int, name: str = "x") -> np.ndarray:
     Non-finite entries are allowed (a diverging run produces them; divergence is
     reported by :mod:`lrcourse.train`, not raised here).
     """
-    dim = check.positive_int("dim", dim)
+    if type(dim) is not int or dim < 1:  # checked, but not paid for on every call of loss/grad
+        dim = check.positive_int("dim", dim)
     points = check.real_array(name, x)
     if points.ndim == 0 or points.shape[-1] != dim:
         hint = (

@@ -270,9 +270,15 @@ def build(out: Path, *, pyodide: str | None, cache: Path) -> Path:
     size = folder_size(out)
     print(f"Built the site in {out} ({size / 1e6:.0f} MB, {len(notebooks)} notebooks, Pyodide "
           f"{pyodide_dist.VERSION} with {len(shipped)} packages) in {time.monotonic() - started:.0f} s.\n"
-          f"Serve it locally: python3 -m http.server -d {os.path.relpath(out)} 8000 "
+          f"Serve it locally: python3 -m http.server -d {_shown(out)} 8000 "
           "(then open http://127.0.0.1:8000/)", flush=True)
     return out
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it lies inside it."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -164,8 +164,9 @@ code {{ background: #eef1f4; padding: 0.05em 0.3em; border-radius: 3px; }}
 <p>An interactive course on the step size of gradient descent and every optimiser built on it:
 eight lessons with live sliders and seven auto-graded exercises that say <em>what</em> is wrong.</p>
 <p>Everything runs in this browser: Python (Pyodide) with NumPy, Matplotlib, scikit-learn and the
-course's <code>lrcourse</code> library. Nothing to install, no account; the first start downloads
-about 45 MB, which the browser keeps for the next visits.</p>
+course's <code>lrcourse</code> library. Nothing to install, no account; the first lesson you open
+downloads about 70 MB from this site (JupyterLab, Python and its libraries), and nothing from
+anywhere else.</p>
 <a class="start" href="{html.escape(first.live(lite))}">Start with lesson {first.number} live</a>
 </header>
 <main>

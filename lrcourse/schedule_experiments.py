@@ -1,6 +1,6 @@
-"""Reading schedule experiments: paired comparisons over seeds, and where 1-D runs settle.
+"""Schedule experiments over many seeds: run them together, compare them fairly.
 
-Two small tools for lesson 04's experiments, both pure functions of arrays:
+Three small tools for lesson 04's experiments (the first two are pure functions of arrays):
 
 - :func:`paired_comparison` — two settings run on the same seeds (batch orders,
   initialisations) give two arrays of final losses, one entry per seed.  Count the

@@ -802,3 +802,69 @@ TRIAL_MISTAKES = [
 @pytest.mark.parametrize("check, impl, mistake, phrase", TRIAL_MISTAKES)
 def test_trial_mistakes_are_named(check, impl, mistake, phrase):
     rejects(check, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# The outside learner trial of exercises 04–07 (accepted wrong code, off-target messages)
+# ---------------------------------------------------------------------------
+
+def cyclic_x_by_integer_division(step, base_lr, max_lr, step_size):
+    k = np.asarray(step)
+    cycle = np.floor(1 + k / (2 * step_size))
+    return base_lr + (max_lr - base_lr) * np.maximum(0, 1 - np.abs(k // step_size - 2 * cycle + 1))
+
+
+def plateau_with_min_lr(metrics, lr, factor=0.1, patience=10, threshold=1e-4, cooldown=0):
+    """The rule with a floor min_lr = 1e-6 on the rate (the exercise fixes min_lr = 0)."""
+    best, bad, cool, out = math.inf, 0, 0, []
+    for m in metrics:
+        if m < best * (1 - threshold):
+            best, bad = m, 0
+        else:
+            bad += 1
+        if cool > 0:
+            cool, bad = cool - 1, 0
+        if bad > patience:
+            new = max(lr * factor, 1e-6)
+            lr = new if lr - new > 1e-8 else lr
+            bad, cool = 0, cooldown
+        out.append(lr)
+    return np.array(out)
+
+
+TRIAL_4567 = [
+    # accepted before: clipped at step 100 (the largest visible step was 45)
+    (ex04.check_exponential_decay,
+     lambda step, lr, gamma: lr * gamma ** np.minimum(np.asarray(step, float), 100), "wrong_value",
+     "exponential_decay"),
+    # accepted before: held at η_min past total_steps (the text now says the cosine goes on)
+    (ex04.check_warmup_cosine,
+     lambda step, lr, w, T, s=0.1, e=0.0: warmup_cosine_where(np.minimum(step, T), lr, w, T, s, e),  # noqa: N803
+     "held_after_total_steps", "keeps going past T"),
+    # accepted before: a value exactly on the bar counted as an improvement
+    (ex04.check_plateau_lrs, plateau_variant(better=lambda m, b, t: m <= b * (1 - t)), "tie_improves",
+     "strictly below"),
+    # named "best lowered on every drop" before
+    (ex04.check_plateau_lrs, plateau_variant(better=lambda m, b, t: m < b * t), "threshold_as_bar",
+     "best·(1 − threshold)"),
+    # a min_lr floor was named "threshold on the wrong side"; no known mistake fits it
+    (ex04.check_plateau_lrs, plateau_with_min_lr, "wrong_value", "plateau_lrs"),
+    # named "rounded to the nearest integer" / "cycle lasts step_size steps" before
+    (ex04.check_triangular_cyclic, lambda k, b, t, s: smith(k, b, t, s - 1), "wrong_value",
+     "triangular_cyclic"),
+    (ex04.check_triangular_cyclic, cyclic_x_by_integer_division, "wrong_value", "triangular_cyclic"),
+    # a list for one step was told "an extra axis from broadcasting"
+    (ex04.check_step_decay,
+     lambda step, lr, n, g=0.1: [lr * g ** (k // n) for k in np.atleast_1d(step)], "returned_list",
+     "single integer step"),
+    (ex04.check_exponential_decay,
+     lambda step, lr, g: [lr * g ** k for k in np.atleast_1d(step)], "returned_list", "one number"),
+]
+
+
+@pytest.mark.parametrize("check, impl, mistake, phrase", TRIAL_4567)
+def test_trial_4567_mistakes_are_rejected_on_target(check, impl, mistake, phrase):
+    message = rejects(check, impl, mistake, phrase)
+    for off_target in ("rounded 1 + k", "Your cycle lasts step_size", "lower the best on every drop",
+                       "slightly *worse*", "extra axis"):
+        assert off_target not in message

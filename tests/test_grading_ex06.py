@@ -93,7 +93,23 @@ def range_test_no_finite_check(problem, x0, start_lr, end_lr, num_steps, beta=0.
 
 RIGHT_RANGE_TEST = [range_test_loop, range_test_weights, range_test_library]
 
+
+def range_test_stops_on_tie(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    """Trial 4567 (accepted before): `>=` where the rule says "exceeds"."""
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, avg, best, out = x0.copy(), 0.0, np.inf, []
+    for i in range(num_steps):
+        avg = beta * avg + (1 - beta) * float(problem.loss(x))
+        out.append(avg / (1 - beta ** (i + 1)))
+        if not np.isfinite(out[-1]) or out[-1] >= diverge_threshold * best:
+            break
+        best = min(best, out[-1])
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(out)], np.array(out)
+
+
 WRONG_RANGE_TEST = [
+    (range_test_stops_on_tie, "stops_on_a_tie", "*exceeds*"),
     (variant(ramp="fastai"), "ramp_divides_by_num_steps", "one ratio short"),
     (variant(ramp="linear"), "linear_ramp", "grow linearly"),
     (variant(smoothing="uncorrected"), "no_bias_correction", "not bias-corrected"),
@@ -137,6 +153,8 @@ def test_range_cases_cover_both_endings():
 # ---------------------------------------------------------------------------
 
 def suggest_manual(lrs, losses, rule):
+    keep = np.isfinite(losses)  # the stop's NaN or inf, if the range test stopped on one
+    lrs, losses = lrs[keep], losses[keep]
     if rule == "minimum":
         return lrs[losses == losses.min()][0] * 0.1
     u = np.log(lrs)
@@ -147,14 +165,29 @@ def suggest_manual(lrs, losses, rule):
     return lrs[np.argmin(slope)]
 
 
+def finite_part(lrs, losses):
+    n = np.argmax(~np.isfinite(np.append(losses, np.nan)))  # up to the first non-finite
+    return lrs[:n], losses[:n]
+
+
+def suggest_nan_functions(lrs, losses, rule):
+    """np.nanargmin after turning ±inf into NaN: another way to skip the stop's point."""
+    losses = np.where(np.isfinite(losses), losses, np.nan)
+    if rule == "minimum":
+        return lrs[np.nanargmin(losses)] / 10
+    n = np.count_nonzero(np.isfinite(losses))
+    return lrs[np.argmin(np.gradient(losses[:n], np.log10(lrs[:n])))]
+
+
 RIGHT_SUGGEST = [
-    lambda lrs, losses, rule: (tune.steepest if rule == "steepest" else tune.minimum)(lrs, losses),
+    lambda lrs, losses, rule: (tune.steepest if rule == "steepest" else tune.minimum)(*finite_part(lrs, losses)),
     suggest_manual,
-    lambda lrs, losses, rule: (lrs[np.argmin(np.gradient(losses))] if rule == "steepest"
-                               else lrs[np.argmin(losses)] / 10),
+    lambda lrs, losses, rule: (lambda l, v: l[np.argmin(np.gradient(v))] if rule == "steepest"
+                               else l[np.argmin(v)] / 10)(*finite_part(lrs, losses)),
     # a one-element array is a number too
-    lambda lrs, losses, rule: lrs[[np.argmin(np.gradient(losses, np.log10(lrs)))]] if rule == "steepest"
-    else lrs[losses.argmin(keepdims=True)] / 10,
+    lambda lrs, losses, rule: (lambda l, v: l[[np.argmin(np.gradient(v, np.log10(l)))]] if rule == "steepest"
+                               else l[v.argmin(keepdims=True)] / 10)(*finite_part(lrs, losses)),
+    suggest_nan_functions,
 ]
 
 WRONG_SUGGEST = [
@@ -174,6 +207,14 @@ WRONG_SUGGEST = [
      "returned_index", "index"),
     (lambda lrs, losses, rule: losses[np.argmin(np.gradient(losses))] if rule == "steepest"
      else losses.min(), "returned_loss", "loss value"),
+    # trial 4567: accepted before (the steepest point was always inside)
+    (lambda lrs, losses, rule: suggest_manual(lrs, losses, rule) if rule == "minimum"
+     else lrs[1 + np.argmin(losses[2:] - losses[:-2])], "ends_skipped", "first or the last point"),
+    # trial 4567: the stop's NaN read as part of the curve (never passed before)
+    (lambda lrs, losses, rule: lrs[np.argmin(np.gradient(losses, np.log10(lrs)))] if rule == "steepest"
+     else lrs[np.argmin(losses)] / 10, "non_finite_point_used", "NaN or +∞"),
+    (lambda lrs, losses, rule: suggest_manual(lrs, losses, rule) if rule == "steepest"
+     else lrs[np.argmin(losses)] / 10, "non_finite_point_used", "np.argmin returns the position of a NaN"),
 ]
 
 
@@ -191,10 +232,25 @@ def test_suggestion_curves_have_their_steepest_point_inside():
     """Central and one-sided differences never decide a case, and the rules disagree."""
     for case in [*ex06.SUGGEST_LR.cases, *ex06.SUGGEST_LR.hidden_cases]:
         lrs, losses = case.args["lrs"], case.args["losses"]
+        if "ending" in case.shown["losses"] or "fastest" in case.shown["losses"]:
+            continue  # the stopped curves and the steepest-at-an-end ones (tested below)
         i = ex06._steepest_index(lrs, losses)
         assert 2 <= i <= lrs.size - 3
         assert np.allclose(np.diff(np.log10(lrs)), np.log10(lrs[1] / lrs[0]))
         assert tune.steepest(lrs, losses) != tune.minimum(lrs, losses)
+
+
+def test_suggestion_cases_include_an_end_and_a_stopped_curve():
+    """The steepest point at each end, and curves ending in the NaN or inf a test stops on."""
+    cases = [*ex06.SUGGEST_LR.cases, *ex06.SUGGEST_LR.hidden_cases]
+    ends = {ex06._steepest_index(c.args["lrs"], c.args["losses"]) == c.args["lrs"].size - 1
+            for c in cases if "fastest" in c.shown["losses"]}
+    assert ends == {True, False}
+    tails = [c.args["losses"][-1] for c in cases if "ending" in c.shown["losses"]]
+    assert any(np.isnan(t) for t in tails) and any(np.isinf(t) for t in tails)
+    visible = ex06.SUGGEST_LR.cases
+    assert any("fastest at its last" in c.shown["losses"] for c in visible)
+    assert any("ending" in c.shown["losses"] for c in visible)
 
 
 # ---------------------------------------------------------------------------

@@ -81,6 +81,17 @@ class _LrOut(ArrayOut):
                 "np.minimum … all work element by element), so the result is an array "
                 "of the steps' shape.",
             )
+        if isinstance(value, (list, tuple)):
+            raise Problem(
+                "returned_list",
+                f"For a single integer step it returned a Python {type(value).__name__} "
+                f"(of {len(value)} item{'' if len(value) == 1 else 's'}) instead of one "
+                "number: a list built over np.atleast_1d(step), or a comprehension over the "
+                "steps, turns one step into a list. A training loop calls the schedule with "
+                "one step and needs one learning rate back.",
+                "Compute on step itself with NumPy functions (np.floor, np.cos, np.where …): "
+                "they return a number for a number and an array for an array.",
+            )
         return super().accept(value, args)
 
 
@@ -286,6 +297,7 @@ EXPONENTIAL_DECAY = _schedule_part(
         _case(3, lr=0.1, gamma=0.9),
         _case(np.arange(20), lr=0.5, gamma=0.8),
         _case(np.arange(5, 50, 5), lr=1e-2, gamma=0.97),
+        _case(np.array([0, 60, 150, 400, 1000, 2500]), lr=0.5, gamma=0.998),
     ],
     hidden_cases=[
         _case(0, lr=0.2, gamma=0.5),
@@ -471,12 +483,17 @@ WARMUP_COSINE = _schedule_part(
         _case(np.arange(30), lr=0.1, warmup_steps=5, total_steps=30, start_factor=0.1, eta_min=1e-3),
         _case(np.arange(100), lr=1.0, warmup_steps=10, total_steps=100),
         _case(np.arange(16), lr=0.02, warmup_steps=4, total_steps=16, start_factor=0.5, eta_min=0.0),
+        # past total_steps the cosine keeps going (climbs back), as CosineAnnealingLR does
+        _case(np.array([3, 28, 29, 30, 31, 40, 55, 80]), lr=0.1, warmup_steps=5, total_steps=30,
+              start_factor=0.1, eta_min=1e-3),
     ],
     hidden_cases=[
         _case(0, lr=0.3, warmup_steps=3, total_steps=12, start_factor=0.25, eta_min=0.01),
         _case(np.array([[2, 3], [4, 11]]), lr=0.3, warmup_steps=3, total_steps=12,
               start_factor=0.25, eta_min=0.01),
         _case(np.arange(200), lr=3e-3, warmup_steps=20, total_steps=200, start_factor=0.01,
+              eta_min=1e-5),
+        _case(np.arange(150, 420, 9), lr=3e-3, warmup_steps=20, total_steps=200, start_factor=0.01,
               eta_min=1e-5),
     ],
     mistakes=[
@@ -519,6 +536,15 @@ WARMUP_COSINE = _schedule_part(
             "total_steps − w are left, so it reaches η_min too late.",
             "Use T_max = total_steps − warmup_steps for the cosine.",
             variant=_warmup_cosine_formula(_right_ramp, cosine_length=lambda w, T: T),
+        ),
+        Mistake(
+            "held_after_total_steps",
+            "Your rate stops at η_min after k = total_steps; as the exercise states, the "
+            "cosine of part 3 keeps going past T (it climbs back up, as PyTorch's "
+            "CosineAnnealingLR inside SequentialLR does).",
+            "Do not clip the step: use the cosine's formula for every k ≥ warmup_steps.",
+            variant=lambda step, lr, w, T, s=0.1, eta_min=0.0: _warmup_cosine(  # noqa: N803
+                np.minimum(step, T), lr, w, T, s, eta_min),
         ),
         Mistake(
             "eta_min_ignored",
@@ -629,6 +655,9 @@ TRIANGULAR_CYCLIC = _schedule_part(
     ],
     wrong_hint="CyclicLR (triangular): cycle = ⌊1 + k/(2s)⌋, x = |k/s − 2·cycle + 1|, "
                "lr = base_lr + (max_lr − base_lr)·max(0, 1 − x).",
+    # issue 9 trial: a one-case match named rounding for `step_size - 1` and a short cycle for
+    # `k // step_size`; a mistake is named only when it explains every case
+    case_properties=(),
 )
 
 
@@ -1021,6 +1050,11 @@ PLATEAU_LRS = Part(
         _plateau_case([0.5, 0.49, 0.5, 0.45, 0.46, 0.44, 0.4399, 0.45, 0.3, 0.31], 1.0, 0.5, 1,
                       1e-2, 1),
         _plateau_case([1.0, np.nan, 0.9, np.nan, np.nan, 0.95, 0.8], 1.0, 0.5, 1),
+        # ties exactly on the bar: threshold 0 with a repeated value, and 0.5 with halvings
+        _plateau_case([0.7, 0.7, 0.7, 0.7, 0.7, 0.6, 0.6, 0.6, 0.6], 1.0, 0.5, 1, 0.0),
+        _plateau_case([1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625], 0.8, 0.5, 2, 0.5),
+        # a long descent: the bar best·threshold, or a floor on the rate, shows
+        _plateau_case(np.r_[np.linspace(1.0, 0.5, 6), np.full(12, 0.5)], 1e-3, 0.01, 1),
     ],
     hidden_cases=[
         _plateau_case([2.0, 1.0, np.nan, 1.5, np.nan, 0.5, np.nan, np.nan, np.nan], 0.4, 0.5, 1, 1e-4, 1),
@@ -1084,6 +1118,22 @@ PLATEAU_LRS = Part(
             variant=_plateau_variant(best_always=True),
         ),
         Mistake(
+            "tie_improves",
+            "You count a value exactly on the bar, m = best·(1 − threshold), as an improvement; "
+            "the rule asks for m strictly below it (with threshold = 0, a value equal to the "
+            "best is not an improvement, so a flat metric is a plateau).",
+            "Use <, not <=, in the improvement test.",
+            variant=_plateau_variant(better=lambda m, best, thr: m <= best * (1 - thr)),
+        ),
+        Mistake(
+            "threshold_as_bar",
+            "Your bar is best·threshold: a value improves only if it falls below a small "
+            "fraction (threshold) of the best. The threshold is the relative amount to beat "
+            "the best by, so the bar is best·(1 − threshold).",
+            "With threshold = 10⁻⁴, a value only slightly below the best must count.",
+            variant=_plateau_variant(better=lambda m, best, thr: m < best * thr),
+        ),
+        Mistake(
             "compared_with_previous",
             "You compare each value with the previous one, not with the best so far: a loss that "
             "bounces down from a bad value counts as an improvement although it does not beat "
@@ -1138,6 +1188,8 @@ PLATEAU_LRS = Part(
     wrong_hint="At each value m: improvement if m < best·(1 − threshold) (then best = m, "
                "counter 0), else counter + 1; during cooldown tick it down and zero the counter; "
                "counter > patience: cut (if larger than 1e-8), counter 0, start the cooldown.",
+    # issue 9 trial: one-case matches named the wrong mistake (τ for 1 − τ, a min_lr floor)
+    case_properties=(),
 )
 
 

@@ -42,7 +42,7 @@ import numpy as np
 from lrcourse import optim, train, tune
 from lrcourse.grading.core import (
     TIME_LIMIT, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
-    check_cases, check_choice, describe_call,
+    check_cases, check_choice, close, describe_call,
 )
 from lrcourse.grading.ex04 import ArrayOnlyOut
 from lrcourse.problems.faulty import NanOutsideBox
@@ -72,7 +72,7 @@ def _lr_range_test(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_
 
 
 def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_stop=True,
-                        loss_after=False):
+                        loss_after=False, ties_stop=False):
     """The range test written out, with switches for the common mistakes."""
     def run(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
         i = np.arange(num_steps)
@@ -99,8 +99,10 @@ def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_st
                     value = avg / (1 - beta ** (k + 1)) if smoothing in ("right", "record_raw") else avg
                 first = value if first is None else first
                 bar = {"best": best, "first": first, "never": math.inf, "no_finite_check": best}[stop]
+                above = (value >= diverge_threshold * bar if ties_stop
+                         else value > diverge_threshold * bar)
                 if (stop != "no_finite_check" and not math.isfinite(value)) or (
-                        stop != "never" and value > diverge_threshold * bar):
+                        stop != "never" and above):
                     if keep_stop:
                         out.append(loss if smoothing == "record_raw" else value)
                     break
@@ -173,6 +175,39 @@ def _same_nan(out, wrong) -> bool:
     return True
 
 
+class _Staircase:
+    """A 1-D loss with one step, for an exact tie with the stopping bar: 1 for x < 0.5,
+    ``high`` beyond, with gradient −1 everywhere (each step moves x up by its rate)."""
+
+    dim = 1
+
+    def __init__(self, high: float):
+        self.high = high
+
+    def init(self, seed=0):
+        return np.zeros(1)
+
+    def loss(self, x):
+        return np.where(np.asarray(x, dtype=float)[..., 0] < 0.5, 1.0, self.high)
+
+    def grad(self, x):
+        return -np.ones_like(np.asarray(x, dtype=float))
+
+
+def _staircase_case(start_lr, end_lr, num_steps) -> Case:
+    """β = 0.5 and a loss of 1 until step i, then L = 7 − 6·0.5^(i+1): every number is a
+    short binary fraction, so the smoothed loss is exactly 1 up to step i − 1 and exactly
+    4 = 4 × its best at step i; "exceeds" (>) goes on there and stops one step later,
+    ">=" stops at step i."""
+    rates = np.geomspace(start_lr, end_lr, num_steps)
+    i = int(np.argmax(np.concatenate([[0.0], np.cumsum(rates)[:-1]]) >= 0.5))
+    high = 7.0 - 6.0 * 0.5 ** (i + 1)
+    return Case({"problem": _Staircase(high), "x0": np.zeros(1), "start_lr": start_lr,
+                 "end_lr": end_lr, "num_steps": num_steps, "beta": 0.5, "diverge_threshold": 4.0},
+                shown={"problem": f"a staircase loss: 1 for x < 0.5, {high:.12g} beyond (gradient "
+                                  "−1: each step adds its rate to x)"})
+
+
 def _range_random(seed: int) -> Case:
     """A seeded random case: an axis-aligned quadratic of 1 to 4 curvatures, a random ramp
     (some stop on the threshold rule, some run to the end), β and threshold."""
@@ -201,6 +236,7 @@ def _range_cases(hidden: bool) -> list[Case]:
                         "Quadratic.random(8, kappa=100, seed=1)", 1e-5, 100.0, 80, 0.9),
             _range_case(Quadratic([0.3, 1.2], angle=1.0), "Quadratic([0.3, 1.2], angle=1.0)",
                         1e-3, 1.0, 40, 0.9),
+            _staircase_case(0.02, 0.8, 20),
             *[_range_random(seed) for seed in range(6)],
         ]
     return [
@@ -212,6 +248,8 @@ def _range_cases(hidden: bool) -> list[Case]:
                     1e-3, 1.0, 50, 0.98),
         # the smoothed loss turns NaN before it exceeds 4× the best (issue 9)
         _nan_case([0.5], 1e-3, 10.0, 80, 0.98),
+        # a smoothed loss of exactly 4× the best: "exceeds" does not stop there (trial 4567)
+        _staircase_case(0.05, 1.0, 12),
     ]
 
 
@@ -258,6 +296,14 @@ LR_RANGE_TEST = Part(
     hidden_cases=_range_cases(hidden=True),
     rtol=1e-6,
     mistakes=[
+        Mistake(
+            "stops_on_a_tie",
+            "Your test stops at a smoothed loss exactly equal to diverge_threshold × the best "
+            "(>=); the rule stops only when it *exceeds* that bar (>), as torch-lr-finder and "
+            "lrcourse.tune.lr_finder do.",
+            "Compare with >, not >=.",
+            variant=_range_test_variant(ties_stop=True),
+        ),
         Mistake(
             "ramp_divides_by_num_steps",
             "Your ramp uses i/num_steps (fastai's form), so it stops one ratio short of end_lr. "
@@ -365,12 +411,85 @@ def check_lr_range_test(lr_range_test, *, hidden: bool = False) -> None:
 # Part 2: suggestion rules
 # ---------------------------------------------------------------------------
 
+def _finite_prefix(lrs, losses):
+    """The curve up to its first non-finite loss (a range test keeps the NaN or +∞ it
+    stopped on as its last point; the rules read only the finite curve before it)."""
+    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+    bad = np.flatnonzero(~np.isfinite(losses))
+    end = int(bad[0]) if bad.size else losses.size
+    return lrs[:end], losses[:end]
+
+
 def _suggest_lr(lrs, losses, rule):
-    return {"steepest": tune.steepest, "minimum": tune.minimum}[rule](lrs, losses)
+    return {"steepest": tune.steepest, "minimum": tune.minimum}[rule](*_finite_prefix(lrs, losses))
 
 
 def _steepest_index(lrs, losses):
     return int(np.argmin(np.gradient(losses, np.log10(lrs))))
+
+
+def _nan_blind(lrs, losses, rule):
+    """The rules on the whole curve, non-finite last point included (np.argmin returns a
+    NaN's position)."""
+    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+    with np.errstate(all="ignore"):
+        if rule == "steepest":
+            return float(lrs[int(np.argmin(np.gradient(losses, np.log10(lrs))))])
+        return float(lrs[int(np.argmin(losses))] / 10)
+
+
+def _rule_mistake(mistake_id: str, diagnosis: str, hint: str, wrong, *,
+                  sees_nonfinite: bool = False) -> Mistake:
+    """A mistake in a rule, named whether or not the learner also skipped the non-finite
+    tail: ``wrong(lrs, losses, rule, right)`` is the wrong function, ``right(lrs, losses,
+    rule)`` the rule it uses where it is right.  It is tried on the finite curve (with the
+    right rules) and, when the curve ends in NaN or ±∞, on the whole curve (with rules that
+    read that point too)."""
+    def detect(args, out, expected):
+        lrs, losses, rule = np.asarray(args["lrs"], float), np.asarray(args["losses"], float), args["rule"]
+        tries = [(*_finite_prefix(lrs, losses), _suggest_lr)]
+        if not np.all(np.isfinite(losses)):
+            tries.append((lrs, losses, _nan_blind))
+        for try_lrs, try_losses, right in tries:
+            try:
+                with np.errstate(all="ignore"):
+                    value = wrong(try_lrs.copy(), try_losses.copy(), rule, right)
+            except Exception:  # noqa: BLE001 - a variant that does not apply here
+                continue
+            value = float(value)
+            if close(out, value, rtol=1e-7, atol=1e-12) or (np.isnan(value) and np.isnan(float(out))):
+                return True
+        return False
+    return Mistake(mistake_id, diagnosis, hint, detect=detect, sees_nonfinite=sees_nonfinite)
+
+
+def _one_rule_wrong(steepest=None, minimum=None):
+    """``wrong`` for :func:`_rule_mistake`: one rule replaced, the other one right."""
+    def wrong(lrs, losses, rule, right):
+        replaced = {"steepest": steepest, "minimum": minimum}[rule]
+        return right(lrs, losses, rule) if replaced is None else replaced(lrs, losses)
+    return wrong
+
+
+def _stopped_case(rule, tail, *curve) -> Case:
+    """A finder curve cut where a range test stopped, its last point non-finite."""
+    lrs, losses = _finder_curve(*curve)
+    cut = int(np.searchsorted(np.log10(lrs), curve[4] + 0.3))
+    losses = np.append(losses[:cut], tail)
+    return Case({"lrs": lrs[:cut + 1], "losses": losses, "rule": rule},
+                shown={"lrs": f"np.geomspace({curve[1]:g}, {curve[2]:g}, {curve[0]})[:{cut + 1}]",
+                       "losses": f"a finder curve of {cut + 1} points ending in {tail}"})
+
+
+def _edge_case(rule, at_start: bool) -> Case:
+    """A curve whose steepest fall (np.gradient's one-sided slope) is at one end."""
+    lrs = np.geomspace(1e-4, 1.0, 25)
+    u = np.log10(lrs)
+    losses = 0.4 + (u[-1] - u) ** 2 / 8 if at_start else 2.0 - (u - u[0]) ** 2 / 8
+    end = "first" if at_start else "last"
+    return Case({"lrs": lrs, "losses": losses, "rule": rule},
+                shown={"lrs": "np.geomspace(0.0001, 1, 25)",
+                       "losses": f"a curve that falls fastest at its {end} point"})
 
 
 def _suggest_variant(steepest=None, minimum=None):
@@ -431,8 +550,18 @@ SUGGEST_LR = Part(
     points=2,
     reference=_suggest_lr,
     returns=NumberOut(what="the suggested learning rate"),
-    cases=[_suggest_case(rule, *curve) for curve in _CURVES for rule in ("steepest", "minimum")],
+    cases=[
+        *[_suggest_case(rule, *curve) for curve in _CURVES for rule in ("steepest", "minimum")],
+        # the steepest fall at an end: np.gradient's one-sided slope there (trial 4567)
+        _edge_case("steepest", at_start=False),
+        # a range test that stopped on a NaN keeps it as its last point
+        _stopped_case("steepest", np.nan, 60, 1e-5, 10.0, -1.5, -0.2, 0.03, 5),
+        _stopped_case("minimum", np.nan, 60, 1e-5, 10.0, -1.5, -0.2, 0.03, 5),
+    ],
     hidden_cases=[
+        _edge_case("steepest", at_start=True),
+        _stopped_case("steepest", np.inf, 80, 1e-6, 1.0, -3.0, -0.9, 0.02, 6),
+        _stopped_case("minimum", np.nan, 80, 1e-6, 1.0, -3.0, -0.9, 0.02, 6),
         _suggest_case("steepest", 40, 1e-4, 1.0, -2.0, -0.7, 0.04, 3),
         _suggest_case("minimum", 40, 1e-4, 1.0, -2.0, -0.7, 0.04, 3),
         _suggest_case("steepest", 120, 1e-8, 100.0, -5.0, 1.0, 0.01, 4),
@@ -440,82 +569,92 @@ SUGGEST_LR = Part(
     ],
     mistakes=[
         Mistake(
+            "non_finite_point_used",
+            "Your rule read the curve's non-finite last point (the NaN or +∞ the range test "
+            "stopped on): np.argmin returns the position of a NaN, and a slope next to it is "
+            "NaN too. As the exercise says, the rules read only the finite curve before it.",
+            "Drop the non-finite points first (np.isfinite), then apply the rule.",
+            variant=_nan_blind,
+            sees_nonfinite=True,
+        ),
+        _rule_mistake(
             "rules_swapped",
             "Your two rules are swapped: 'steepest' is where the loss falls fastest, "
             "'minimum' is a tenth of the rate at the lowest loss.",
             "Check which branch each rule name takes.",
-            variant=lambda lrs, losses, rule: _suggest_lr(
+            lambda lrs, losses, rule, right: right(
                 lrs, losses, {"steepest": "minimum", "minimum": "steepest"}[rule]),
         ),
-        Mistake(
+        *[_rule_mistake(
             "rule_ignored",
             "Your function gives the same kind of suggestion whatever the rule: 'steepest' and "
             "'minimum' are two different rules, and `rule` says which one to apply.",
             "Branch on rule: one branch per name.",
-            variant=lambda lrs, losses, rule: _suggest_lr(lrs, losses, "steepest"),
-        ),
-        Mistake(
-            "rule_ignored",
-            "Your function gives the same kind of suggestion whatever the rule: 'steepest' and "
-            "'minimum' are two different rules, and `rule` says which one to apply.",
-            "Branch on rule: one branch per name.",
-            variant=lambda lrs, losses, rule: _suggest_lr(lrs, losses, "minimum"),
-        ),
-        Mistake(
+            lambda lrs, losses, rule, right, always=always: right(lrs, losses, always),
+        ) for always in ("steepest", "minimum")],
+        _rule_mistake(
             "slope_against_lr",
             "You took the slope against the learning rate itself; the finder's x axis is "
             "log(lr). Against lr, the crowded small rates turn tiny wiggles of the loss into "
             "enormous slopes, so the rule lands at the wrong end of the curve.",
             "Differentiate against np.log10(lrs) (any logarithm gives the same point).",
-            variant=_suggest_variant(
-                steepest=lambda lrs, losses: lrs[int(np.argmin(np.gradient(losses, lrs)))]),
+            _one_rule_wrong(steepest=lambda lrs, losses: lrs[int(np.argmin(np.gradient(losses, lrs)))]),
         ),
-        Mistake(
+        _rule_mistake(
             "steepest_ascent",
             "You picked the steepest *rise* of the loss (the largest slope), which is where it "
             "blows up; the steepest fall is the most negative slope.",
             "Take the argmin of the slope.",
-            variant=_suggest_variant(steepest=lambda lrs, losses: lrs[int(np.argmax(
+            _one_rule_wrong(steepest=lambda lrs, losses: lrs[int(np.argmax(
                 np.gradient(losses, np.log10(lrs))))]),
         ),
-        Mistake(
+        _rule_mistake(
             "forward_difference",
             "You used forward differences (np.diff), which gives the slope between points i "
             "and i + 1 and shifts the answer by half a step. The rule uses central differences, "
             "as np.gradient computes them.",
             "np.gradient(losses, np.log10(lrs)) has one slope per point: central inside, "
             "one-sided at the ends.",
-            variant=_suggest_variant(steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses)))]),
+            _one_rule_wrong(steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses)))]),
         ),
-        Mistake(
+        _rule_mistake(
             "forward_difference",
             "You used forward differences (np.diff) and took the right end of the steepest "
             "segment; the rule uses central differences, as np.gradient computes them.",
             "np.gradient(losses, np.log10(lrs)) has one slope per point: central inside, "
             "one-sided at the ends.",
-            variant=_suggest_variant(
-                steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses))) + 1]),
+            _one_rule_wrong(steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses))) + 1]),
         ),
-        Mistake(
+        _rule_mistake(
+            "ends_skipped",
+            "Your steepest rule never picks the first or the last point: it only has slopes "
+            "inside the curve. The curve's steepest fall can be at an end (np.gradient takes a "
+            "one-sided difference there), and then that end is the suggestion.",
+            "Take one slope per point, as np.gradient(losses, np.log10(lrs)) does.",
+            _one_rule_wrong(steepest=lambda lrs, losses: lrs[1 + int(np.argmin(
+                np.gradient(losses, np.log10(lrs))[1:-1]))]),
+        ),
+        _rule_mistake(
             "minimum_not_divided",
             "For 'minimum' you returned the rate at the lowest loss; that rate is already at the "
             "edge of stability, and the rule takes a tenth of it.",
             "Divide the rate at the lowest loss by 10.",
-            variant=_suggest_variant(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))]),
+            _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))]),
         ),
-        Mistake(
+        _rule_mistake(
             "returned_index",
             "You returned an index into lrs, not a learning rate.",
             "Return lrs[i] (or lrs[i] / 10), not i.",
-            variant=lambda lrs, losses, rule: float(
+            lambda lrs, losses, rule, right: float(
                 _steepest_index(lrs, losses) if rule == "steepest" else np.argmin(losses)),
         ),
-        Mistake(
+        _rule_mistake(
             "returned_loss",
             "You returned a loss value, not a learning rate.",
             "Use the index you found to pick from lrs.",
-            variant=lambda lrs, losses, rule: float(
+            lambda lrs, losses, rule, right: float(
                 losses[_steepest_index(lrs, losses)] if rule == "steepest" else np.min(losses)),
+            sees_nonfinite=True,
         ),
     ],
     wrong_hint="Re-read the two rules in lesson 06, section 3: which quantity each rule "

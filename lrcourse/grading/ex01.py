@@ -29,15 +29,18 @@ the lesson's section and the step of its argument, never to the result.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 
 import numpy as np
 
 from lrcourse.grading.core import (
-    ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, check_choice, close,
+    ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, call_learner, check_cases,
+    choice_letters, close, describe,
 )
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
+from lrcourse.grading.ex04 import ArrayOnlyOut
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, hessian, show_matrix
 from lrcourse.problems import Quadratic
 
@@ -51,10 +54,122 @@ __all__ = [
     "check_divergence_step",
     "check_four_runs",
     "run_experiment",
+    "NumberOnlyOut",
+    "ARRAY_USE",
+    "check_choice_once",
+    "choice_feedback",
 ]
 
 _LESSON = "lesson 01"
 _LESSON_AT_START = "Lesson 01"
+
+
+# ---------------------------------------------------------------------------
+# Return types: one policy for exercises 01–03 (ex02 and ex03 import these)
+# ---------------------------------------------------------------------------
+#
+# - an array result must be a float64 NumPy array of the stated shape: a Python list or
+#   tuple is refused (ARRAY_USE says why), float32/float16 and ints too (core.ArrayOut);
+# - a number result must be one number (float, int, NumPy float64 scalar or 0-d array): a
+#   one-element array and a float32/float16 number are refused (NumberOnlyOut says why);
+# - a pair (x_new, buf_new) or (lr, momentum) may be a tuple or a list of the two, since
+#   the notebooks' cells unpack it (core.TupleOut);
+# - a multiple-choice answer names each letter at most once (check_choice_once).
+
+#: Why an array part refuses a list (issue 9: refuse a return type only saying why).
+ARRAY_USE = ("The next steps use it as parameters, and a list cannot serve: lr * list raises, "
+             "list + list concatenates, and it has no .shape.")
+
+
+@dataclasses.dataclass(frozen=True)
+class NumberOnlyOut(NumberOut):
+    """One number, as the notebooks print it (``f"{value:.4f}"``).
+
+    A one-element array passes :class:`NumberOut` but cannot be formatted (NumPy raises
+    TypeError for an array of shape (1,)); a float32 number holds about 7 digits, fewer than
+    the checks compare (and than a float64 array part is allowed, see ArrayOut).  Both are
+    refused, saying why.
+    """
+
+    def accept(self, value, args):
+        if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
+            raise Problem(
+                "one_element_array",
+                f"It returned an array of shape {value.shape} instead of {self.what} as a number: "
+                "the notebook prints results with f\"{value:.4f}\", which raises TypeError for an "
+                "array of shape (1,).",
+                "Return a float: float(...) of your result, or index its one element.",
+            )
+        dtype = getattr(value, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and dtype != np.float64:
+            raise Problem(
+                "wrong_dtype",
+                f"It returned a {dtype} number; {self.what} should be a float64, like the inputs "
+                f"({dtype} keeps too few digits for the comparison).",
+                "Don't convert to a lower precision (float32/float16): keep NumPy's default float64.",
+            )
+        return super().accept(value, args)
+
+
+def _repeated_letters(value) -> list:
+    """The option letters a multiple-choice answer names more than once (case ignored)."""
+    items = ([c for c in value if c not in " ,"] if isinstance(value, str)
+             else list(value) if isinstance(value, (list, tuple)) else [])
+    seen, repeated = set(), []
+    for item in items:
+        key = item.strip().upper() if isinstance(item, str) else item
+        if key in seen and key not in repeated:
+            repeated.append(key)
+        seen.add(key)
+    return repeated
+
+
+def check_choice_once(name: str, points: float, func, *, options: str, example: str,
+                      grade, hidden: bool, time_limit: float = 5.0) -> None:
+    """:func:`core.check_choice`, and an answer naming a letter twice is refused.
+
+    ``"ACEE"`` says E twice: a statement is either chosen or not, so the repeat is refused
+    with a message instead of being read as ``"ACE"``.
+    """
+    def one(_case) -> None:
+        value = call_learner(func, [], name=name, time_limit=time_limit)
+        letters = choice_letters(value, options, example=example)
+        repeated = _repeated_letters(value)
+        if repeated:
+            raise Problem(
+                "repeated_letter",
+                f"It returned {describe(value)}, which names {', '.join(map(str, repeated))} more "
+                "than once. Each statement is either true or not: name each letter at most once.",
+                f"Return each letter you choose once, as one string such as {example}.",
+                show_returned=False,
+            )
+        problem = grade(letters)
+        if problem is not None:
+            raise problem
+    check_cases(name, points, [0], one, tried=lambda _case: f"{name}()", hidden=hidden)
+
+
+def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -> Problem | None:
+    """A multiple-choice answer's Problem that never points at a letter or counts them.
+
+    ``models``: ``(predicted letters, mistake id, diagnosis, hint)`` for each misconception
+    whose model predicts a definite answer; its diagnosis is given only when ``chosen`` is
+    exactly that prediction (and not empty: an empty answer believes nothing in particular).
+    Any other wrong answer gets one neutral message that sends the learner back to every
+    section the statements rest on (``sections``), not only to the one that is wrong.
+    """
+    if chosen == true:
+        return None
+    for predicted, mistake, diagnosis, hint in models:
+        if chosen and chosen == predicted and predicted != true:
+            return Problem(mistake, diagnosis, hint, show_returned=False)
+    return Problem(
+        "wrong_choice",
+        "Your letters are not exactly the true statements yet. Decide each statement on its "
+        "own, from the lesson and your functions, then check it against the run.",
+        f"Re-read {sections}, and re-check every statement, including the ones you are sure of.",
+        show_returned=False,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -216,13 +331,15 @@ GD_STEP = Part(
     name="gd_step",
     points=1,
     reference=_gd_step,
-    returns=ArrayOut(what="the new parameters", like="x"),
+    returns=ArrayOnlyOut(what="the new parameters", like="x", use=ARRAY_USE),
     cases=[
         Case({"x": np.array([1.0, -2.0]), "grad": np.array([0.5, 3.0]), "lr": 0.1}),
         Case({"x": np.array([[0.3, -1.2, 2.0], [1.5, 0.0, -0.7]]),
               "grad": np.array([[1.0, -4.0, 0.5], [2.0, 1.0, -3.0]]), "lr": 0.25}),
         Case({"x": np.array([4.0]), "grad": np.array([-8.0]), "lr": 0.05}),
         Case({"x": np.array([0.5, -0.5, 2.0]), "grad": np.array([0.0, 1.0, -0.25]), "lr": 3}),
+        Case({"x": np.array([0.123456789, -1.987654321, 3.14159265]),      # every digit counts
+              "grad": np.array([2.718281828, -0.5772156649, 1.414213562]), "lr": 0.0123}),
     ],
     hidden_cases=[
         Case({"x": np.linspace(-1.0, 1.0, 7), "grad": np.cos(np.arange(7.0)), "lr": 1e-3}),
@@ -244,6 +361,13 @@ GD_STEP = Part(
             "rate gives a shorter step.",
             "The learning rate is the step size (lesson 01, section 1): the step grows with η.",
             variant=lambda x, grad, lr: x - grad / lr,
+        ),
+        Mistake(
+            "rounded",
+            "Your new parameters are rounded: they agree with the step only to a few decimals. "
+            "Each step starts from the last one's result, so the rounding errors pile up.",
+            "Return the result of the update itself, without np.round or formatting.",
+            detect=lambda a, out, exp: any(close(out, np.round(exp, d)) for d in range(7)),
         ),
     ],
     wrong_hint="One gradient-descent step moves x against the gradient by η times the "
@@ -306,7 +430,12 @@ def _trajectory_shape_problem(array: np.ndarray, args: dict) -> Problem | None:
     return None
 
 
-class _TrajectoryOut(ArrayOut):
+_TRAJECTORY_USE = ("The exercise asks for an array of shape (steps + 1, dim): later code reads "
+                   "one coordinate along the run as trajectory[:, k], which a list cannot do.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _TrajectoryOut(ArrayOnlyOut):
     def accept(self, value, args):
         if value is not None and not isinstance(value, (str, bytes)):
             try:
@@ -347,9 +476,30 @@ def _trajectory_variant(update):
     return run
 
 
+def _raised_on_int_x0(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+    """Name a loop that raises on x0 of ints (which the text allows) but works on floats."""
+    x0 = case.args["x0"]
+    if np.asarray(x0).dtype.kind not in "iu":
+        return None
+    try:
+        part.call(func, {**case.args, "x0": np.asarray(x0, dtype=float)})
+    except Problem:
+        return None
+    return Problem(
+        "int_x0_raises",
+        f"{part.name} works when x0 holds floats but raises when it holds ints, which the "
+        "instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
+        "A copy of x0 keeps its integer dtype, and an in-place update cannot store floats in it: "
+        "start from a float copy (np.array(x0, dtype=float)).",
+        show_returned=False,
+    )
+
+
 def _gd_case(H, x0, lr, steps):
+    """A case on ½ xᵀHx; x0 keeps its dtype when it is an array (ints are allowed)."""
     grad_fn = _QuadraticGradient(np.asarray(H, dtype=float))
-    return Case({"grad_fn": grad_fn, "x0": np.array(x0, dtype=float), "lr": lr, "steps": steps},
+    x0 = x0.copy() if isinstance(x0, np.ndarray) else np.array(x0, dtype=float)
+    return Case({"grad_fn": grad_fn, "x0": x0, "lr": lr, "steps": steps},
                 shown={"grad_fn": grad_fn.text()})
 
 
@@ -368,6 +518,7 @@ GRADIENT_DESCENT = Part(
     reference=_gradient_descent,
     returns=_TrajectoryOut(
         what="the trajectory",
+        use=_TRAJECTORY_USE,
         shape=lambda a: (a["steps"] + 1, np.shape(a["x0"])[0]),
         shape_text="(steps + 1, dim)",
     ),
@@ -376,6 +527,7 @@ GRADIENT_DESCENT = Part(
         _gd_case(H_ROT, [2.0, -1.0], 0.3, 6),
         _gd_case(H_AXIS, [-3.0, 0.5], 0.1, 0),
         _gd_case(hessian([0.05, 0.4], seed=5), [1.0, 2.0], 3, 4),      # η > 1 (an int): fine here
+        _gd_case(H_ROT, np.array([2, -1]), 0.3, 4),   # x0 of ints: the trajectory is still floats
     ],
     hidden_cases=[
         _gd_case(H_3D, [1.0, -1.0, 2.0], 0.2, 25),
@@ -439,6 +591,7 @@ GRADIENT_DESCENT = Part(
                                         and not close(exp, np.transpose(exp))),
         ),
     ],
+    rediagnose_raised=_raised_on_int_x0,
     wrong_hint="Row k must be x after k steps of gd_step, starting from row 0 = x0.",
 )
 
@@ -459,10 +612,11 @@ def _random_matrices(seed: int, count: int) -> list[np.ndarray]:
 
 
 _MATRIX_CASES = [
+    _matrix_case(H_3D),     # first: 3×3, so λ_min + λ_max is not the trace, and min entry ≠ 0
     _matrix_case(H_AXIS),
     _matrix_case(H_ROT),
-    _matrix_case(H_3D),
     _matrix_case(_as_rows(hessian([0.2, 1.0, 3.0, 8.0], seed=6))),   # a list of rows
+    _matrix_case([[4.0]]),  # 1 × 1, as a list of rows (the text promises it)
 ]
 _MATRIX_HIDDEN = [
     _matrix_case(H_4D),
@@ -487,6 +641,39 @@ def _another_eigenvalue(args, out, expected):
     return any(close(out, 2.0 / value) for value in lam[:-1]) and not close(out, expected)
 
 
+def _factor_sizes(H, lr) -> np.ndarray:
+    """|1 − ηλᵢ| for every eigenvalue of H."""
+    return np.abs(1.0 - lr * _eigenvalues(H))
+
+
+def _unstable_at(args, out, expected) -> bool:
+    """The learner's η (their output) makes some factor |1 − ηλᵢ| larger than 1."""
+    return out > expected and bool(np.max(_factor_sizes(args["H"], out)) > 1.0)
+
+
+def _not_largest_at(args, out, expected) -> bool:
+    """At the learner's η every factor is below 1 in size: a larger η still converges."""
+    return 0 < out < expected
+
+
+def _steep_slower_at(args, out, expected) -> bool:
+    sizes = _factor_sizes(args["H"], out)
+    return out > expected and sizes[-1] > sizes[0]
+
+
+def _flat_slower_at(args, out, expected) -> bool:
+    sizes = _factor_sizes(args["H"], out)
+    return 0 < out < expected and sizes[0] > sizes[-1]
+
+
+def _diagonal_everywhere(reference) -> Mistake:
+    """diagonal_only as a variant: named only when the learner's values are the reference's
+    on diag(H) at every case (a part with case_properties=() needs that)."""
+    def variant(H, *rest):
+        return reference(np.diag(np.diag(np.asarray(H, dtype=float))), *rest)
+    return dataclasses.replace(diagonal_only(reference), detect=None, needs=(), variant=variant)
+
+
 def _curvatures_hint(what: str) -> str:
     return (f"{_LESSON_AT_START}, section 3: the curvatures of a rotated quadratic are the eigenvalues "
             f"of H, not {what}.")
@@ -496,12 +683,29 @@ LARGEST_STABLE_LR = Part(
     name="largest_stable_lr",
     points=1,
     reference=_largest_stable_lr,
-    returns=NumberOut(what="the largest stable learning rate"),
+    returns=NumberOnlyOut(what="the largest stable learning rate"),
     cases=_MATRIX_CASES,
     hidden_cases=_MATRIX_HIDDEN,
     rediagnose_raised=_raised_on_rows,
+    case_properties=("other_eigenvalue", "unstable_rate", "not_largest"),
     mistakes=[
-        diagonal_only(_largest_stable_lr),
+        Mistake(
+            "largest_entry",
+            "You took the largest entry of H (for a positive-definite H that is one of its "
+            "diagonal entries) as its largest curvature. When the quadratic is rotated, the "
+            "entries of H are not its curvatures.",
+            _curvatures_hint("its entries"),
+            variant=lambda H: 2.0 / np.max(np.asarray(H, dtype=float)),
+        ),
+        _diagonal_everywhere(_largest_stable_lr),
+        Mistake(
+            "optimal_step",
+            "Your step balances the flattest and the most curved direction: that is the best "
+            "fixed step of part 4, not the largest stable one. Larger steps still converge.",
+            f"{_LESSON_AT_START}, section 3: as η grows, which factor |1 − ηλᵢ| reaches 1 first, "
+            "and at which η?",
+            variant=_from_eigenvalues(lambda lam: 2.0 / (lam[0] + lam[-1])),
+        ),
         Mistake(
             "smallest_eigenvalue",
             "You used the smallest eigenvalue. The step must be stable in every direction at "
@@ -552,6 +756,20 @@ LARGEST_STABLE_LR = Part(
             _curvatures_hint("a bound on them"),
             variant=lambda H: 2.0 / np.max(np.sum(np.abs(np.asarray(H, dtype=float)), axis=1)),
         ),
+        Mistake(
+            "unstable_rate",
+            "At your learning rate gradient descent diverges on this H: some direction's factor "
+            "|1 − ηλᵢ| is larger than 1.",
+            f"{_LESSON_AT_START}, section 3: which direction's factor reaches size 1 first as η grows?",
+            detect=_unstable_at,
+        ),
+        Mistake(
+            "not_largest",
+            "At your learning rate every factor |1 − ηλᵢ| of this H is below 1, and it stays below "
+            "1 for somewhat larger steps: your rate is stable, but not the largest stable one.",
+            f"{_LESSON_AT_START}, section 2's table: up to which value of ηλ does |1 − ηλ| stay below 1?",
+            detect=_not_largest_at,
+        ),
     ],
     wrong_hint=f"Along each eigenvector a step multiplies the error by (1 − ηλᵢ) ({_LESSON}, "
                "section 3): find the supremum of the η for which every factor shrinks the error.",
@@ -568,12 +786,13 @@ OPTIMAL_LR = Part(
     name="optimal_lr",
     points=1,
     reference=_optimal_lr,
-    returns=NumberOut(what="the optimal fixed learning rate"),
+    returns=NumberOnlyOut(what="the optimal fixed learning rate"),
     cases=_MATRIX_CASES,
     hidden_cases=_MATRIX_HIDDEN,
     rediagnose_raised=_raised_on_rows,
+    case_properties=("steep_direction_slower", "flat_direction_slower"),
     mistakes=[
-        diagonal_only(_optimal_lr),
+        _diagonal_everywhere(_optimal_lr),
         Mistake(
             "stability_limit",
             "That is the largest stable step: there the most curved direction bounces for ever "
@@ -609,6 +828,7 @@ OPTIMAL_LR = Part(
             "At the best step the steep direction's factor is negative: write both factors with "
             "their signs (lesson 01, section 4) before solving for η.",
             variant=_from_eigenvalues(lambda lam: 2.0 / (lam[-1] - lam[0])),
+            sees_nonfinite=True,      # ∞ on a 1 × 1 H, where λ_max = λ_min
         ),
         Mistake(
             "trace",
@@ -631,6 +851,22 @@ OPTIMAL_LR = Part(
             "most curved direction is unstable.",
             _balance_hint(),
             variant=_from_eigenvalues(lambda lam: (1.0 / lam[0] + 1.0 / lam[-1]) / 2.0),
+        ),
+        Mistake(
+            "steep_direction_slower",
+            "At your step the two extreme directions do not shrink equally fast: the most curved "
+            "one (λ_max) has the larger factor |1 − ηλ| and is the slower. At the best fixed "
+            "step neither is left behind.",
+            _balance_hint(),
+            detect=_steep_slower_at,
+        ),
+        Mistake(
+            "flat_direction_slower",
+            "At your step the two extreme directions do not shrink equally fast: the flattest "
+            "one (λ_min) has the larger factor |1 − ηλ| and is the slower. At the best fixed "
+            "step neither is left behind.",
+            _balance_hint(),
+            detect=_flat_slower_at,
         ),
     ],
     wrong_hint="The best fixed step makes the slowest and the fastest direction contract at the "
@@ -662,16 +898,20 @@ CONTRACTION_RATE = Part(
     name="contraction_rate",
     points=2,
     reference=_contraction_rate,
-    returns=NumberOut(what="the contraction rate"),
+    returns=NumberOnlyOut(what="the contraction rate"),
     cases=[
         _matrix_case(H_AXIS, lr=0.05),    # slowest: the flattest direction
         _matrix_case(H_AXIS, lr=0.19),    # slowest: the most curved direction (oscillating)
         _matrix_case(H_ROT, lr=0.6),      # past 2/λ_max: rate > 1 (diverges)
         _matrix_case(H_ROT, lr=2.5),      # past 1/λ_min too: every factor negative
         _matrix_case(H_3D, lr=_optimal_lr(H_3D)),
+        _matrix_case(H_3D, lr=0.1),       # 3×3: slowest the flattest, λ_max not in play
+        _matrix_case(H_3D, lr=0.38),      # 3×3: slowest the most curved (oscillating)
         _matrix_case(_as_rows(hessian([0.05, 0.3], seed=7)), lr=4),   # rows, η > 1 (an int)
         _matrix_case(np.diag([1.0, 4.0]), lr=0.5),                    # ηλ_max exactly 2: rate 1
+        _matrix_case([[3.0]], lr=0.45),   # 1 × 1, ηλ > 1: the one factor is negative
     ],
+    case_properties=("rate_too_small", "rate_too_large"),
     hidden_cases=[
         _matrix_case(H_4D, lr=0.0199),
         _matrix_case(hessian([2.0, 3.0], seed=4), lr=0.1),
@@ -680,7 +920,7 @@ CONTRACTION_RATE = Part(
     ],
     rediagnose_raised=_raised_on_rows,
     mistakes=[
-        diagonal_only(_contraction_rate),
+        _diagonal_everywhere(_contraction_rate),
         Mistake(
             "missing_abs",
             "You took the largest 1 − ηλᵢ with its sign. When ηλᵢ > 1 that factor is negative "
@@ -746,6 +986,23 @@ CONTRACTION_RATE = Part(
             "Compute each direction's factor for this η.",
             variant=_from_eigenvalues(lambda lam: (lam[-1] / lam[0] - 1) / (lam[-1] / lam[0] + 1)),
         ),
+        Mistake(
+            "rate_too_small",
+            "Your rate is smaller than the size |1 − ηλᵢ| of some direction's factor for this H "
+            "and η: along that direction the error shrinks more slowly than your rate says.",
+            "Every eigenvalue of H has its own factor and every one can be the worst: check that "
+            "none is left out (np.linalg.eigvals returns them in no particular order, and a "
+            "slice keeps only some).",
+            detect=lambda a, out, exp: out < exp,
+        ),
+        Mistake(
+            "rate_too_large",
+            "Your rate is larger than the size |1 − ηλᵢ| of every direction's factor for this H "
+            "and η: the error shrinks faster than your rate says.",
+            f"{_LESSON_AT_START}, section 3: the factor along eigenvector i is 1 − ηλᵢ, with λᵢ an "
+            "eigenvalue of H itself.",
+            detect=lambda a, out, exp: out > exp,
+        ),
     ],
     wrong_hint="Each step multiplies the error along eigenvector i by (1 − ηλᵢ); the rate is "
                "the worst size of those factors, and it must not depend on their signs.",
@@ -761,7 +1018,8 @@ def check_contraction_rate(contraction_rate, *, hidden: bool = False) -> None:
 # Part 6: predict the step at which a run crosses the divergence threshold
 # ---------------------------------------------------------------------------
 
-class _StepOut(NumberOut):
+@dataclasses.dataclass(frozen=True)
+class _StepOut(NumberOnlyOut):
     """A whole number of steps ≥ 1 as int or float, or math.inf (never)."""
 
     def accept(self, value, args):
@@ -876,6 +1134,8 @@ DIVERGENCE_STEP = Part(
         _divergence_case(np.diag([1.0, 4.0]), _CREEPING_LR, [1.0, 1.0], 10.0),   # ~10⁸ steps
         _divergence_case(np.diag([1.0, 4.0]), 0.5, [1.0, 1.0], 10.0),    # ηλ_max exactly 2
         _divergence_case(_as_rows(hessian([0.2, 2.0, 5.0], seed=9)), 0.45, [1.0, -1.0, 0.5], 1e3),
+        _divergence_case(np.diag([1.0, 10.0]), 0.21, [1.0, 0.0], 1e4),   # past the limit, yet never
+        _divergence_case([[1.0]], 3.0, [1.0], 16.0),     # f(x_2) = 16 f(x_0) exactly: not above
     ],
     hidden_cases=[
         _divergence_case(H_ROT, 0.3, [0.0, 0.0], 10.0),          # starts at the minimum
@@ -936,9 +1196,10 @@ DIVERGENCE_STEP = Part(
         ),
         Mistake(
             "one_step_early",
-            "Your step is one too early: it is the last step whose loss is still at or below the "
-            "threshold.",
-            "The answer is the first t whose loss is strictly above the threshold.",
+            "Your step is one too early: at the step you returned the loss is not above the "
+            "threshold yet (here it is at most equal to it).",
+            "The answer is the first t whose loss is strictly above threshold · f(x₀): mind the "
+            "step where the two are equal (a ceil of an exact solution lands on it).",
             detect=_shifted(-1),
         ),
         Mistake(
@@ -975,8 +1236,9 @@ DIVERGENCE_STEP = Part(
             "gave_up",
             "You returned math.inf, but this run does get above the threshold — after many steps. "
             "A search with a fixed limit on the number of steps gives up too early.",
-            "Double an upper bound on t until the loss is above the threshold, then bisect "
-            f"({_LESSON}'s claim check counts steps from the closed form the same way).",
+            f"The closed form of the loss ({_LESSON}, section 3) gives f(x_t) for any t without "
+            "running the steps, and once above the threshold the loss stays above: a search "
+            "over t need not try every step, nor stop at a fixed one.",
             detect=_gave_up,
         ),
     ],
@@ -990,7 +1252,8 @@ def check_divergence_step(divergence_step, *, hidden: bool = False) -> None:
     """Check ``divergence_step(H, lr, x0, threshold) -> int or math.inf``.
 
     A time-out on a case whose run takes more than a million steps is named: the learner
-    simulated the run instead of predicting it from the closed form.
+    simulated the run instead of predicting it from the closed form; so is a time-out or an
+    error on a run whose loss never gets above the threshold (a search with no "never" test).
     """
     tried: list = []
 
@@ -1003,9 +1266,18 @@ def check_divergence_step(divergence_step, *, hidden: bool = False) -> None:
         DIVERGENCE_STEP.check(recorded if callable(divergence_step) else divergence_step,
                               hidden=hidden)
     except CheckFailed as failed:
-        if failed.mistake != "timeout" or not tried or _divergence_step(*tried[-1]) < 1e6:
+        if failed.mistake not in ("timeout", "raised") or not tried:
             raise
+        answer = _divergence_step(*tried[-1])
         lines = str(failed).splitlines()
+        if math.isinf(answer):
+            lines[-1] = ("Hint: on this run your search for the step does not end well. Before "
+                         "searching, ask whether the loss can get there at all: which directions' "
+                         "terms grow, and what share of f(x₀) each of them holds "
+                         f"({_LESSON}, sections 2–3).")
+            raise CheckFailed("\n".join(lines), part=failed.part, mistake="never_not_detected") from None
+        if answer < 1e6 or failed.mistake != "timeout":
+            raise
         lines[-1] = ("Hint: this run takes hundreds of millions of steps before the loss gets "
                      "there: too many to simulate. Predict the step from the closed form of the "
                      f"loss ({_LESSON}, section 3) instead of running gradient descent.")
@@ -1097,39 +1369,15 @@ _RUN_MODELS = (
      "Part 6 and its Try-it; lesson 01, section 3 (the loss in the eigenbasis)."),
 )
 
-_RUN_GROUPS = (
-    ("ABDE", "diverging_run_misread",
-     "how a run just past the limit behaves: how much of f(x₀) lies along the direction that "
-     "grows, what happens meanwhile to the rest, and after how many steps the growing part "
-     "takes over",
-     "part 6 and its Try-it; lesson 01, section 3 (the loss in the eigenbasis)"),
-    ("C", "same_rate_same_curve",
-     "what the contraction rate does and does not tell you: it is the worst direction's "
-     "factor; compare the two rates' factors direction by direction, and which direction "
-     "holds most of f(x₀)",
-     "lesson 01, section 4; your contraction_rate (part 5)"),
-)
+#: Where every statement of part 7 is settled (the neutral message sends the learner to all of it)
+_RUN_SECTIONS = (f"{_LESSON}, sections 2–4 (each direction's factor 1 − ηλ, the loss in the "
+                 "eigenbasis, what the contraction rate measures), and part 6 with its Try-it")
 
 
 def _grade_runs(chosen: frozenset) -> Problem | None:
-    if chosen == _RUNS_TRUE:
-        return None
-    for model, mistake, diagnosis, hint in _RUN_MODELS:
-        if chosen == run_truths(model()):
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    missing, extra = _RUNS_TRUE - chosen, chosen - _RUNS_TRUE
-    involved = [g for g in _RUN_GROUPS if (missing | extra) & frozenset(g[0])]
-    counts = []
-    if missing:
-        counts.append(f"leaves out {len(missing)} true statement" + ("s" if len(missing) > 1 else ""))
-    if extra:
-        counts.append(f"includes {len(extra)} false statement" + ("s" if len(extra) > 1 else ""))
-    return Problem(
-        involved[0][1],
-        "Your answer " + " and ".join(counts) + ". Re-check " + "; and ".join(g[2] for g in involved) + ".",
-        "Re-read " + "; and ".join(g[3] for g in involved) + ".",
-        show_returned=False,
-    )
+    models = [(run_truths(model()), mistake, diagnosis, hint)
+              for model, mistake, diagnosis, hint in _RUN_MODELS]
+    return choice_feedback(chosen, _RUNS_TRUE, models, _RUN_SECTIONS)
 
 
 class _Choice:
@@ -1145,8 +1393,8 @@ FOUR_RUNS = _Choice("four_runs", 2)
 def check_four_runs(four_runs, *, hidden: bool = False) -> None:
     """Check ``four_runs() -> str of letters`` (the true statements of part 7)."""
     part = FOUR_RUNS
-    check_choice(part.name, part.points, four_runs, options="ABCDE", example='"BD"',
-                 grade=_grade_runs, hidden=hidden, time_limit=part.time_limit)
+    check_choice_once(part.name, part.points, four_runs, options="ABCDE", example='"BD"',
+                      grade=_grade_runs, hidden=hidden, time_limit=part.time_limit)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -24,19 +24,11 @@ PLATEAU_CASES = {case["name"]: case for case in TORCH["plateau"]}
 RTOL = 1e-12  # pointwise, relative; torch's exact zeros must be exact zeros here too
 
 
-#: Factories the fixture was recorded with that the library has since folded into
-#: another name: the plain linear warm-up is LinearLR with end_factor=1, i.e. ``linear``.
-RENAMED = {
-    "linear_warmup": lambda lr, warmup_steps, start_factor=0.1: S.linear(
-        lr, start_factor=start_factor, end_factor=1.0, total_iters=warmup_steps),
-}
-
-
 def build(spec):
     """Turn a fixture spec {"factory": name, "kwargs": {...}} (nested) into a schedule."""
     if isinstance(spec, dict) and "factory" in spec:
         kwargs = {key: build(value) for key, value in spec["kwargs"].items()}
-        factory = RENAMED.get(spec["factory"]) or getattr(S, spec["factory"])
+        factory = getattr(S, spec["factory"])
         return factory(**kwargs)
     if isinstance(spec, list):
         return [build(value) for value in spec]
@@ -52,7 +44,7 @@ def test_fixture_is_small_and_records_its_origin():
     assert len(SCHEDULE_CASES) == len(TORCH["schedules"])  # names are unique
     covered = {case["spec"]["factory"] for case in TORCH["schedules"]}
     expected = {"constant", "step_decay", "multistep", "exponential", "inverse_time", "polynomial",
-                "cosine", "linear", "linear_warmup", "warmup_cosine", "warmup", "join", "cyclic",
+                "cosine", "linear", "warmup_cosine", "warmup", "join", "cyclic",
                 "cosine_warm_restarts", "one_cycle"}
     assert expected <= covered
 

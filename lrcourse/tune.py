@@ -378,7 +378,9 @@ def minimum(lrs, losses) -> float:
 def valley(lrs, losses) -> float:
     """A rate two thirds of the way down the longest valley of the curve.
 
-    Our reading of fastai's ``valley`` rule:
+    A variant of fastai's ``valley`` rule (fastai's documentation describes its rule as
+    "roughly 2/3 through the longest valley"; its code picks a point about halfway, see
+    below).  This one:
 
     1. The *valley* is the longest strictly decreasing subsequence of ``losses``
        (points may be skipped, so small bumps do not cut it short).  For each ``i``,
@@ -391,8 +393,11 @@ def valley(lrs, losses) -> float:
        the top of the valley to its bottom, counted in steps of the ramp (on an
        exponential ramp, two thirds of the way in log10(lr)).
 
-    fastai takes ``s = e − length`` and a point about halfway (its index is
-    ``s + ⌊(e − s)/3⌋ + ⌊(e − s)/6⌋``), so its suggestion is somewhat lower.
+    fastai's code differs in three ways: it takes ``s = e − length`` and a point about
+    halfway (index ``s + ⌊(e − s)/3⌋ + ⌊(e − s)/6⌋``), so its suggestion is somewhat
+    lower; it applies the rule to the smoothed losses without the first ``num_it // 10``
+    and the last 5 points; and its start may come from a run length that is later
+    superseded.  Lesson 06 computes both on one finder curve.
 
     Raises ValueError when the loss never decreases (no valley).
     """

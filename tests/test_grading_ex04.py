@@ -592,13 +592,15 @@ def answer(value):
 RIGHT_RESTARTS = [answer("ACD"), answer("d, c, a"), answer(["A", "C", "D"]), answer("cad")]
 
 WRONG_RESTARTS = [
-    (answer("CD"), "table_misread", "leaves out 1 true statement."),
-    (answer("ABCD"), "table_misread", "includes 1 false statement."),
+    # the id names the misconception (the first group with a wrong letter); the message is
+    # the same for every wrong answer (trial 4567: counts and groups allowed elimination)
+    (answer("CD"), "table_misread", "not exactly the true statements"),
+    (answer("ABCD"), "table_misread", "which or how many"),
     (answer("AD"), "table_misread", "row by row"),
     (answer("AC"), "restart_reason_misjudged", "f″"),
-    (answer("ACDE"), "restart_reason_misjudged", "includes 1 false statement"),
-    (answer("ACE"), "restart_reason_misjudged", "leaves out 1 true statement and includes 1 false"),
-    (answer(""), "table_misread", "leaves out 3 true statements"),
+    (answer("ACDE"), "restart_reason_misjudged", "not exactly the true statements"),
+    (answer("ACE"), "restart_reason_misjudged", "every statement again"),
+    (answer(""), "table_misread", "not exactly the true statements"),
     (answer("ABCDE"), "table_misread", "lesson 04, section 2"),
     (answer("ACDX"), "unknown_option", "X"),
     (answer(None), "returned_none", "None"),
@@ -625,8 +627,10 @@ def test_restart_messages_never_name_a_statement(answer_letters):
         assert giveaway not in message, message
     for letter in "ABCDE":
         assert f" {letter} " not in message and f"({letter})" not in message, message
-    # the same counts and groups give the same message, whichever letters they are
-    assert ("CD" != answer_letters) or message == str(_failure(ex04.check_restarts_help, "AD"))
+    # every wrong answer reads the same: no count, no group (trial 4567)
+    assert message == str(_failure(ex04.check_restarts_help, "B"))
+    for count in ("1 true", "2 true", "3 true", "1 false", "2 false", "leaves out", "includes"):
+        assert count not in message, message
 
 
 def _failure(check, letters):

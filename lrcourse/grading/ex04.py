@@ -1233,30 +1233,24 @@ _LESSON_01_7 = ("Lesson 01, section 7 (\"On a non-convex function, which valley 
                 "where gradient descent can settle")
 
 def choice_problem(chosen: frozenset, true: frozenset, groups) -> Problem | None:
-    """A multiple-choice answer's Problem that does not point at a letter (issue 9).
+    """A multiple-choice answer's Problem that gives nothing away by elimination (issue 9).
 
-    It counts the true statements left out and the false ones chosen, and for each group of
-    statements that holds a wrong one it names the step of the lesson's argument to re-check
-    and the section to re-read — never which statement.  ``groups``: a sequence of
-    ``(letters, mistake id, what to re-check, where in the lesson)``; the id of the first
-    group with a wrong letter is the Problem's.
+    ``groups``: a sequence of ``(letters, mistake id, what to re-check, where in the
+    lesson)``.  The Problem's id names the misconception — the first group that holds a
+    wrong letter (left out or chosen) — for the tests and the teacher's records; the
+    message the learner reads is the same for every wrong answer: no count of the letters
+    left out or added and no group (either would let a few tries locate the answer), the
+    steps of the argument to re-check for *all* the statements, and the sections to re-read.
     """
     missing, extra = true - chosen, chosen - true
     if not missing and not extra:
         return None
     involved = [g for g in groups if (missing | extra) & frozenset(g[0])]
-
-    def count(n, what):
-        return f"{n} {what}" + ("" if n == 1 else "s")
-
-    parts = []
-    if missing:
-        parts.append(f"leaves out {count(len(missing), 'true statement')}")
-    if extra:
-        parts.append(f"includes {count(len(extra), 'false statement')}")
-    diagnosis = ("Your answer " + " and ".join(parts) + ". Re-check "
-                 + "; and ".join(g[2] for g in involved) + ".")
-    hint = "Re-read " + "; and ".join(g[3] for g in involved) + "."
+    diagnosis = ("Your letters are not exactly the true statements. The check does not say "
+                 "which or how many are off (that would let you find the answer by "
+                 "elimination): go through every statement again and re-check "
+                 + "; and ".join(g[2] for g in groups) + ".")
+    hint = "Re-read " + "; and ".join(g[3] for g in groups) + "."
     return Problem(involved[0][1], diagnosis, hint, show_returned=False)
 
 

@@ -705,6 +705,23 @@ class _ClippedOut(ArrayOnlyOut):
             raise
 
 
+class _ClipPairOut(TupleOut):
+    """(clipped, total_norm), with the two items swapped recognised as such (trial 4567:
+    `(norm, clipped)` was told its first item had the wrong shape)."""
+
+    def accept(self, value, args):
+        if (isinstance(value, tuple) and len(value) == 2 and np.ndim(value[0]) == 0
+                and np.shape(value[1]) == np.shape(args["grad"]) and np.ndim(args["grad"]) > 0):
+            raise Problem(
+                "swapped_outputs",
+                "The two values are in the wrong order: it returned (total_norm, clipped); "
+                "return (clipped, total_norm).",
+                "The first item is the clipped gradient (an array of grad's shape), the "
+                "second the norm before clipping.",
+            )
+        return super().accept(value, args)
+
+
 def _per_row(grad, max_norm):
     g = np.atleast_2d(grad)
     norms = np.sqrt(np.sum(g * g, axis=-1, keepdims=True))
@@ -734,7 +751,7 @@ CLIP_GRAD_NORM = Part(
     name="clip_grad_norm",
     points=2,
     reference=_clip_grad_norm,
-    returns=TupleOut(items=(_ClippedOut(what="the clipped gradient", like="grad",
+    returns=_ClipPairOut(items=(_ClippedOut(what="the clipped gradient", like="grad",
                                         use="The exercise returns the clipped gradient as an "
                                             "array of grad's shape, which the training step "
                                             "then multiplies by the rate (lr * list fails)."),
@@ -887,8 +904,14 @@ def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
             "and high themselves, but low and high are learning rates, not exponents.",
             "Sample the exponent between log10(low) and log10(high).",
         )
-    if np.all((x >= 10.0 ** ln_low * (1 - 1e-12)) & (x <= 10.0 ** ln_high * (1 + 1e-12))):
-        return _mixed_bases_problem()
+    for log_base in (2.0, math.e, 10.0):       # logarithm in one base, power in another
+        for power_base in (2.0, math.e, 10.0):
+            if log_base == power_base:
+                continue
+            a, b = (power_base ** (math.log(v) / math.log(log_base)) for v in (low, high))
+            if (np.all((x >= min(a, b) * (1 - 1e-12)) & (x <= max(a, b) * (1 + 1e-12)))
+                    and _log_uniform_on(x, min(a, b), max(a, b))):
+                return _mixed_bases_problem()
     outside = x[~inside]
     return Problem(
         "out_of_range",
@@ -902,8 +925,8 @@ def _mixed_bases_problem() -> Problem:
     return Problem(
         "mixed_log_bases",
         "Your samples are log-uniform, but between the wrong bounds: you took the logarithm in "
-        "one base and went back in another (np.log10 with np.exp, or np.log with 10**).",
-        "Use the same base both ways: np.log and np.exp, or np.log10 and 10**.",
+        "one base and went back in another (np.log10 with np.exp, np.log2 with 10**, …).",
+        "Use the same base both ways: np.log and np.exp, np.log10 and 10**, or np.log2 and 2**.",
     )
 
 
@@ -954,8 +977,18 @@ def _discrete_problem(x: np.ndarray) -> Problem | None:
     distinct = np.unique(x).size
     if distinct == x.size:
         return None
+    if distinct == 1:
+        return Problem(
+            "constant_draw",
+            f"All {x.size} of your samples are the same value, {x[0]:.4g}: for these bounds "
+            "your formula does not vary with the random numbers at all. (One way to get "
+            "there: low·high^u, which is low whenever high = 1 — the random exponent must "
+            "act on the ratio high/low.)",
+            "A log-uniform rate is low·(high/low)^u with u uniform on [0, 1), or 10 to the "
+            "power of a uniform draw between log10(low) and log10(high).",
+        )
     ends = np.isin(x, [x.min(), x.max()])
-    if np.unique(x[~ends]).size == np.sum(~ends):
+    if np.any(~ends) and np.unique(x[~ends]).size == np.sum(~ends):
         return Problem(
             "clipped_to_range",
             f"{int(np.sum(ends))} of your {x.size} samples are exactly the smallest or the largest "
@@ -1117,25 +1150,26 @@ def suggestion_outcomes() -> dict:
 _PICK_RIGHT = frozenset("C")
 _SECTION_3 = "Lesson 06, section 3 (\"What does the LR finder suggest, and where does it go wrong?\")"
 
+#: One message per wrong option: what that option trusts, and where to check it — never the
+#: right option's argument, alone or put together (trial 4567: A's and D's messages spelled
+#: it out between them).
 _PICK_PROBLEMS = {
     "A": ("steepest_is_noise",
-          "Look at where the steepest fall is: the third step of the ramp, at a rate of about 10⁻⁵, "
-          "where the network cannot have learned anything yet. How many batches has the "
-          "bias-corrected average seen at that step: is that fall a descent of the loss, or the "
-          "noise of one batch?",
-          f"{_SECTION_3}: the paragraph after the finder figure, and what the table says about "
-          "'steepest' on smoothed mini-batch curves."),
+          "Your option trusts the steepest point of this curve. Find it on the printed curve: "
+          "at which step of the ramp, and at which rate, is it? Could the network have learned "
+          "anything by then?",
+          f"{_SECTION_3}: the paragraph after the finder figure, and the table of what each "
+          "rule suggested on smoothed mini-batch curves."),
     "B": ("valley_too_cautious",
-          "Valley sits at the beginning of the long fall. For a budget of 200 steps, is the most "
-          "cautious rate on the falling stretch also the one that gets furthest? Compare where "
-          "'valley' landed against the best swept rate in the lesson's table.",
+          "Your option trusts the most cautious rate on the falling stretch. For a budget of "
+          "200 steps, is the most cautious rate also the one that gets furthest? Compare where "
+          "'valley' landed with the best swept rate in the lesson's table.",
           f"{_SECTION_3}: the bullet on 'valley' after the table."),
     "D": ("minimum_not_divided",
-          "The lowest point of the smoothed curve is not where the loss falls best: with β = 0.98 "
-          "the average lags the ramp by about 50 steps (three decades of η here), so its minimum "
-          "lands next to the rates that blow up. Would you train for 200 steps at a rate a few "
-          "steps from the stop?",
-          f"{_SECTION_3}: why the 'minimum' rule divides by 10, and the lag of the average."),
+          "Your option trains for 200 steps at the rate where the smoothed curve is lowest. "
+          "Compare that rate with the last rates of the ramp before the test stopped, and ask "
+          "what 200 steps at a constant rate from that region would do.",
+          f"{_SECTION_3}: the table of what each rule suggested and how those rates trained."),
     "E": ("default_rate",
           "Where does 10⁻³ sit on this curve: before, on or after the fall of the loss? The "
           "finder does tell you which decades are too small.",

@@ -34,7 +34,6 @@ from lrcourse import optim
 from lrcourse.grading.core import (
     Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, check_cases, describe,
 )
-from lrcourse.grading.diagnose import swapped_items
 from lrcourse.problems import MLP
 from lrcourse.train import RunResult, run
 
@@ -57,6 +56,7 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 def _pick_lr(lrs, train_losses, val_losses):
+    """The first rate (in the sweep's order) with the lowest validation loss; NaN skipped."""
     return float(np.asarray(lrs)[np.nanargmin(val_losses)])
 
 
@@ -82,12 +82,21 @@ PICK_LR = Part(
         _sweep_case([0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
                     [_NAN, 0.30, 0.12, 0.05, _NAN, _NAN],
                     [_NAN, 0.36, 0.27, 0.33, _NAN, _NAN]),
+        # a random search: rates unsorted, two runs tie for the lowest validation loss (the
+        # first in the sweep's order is kept), one run's training loss still finite when its
+        # validation loss is NaN (trial 4567)
+        _sweep_case([0.02, 0.5, 0.004, 0.09, 0.2, 0.9],
+                    [0.35, 0.03, 1.20, 0.11, 0.06, 0.08],
+                    [0.40, _NAN, 1.22, 0.30, 0.45, 0.30]),
     ],
     hidden_cases=[
         _sweep_case(np.geomspace(1e-4, 1.0, 9),
                     [2.2, 1.7, 1.1, 0.6, 0.3, 0.12, 0.05, _NAN, _NAN],
                     [2.2, 1.7, 1.1, 0.62, 0.35, 0.26, 0.30, _NAN, _NAN]),
         _sweep_case([0.01, 0.02], [0.5, 0.4], [0.55, 0.6]),
+        _sweep_case([0.3, 0.01, 0.1, 0.03, 1.0], [0.02, 0.60, 0.05, 0.21, _NAN],
+                    [0.31, 0.70, 0.27, 0.27, _NAN]),
+        _sweep_case([0.2, 0.05, 0.8], [0.10, 0.30, 0.04], [0.28, 0.36, _NAN]),
     ],
     mistakes=[
         Mistake(
@@ -137,6 +146,39 @@ PICK_LR = Part(
             variant=lambda lrs, train, val: float(lrs[np.nanargmin(val - train)]),
         ),
         Mistake(
+            "largest_stable_rate",
+            "You picked the largest rate that did not diverge. The largest stable rate trains "
+            "fastest, but the sweep is there to compare the runs on held-out data: keep the "
+            "rate whose validation loss is lowest.",
+            "Compare the validation losses of the runs, not their rates.",
+            variant=lambda lrs, train, val: float(np.max(lrs[np.isfinite(val)])),
+        ),
+        Mistake(
+            "last_of_ties",
+            "Two runs tie for the lowest validation loss and you kept the later one; as the "
+            "exercise says, the first of them in the sweep's order is kept.",
+            "Take the first position of the minimum (np.argmin and np.nanargmin do).",
+            variant=lambda lrs, train, val: float(
+                lrs[len(val) - 1 - np.nanargmin(val[::-1])]),
+        ),
+        Mistake(
+            "assumed_sorted_rates",
+            "You took the position of the best run in a sorted copy of lrs: the rates of a "
+            "sweep need not be sorted (a random search draws them in any order), so the "
+            "position must index lrs as given.",
+            "Index lrs itself with the position of the lowest validation loss.",
+            variant=lambda lrs, train, val: float(np.sort(lrs)[np.nanargmin(val)]),
+        ),
+        Mistake(
+            "skipped_by_training_loss",
+            "You skipped the runs whose *training* loss is NaN; the run to avoid is one whose "
+            "validation loss is NaN (its training loss can still be a number). NaN in "
+            "val_losses must never be picked.",
+            "Skip NaN in val_losses itself.",
+            variant=lambda lrs, train, val: float(
+                lrs[np.isfinite(train)][np.argmin(val[np.isfinite(train)])]),
+        ),
+        Mistake(
             "returned_index",
             "You returned the index of the best run, not its learning rate.",
             "Return lrs[i].",
@@ -150,6 +192,8 @@ PICK_LR = Part(
         ),
     ],
     wrong_hint="The learning rate whose validation loss is lowest, skipping diverged (NaN) runs.",
+    # trial 4567: "largest stable rate" was named "lowest training loss" on one case
+    case_properties=(),
 )
 
 
@@ -206,8 +250,16 @@ EARLY_STOPPING = Part(
         _stopping_case([0.9, 0.7, 0.6, 0.55, 0.5], 2),
         _stopping_case([0.5, 0.6, 0.4, 0.45, 0.47, 0.3, 0.31, 0.32, 0.33, 0.2], 3),
         _stopping_case([3.0, 2.0, 2.5, _NAN, _NAN, _NAN, 1.0], 2),
+        # patience 1, the smallest the exercise allows (patience ≥ 1): the first evaluation
+        # without improvement stops
+        _stopping_case([1.0, 0.9, 0.85, 0.86, 0.8], 1),
+        # improvements far smaller than 10⁻⁴ of the loss still count: "strictly below"
+        _stopping_case([0.5, 0.49999, 0.49998, 0.49997, 0.49998, 0.49999, 0.5], 2),
+        # a NaN before the stop, with the best after it
+        _stopping_case([2.0, _NAN, 1.0, _NAN, 1.5, 1.2], 3),
     ],
     hidden_cases=[
+        _stopping_case([1.0, 0.99995, 0.9999, 0.99985, 0.9998, 0.99979, 0.9998, 0.9999], 2),
         _stopping_case([1.0, 1.0, 1.0, 1.0], 3),
         _stopping_case([0.4, 0.3, 0.35, 0.36, 0.2, 0.25, 0.26, 0.27, 0.28, 0.1], 4),
         _stopping_case([2.0, 1.0], 1),
@@ -258,13 +310,36 @@ EARLY_STOPPING = Part(
             variant=_early_stopping_rule(best_overall=True),
         ),
         Mistake(
+            "relative_improvement",
+            "You count an evaluation as an improvement only when it beats the best by a "
+            "relative margin; here an improvement is any loss strictly below the best so far, "
+            "however small the difference.",
+            "Compare loss < best, with no threshold.",
+            variant=_early_stopping_rule(improves=lambda value, best: value < best * (1 - 1e-4)),
+        ),
+        Mistake(
+            "nan_taken_as_best",
+            "Your best index is a NaN evaluation: np.argmin returns the position of the first "
+            "NaN in the losses. A NaN loss (a diverged evaluation) is never the best.",
+            "Track the best inside the loop with `loss < best` (False for NaN), or use "
+            "np.nanargmin on the losses up to the stop.",
+            variant=lambda val, p: (int(np.argmin(np.asarray(val, float)[:_early_stopping(val, p)[1] + 1])),
+                                    _early_stopping(val, p)[1]),
+        ),
+        Mistake(
             "best_is_stop",
             "You returned the stop index as the best one; early stopping keeps the parameters "
             "of the best evaluation, which is `patience` evaluations before the stop.",
             "Remember the index of the best evaluation when it happens.",
             variant=lambda val, p: (_early_stopping(val, p)[1],) * 2,
         ),
-        swapped_items(("best_index", "stop_index")),
+        Mistake(  # as diagnose.swapped_items, as a variant: it fits every case (equal items too)
+            "swapped_outputs",
+            "The two values are in the wrong order: return (best_index, stop_index).",
+            "Both values are right, but the first item must be best_index and the second "
+            "stop_index.",
+            variant=lambda val, p: _early_stopping(val, p)[::-1],
+        ),
         Mistake(
             "one_based_indices",
             "Your indices count the evaluations from 1; they are positions in val_losses, "
@@ -283,6 +358,8 @@ EARLY_STOPPING = Part(
     wrong_hint="Walk through the losses: a loss strictly below the best so far is an improvement "
                "(reset the counter), anything else adds 1; stop when the counter reaches "
                "patience.",
+    # trial 4567: a NaN best index was named "the stop index as the best one" on one case
+    case_properties=(),
 )
 
 
@@ -381,9 +458,12 @@ def _validated(config) -> dict:
         )
     steps = config["steps"]
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        shown = (f"the float {float(steps)!r}" if isinstance(steps, (float, np.floating))
+                 else describe(steps))
         raise _problem(
             "wrong_steps",
-            f"config['steps'] is {describe(steps)}; it must be a positive integer.",
+            f"config['steps'] is {shown}; it must be a positive integer (a count of steps: "
+            "100, not 100.0).",
             f"The number of optimizer steps, at most {STEP_BUDGET}.",
         )
     if steps > STEP_BUDGET:
@@ -472,19 +552,35 @@ def _outcome_problem(result: RunResult, checked: dict) -> Problem | None:
     late = int(np.searchsorted(result.eval_steps, 0.8 * steps))
     reached = (f"After {steps} steps the validation accuracy is {accuracy:.1%}; the target "
                f"is {TARGET_ACCURACY:.0%}.")
+    lrs = result.lr[:, 0]
+    finite_lrs = bool(np.all(np.isfinite(lrs)))
+    decays = finite_lrs and lrs[-1] < np.max(lrs) / 10
+    rate = "peak rate" if decays else "learning rate"
+    highest = int(np.argmax(train_loss))
+    if train_loss[highest] > train_loss[0]:
+        return _problem(
+            "too_high",
+            reached + " The training loss climbed above its starting value during the run "
+            f"({train_loss[0]:.3g} at step 0, {train_loss[highest]:.3g} at step "
+            f"{int(result.eval_steps[highest])}): the steps overshoot, the {rate} is far too "
+            "high for this model.",
+            f"Lower the {rate} well below where an LR range test on this model shows the loss "
+            "blowing up.",
+        )
     if train_loss[-1] > 1.5 * np.min(train_loss):
+        fix = ("Your rate already decays, so the peak is too high: lower it." if decays else
+               "Lower the learning rate, or let a schedule decay it over the run (cosine, "
+               "one-cycle), so that the last steps are small.")
         return _problem(
             "unstable",
             reached + " The training loss went back up during the run (it ended at "
-            f"{train_loss[-1]:.3g}, above its best {np.min(train_loss):.3g}): the rate is "
+            f"{train_loss[-1]:.3g}, above its best {np.min(train_loss):.3g}): the {rate} is "
             "too high to settle.",
-            "Lower the learning rate, or let a schedule decay it over the run (cosine, "
-            "one-cycle), so that the last steps are small.",
+            fix,
         )
     barely_moved = train_loss[-1] > 0.5 * train_loss[0]
     still_falling = train_loss[-1] < 0.9 * train_loss[min(late, train_loss.size - 2)]
-    lrs = result.lr[:, 0]
-    decayed_early = bool(np.all(np.isfinite(lrs))) and lrs[int(0.6 * (lrs.size - 1))] < np.max(lrs) / 30
+    decayed_early = finite_lrs and lrs[int(0.6 * (lrs.size - 1))] < np.max(lrs) / 30
     if decayed_early and not still_falling:
         return _problem(
             "decayed_too_early",
@@ -494,23 +590,35 @@ def _outcome_problem(result: RunResult, checked: dict) -> Problem | None:
             "Spread the decay over the whole run (e.g. a cosine over all the steps), so the "
             "rate is small only at the end.",
         )
+    opt = checked.get("optimizer")
+    momentum_tip = (" — or add momentum" if type(opt) is optim.SGD and not getattr(opt, "momentum", 0)
+                    else "")
+    unused = (f" You also use only {steps} of the {STEP_BUDGET} steps allowed."
+              if steps < STEP_BUDGET else "")
+    raise_it = (f"Raise the {rate} — find the range with an LR range test{momentum_tip}; "
+                "framework defaults such as 1e-3 are often far from the best rate.")
     if barely_moved or still_falling:
         how = (f"barely moved (from {train_loss[0]:.3g} to {train_loss[-1]:.3g})" if barely_moved
                else f"was still falling fast at the end ({train_loss[-1]:.3g} after the last step)")
-        unused = (f" You also use only {steps} of the {STEP_BUDGET} steps allowed."
-                  if steps < STEP_BUDGET else "")
         return _problem(
             "too_slow",
-            reached + f" The training loss {how}: the learning rate is too small for the budget "
-            f"(or decays too early).{unused}",
-            "Raise the learning rate — find the range with an LR range test — or use momentum "
-            "or Adam; framework defaults such as 1e-3 are often far from the best rate.",
+            reached + f" The training loss {how}: the {rate} is too small for the budget.{unused}",
+            raise_it,
+        )
+    if decays:
+        return _problem(
+            "too_slow",
+            reached + f" The training loss levelled off at {train_loss[-1]:.3g} while your "
+            "schedule decayed the rate: the peak is too small for the loss to get low before "
+            f"the decay.{unused}",
+            raise_it,
         )
     return _problem(
         "stalled",
-        reached + f" The training loss levelled off at {train_loss[-1]:.3g} before reaching it.",
-        "A rate that stays high leaves SGD's noise floor high: decay it towards the end "
-        "(cosine or a step), or raise the peak rate if the loss fell slowly from the start.",
+        reached + f" The training loss levelled off at {train_loss[-1]:.3g} at a constant "
+        "rate: the mini-batch noise keeps it from going lower.",
+        "Decay the rate towards the end of the run (cosine, one-cycle or a step), so the last "
+        "steps are small; or raise it if the loss fell slowly from the start.",
     )
 
 
@@ -536,7 +644,7 @@ def check_training_config(training_config, *, hidden: bool = False) -> None:
         worst = int(np.argmin(accuracies))
         summary = (f"Validation accuracy from seeds {_seed_list(seeds)}: "
                    + ", ".join(f"{a:.1%}" for a in accuracies)
-                   + f" (mean {np.mean(accuracies):.1%}); the target is a mean of "
+                   + f" (mean {_mean_text(accuracies)}); the target is a mean of "
                    f"{TARGET_ACCURACY:.0%} with no seed below {SEED_FLOOR:.0%}.")
         raise _seed_problem(seeds[worst], _outcome_problem(results[worst], checked), summary)
 
@@ -545,6 +653,17 @@ def check_training_config(training_config, *, hidden: bool = False) -> None:
                 lambda seeds: f"{_NAME}(), then training MLP(hidden={HIDDEN_UNITS}) with it from "
                               f"seeds {_seed_list(seeds)}",
                 hidden=hidden)
+
+
+def _mean_text(accuracies) -> str:
+    """The mean accuracy with enough digits that a mean below the target never reads as
+    the target (94.97 % is shown as 94.97 %, not 95.0 %)."""
+    mean = float(np.mean(accuracies))
+    for digits in (1, 2, 3, 4):
+        text = f"{mean:.{digits}%}"
+        if (float(text.rstrip("%")) / 100 >= TARGET_ACCURACY) == (mean >= TARGET_ACCURACY):
+            return text
+    return f"{mean:.5%}"
 
 
 def _seed_list(seeds) -> str:

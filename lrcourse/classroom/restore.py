@@ -34,7 +34,7 @@ from typing import Mapping
 
 __all__ = [
     "SourceCell",
-    "Part",
+    "SourcePart",
     "SourceExercise",
     "InvalidNotebook",
     "LearnerNotebook",
@@ -65,7 +65,7 @@ class SourceCell:
 
 
 @dataclass(frozen=True)
-class Part:
+class SourcePart:
     """One graded part: a test cell (or a manually graded cell) and its answers.
 
     ``answer_ids`` are the answer cells between the previous test cell and this one;
@@ -85,7 +85,7 @@ class SourceExercise:
     name: str
     path: Path
     cells: tuple[SourceCell, ...]
-    parts: tuple[Part, ...]
+    parts: tuple[SourcePart, ...]
 
     @property
     def max_points(self) -> float:
@@ -196,17 +196,17 @@ def load_source(path: str | Path, name: str | None = None) -> SourceExercise:
                           parts=_parts(cells))
 
 
-def _parts(cells: list[SourceCell]) -> tuple[Part, ...]:
+def _parts(cells: list[SourceCell]) -> tuple[SourcePart, ...]:
     parts, pending, previous = [], [], ()
     for cell in cells:
         if cell.role == ANSWER:
             pending.append(cell.grade_id)
         elif cell.role == TEST:
             answers = tuple(pending) if pending else previous
-            parts.append(Part(cell.grade_id, cell.points, answers))
+            parts.append(SourcePart(cell.grade_id, cell.points, answers))
             previous, pending = answers, []
         elif cell.role == MANUAL:
-            parts.append(Part(cell.grade_id, cell.points, (cell.grade_id,), manual=True))
+            parts.append(SourcePart(cell.grade_id, cell.points, (cell.grade_id,), manual=True))
     return tuple(parts)
 
 

@@ -948,9 +948,10 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_st
     final_div_factor : float
         minimum = initial / final_div_factor (≥ 1); default 1e4.
     three_phase : bool
-        False (default): two phases, as in fastai's one-cycle.  True: the paper's
-        form — up, back down to ``initial`` symmetrically, then a final annealing
-        to the minimum.
+        False (default): two phases, as in fastai's one-cycle.  True: up, back down
+        to ``initial`` symmetrically, then a final annealing to the minimum — the
+        shape of Smith's 1cycle policy, which was linear: Smith's form is
+        ``three_phase=True`` with ``anneal_strategy='linear'``.
 
     Notes
     -----

@@ -28,7 +28,8 @@ from lrcourse import _validation as check
 from lrcourse import tune
 from lrcourse.data import TrainValSplit
 
-__all__ = ["kfold_indices", "fold_data", "kfold_splits", "cross_validate_lr", "CrossValResult"]
+__all__ = ["kfold_indices", "fold_data", "kfold_splits", "held_out_split", "cross_validate_lr",
+           "CrossValResult"]
 
 
 def kfold_indices(n, k, *, seed=0, labels=None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -143,6 +144,36 @@ def kfold_splits(data, k, *, seed=0, stratified=True) -> list[TrainValSplit]:
     labels = data.y_train if stratified else None
     return [fold_data(data, train, val)
             for train, val in kfold_indices(data.n_train, k, seed=seed, labels=labels)]
+
+
+def held_out_split(fold, data) -> TrainValSplit:
+    """``fold``'s training part with ``data``'s *own* validation examples as its validation part.
+
+    A model trained on a fold (from :func:`kfold_splits` of ``data``) sees pixels
+    standardised with the fold's statistics, x = (p − mean_fold) / scale_fold.  To test
+    it on ``data``'s held-out examples, their pixels p = x_val · scale + mean are
+    standardised the same way.  The result answers "how does a rate chosen on one fold
+    do on examples that no fold contains?" with the same trained weights.
+    """
+    for name, value in (("fold", fold), ("data", data)):
+        if not isinstance(value, TrainValSplit):
+            check.fail(name, "a lrcourse.data.TrainValSplit", value, error=TypeError)
+    if fold.n_features != data.n_features or fold.standardized != data.standardized:
+        check.fail("fold", f"a fold of data ({data.n_features} features, standardized="
+                   f"{data.standardized})", check.Described(
+                       f"{fold.n_features} features, standardized={fold.standardized}"))
+    shared = np.intersect1d(fold.train_index, data.val_index).size
+    if shared:
+        check.fail("fold", "a fold of data's training examples (see kfold_splits)", check.Described(
+            f"{shared} training rows that are data's validation examples"))
+    pixels = data.X_val * data.feature_scale + data.feature_mean
+    return TrainValSplit(
+        X_train=fold.X_train, y_train=fold.y_train,
+        X_val=(pixels - fold.feature_mean) / fold.feature_scale, y_val=data.y_val,
+        n_classes=data.n_classes, n_features=data.n_features,
+        train_index=fold.train_index, val_index=data.val_index,
+        feature_mean=fold.feature_mean, feature_scale=fold.feature_scale,
+        standardized=data.standardized)
 
 
 @dataclass(repr=False)

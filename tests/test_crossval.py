@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from lrcourse import tune
-from lrcourse.crossval import CrossValResult, cross_validate_lr, fold_data, kfold_indices, kfold_splits
+from lrcourse.crossval import (CrossValResult, cross_validate_lr, fold_data, held_out_split, kfold_indices,
+                               kfold_splits)
 from lrcourse.data import digits
 from lrcourse.optim import SGD
 from lrcourse.problems import SoftmaxRegression
@@ -133,6 +134,38 @@ def test_kfold_splits_cover_the_training_digits_once():
         assert np.allclose(shares, np.bincount(data.y_train, minlength=10) / data.n_train, atol=0.01)
     with pytest.raises(TypeError, match="stratified must be True or False"):
         kfold_splits(data, 3, stratified="yes")
+
+
+def test_held_out_split_standardises_the_held_out_pixels_like_the_fold():
+    data, raw = digits(), digits(standardize=False)          # raw: the same split, pixels / 16 as loaded
+    fold = kfold_splits(data, 4, seed=1)[2]
+    test = held_out_split(fold, data)
+    assert np.allclose(test.X_val, (raw.X_val - fold.feature_mean) / fold.feature_scale)
+    assert np.array_equal(test.X_train, fold.X_train) and np.array_equal(test.y_val, data.y_val)
+    assert np.array_equal(test.val_index, data.val_index) and np.array_equal(test.train_index, fold.train_index)
+    assert test.n_train == fold.n_train and test.n_val == 450
+    raw_fold = kfold_splits(raw, 3, seed=0)[0]                 # raw pixels stay raw
+    assert np.array_equal(held_out_split(raw_fold, raw).X_val, raw.X_val)
+
+
+def test_held_out_split_rejects_bad_arguments():
+    data = digits()
+    fold = kfold_splits(data, 4)[0]
+    with pytest.raises(TypeError, match="fold must be a lrcourse.data.TrainValSplit"):
+        held_out_split("fold", data)
+    with pytest.raises(TypeError, match="data must be a lrcourse.data.TrainValSplit"):
+        held_out_split(fold, None)
+    with pytest.raises(ValueError, match="fold must be a fold of data"):
+        held_out_split(kfold_splits(digits(standardize=False), 4)[0], data)
+    swapped = fold_data(data, np.arange(10), np.arange(10, 20))
+    with pytest.raises(ValueError, match="fold must be a fold of data's training examples"):
+        held_out_split(swapped, _with_val(data, swapped))
+
+
+def _with_val(data, fold):
+    """data whose validation examples are fold's training examples (an invalid pairing)."""
+    from dataclasses import replace
+    return replace(data, val_index=fold.train_index)
 
 
 def test_cross_validate_lr_averages_separate_sweeps_on_each_fold():

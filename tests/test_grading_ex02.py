@@ -80,8 +80,8 @@ def mb_python_random(n, batch_size, epochs, seed):
 
 
 def mb_global_seeded(n, batch_size, epochs, seed):
-    """Seeds np.random's global generator from the seed: reproducible and seed-dependent, so
-    accepted (the hint recommends a generator of its own)."""
+    """Seeds np.random's global generator from the seed: reproducible and seed-dependent, but it
+    resets every other user of the global state: refused, saying so."""
     np.random.seed(seed)
     for _ in range(epochs):
         order = np.random.permutation(n)
@@ -89,7 +89,38 @@ def mb_global_seeded(n, batch_size, epochs, seed):
 
 
 RIGHT_MINIBATCHES = [mb_permutation, mb_list_split, mb_random_state, mb_choice_sorted,
-                     mb_all_epochs_at_once, mb_python_random, mb_global_seeded]
+                     mb_all_epochs_at_once, mb_python_random]
+
+
+def mb_batches_reordered(n, batch_size, epochs, seed):
+    """One shuffle cut into batches; each epoch serves the same batches in a new order."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    batches = [order[s:s + batch_size] for s in range(0, n, batch_size)]
+    last = batches.pop() if n % batch_size else None
+    for _ in range(epochs):
+        for k in rng.permutation(len(batches)):
+            yield batches[k].copy()
+        if last is not None:
+            yield last.copy()
+
+
+def mb_rolled(shift):
+    """One shuffle, rolled by shift(epoch, batch_size) for each epoch."""
+    def minibatches(n, batch_size, epochs, seed):
+        order = np.random.default_rng(seed).permutation(n)
+        for epoch in range(epochs):
+            rolled = np.roll(order, shift(epoch, batch_size))
+            for start in range(0, n, batch_size):
+                yield rolled[start:start + batch_size]
+    return minibatches
+
+
+def mb_seed_plus_epoch(n, batch_size, epochs, seed):
+    for epoch in range(epochs):
+        order = np.random.default_rng(seed + epoch).permutation(n)
+        for start in range(0, n, batch_size):
+            yield order[start:start + batch_size]
 
 
 def mb_sliced(starts, *, size=lambda b: b, epochs=lambda e: e):
@@ -308,6 +339,12 @@ WRONG_MINIBATCHES = [
     (mb_python_global, "global_rng", "global random state"),
     (mb_unseeded, "not_reproducible", "without an argument"),
     (mb_seed_ignored, "seed_ignored", "seed argument is ignored"),
+    (mb_global_seeded, "global_state_changed", "global random state"),
+    (mb_seed_plus_epoch, "reseeded_each_epoch", "neighbouring seeds"),
+    # epochs that are not fresh random orders
+    (mb_batches_reordered, "epochs_not_fresh", "same batches served in another order"),
+    (mb_rolled(lambda epoch, b: epoch * b), "epochs_not_fresh", "not a new random order"),
+    (mb_rolled(lambda epoch, b: epoch), "epochs_not_fresh", "drawn afresh"),
     # what comes out
     (mb_endless, "never_stops", "keeps yielding batches"),
     (mb_float_indices, "wrong_dtype", "must be integers"),
@@ -421,6 +458,7 @@ def sgd_enumerate(x, grad_fn, lr, batches):
 def sgd_with_own_step(x, grad_fn, lr, batches):
     def gd_step(x, grad, lr):
         return x - lr * grad
+    x = x.copy()
     for batch in list(batches):
         x = gd_step(x, grad_fn(x, batch), lr)
     return x
@@ -434,11 +472,37 @@ def sgd_copy_then_in_place(x, grad_fn, lr, batches):
 
 
 def sgd_reduce(x, grad_fn, lr, batches):
+    return functools.reduce(lambda point, batch: point - lr * grad_fn(point, batch), batches,
+                            np.array(x, dtype=float))
+
+
+def sgd_reduce_from_x(x, grad_fn, lr, batches):
     return functools.reduce(lambda point, batch: point - lr * grad_fn(point, batch), batches, x)
 
 
+def sgd_plain_loop(x, grad_fn, lr, batches):
+    for batch in batches:
+        x = x - lr * grad_fn(x, batch)
+    return x                        # x itself when there are no batches
+
+
+def sgd_through_float32(x, grad_fn, lr, batches):
+    x = x.astype(np.float32).astype(float)
+    for batch in batches:
+        x = x - lr * grad_fn(x, batch)
+    return x
+
+
+def sgd_unbound_on_empty(x, grad_fn, lr, batches):
+    y = x
+    for batch in batches:
+        new = y - lr * grad_fn(y, batch)
+        y = new
+    return new
+
+
 def sgd_next(x, grad_fn, lr, batches):
-    it = iter(batches)
+    x, it = x.copy(), iter(batches)
     while True:
         batch = next(it, None)
         if batch is None:
@@ -463,11 +527,12 @@ def sgd_full_batch(x, grad_fn, lr, batches):
 
 def sgd_one_step(x, grad_fn, lr, batches):
     grads = [grad_fn(x, batch) for batch in batches]
-    return x - lr * sum(grads) / len(grads)
+    return x - lr * sum(grads) / len(grads) if grads else x.copy()
 
 
 def sgd_one_step_all_examples(x, grad_fn, lr, batches):
-    return x - lr * grad_fn(x, np.concatenate(list(batches)))
+    batches = list(batches)
+    return x - lr * grad_fn(x, np.concatenate(batches)) if batches else x.copy()
 
 
 def sgd_stale(x, grad_fn, lr, batches):
@@ -493,9 +558,11 @@ def sgd_return_inside(x, grad_fn, lr, batches):
     for batch in batches:
         x = x - lr * grad_fn(x, batch)
         return x
+    return x.copy()
 
 
 def sgd_new_from_start(x, grad_fn, lr, batches):
+    new = x.copy()
     for batch in batches:
         new = x - lr * grad_fn(x, batch)
     return new
@@ -555,6 +622,11 @@ WRONG_SGD_EPOCH = [
     (sgd_swapped_arguments, "grad_fn_arguments_swapped", "grad_fn(x, batch), in that order"),
     (lambda x, g, lr, bs: np.ravel(sgd_enumerate(x, g, lr, bs)), "wrong_shape", "the shape of x"),
     (lambda x, g, lr, bs: None, "returned_none", "return"),
+    (sgd_plain_loop, "returned_input", "the very array x"),
+    (sgd_reduce_from_x, "returned_input", "not a new array"),
+    (sgd_unbound_on_empty, "no_batches_raises", "loop body never runs"),
+    (sgd_through_float32, "lost_precision", "float32"),
+    (lambda x, g, lr, bs: list(sgd_enumerate(x, g, lr, bs)), "returned_list", "lr * list raises"),
 ]
 
 
@@ -680,7 +752,7 @@ WRONG_VARIANCE = [
      "norms ‖gᵢ − ∇f‖ instead of their squares"),
     (lambda G, B: np.sqrt(variance_with_ddof(G, B)), "standard_deviation", "standard deviation"),
     (lambda G, B: np.var(G, axis=0) * (1 - B / len(G)) / B, "per_coordinate", "one value per coordinate"),
-    (lambda G, B: np.atleast_1d(variance_with_ddof(G, B)), "array_not_number", "f\"{value:.4f}\""),
+    (lambda G, B: np.atleast_1d(variance_with_ddof(G, B)), "one_element_array", "f\"{value:.4f}\""),
     # no known mistake: the property that fails is said
     (lambda G, B: _population(G) * (len(G) - B) / (len(G) + 1) / B, "batch_of_one", "spread σ² itself"),
     (lambda G, B: _population(G) * (len(G) - B) / (len(G) - 1) * (1 + (B - 1) / 2), "not_falling_with_batch",
@@ -815,7 +887,7 @@ WRONG_STATIONARY = [
     (guarded(_exact, unstable=lambda lr, lam: lr >= 2), "limit_ignores_lam", "product ηλ"),
     (_exact, "finite_when_unstable", "no stationary variance"),
     (stationary_simulated, "approximate", "simulate"),
-    (lambda lr, lam, s2: np.array([stationary_numpy(lr, lam, s2)]), "array_not_number", "shape (1,)"),
+    (lambda lr, lam, s2: np.array([stationary_numpy(lr, lam, s2)]), "one_element_array", "shape (1,)"),
     (lambda lr, lam, s2: math.nan if lr * lam >= 2 else _exact(lr, lam, s2), "not_finite", "nan"),
     # no known mistake: the property that fails is said
     (guarded(lambda lr, lam, s2: lr * s2 / (lam * (lr * lam - 2))), "negative_variance", "cannot be"),
@@ -882,7 +954,7 @@ def test_derivation_messages_do_not_state_the_result():
 def test_stationary_messages_point_to_a_step_or_the_text(impl, mistake, phrase):
     message = rejects(ex02.check_stationary_variance, impl, mistake, phrase)
     hint = message.split("Hint: ")[-1]
-    assert mistake in ("not_finite", "returned_none", "array_not_number") or any(word in hint for word in ("Step", "step", "Lesson", "lesson", "np.inf", "lr·lam",
+    assert mistake in ("not_finite", "returned_none", "one_element_array") or any(word in hint for word in ("Step", "step", "Lesson", "lesson", "np.inf", "lr·lam",
                                          "square root", "closed form")), hint
     for leak in _LEAKS:
         assert leak not in message, (leak, message)
@@ -947,7 +1019,7 @@ def test_sgd_right_on_1d_only_is_told_so():
 def test_sgd_right_on_lists_only_is_told_so():
     def drops_first_of_a_generator(x, grad_fn, lr, batches):
         if not isinstance(batches, (list, tuple)):
-            next(iter(batches))
+            next(iter(batches), None)
         return sgd_enumerate(x, grad_fn, lr, batches)
     rejects(ex02.check_sgd_epoch, drops_first_of_a_generator, "generator_batches", "generator")
 
@@ -969,7 +1041,8 @@ def test_a_mistake_that_explains_only_some_cases_is_not_named(check, impl, not_n
 
 
 #: wrong code that the hidden cases' empty epoch (or tiny ηλ, for a simulation) stops first
-_HIDDEN_STOPS_FIRST = {"one_step_per_epoch", "first_batch_only", "last_batch_only", "approximate"}
+_HIDDEN_STOPS_FIRST = {"one_step_per_epoch", "first_batch_only", "last_batch_only", "approximate",
+                       "returned_input"}
 
 
 @pytest.mark.parametrize("check, impl, mistake", [
@@ -1000,25 +1073,27 @@ def answer(value):
     return lambda: value
 
 
-RIGHT_FLOOR = [answer("ABD"), answer("d, b, a"), answer(["B", "A", "D"]), answer(frozenset("abd")),
-               answer(("A", "B", "D", "A"))]
+RIGHT_FLOOR = [answer("ABD"), answer("d, b, a"), answer(["B", "A", "D"]), answer(frozenset("abd"))]
 
 WRONG_FLOOR = [
-    # the chosen A–D are what a mistaken floor model predicts: that model is named
+    # exactly what a mistaken floor model predicts: that model is named
     (answer("C"), "first_order_floor", "only through η/B"),
-    (answer("CE"), "first_order_floor", "section 4"),
     (answer("A"), "with_replacement_noise", "B distinct examples"),
-    (answer("AE"), "with_replacement_noise", "section 3"),
     (answer("BD"), "floor_proportional_to_lr", "proportional to η"),
-    (answer("BDE"), "floor_proportional_to_lr", "ηλ = 1"),
-    # otherwise the first statement judged wrongly is named
-    (answer("ABCD"), "linear_scaling_beyond_limit", "doubled rate"),
-    (answer("ABDE"), "smaller_rate_free", "|1 − ηλ|"),
-    (answer("AB"), "full_batch_noise", "every one of the N examples"),
-    (answer("AD"), "with_replacement_noise", "B doubles"),
-    (answer("ABCDE"), "linear_scaling_beyond_limit", "curvature limit"),
-    (answer(""), "floor_proportional_to_lr", "part 4"),
-    (answer("D"), "floor_proportional_to_lr", "exact floor"),
+    (answer("b, d"), "floor_proportional_to_lr", "ηλ = 1"),
+    # anything else: one neutral message, no letter, no topic, no count
+    (answer("CE"), "wrong_choice", "not exactly the true statements"),
+    (answer("AE"), "wrong_choice", "sections 3–7"),
+    (answer("BDE"), "wrong_choice", "parts 3 and 4"),
+    (answer("ABCD"), "wrong_choice", "every statement"),
+    (answer("ABDE"), "wrong_choice", "not exactly the true statements"),
+    (answer("AB"), "wrong_choice", "not exactly the true statements"),
+    (answer("AD"), "wrong_choice", "not exactly the true statements"),
+    (answer("ABCDE"), "wrong_choice", "not exactly the true statements"),
+    (answer(""), "wrong_choice", "not exactly the true statements"),
+    (answer("D"), "wrong_choice", "not exactly the true statements"),
+    (answer("ABDA"), "repeated_letter", "more than once"),
+    (answer(("A", "B", "D", "A")), "repeated_letter", "more than once"),
     (answer("A B F"), "unknown_option", "the options"),
     (answer(None), "returned_none", "None"),
     (answer(5), "wrong_type", "string of option letters"),
@@ -1033,7 +1108,12 @@ def test_floor_predictions_accepts(impl, capsys):
 @pytest.mark.parametrize("impl, mistake, phrase", WRONG_FLOOR)
 def test_floor_predictions_rejects(impl, mistake, phrase):
     message = rejects(ex02.check_floor_predictions, impl, mistake, phrase)
-    assert "ABD" not in message and "'A'" not in message.split("options")[0], message
+    if mistake != "repeated_letter":
+        assert "ABD" not in message and "'A'" not in message.split("options")[0], message
+    if mistake == "wrong_choice":
+        neutral = rejects(ex02.check_floor_predictions, answer("AB"), mistake, "")
+        assert message.split("\n", 1)[1] == neutral.split("\n", 1)[1]
+        assert "leaves out" not in message and "chose" not in message
 
 
 @pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
@@ -1080,7 +1160,7 @@ def test_the_floor_models_predict_distinct_answers():
 
 def test_floor_messages_never_give_the_answer():
     texts = [d + h for _, _, d, h in ex02._FLOOR_MODELS]
-    texts += [d + h for _, d, h in ex02._FLOOR_PROBLEMS.values()]
+    texts += [str(ex02._grade_floor(frozenset("AB")))]
     for text in texts:
         for leak in ("is true", "is false", "factor 3", "2.25", "4/9", "statement A", "statement B"):
             assert leak not in text, (leak, text)

@@ -37,7 +37,7 @@ import numpy as np
 
 from lrcourse.grading.core import (
     ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, call_learner, check_cases,
-    choice_letters, close, describe,
+    choice_letters, close, describe, describe_call, report, report_pass,
 )
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
 from lrcourse.grading.ex04 import ArrayOnlyOut
@@ -58,6 +58,7 @@ __all__ = [
     "ARRAY_USE",
     "check_choice_once",
     "choice_feedback",
+    "check_new_arrays",
 ]
 
 _LESSON = "lesson 01"
@@ -109,6 +110,47 @@ class NumberOnlyOut(NumberOut):
                 "Don't convert to a lower precision (float32/float16): keep NumPy's default float64.",
             )
         return super().accept(value, args)
+
+
+def check_new_arrays(part: Part, func, *, hidden: bool, run=None, names: tuple = ()) -> None:
+    """``part.check(func, hidden=hidden)``; then, once every value is right, a result (or an
+    item of a returned tuple) that *is* one of the arrays passed in is refused: the caller's
+    array and the result are then one array, so changing either in place changes the other.
+
+    ``run(part, func)`` checks silently (default ``part.check(func, hidden=True)``); it is
+    given a copy of ``part`` whose hidden cases are the cases this call checks.  ``names``:
+    the returned items' names when the result is a tuple.
+    """
+    parameters = list(part.cases[0].args)
+    aliased: list = []
+
+    @functools.wraps(func)
+    def recorded(*args):
+        out = func(*args)
+        items = list(enumerate(out)) if isinstance(out, tuple) else [(None, out)]
+        found = [(index, name) for index, item in items for name, arg in zip(parameters, args)
+                 if isinstance(arg, np.ndarray) and item is arg]
+        aliased.append(found[0] if found else None)
+        return out
+
+    cases = part.hidden_cases if hidden else part.cases
+    silent = dataclasses.replace(part, hidden_cases=cases)
+    checked = recorded if callable(func) else func
+    (run or (lambda p, f: p.check(f, hidden=True)))(silent, checked)
+    for case, found in zip(cases, aliased):
+        if found is not None:
+            index, arg = found
+            what = "It returned" if index is None else f"The {names[index]} it returned is"
+            raise report(part.name, part.points, Problem(
+                "returned_input",
+                f"{what} the very array {arg} it was given, not a new array: the caller's {arg} "
+                "and your result are then one array, so changing either one in place (the next "
+                "step or the caller may) changes the other.",
+                f"Return a new array: compute it with an expression (which makes one), or copy "
+                f"{arg} (np.array(…, dtype=float) or .copy()).",
+            ), tried=describe_call(part.name, case.args, case.shown))
+    if not hidden:
+        report_pass(part.name, part.points)
 
 
 def _repeated_letters(value) -> list:

@@ -33,8 +33,12 @@ import numpy as np
 
 from lrcourse.grading.core import (
     TIME_LIMIT, ArrayOut, Case, CheckFailed, Mistake, NumberOut, Part, Problem, call_learner,
-    check_choice, close, describe, describe_call, report, report_pass,
+    close, describe, describe_call, report, report_pass,
 )
+from lrcourse.grading.ex01 import (
+    ARRAY_USE, NumberOnlyOut, check_choice_once, check_new_arrays, choice_feedback,
+)
+from lrcourse.grading.ex04 import ArrayOnlyOut
 
 __all__ = [
     "PARTS",
@@ -84,7 +88,8 @@ def _minibatch_draws(count: int, seed: int) -> list[tuple]:
 #: visible: not divisible, divisible (one epoch, two), batch_size > n, batch_size = 1,
 #: batch_size = n, n = 1, then seeded draws; hidden: a large n, n = 2, one epoch, more draws
 _MINIBATCH_CASES = [(10, 4, 3, 0), (12, 4, 1, 1), (20, 5, 2, 11), (9, 16, 2, 2), (11, 1, 2, 3),
-                    (13, 13, 3, 4), (1, 1, 2, 5), *_minibatch_draws(4, 20)]
+                    (13, 13, 3, 4), (1, 1, 2, 5), (40, 8, 3, 12), (45, 7, 2, 13),
+                    *_minibatch_draws(4, 20)]
 _MINIBATCH_HIDDEN = [(1000, 32, 2, 6), (2, 1, 3, 7), (12, 5, 1, 8), (10, 3, 4, 9), (24, 6, 2, 10),
                      *_minibatch_draws(12, 21)]
 
@@ -314,8 +319,8 @@ _STRUCTURE_MISTAKES = [
     ("drops_last_batch", _shaped(lambda n, b: [b] * (n // b), epoch_ok=lambda e, n: _distinct(e)),
      "It drops the last, smaller batch of each epoch (as PyTorch's drop_last=True does): with "
      "n = {n} and batch_size = {batch_size}, {left} examples per epoch are never used.",
-     "Keep the last partial batch: the slices order[start:start + batch_size] for start in "
-     "range(0, n, batch_size) include it."),
+     "Keep the last partial batch: an epoch ends with whatever is left once the full batches "
+     f"are cut ({_SECTION_2}), so count the batches as ⌈n / batch_size⌉."),
     ("loop_stops_one_batch_early",
      _shaped(lambda n, b: [b] * len(range(0, n - b, b)), epoch_ok=lambda e, n: _distinct(e)),
      "Every epoch lacks its last batch, even when batch_size divides n: the loop over the "
@@ -333,22 +338,24 @@ _STRUCTURE_MISTAKES = [
      "Its batches have the right count, ⌈n / batch_size⌉ per epoch, but sizes spread evenly "
      "(np.array_split(order, count) does that): every batch but the last must hold exactly "
      "batch_size examples.",
-     "Cut at the multiples of batch_size: slices order[start:start + batch_size], or "
-     "np.array_split(order, range(batch_size, n, batch_size)) (a list of cut positions, not a count)."),
+     "Every batch but the last holds exactly batch_size examples, so the cuts fall where each "
+     "block of batch_size ends; look up what np.array_split does with a number as its second "
+     "argument and what it does with a list."),
     ("split_into_batch_size_parts", _shaped(lambda n, b: _split_sizes(n, b)),
      "Each epoch is cut into batch_size batches instead of batches *of* batch_size examples "
      "(np.array_split(order, batch_size) makes batch_size pieces).",
-     "Cut at the multiples of batch_size: slices order[start:start + batch_size], or "
-     "np.array_split(order, range(batch_size, n, batch_size)) (a list of cut positions, not a count)."),
+     "batch_size is how many examples a batch holds, not how many batches there are: where "
+     "does each batch start, and where does it end?"),
     ("slice_one_short", _shaped(_slice_sizes(-1), epoch_ok=lambda e, n: _distinct(e)),
      "Each batch has one index too few (batch_size − 1), so some examples are never used: a "
      "slice order[a:b] stops *before* b.",
-     "The batch starting at `start` is order[start:start + batch_size]: the slice's end is "
-     "already excluded."),
+     "Write out the first two batches' slices for n = 10, batch_size = 4 and count their "
+     "indices: a slice's end is already excluded."),
     ("slice_one_long", _shaped(_slice_sizes(+1), epoch_ok=_covers),
      "Each batch has one index too many (batch_size + 1), so consecutive batches share an "
      "example and it is used twice in an epoch: a slice order[a:b] already stops before b.",
-     "The batch starting at `start` is order[start:start + batch_size], with no + 1."),
+     "Write out the first two batches' slices for n = 10, batch_size = 4: does any index "
+     "appear in both?"),
     ("batch_crosses_epochs", _crosses_epochs,
      "A batch mixes the end of one epoch with the start of the next: the shuffled orders of all "
      "epochs were joined and cut into batches as one stream.",
@@ -537,6 +544,98 @@ def _shuffle_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
     )
 
 
+def _shared_pairs(run: _Run, first: int, other: int) -> float:
+    """The share of the pairs of examples batched together in epoch ``first`` that are batched
+    together again in epoch ``other`` (the order inside a batch does not count)."""
+    k = _per_epoch(run.n, run.batch_size)
+    labels = [np.empty(run.n, dtype=np.int64) for _ in (first, other)]
+    for label, epoch in zip(labels, (first, other)):
+        for index, batch in enumerate(run.arrays[epoch * k:(epoch + 1) * k]):
+            label[batch] = index
+    together = pairs = 0
+    for index in range(k):
+        counts = np.bincount(labels[1][labels[0] == index])
+        together += int(np.sum(counts * (counts - 1) // 2))
+        size = int(np.sum(labels[0] == index))
+        pairs += size * (size - 1) // 2
+    return together / pairs
+
+
+def _related_epochs(run: _Run) -> int | None:
+    """The first later epoch (1-based) that batches together half or more of the pairs epoch 1
+    batches together: the first epoch rolled, reversed, or its batches served in another order.
+    With 2 ≤ batch_size ≤ n/5 and n ≥ 30, two independent shuffles share about
+    (batch_size − 1)/(n − 1) ≤ 1/4 of them, and half far less often than once in a million."""
+    if run.n < 30 or run.epochs < 2 or not 2 <= run.batch_size <= run.n / 5:
+        return None
+    for index in range(1, run.epochs):
+        if _shared_pairs(run, 0, index) >= 0.5:
+            return index + 1
+    return None
+
+
+def _related_epochs_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
+    for run in runs:
+        epoch = _related_epochs(run)
+        if epoch is not None:
+            return run.case, _batch_problem(
+                "epochs_not_fresh",
+                f"Epoch {epoch} is not a new random order: half or more of the pairs of examples "
+                "that share a batch in epoch 1 share one again (the first order shifted, "
+                "reversed, or cut into the same batches served in another order). Each epoch's "
+                "order must be drawn afresh, independent of the others.",
+                f"Draw a new random permutation of all n examples at the start of every epoch "
+                f"({_SECTION_2}), from the one generator; rearranging an earlier order is not a "
+                "new random one.",
+            )
+    return None
+
+
+def _reseeded_problem(func, runs: list[_Run]) -> tuple[tuple, Problem] | None:
+    """Epoch 2 of seed s equal to epoch 1 of seed s + 1: a generator re-created from seed + epoch."""
+    for run in runs:
+        if run.epochs >= 2 and _judges_shuffle(run):
+            neighbour = _arrays_of(func, (*run.case[:3], run.seed + 1))
+            if _epoch_partitions(run)[1] == _epoch_partitions(neighbour)[0]:
+                return run.case, _batch_problem(
+                    "reseeded_each_epoch",
+                    "Epoch 2 of a call with seed s is exactly epoch 1 of the call with seed "
+                    "s + 1: a new generator is made from the seed and the epoch number, so runs "
+                    "with neighbouring seeds share their epochs and are not independent.",
+                    "Create one generator from the seed before the loops and draw every epoch's "
+                    "order from it.",
+                )
+            return None
+    return None
+
+
+def _global_state() -> tuple:
+    state = np.random.get_state()
+    return (state[0], state[1].tobytes(), *state[2:]), random.getstate()
+
+
+def _global_state_problem(func, runs: list[_Run]) -> tuple[tuple, Problem] | None:
+    """The learner's function must leave NumPy's and Python's global random state alone."""
+    before = _global_state()
+    try:
+        _arrays_of(func, runs[0].case)
+        changed = _global_state() != before
+    finally:
+        np.random.set_state((before[0][0], np.frombuffer(before[0][1], dtype=np.uint32).copy(),
+                             *before[0][2:]))
+        random.setstate(before[1])
+    if not changed:
+        return None
+    return runs[0].case, _batch_problem(
+        "global_state_changed",
+        "Your function changes NumPy's (or Python's) global random state (np.random.seed, "
+        "np.random.permutation …): every other piece of code that draws from it — an "
+        "initialisation, another shuffle — now depends on when minibatches was last called.",
+        "Create a generator of your own from the seed, rng = np.random.default_rng(seed), and "
+        "draw from it only: it leaves the global state alone.",
+    )
+
+
 def _same_batches(a: _Run, b: _Run) -> bool:
     return len(a.arrays) == len(b.arrays) and all(np.array_equal(x, y) for x, y in zip(a.arrays, b.arrays))
 
@@ -634,7 +733,10 @@ def _check_minibatches(func, cases: list[tuple]) -> None:
         lambda: _structure_problem(runs),
         lambda: next(((run.case, _CHANGED_LATER) for run in runs if _changed_later(run)), None),
         lambda: _shuffle_problem(runs),
+        lambda: _related_epochs_problem(runs),
         lambda: _reproducibility_problem(func, runs),
+        lambda: _reseeded_problem(func, runs),
+        lambda: _global_state_problem(func, runs),
     )
     for step in steps:
         try:
@@ -653,8 +755,11 @@ def check_minibatches(minibatches, *, hidden: bool = False) -> None:
     batches are 1-D integer arrays of indices 0 … n − 1 that stay as they were yielded; they
     make ``epochs`` epochs of ⌈n / batch_size⌉ batches (all of batch_size but the last), each
     epoch every example once; where a right shuffle could not fail it (probability < 1e-6),
-    epochs are not in the original order and not repeated; the same seed repeats the batches
-    and another seed changes them.
+    epochs are not in the original order and not repeated; with n ≥ 30 and 2 ≤ batch_size ≤ n/5,
+    a later epoch does not batch together half the pairs the first one does (a rolled, reversed
+    or batch-reordered copy); the
+    same seed repeats the batches and another seed changes them; epoch 2 of seed s is not
+    epoch 1 of seed s + 1; NumPy's and Python's global random state are left alone.
     """
     _check_minibatches(minibatches, _MINIBATCH_HIDDEN if hidden else _MINIBATCH_CASES)
     if not hidden:
@@ -762,7 +867,7 @@ def _sgd_case(seed: int, n: int, dim: int, lr, batch_size: int, *, outputs: int 
     batches = [] if empty else [order[i:i + batch_size] for i in range(0, n, batch_size)]
     x = np.random.default_rng(seed + 2).normal(size=grad_fn.shape)
     make, text = _CONTAINERS[container]
-    shown = ("an empty list (no batches)" if empty
+    shown = (f"an empty {'generator' if container == 'generator' else 'list'} (no batches)" if empty
              else text.format(k=len(batches), sizes=[len(b) for b in batches]))
     return Case({"x": x, "grad_fn": grad_fn, "lr": lr, "batches": make(batches)},
                 shown={"grad_fn": grad_fn.text(), "batches": shown})
@@ -803,11 +908,13 @@ def _iterated_twice(x, grad_fn, lr, batches):
 
 
 def _one_step_mean(x, grad_fn, lr, batches):
-    return x - lr * np.mean([grad_fn(x, b) for b in batches], axis=0)
+    grads = [grad_fn(x, b) for b in batches]
+    return x - lr * np.mean(grads, axis=0) if grads else x
 
 
 def _one_step_all_examples(x, grad_fn, lr, batches):
-    return x - lr * grad_fn(x, np.concatenate([np.asarray(b) for b in batches]))
+    batches = [np.asarray(b) for b in batches]
+    return x - lr * grad_fn(x, np.concatenate(batches)) if batches else x
 
 
 def _stale_gradients(x, grad_fn, lr, batches):
@@ -840,6 +947,15 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
             show_returned=False,
         )
     batches = case.args["batches"]
+    if not list(batches.as_list() if isinstance(batches, _BatchStream) else batches):
+        return Problem(
+            "no_batches_raises",
+            f"{part.name} raises on an epoch with no batches, which the text allows (the "
+            "parameters stay where they are):\n  " + problem.diagnosis.replace("\n", "\n  "),
+            "What does your function return when the loop body never runs? A name assigned "
+            "only inside the loop does not exist then.",
+            show_returned=False,
+        )
     if not isinstance(batches, _BatchStream):
         return None
     try:
@@ -861,7 +977,8 @@ SGD_EPOCH = Part(
     points=2,
     case_properties=(),
     reference=_sgd_epoch,
-    returns=ArrayOut(what="the parameters after the epoch", like="x"),
+    returns=ArrayOnlyOut(what="the parameters after the epoch", like="x", use=ARRAY_USE),
+    rtol=1e-10,       # the right code's rounding is ~1e-15; float32 on the way is ~1e-8
     cases=[
         _sgd_case(0, 10, 3, 0.1, 4),
         _sgd_case(1, 12, 2, 0.05, 3, container="generator"),
@@ -869,6 +986,7 @@ SGD_EPOCH = Part(
         _sgd_case(3, 8, 3, 0.15, 3, outputs=2, container="lists"),  # 2-D x
         _sgd_case(4, 9, 2, 0.3, 1, outputs=3, container="tuple"),   # batches of one example
         _sgd_case(5, 11, 3, 0.08, 4, container="generator"),
+        _sgd_case(12, 5, 3, 0.2, 2, empty=True, container="generator"),   # no batches at all
     ],
     hidden_cases=[
         _sgd_case(6, 50, 5, 0.01, 8),
@@ -962,7 +1080,7 @@ SGD_EPOCH = Part(
             "Only one step was taken (with the last batch): the parameters must be updated "
             "inside the loop, once per batch.",
             "Update x = ... inside the loop and return x after it.",
-            variant=lambda x, g, lr, batches: x - lr * g(x, list(batches)[-1]),
+            variant=lambda x, g, lr, batches: (lambda bs: x - lr * g(x, bs[-1]) if bs else x)(list(batches)),
         ),
         Mistake(
             "same_batch_every_step",
@@ -970,6 +1088,13 @@ SGD_EPOCH = Part(
             "moves on to the next batch.",
             "Use the loop's own batch in each step: `for batch in batches: ... grad_fn(x, batch)`.",
             variant=_same_batch_every_step,
+        ),
+        Mistake(
+            "lost_precision",
+            "Your result agrees with the right one to about 7 digits only: somewhere on the way "
+            "the parameters pass through float32 (or are rounded), and each step starts from that.",
+            "Keep x in float64 from start to end: no .astype(np.float32), no rounding.",
+            detect=lambda a, out, exp: close(out, exp, rtol=1e-5, atol=1e-9),
         ),
     ],
     wrong_hint="Take one SGD step per batch, in order, each with the mini-batch gradient at the "
@@ -1008,7 +1133,8 @@ def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
          "It is right when x is 1-D but not when x is a matrix of shape (dim, outputs).",
          "Nothing in an SGD step depends on the shape of x: x − lr·grad_fn(x, batch) works for "
          "any shape. Look for a flatten, a len(x), or an index into x."),
-        (lambda c: isinstance(c.args["batches"], _BatchStream), "generator_batches",
+        (lambda c: isinstance(c.args["batches"], _BatchStream) and bool(c.args["batches"].as_list()),
+         "generator_batches",
          "It is right when batches is a list or a tuple but not when it is a generator (what "
          "minibatches returns).",
          "A generator can be looped over only once, and has no len() or [i]: loop over it once, "
@@ -1024,8 +1150,10 @@ def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
 
 def check_sgd_epoch(sgd_epoch, *, hidden: bool = False) -> None:
     """Check ``sgd_epoch(x, grad_fn, lr, batches) -> x_new``: batches a list, a tuple, a list of
-    lists or a generator (also empty, hidden), x of shape (dim,) or (dim, outputs)."""
-    _property_check(SGD_EPOCH, _sgd_property_problem, sgd_epoch, hidden=hidden)
+    lists or a generator (also empty), x of shape (dim,) or (dim, outputs); x_new a new array
+    (x itself is refused, also after an empty epoch)."""
+    check_new_arrays(SGD_EPOCH, sgd_epoch, hidden=hidden,
+                     run=lambda part, func: _property_check(part, _sgd_property_problem, func, hidden=True))
 
 
 # ---------------------------------------------------------------------------
@@ -1079,22 +1207,8 @@ def _grads_draws(count: int, seed: int) -> list[Case]:
     return cases
 
 
-def _refuse_one_element_array(value, cell: str) -> None:
-    """An array holding one number passes NumberOut, but the notebook's next cell formats the
-    result with f"{value:.4f}", which an array of shape (1,) cannot do: say so."""
-    if isinstance(value, np.ndarray) and value.ndim >= 1 and value.size == 1:
-        raise Problem(
-            "array_not_number",
-            f"It returned an array of shape {value.shape} holding one number, not the number "
-            f"itself: the {cell} prints your result with f\"{{value:.4f}}\", which NumPy refuses "
-            "for an array.",
-            "Return a float: float(...) of your result, or reduce without keepdims.",
-            show_returned=True,
-        )
-
-
 @dataclasses.dataclass(frozen=True)
-class _OneNumber(NumberOut):
+class _OneNumber(NumberOnlyOut):
     """A number; an array with one value per coordinate is told that the norm sums them."""
 
     def accept(self, value, args):
@@ -1107,7 +1221,6 @@ class _OneNumber(NumberOut):
                 "squared errors of all the coordinates.",
                 "Sum over the coordinates as well as over the examples.",
             )
-        _refuse_one_element_array(value, "Try-it cell after this part")
         return super().accept(value, args)
 
 
@@ -1222,6 +1335,23 @@ MINIBATCH_GRAD_VARIANCE = Part(
                 lambda G: float(np.sum((G - G.mean(axis=1, keepdims=True)) ** 2)) / len(G)),
         ),
         Mistake(
+            "variance_over_wrong_axis",
+            "np.var(G, axis=1) is each example's variance over its own coordinates; the spread σ² "
+            "is about ∇f, the mean over the examples (axis 0), and sums over the coordinates.",
+            "G.mean(axis=0) is ∇f: centre by it, square, sum over the coordinates, average over "
+            "the examples.",
+            variant=_without_replacement(lambda G: float(np.sum(np.var(G, axis=1)))),
+        ),
+        Mistake(
+            "deviations_averaged_first",
+            "Your value is (about) 0 for every batch size: the deviations gᵢ − ∇f seem to be "
+            "averaged before they are squared, and deviations from the mean always average to 0.",
+            f"σ² is the mean of the *squared* norms ‖gᵢ − ∇f‖² ({_SECTION_3}): square each "
+            "deviation first, then average.",
+            detect=lambda a, out, exp: abs(out) <= 1e-12 * max(1.0, float(np.max(np.abs(
+                np.asarray(a["per_example_grads"], dtype=float)))) ** 2),
+        ),
+        Mistake(
             "flattened_variance",
             "np.var(G) without an axis pools all the entries: it centres them by one overall mean "
             "and averages over the coordinates as well. The spread σ² centres each coordinate by "
@@ -1279,10 +1409,11 @@ def _variance_probes():
          "0, and your value is not.",
          f"{_cap(_SECTION_3)}: the factor for distinct examples vanishes at B = N."),
         ("not_shift_invariant", [("G", G, 3), (*shifted, 3)],
-         lambda v: math.isclose(v[0], v[1], rel_tol=1e-7),
+         lambda v: math.isclose(v[0], v[1], rel_tol=1e-7, abs_tol=1e-12),
          "Adding the same vector to every gᵢ moves ∇f and every ĝ_B by that vector, so "
          "ĝ_B − ∇f does not change; your value did.",
-         "Measure each gradient's deviation from the mean ∇f, not from 0."),
+         "Measure each gradient's deviation from the mean ∇f — the mean over the examples, one "
+         "value per coordinate — not from 0 and not from any other mean."),
         ("batch_of_one", [("G", G, 1)], lambda v: math.isclose(v[0], _spread(G), rel_tol=1e-7),
          "With B = 1 the batch is one random example, so E‖ĝ_B − ∇f‖² is the mean of "
          "‖gᵢ − ∇f‖² over the examples, the spread σ² itself; yours differs.",
@@ -1383,7 +1514,7 @@ def _approximately(args, out, expected) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class _FloorOut(NumberOut):
+class _FloorOut(NumberOnlyOut):
     """A number or ∞; None where ηλ ≥ 2 is told what the text asks for there."""
 
     def accept(self, value, args):
@@ -1396,7 +1527,6 @@ class _FloorOut(NumberOut):
                 "Return np.inf when lr·lam ≥ 2 (nan is what arithmetic gives for 0/0 or ∞ − ∞).",
                 show_returned=False,
             )
-        _refuse_one_element_array(value, "Try-it cell after this part")
         if value is None and unstable:
             raise Problem(
                 "returned_none",
@@ -1689,8 +1819,8 @@ def floor_truths(v) -> frozenset:
 _FLOOR_RIGHT = floor_truths(floor_model())          # E is false: see the tests
 
 _FLOOR_MODELS = [
-    # (mistaken model, mistake id, diagnosis, hint): fires when the chosen A–D are exactly
-    # what that model predicts
+    # (mistaken model, mistake id, diagnosis, hint): fires when the answer is exactly what
+    # that model predicts (and not empty)
     (floor_model(exact_rate=False, without_replacement=False), "first_order_floor",
      "Your choices are what the small-η formula of lesson 02, section 4 predicts, a floor that "
      "depends on η and B only through η/B. Here ηλ = 1 is not small and every batch comes from "
@@ -1710,37 +1840,16 @@ _FLOOR_MODELS = [
      "exercise."),
 ]
 
-_FLOOR_PROBLEMS = {
-    # letter: (mistake id, diagnosis, hint) when it is left out (a true statement) or chosen
-    # (a false one)
-    "A": _FLOOR_MODELS[2][1:],
-    "B": _FLOOR_MODELS[1][1:],
-    "C": ("linear_scaling_beyond_limit",
-          "You chose the linear scaling rule's prediction. Put the doubled rate into part 4's "
-          "condition: what is ηλ then, and what does the noise do to the variance?",
-          "Lesson 02, section 6: the rule assumes η well below the curvature limit 2/λ."),
-    "D": ("full_batch_noise",
-          "Your answer leaves out a true statement about the full batch. What is the noise of a "
-          "batch that holds every one of the N examples once, and what floor does no noise leave?",
-          "Lesson 02, section 3: the factor (n − B)/(n − 1)."),
-    "E": ("smaller_rate_free",
-          "You chose a false statement about how fast the floor is reached. The mean of x shrinks "
-          "by the factor |1 − ηλ| per step: compare that factor at η = 1 and at η = 0.5.",
-          "Lesson 02, section 5 (first paragraph) and the trade-off in section 7's \"Try it\"."),
-}
+#: Where every statement of part 5 is settled (the neutral message sends the learner to all of it)
+_FLOOR_SECTIONS = ("lesson 02, sections 3–7 (the noise of B distinct examples, the floor and its "
+                   "small-η formula, how fast the mean shrinks, where the linear scaling rule "
+                   "breaks), and your parts 3 and 4")
 
 
 def _grade_floor(chosen: frozenset) -> Problem | None:
-    core = chosen & frozenset("ABCD")
-    if core != _FLOOR_RIGHT:
-        for model, mistake, diagnosis, hint in _FLOOR_MODELS:
-            if core == floor_truths(model):
-                return Problem(mistake, diagnosis, hint, show_returned=False)
-    for letter in "ABCDE":
-        if (letter in chosen) != (letter in _FLOOR_RIGHT):
-            mistake, diagnosis, hint = _FLOOR_PROBLEMS[letter]
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    return None
+    models = [(floor_truths(model), mistake, diagnosis, hint)
+              for model, mistake, diagnosis, hint in _FLOOR_MODELS]
+    return choice_feedback(chosen, _FLOOR_RIGHT, models, _FLOOR_SECTIONS)
 
 
 @dataclasses.dataclass
@@ -1758,8 +1867,8 @@ FLOOR_PREDICTIONS = _Choice("floor_predictions", 2)
 def check_floor_predictions(floor_predictions, *, hidden: bool = False) -> None:
     """Check ``floor_predictions() -> str of letters`` (part 5's true statements)."""
     part = FLOOR_PREDICTIONS
-    check_choice(part.name, part.points, floor_predictions, options="ABCDE", example='"CE"',
-                 grade=_grade_floor, hidden=hidden, time_limit=part.time_limit)
+    check_choice_once(part.name, part.points, floor_predictions, options="ABCDE", example='"CE"',
+                      grade=_grade_floor, hidden=hidden, time_limit=part.time_limit)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -138,7 +138,21 @@ def momentum_rule(rule):
     return step
 
 
-RIGHT_MOMENTUM = [momentum_if_else, momentum_loop, momentum_by_library, momentum_with_np_functions]
+def momentum_aliases_grad(x, grad, buf, lr, momentum, dampening=0.0):
+    new = grad if buf is None else momentum * buf + (1 - dampening) * grad   # grad itself on step 1
+    return x - lr * new, new
+
+
+def momentum_zero_buffer_as_first(x, grad, buf, lr, momentum, dampening=0.0):
+    if buf is None or not np.any(buf):
+        new = grad.copy()
+    else:
+        new = momentum * buf + (1 - dampening) * grad
+    return x - lr * new, new
+
+
+RIGHT_MOMENTUM = [momentum_if_else, momentum_loop, momentum_by_library, momentum_with_np_functions,
+                  lambda *a: list(momentum_if_else(*a))]      # a pair as a list: unpacked alike
 
 WRONG_MOMENTUM = [
     (lambda *a: _flip(momentum_if_else, *a), "sign_flipped", "uphill"),
@@ -169,6 +183,8 @@ WRONG_MOMENTUM = [
     (lambda *a: (momentum_if_else(*a)[0], 2 * momentum_if_else(*a)[1]), "buffer_wrong",
      "Your x_new is right but the buffer you returned is not"),
     (momentum_in_place_buffer, "mutated_input", "changed its input buf in place"),
+    (momentum_aliases_grad, "returned_input", "The buf_new it returned is the very array grad"),
+    (momentum_zero_buffer_as_first, "zero_buffer_as_first", "buf is None"),
     (momentum_in_place_x, "mutated_input", "changed its input x in place"),
     (momentum_vectors_only, "one_d_only", "works on 1-D arrays but raises on x of shape (2, 3)"),
     (lambda *a: tuple(list(v) for v in momentum_if_else(*a)), "returned_list", "momentum * list raises"),
@@ -283,6 +299,17 @@ def nesterov_in_place(x, grad, buf, lr, momentum):
     return x - lr * (grad + momentum * buf), buf
 
 
+def nesterov_aliases_grad(x, grad, buf, lr, momentum):
+    new = grad if buf is None else momentum * buf + grad
+    return x - lr * (grad + momentum * new), new
+
+
+def nesterov_zeros_old_lookahead(x, grad, buf, lr, momentum):
+    old = np.zeros_like(grad) if buf is None else buf
+    new = momentum * old + grad
+    return x - lr * (grad + momentum * old), new
+
+
 RIGHT_NESTEROV = [nesterov_if_else, nesterov_expanded, nesterov_by_library, nesterov_loop]
 
 WRONG_NESTEROV = [
@@ -293,6 +320,8 @@ WRONG_NESTEROV = [
     (lambda x, g, b, lr, mu: (nesterov_if_else(x, g, b, lr, mu)[0], b), "returned_old_buffer", "the buf it was given"),
     (lambda x, g, b, lr, mu: nesterov_if_else(x, g, None, lr, mu), "buffer_ignored", "treats every step as the first"),
     (nesterov_heavy_ball, "heavy_ball_step", "heavy-ball step"),
+    (nesterov_zeros_old_lookahead, "heavy_ball_step", "looking ahead with the old buffer"),
+    (nesterov_aliases_grad, "returned_input", "very array grad"),
     (nesterov_old_lookahead, "lookahead_with_old_buffer", "old buffer"),
     (nesterov_direction(lambda g, old, new, mu: g + new), "lookahead_without_momentum", "scaled by μ"),
     (nesterov_direction(lambda g, old, new, mu: mu * new), "lookahead_without_gradient", "μ·b alone"),
@@ -477,14 +506,14 @@ WRONG_OPTIMAL_MOMENTUM = [
     (lambda H: optimal_from_kappa(H)[::-1], "swapped_outputs", "wrong order"),
     (lambda H: (2 / (eig(H)[0] + eig(H)[-1]), 0.0), "gd_pair", "gradient descent's best step with no momentum"),
     (lambda H: (optimal_from_kappa(H)[0], np.sqrt(optimal_from_kappa(H)[1])), "momentum_not_squared",
-     "modulus the roots share"),
+     "your momentum is not μ"),
     (lambda H: (optimal_from_kappa(H)[0], ((eig(H)[-1] - eig(H)[0]) / (eig(H)[-1] + eig(H)[0])) ** 2),
      "kappa_not_sqrt", "(κ − 1)/(κ + 1), squared"),
     (lambda H: (optimal_from_kappa(H)[0], (eig(H)[-1] - eig(H)[0]) / (eig(H)[-1] + eig(H)[0])),
      "gd_rate_as_momentum", "gradient descent's best rate"),
     (lambda H: (2 / (eig(H)[0] + eig(H)[-1]), optimal_from_kappa(H)[1]), "gd_optimal_lr",
      "gradient descent's optimum"),
-    (lambda H: (4 / (eig(H)[0] + eig(H)[-1]), optimal_from_kappa(H)[1]), "missing_cross_term", "cross term"),
+    (lambda H: (4 / (eig(H)[0] + eig(H)[-1]), optimal_from_kappa(H)[1]), "missing_cross_term", "a term missing"),
     (unsorted_pair, "not_extreme_eigenvalues", "no particular order"),
     (lambda H: (2 / (np.sqrt(eig(H)[0]) + np.sqrt(eig(H)[-1])) ** 2, optimal_from_kappa(H)[1]), "lr_wrong",
      "not both double roots"),
@@ -631,7 +660,10 @@ WRONG_MOMENTUM_RATE = [
     (lambda H, lr, mu: complex(rate_by_quadratic_formula(H, lr, mu)), "wrong_dtype", "complex"),
     (lambda H, lr, mu: np.array([np.max(_roots_abs(lam, lr, mu)) for lam in eig(H)]), "wrong_shape",
      "instead of the convergence rate"),
-    (lambda H, lr, mu: np.array([rate_by_np_roots(H, lr, mu)]), "one_element_array", "prints the rate"),
+    (lambda H, lr, mu: np.array([rate_by_np_roots(H, lr, mu)]), "one_element_array", ":.4f"),
+    (lambda H, lr, mu: float(np.max(1 - lr * eig(H))) if mu == 0 else rate_by_np_roots(H, lr, mu),
+     "mu_zero_not_gd", "μ = 0"),
+    (lambda H, lr, mu: np.float32(rate_by_np_roots(H, lr, mu)), "wrong_dtype", "float64"),
 ]
 
 
@@ -851,22 +883,24 @@ def answer(value):
     return lambda: value
 
 
-RIGHT_CHOICE = [answer("AB"), answer("b a"), answer(["A", "B"]), answer({"a", "b"}), answer(("B", "A", "B"))]
+RIGHT_CHOICE = [answer("AB"), answer("b a"), answer(["A", "B"]), answer({"a", "b"})]
 
 WRONG_CHOICE = [
     # the answer a mistaken picture of the two methods predicts: that picture is named
     (answer("DE"), "nesterov_same_map", "heavy ball's 2×2 map"),
     (answer("CDE"), "methods_swapped", "swapped"),
-    # otherwise the first statement judged wrongly is named
-    (answer("B"), "stability_not_compared", "ηλ_max"),
-    (answer(""), "stability_not_compared", "each method's limit"),
-    (answer("A"), "rates_not_computed", "Nesterov's roots"),
-    (answer("AE"), "rates_not_computed", "floor √μ"),
-    (answer("ABC"), "nesterov_tuned_faster", "best rate"),
-    (answer("ABD"), "nesterov_at_heavy_ball_optimum", "optimal_momentum"),
-    (answer("ABE"), "nesterov_limit_grows", "μ = 0 and at μ = 0.9"),
-    (answer("ABCDE"), "nesterov_tuned_faster", "section 7"),
-    (answer("BDE"), "stability_not_compared", "η = 0.035"),
+    # anything else: one neutral message, no letter, no topic, no count
+    (answer("B"), "wrong_choice", "not exactly the true statements"),
+    (answer(""), "wrong_choice", "sections 4 and 7"),
+    (answer("A"), "wrong_choice", "parts 3–5"),
+    (answer("AE"), "wrong_choice", "every statement"),
+    (answer("ABC"), "wrong_choice", "not exactly the true statements"),
+    (answer("ABD"), "wrong_choice", "not exactly the true statements"),
+    (answer("ABE"), "wrong_choice", "not exactly the true statements"),
+    (answer("ABCDE"), "wrong_choice", "not exactly the true statements"),
+    (answer("BDE"), "wrong_choice", "not exactly the true statements"),
+    (answer("ABB"), "repeated_letter", "more than once"),
+    (answer(("B", "A", "B")), "repeated_letter", "more than once"),
     (answer("A;B"), "unknown_option", "';'"),
     (answer(None), "returned_none", "None"),
     (answer(2), "wrong_type", "string of option letters"),
@@ -882,6 +916,10 @@ def test_heavy_or_nesterov_accepts(impl, capsys):
 def test_heavy_or_nesterov_rejects(impl, mistake, phrase):
     message = rejects(ex03.check_heavy_or_nesterov, impl, mistake, phrase)
     assert "'AB'" not in message and '"AB"' not in message, message
+    if mistake == "wrong_choice":
+        neutral = rejects(ex03.check_heavy_or_nesterov, answer("A"), mistake, "")
+        assert message.split("\n", 1)[1] == neutral.split("\n", 1)[1]
+        assert "leaves out" not in message and "chose" not in message
 
 
 @pytest.mark.parametrize("impl, mistake", BROKEN_CODE)
@@ -926,7 +964,7 @@ def test_the_choice_models_predict_distinct_answers():
 
 def test_choice_messages_never_give_the_answer():
     texts = [d + h for _, _, d, h in ex03._CHOICE_MODELS]
-    texts += [d + h for _, d, h in ex03._CHOICE_PROBLEMS.values()]
+    texts += [str(ex03._grade_choice(frozenset("A")))]
     for text in texts:
         for leak in ("is true", "is false", "0.0136", "1.357", "(2 + 2μ)/(1 + 2μ)", "0.885", "0.818"):
             assert leak not in text, (leak, text)

@@ -36,9 +36,10 @@ import dataclasses
 import numpy as np
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, Case, Mistake, NumberOut, Part, Problem, TupleOut, check_choice, close,
+    TIME_LIMIT, Case, Mistake, Part, Problem, TupleOut, close,
 )
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
+from lrcourse.grading.ex01 import NumberOnlyOut, check_choice_once, check_new_arrays, choice_feedback
 from lrcourse.grading.ex04 import ArrayOnlyOut
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, show_matrix
 from lrcourse.problems import Quadratic
@@ -259,6 +260,12 @@ def _heavy_zero_init(x, grad, buf, lr, momentum, dampening=0.0):
     return x - lr * b_new, b_new
 
 
+def _heavy_zero_buffer_as_first(x, grad, buf, lr, momentum, dampening=0.0):
+    """An all-zero buf taken for the first step (b ← g), as if `not np.any(buf)` meant None."""
+    first = buf is None or not np.any(buf)
+    return _sgd_momentum_step(x, grad, None if first else buf, lr, momentum, dampening)
+
+
 def _heavy_sutskever(x, grad, buf, lr, momentum, dampening=0.0):
     velocity = -lr * grad if buf is None else momentum * buf - lr * grad
     return x + velocity, velocity
@@ -303,8 +310,12 @@ SGD_MOMENTUM_STEP = Part(
         _step_case([[[0.3, -0.2], [1.0, 0.0]], [[2.0, 1.0], [-0.7, 0.4]]],
                    [[[1.0, 0.5], [-0.3, 2.0]], [[0.0, -1.0], [0.6, 0.2]]],
                    [[[0.5, -1.0], [0.2, 1.5]], [[-1.0, 0.3], [2.0, -0.4]]], 2.5, 0.6, 0.9),  # 3-D
+        # a later step whose buffer happens to be 0 (not the first step: the gradient is damped)
+        _step_case([1.5, -0.5, 2.0], [0.8, -1.2, 0.3], [0.0, 0.0, 0.0], 0.1, 0.9, 0.5),
     ],
-    hidden_cases=[_random_step_case(seed, first=seed % 3 == 0, dampened=True) for seed in range(12)],
+    hidden_cases=[*[_random_step_case(seed, first=seed % 3 == 0, dampened=True) for seed in range(12)],
+                  _step_case([[0.2, 0.4], [-1.0, 3.0]], [[1.0, -2.0], [0.5, 0.0]],
+                             np.zeros((2, 2)), 0.05, 0.5, 0.25)],
     mistakes=[
         *step_mistakes(item=0),
         _swapped_mistake(("x_new", "buf_new")),
@@ -330,6 +341,13 @@ SGD_MOMENTUM_STEP = Part(
             "first step (buf is None) and applies dampening only from the second step on.",
             "When buf is None, the new buffer is the gradient itself (a copy).",
             variant=_heavy_zero_init,
+        ),
+        Mistake(
+            "zero_buffer_as_first",
+            "You treated a buffer of zeros as the first step (b ← g). Only buf is None marks the "
+            "first step; a zero buffer is a later step's, where the gradient enters damped.",
+            "Test for the first step with `buf is None`, not with the buffer's values.",
+            variant=_heavy_zero_buffer_as_first,
         ),
         Mistake(
             "sutskever_form",
@@ -410,8 +428,9 @@ SGD_MOMENTUM_STEP = Part(
 
 
 def check_sgd_momentum_step(sgd_momentum_step, *, hidden: bool = False) -> None:
-    """Check ``sgd_momentum_step(x, grad, buf, lr, momentum, dampening=0.0) -> (x_new, buf_new)``."""
-    SGD_MOMENTUM_STEP.check(sgd_momentum_step, hidden=hidden)
+    """Check ``sgd_momentum_step(x, grad, buf, lr, momentum, dampening=0.0) -> (x_new, buf_new)``;
+    once the values are right, a buffer (or x_new) that is an input array itself is refused."""
+    check_new_arrays(SGD_MOMENTUM_STEP, sgd_momentum_step, hidden=hidden, names=("x_new", "buf_new"))
 
 
 def _nesterov_variant(direction, buffer_out=lambda b_new, d: b_new):
@@ -482,8 +501,9 @@ NESTEROV_STEP = Part(
         ),
         Mistake(
             "heavy_ball_step",
-            "You took the heavy-ball step x − η·b. Nesterov's step in PyTorch's form looks ahead: "
-            "it steps along g + μ·b.",
+            "Your step is the heavy-ball step x − η·b with the new buffer b = μ·b_old + g — which "
+            "is also what looking ahead with the old buffer, g + μ·b_old, comes to. Nesterov's "
+            "step in PyTorch's form looks ahead with the new buffer: it steps along g + μ·b.",
             "Update the buffer as for momentum, then step along the gradient plus μ times the new buffer.",
             variant=_nesterov_variant(lambda g, b_old, b_new, mu: b_new),
         ),
@@ -557,8 +577,9 @@ NESTEROV_STEP = Part(
 
 
 def check_nesterov_step(nesterov_step, *, hidden: bool = False) -> None:
-    """Check ``nesterov_step(x, grad, buf, lr, momentum) -> (x_new, buf_new)``."""
-    NESTEROV_STEP.check(nesterov_step, hidden=hidden)
+    """Check ``nesterov_step(x, grad, buf, lr, momentum) -> (x_new, buf_new)``; once the values
+    are right, a buffer (or x_new) that is an input array itself is refused."""
+    check_new_arrays(NESTEROV_STEP, nesterov_step, hidden=hidden, names=("x_new", "buf_new"))
 
 
 # ---------------------------------------------------------------------------
@@ -640,7 +661,7 @@ LARGEST_STABLE_LR_MOMENTUM = Part(
     case_properties=("mu_zero_not_gd", "beyond_the_edge", "inside_the_edge"),
     points=1,
     reference=_largest_stable_lr_momentum,
-    returns=NumberOut(what="the largest stable learning rate"),
+    returns=NumberOnlyOut(what="the largest stable learning rate"),
     cases=[
         _matrix_case(H_AXIS, momentum=0.9),
         _matrix_case(H_ROT, momentum=0.5),
@@ -815,7 +836,7 @@ OPTIMAL_MOMENTUM = Part(
     case_properties=("lr_wrong", "momentum_wrong", "momentum_out_of_range", "pair_diverges", "pair_slower"),
     points=2,
     reference=_optimal_momentum,
-    returns=TupleOut(items=(NumberOut(what="the learning rate"), NumberOut(what="the momentum")),
+    returns=TupleOut(items=(NumberOnlyOut(what="the learning rate"), NumberOnlyOut(what="the momentum")),
                      names=("lr", "momentum")),
     rtol=1e-6,
     cases=[
@@ -842,10 +863,10 @@ OPTIMAL_MOMENTUM = Part(
         ),
         Mistake(
             "momentum_not_squared",
-            "Your learning rate is right, but your momentum is the modulus the roots share at the "
-            "optimum, not μ itself.",
-            "In z² − Tz + D the product of the two roots is D. What is the product of a double (or "
-            "complex-conjugate) pair of modulus r, and what is D in heavy ball's polynomial?",
+            "Your learning rate is right, but your momentum is not μ: it is another quantity of "
+            "the optimum that the derivation passes through (the size the roots share there).",
+            "Lesson 03, section 4, the last step of the optimum's derivation: from what you know "
+            "about the roots there, work out μ itself.",
             variant=_pair(_right_lr, lambda lam: np.sqrt(_right_mu(lam))),
         ),
         Mistake(
@@ -872,9 +893,10 @@ OPTIMAL_MOMENTUM = Part(
         ),
         Mistake(
             "missing_cross_term",
-            "Your momentum is right, but your learning rate has a squared sum expanded without "
-            "its cross term: (p + q)² ≠ p² + q².",
-            "Redo the algebra of the last step, solving the two conditions for η.",
+            "Your momentum is right, but your learning rate is not the optimum's: it is what the "
+            "last step of the algebra gives when a square is expanded with a term missing.",
+            "Redo the last step of lesson 03, section 4, solving the two double-root conditions "
+            "for η, and expand every square in full.",
             variant=_pair(lambda lam: 4.0 / (lam[0] + lam[-1]), _right_mu),
         ),
         Mistake(
@@ -978,23 +1000,6 @@ def _complex_roots_nan(args, out, expected):
                for c in candidates)
 
 
-@dataclasses.dataclass(frozen=True)
-class _PrintableNumberOut(NumberOut):
-    """A number the notebook prints with a format spec (``f"{rate:.4f}"``): a one-element
-    array passes NumberOut but cannot be formatted, so it is refused, saying why."""
-
-    def accept(self, value, args):
-        if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
-            raise Problem(
-                "one_element_array",
-                f"It returned an array of shape {value.shape} instead of {self.what} as a number. "
-                "The cell after this part prints the rate with f\"{...:.4f}\", which raises "
-                "TypeError for an array of shape (1,).",
-                "Return a float: float(...) of your result, or index the one element.",
-            )
-        return super().accept(value, args)
-
-
 _RATE_HINT = ("Lesson 03, section 4: for each eigenvalue λ of H the recursion of part 3 has a "
               "characteristic polynomial; its two roots, real or complex depending on λ, give "
               "that direction's rate, and the slowest direction gives heavy ball's.")
@@ -1004,7 +1009,7 @@ MOMENTUM_RATE = Part(
     case_properties=("mu_zero_not_gd", "below_sqrt_momentum", "reports_divergence", "reports_convergence"),
     points=2,
     reference=_momentum_rate,
-    returns=_PrintableNumberOut(what="the convergence rate"),
+    returns=NumberOnlyOut(what="the convergence rate"),
     rtol=1e-6,
     cases=[
         _matrix_case(H_AXIS, lr=0.02, momentum=0.5),      # λ_min: real roots, λ_max: complex
@@ -1013,6 +1018,7 @@ MOMENTUM_RATE = Part(
         _matrix_case(H_3D, lr=0.4, momentum=0.1),         # ηλ_max = 2 > 1: negative real roots
         _matrix_case(H_4D, lr=0.04, momentum=0.9),        # ηλ_max = 4 > 3.8: unstable, rate > 1
         _matrix_case(H_ROT, lr=0.3, momentum=0),          # μ = 0: gradient descent's rate
+        _matrix_case(H_ROT, lr=0.45, momentum=0),         # μ = 0, 1 − ηλ_max = −0.8 sets the rate
         _matrix_case([[2, 1], [1, 2]], lr=0.25, momentum=0.6),   # a nested list of ints
         # every 1 + μ − ηλ < 0 (roots negative and real), and λ_max unstable: only |root| counts
         _matrix_case(hessian([2.0, 3.0], seed=4), lr=0.9, momentum=0.1),
@@ -1230,42 +1236,16 @@ _CHOICE_MODELS = [
      "κ = 100 valley."),
 ]
 
-_CHOICE_PROBLEMS = {
-    "A": ("stability_not_compared",
-          "Your answer leaves out a true statement about η = 0.035. Compute ηλ_max and compare it "
-          "with each method's limit on ηλ at μ = 0.9.",
-          "Part 3 of this exercise (heavy ball) and lesson 03, section 7 (Nesterov)."),
-    "B": ("rates_not_computed",
-          "Your answer leaves out a true statement about η = 0.01. Compute both rates there: on "
-          "the steep direction ηλ = 1, so what are Nesterov's roots; and what modulus do heavy "
-          "ball's roots have when they are complex?",
-          "Lesson 03, section 4 (the floor √μ) and section 7 (Nesterov's polynomial); your "
-          "momentum_rate gives heavy ball's."),
-    "C": ("nesterov_tuned_faster",
-          "You chose a false statement about the tuned methods. Compare heavy ball's best rate "
-          "(part 4's pair) with the best rate Nesterov reaches on this quadratic.",
-          "Lesson 03, section 7: the two rate maps on the κ = 100 valley."),
-    "D": ("nesterov_at_heavy_ball_optimum",
-          "You chose a false statement about heavy ball's optimal pair. Compute it with "
-          "optimal_momentum and put its ηλ_max and μ into Nesterov's stability condition.",
-          "Lesson 03, section 7: Nesterov's stable range of ηλ."),
-    "E": ("nesterov_limit_grows",
-          "You chose a false statement about Nesterov's stable range. Write its limit on ηλ as a "
-          "function of μ and evaluate it at μ = 0 and at μ = 0.9.",
-          "Lesson 03, section 7: the stability condition 0 < ηλ < … for nesterov=True."),
-}
+#: Where every statement of part 6 is settled (the neutral message sends the learner to all of it)
+_CHOICE_SECTIONS = ("lesson 03, sections 4 and 7 (heavy ball's and Nesterov's characteristic "
+                    "polynomials, their stable ranges of ηλ, their rates, tuned and not), and your "
+                    "parts 3–5")
 
 
 def _grade_choice(chosen: frozenset) -> Problem | None:
-    if chosen != _CHOICE_RIGHT:
-        for (heavy, nesterov), mistake, diagnosis, hint in _CHOICE_MODELS:
-            if chosen == _model_truths(heavy, nesterov):
-                return Problem(mistake, diagnosis, hint, show_returned=False)
-    for letter in "ABCDE":
-        if (letter in chosen) != (letter in _CHOICE_RIGHT):
-            mistake, diagnosis, hint = _CHOICE_PROBLEMS[letter]
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    return None
+    models = [(_model_truths(heavy, nesterov), mistake, diagnosis, hint)
+              for (heavy, nesterov), mistake, diagnosis, hint in _CHOICE_MODELS]
+    return choice_feedback(chosen, _CHOICE_RIGHT, models, _CHOICE_SECTIONS)
 
 
 _MODEL_TRUTHS: dict = {}
@@ -1293,8 +1273,8 @@ HEAVY_OR_NESTEROV = _Choice("heavy_or_nesterov", 2)
 def check_heavy_or_nesterov(heavy_or_nesterov, *, hidden: bool = False) -> None:
     """Check ``heavy_or_nesterov() -> str of letters`` (part 6's true statements)."""
     part = HEAVY_OR_NESTEROV
-    check_choice(part.name, part.points, heavy_or_nesterov, options="ABCDE", example='"CE"',
-                 grade=_grade_choice, hidden=hidden, time_limit=part.time_limit)
+    check_choice_once(part.name, part.points, heavy_or_nesterov, options="ABCDE", example='"CE"',
+                      grade=_grade_choice, hidden=hidden, time_limit=part.time_limit)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

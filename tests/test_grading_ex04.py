@@ -601,7 +601,7 @@ WRONG_RESTARTS = [
     (answer("ACDE"), "restart_reason_misjudged", "not exactly the true statements"),
     (answer("ACE"), "restart_reason_misjudged", "every statement again"),
     (answer(""), "table_misread", "not exactly the true statements"),
-    (answer("ABCDE"), "table_misread", "lesson 04, section 2"),
+    (answer("ABCDE"), "table_misread", "lesson 04, section 8"),
     (answer("ACDX"), "unknown_option", "X"),
     (answer(None), "returned_none", "None"),
 ]

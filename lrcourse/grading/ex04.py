@@ -1264,7 +1264,7 @@ _RESTART_GROUPS = (
      "why the table looks the way it does: where can gradient descent settle, in terms of η "
      "and f″, and what does a restart (or a larger peak) do to η and so to the valleys that "
      "can hold the iterate",
-     f"{_LESSON_01_7}; lesson 04, section 2, for what a restart does to η"),
+     f"{_LESSON_01_7}; lesson 04, section 8, for what a restart does to η and to the valley a run settles in"),
 )
 
 

@@ -636,8 +636,8 @@ SUGGEST_LR = Part(
         ),
         _rule_mistake(
             "minimum_not_divided",
-            "For 'minimum' you returned the rate at the lowest loss; that rate is already at the "
-            "edge of stability, and the rule takes a tenth of it.",
+            "For 'minimum' you returned the rate at the lowest loss; that rate is already close to "
+            "where the loss blows up, and the rule takes a tenth of it.",
             "Divide the rate at the lowest loss by 10.",
             _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))]),
         ),

@@ -156,6 +156,7 @@ a.live, a.start {{ background: #f0b429; color: #1f1f1f; padding: 0.3em 0.8em; bo
 a.start {{ display: inline-block; margin: 0.6em 0 0; font-size: 1.05em; }}
 .box {{ background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; padding: 0.4em 1.2em; }}
 code {{ background: #eef1f4; padding: 0.05em 0.3em; border-radius: 3px; }}
+header code {{ background: rgba(255, 255, 255, 0.18); color: #fff; }}
 </style>
 </head>
 <body>

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.utils import canonicalize_name
 
 from browser_support import CHROMIUM_ARGS, find_chromium, require
 
@@ -184,6 +185,22 @@ def test_in_the_browser_progress_shows_the_saved_results_not_a_run(tmp_path, mon
     assert "02_broken" in table and "not a readable notebook" in table
     assert "saved in your notebooks in this browser" in table
     assert "Traceback" not in table
+
+
+def test_the_site_tools_are_pinned_to_versions_their_ranges_allow():
+    from test_setup import pins, ranges
+    pinned = pins("requirements-site.txt")
+    for requirement in ranges("requirements-site.in"):
+        version = pinned.get(canonicalize_name(requirement.name))
+        assert version is not None and requirement.specifier.contains(version, prereleases=True), (
+            f"requirements-site.txt pins {requirement.name}=={version}, not in {requirement.specifier}: "
+            "run `python3 course.py lock`")
+
+
+def test_the_build_and_its_downloads_are_not_committed():
+    paths = ["_site/index.html", ".venv-site/bin/python", ".cache/site/npm/pyodide.tgz"]
+    done = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.split() == paths
 
 
 # ---------------------------------------------------------------------------

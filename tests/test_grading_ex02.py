@@ -9,6 +9,7 @@ import copy
 import functools
 import itertools
 import math
+import pickle
 import random
 
 import numpy as np
@@ -645,24 +646,28 @@ def test_sgd_cases_cover_the_input_space():
     batches of one example; an int η and an empty epoch (hidden)."""
     for cases in (ex02.SGD_EPOCH.cases, ex02.SGD_EPOCH.hidden_cases):
         kinds = {type(c.args["batches"]).__name__ for c in cases}
-        assert {"list", "_BatchStream"} <= kinds, kinds
+        assert {"list", "list_iterator"} <= kinds, kinds
         assert {np.ndim(c.args["x"]) for c in cases} == {1, 2}
     visible = {type(c.args["batches"]).__name__ for c in ex02.SGD_EPOCH.cases}
-    assert visible == {"list", "tuple", "_BatchStream"}
+    assert visible == {"list", "tuple", "list_iterator"}
     assert any(isinstance(c.args["batches"], list) and c.args["batches"]
                and isinstance(c.args["batches"][0], list) for c in ex02.SGD_EPOCH.cases)
     assert any(isinstance(c.args["lr"], int) for c in ex02.SGD_EPOCH.hidden_cases)
     assert any(isinstance(c.args["batches"], list) and not c.args["batches"]
                for c in ex02.SGD_EPOCH.hidden_cases)
+    assert any(isinstance(c.args["batches"], ex02._Stream) and not ex02._left_in(c.args["batches"])
+               for c in ex02.SGD_EPOCH.cases)             # an empty generator, visible
 
 
 def test_the_batch_stream_behaves_like_a_generator():
-    stream = ex02._BatchStream([np.array([0, 1]), np.array([2])])
+    stream = ex02._stream([np.array([0, 1]), np.array([2])])
     with pytest.raises(TypeError):
         len(stream)
     with pytest.raises(TypeError):
         stream[0]
+    copied = copy.deepcopy(stream)
     assert [b.tolist() for b in stream] == [[0, 1], [2]] and list(stream) == []
+    assert [b.tolist() for b in pickle.loads(pickle.dumps(copied))] == [[0, 1], [2]]
 
 
 def test_a_wrong_value_no_mistake_explains_is_checked_on_one_batch():

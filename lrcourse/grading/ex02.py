@@ -830,33 +830,29 @@ class _LeastSquaresGradient:
                 f"x of shape {self.shape}")
 
 
-class _BatchStream:
+#: The type of a stream of batches (see _stream)
+_Stream = type(iter([]))
+
+
+def _stream(batches) -> _Stream:
     """Batches as a generator gives them (what ``minibatches`` returns): looped over once, no
-    len(), no indexing. Unlike a generator it can be deep-copied, so every call of the check
-    gets its own fresh stream."""
+    len(), no indexing.  A list iterator rather than a generator: it can be deep-copied, so
+    every call of the check gets its own fresh stream, and pickled into the classroom's
+    sandbox, which cannot import the grading modules (a class defined here could not be
+    unpickled there)."""
+    return iter(list(batches))
 
-    def __init__(self, batches):
-        self._batches = list(batches)
-        self._next = 0
 
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if self._next >= len(self._batches):
-            raise StopIteration
-        self._next += 1
-        return self._batches[self._next - 1]
-
-    def as_list(self) -> list:
-        return list(self._batches[self._next:])
+def _left_in(stream: _Stream) -> list:
+    """The batches a stream still holds, without using it up."""
+    return list(copy.deepcopy(stream))
 
 
 _CONTAINERS = {
     "list": (list, "a list of {k} index arrays of sizes {sizes}"),
     "lists": (lambda bs: [[int(i) for i in b] for b in bs], "a list of {k} lists of indices, sizes {sizes}"),
     "tuple": (tuple, "a tuple of {k} index arrays of sizes {sizes}"),
-    "generator": (_BatchStream, "a generator of {k} index arrays of sizes {sizes}"),
+    "generator": (_stream, "a generator of {k} index arrays of sizes {sizes}"),
 }
 
 
@@ -947,7 +943,7 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
             show_returned=False,
         )
     batches = case.args["batches"]
-    if not list(batches.as_list() if isinstance(batches, _BatchStream) else batches):
+    if not (_left_in(batches) if isinstance(batches, _Stream) else list(batches)):
         return Problem(
             "no_batches_raises",
             f"{part.name} raises on an epoch with no batches, which the text allows (the "
@@ -956,10 +952,10 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
             "only inside the loop does not exist then.",
             show_returned=False,
         )
-    if not isinstance(batches, _BatchStream):
+    if not isinstance(batches, _Stream):
         return None
     try:
-        part.call(func, {**case.args, "batches": batches.as_list()})
+        part.call(func, {**case.args, "batches": _left_in(batches)})
     except Problem:
         return None
     return Problem(
@@ -1133,7 +1129,7 @@ def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
          "It is right when x is 1-D but not when x is a matrix of shape (dim, outputs).",
          "Nothing in an SGD step depends on the shape of x: x − lr·grad_fn(x, batch) works for "
          "any shape. Look for a flatten, a len(x), or an index into x."),
-        (lambda c: isinstance(c.args["batches"], _BatchStream) and bool(c.args["batches"].as_list()),
+        (lambda c: isinstance(c.args["batches"], _Stream) and bool(_left_in(c.args["batches"])),
          "generator_batches",
          "It is right when batches is a list or a tuple but not when it is a generator (what "
          "minibatches returns).",

@@ -63,6 +63,8 @@ __all__ = [
     "exponential",
     "join",
     "warmup",
+    "per_run",
+    "PerRunSchedule",
     # schedules with a PyTorch equivalent
     "step_decay",
     "multistep",
@@ -505,6 +507,127 @@ def _warmup(schedule: Callable, warmup_steps: int, start_factor: float, label: s
              f"schedule(0) = {peak!r}")
     ramp = _ramp(start_factor * peak, peak, warmup_steps, "linear", "warmup ramp")
     return Schedule(_join_curve((ramp, schedule), (float(warmup_steps),)), label)
+
+
+# ------------------------------------------------------------- one schedule per run
+
+
+class PerRunSchedule:
+    """Learning rates of a vectorised run in which every run follows its own schedule.
+
+    Built by :func:`per_run`.  ``sched(k)`` for one step ``k`` is the column of the K
+    runs' rates, shape ``(K, 1)`` — what an optimizer broadcasts against parameters
+    of shape ``(K, dim)`` — and ``sched(np.arange(T))`` is the table of shape
+    ``(K, T)``: row r is run r's whole curve.  ``runs`` is K.
+
+    The schedules are evaluated once on a block of steps and kept (the block doubles
+    when a later step is asked for), so a step of a long run costs one slice, not K
+    schedule calls.  The arrays returned are read-only.
+    """
+
+    def __init__(self, pieces: tuple, factors: np.ndarray, repeat: int, tile: int, label: str):
+        self._pieces, self._factors = pieces, factors
+        self._repeat, self._tile = repeat, tile
+        self.runs = len(pieces) * factors.size * repeat * tile
+        self.name = self.__name__ = label
+        self._table = np.empty((self.runs, 0))
+
+    def _grow(self, steps: int) -> None:
+        """Evaluate every run's rate on steps 0 … steps − 1 (at least)."""
+        t = np.arange(max(steps, 2 * self._table.shape[1], 64), dtype=np.float64)
+        with np.errstate(over="ignore", under="ignore"):
+            curves = np.stack([_piece_values(piece, t, f"schedules[{i}]")
+                               for i, piece in enumerate(self._pieces)])   # (schedules, T)
+        runs = (curves[:, None, :] * self._factors[None, :, None]).reshape(-1, t.size)
+        table = np.tile(np.repeat(runs, self._repeat, axis=0), (self._tile, 1))
+        table.flags.writeable = False
+        self._table = table
+
+    def __call__(self, step):
+        steps = _as_steps(step)
+        if steps.ndim > 1:
+            check.fail("step", "a non-negative integer or a 1-D array of them", step)
+        last = int(steps.max()) + 1 if steps.size else 0
+        if last > self._table.shape[1]:
+            self._grow(last)
+        if steps.ndim == 0:
+            k = int(steps)
+            return self._table[:, k:k + 1]
+        return self._table[:, steps.astype(np.int64)]
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def per_run(schedules: Sequence[Callable] | dict, scale=None, *, repeat: int = 1,
+            tile: int = 1) -> PerRunSchedule:
+    """One schedule per run of a vectorised run: step k → the column of the K rates.
+
+    Formula: run r = ((g·S + i)·C + j)·R + n uses lr(k)[r] = scale[j] · s_i(k), for
+    schedule i of S, factor j of C = len(scale), copy n of R = ``repeat`` and group g
+    of ``tile``.  In words: for each schedule, for each factor (schedule-major, as
+    ``np.concatenate([scale[:, None] * s(t) for s in schedules])`` lays them out);
+    then each run ``repeat`` times in a row (``np.repeat``: e.g. one run per start
+    point) and the whole block ``tile`` times (``np.tile``: e.g. one block per batch
+    order of :class:`lrcourse.schedule_experiments.BatchOrders`).
+
+    Parameters
+    ----------
+    schedules : list of callables, or dict name → callable
+        Vectorised ``step -> lr`` schedules (this module's factories, or plain
+        functions written with NumPy; those are probed as :func:`join` probes them).
+        A dict contributes its values, in order.
+    scale : None, a positive number or a 1-D array of them
+        Factors each schedule is multiplied by (peak rates, when the schedules have
+        peak 1).  None is one factor 1.
+    repeat, tile : int ≥ 1
+        Copies of each run in a row, and of the whole block.
+
+    Returns
+    -------
+    PerRunSchedule
+        ``sched(k)`` has shape (K, 1), ``sched(np.arange(T))`` shape (K, T), with
+        K = len(schedules) · len(scale) · repeat · tile.  Pass it as an optimizer's
+        ``lr``: :func:`lrcourse.train.run` then repeats a start of shape ``(dim,)``
+        for the K runs.
+
+    Notes
+    -----
+    PyTorch: one parameter group per run and ``LambdaLR(opt, lr_lambda=[f_1, …,
+    f_K])`` with ``lr=1`` (one multiplier function per group), or K optimizers
+    each with its own scheduler.
+
+    Examples
+    --------
+    >>> sched = per_run([constant(1.0), cosine(1.0, T_max=10)], scale=[0.1, 0.2])
+    >>> sched(0).ravel().tolist()
+    [0.1, 0.2, 0.1, 0.2]
+    >>> sched(np.arange(10)).shape
+    (4, 10)
+    """
+    if isinstance(schedules, dict):
+        schedules = list(schedules.values())
+    if not isinstance(schedules, (list, tuple)):
+        check.fail("schedules", "a list of schedules or a dict name -> schedule", schedules, error=TypeError)
+    if not schedules:
+        check.fail("schedules", "a non-empty list of schedules", list(schedules))
+    for index, piece in enumerate(schedules):
+        if not callable(piece) or isinstance(piece, type):
+            check.fail(f"schedules[{index}]", "a schedule (a callable step -> lr)", piece,
+                       "wrap a number in constant(...)" if check.is_real(piece) else "", error=TypeError)
+        _check_vectorised(piece, f"schedules[{index}]", math.inf)
+    if scale is None:
+        factors = np.ones(1)
+    else:
+        factors = check.real_array("scale", scale).reshape(-1)
+        if np.ndim(scale) > 1 or factors.size == 0 or not np.all(np.isfinite(factors) & (factors > 0)):
+            check.fail("scale", "None, a positive finite number or a non-empty 1-D array of them", scale)
+    repeat = check.positive_int("repeat", repeat)
+    tile = check.positive_int("tile", tile)
+    extras = {"scale": None if scale is None else [float(f) for f in factors], "repeat": repeat, "tile": tile}
+    label = _label("per_run", schedules=list(schedules),
+                   **{key: value for key, value in extras.items() if value not in (None, 1)})
+    return PerRunSchedule(tuple(schedules), factors, repeat, tile, label)
 
 
 # ------------------------------------------------- schedules with a torch twin

@@ -502,3 +502,75 @@ def test_bad_arguments_raise_naming_the_parameter(factory, kwargs, error, parame
 def test_cross_argument_errors_carry_a_hint(call, hint):
     with pytest.raises((ValueError, TypeError), match=hint):
         call()
+
+
+# ------------------------------------------------------------------ one schedule per run
+
+
+def test_per_run_lays_out_schedules_then_factors_then_repeats_then_tiles():
+    shapes = {"flat": S.constant(1.0), "cos": S.cosine(1.0, T_max=20)}
+    peaks = np.array([0.1, 0.4, 1.6])
+    sched = S.per_run(shapes, scale=peaks, repeat=2, tile=3)
+    t = np.arange(20)
+    by_hand = np.concatenate([peaks[:, None] * shape(t) for shape in shapes.values()])   # the notebooks' idiom
+    expected = np.tile(np.repeat(by_hand, 2, axis=0), (3, 1))
+    assert sched.runs == 36
+    assert np.array_equal(sched(t), expected)
+    for k in (0, 7, 19):
+        column = sched(k)
+        assert column.shape == (36, 1) and np.array_equal(column[:, 0], expected[:, k])
+
+
+def test_per_run_grows_its_table_and_returns_read_only_arrays():
+    sched = S.per_run([S.exponential(1.0, 0.999)], scale=[0.5, 2.0])
+    assert np.allclose(sched(5000).ravel(), [0.5 * 0.999**5000, 2.0 * 0.999**5000], rtol=1e-12)
+    assert np.array_equal(sched(np.array([3, 0, 3]))[:, 1], sched(0).ravel())
+    with pytest.raises(ValueError):
+        sched(3)[0, 0] = 1.0
+
+
+def test_per_run_drives_a_vectorised_run_like_separate_runs():
+    from lrcourse.optim import SGD
+    from lrcourse.problems import Quadratic
+    from lrcourse.train import run
+
+    bowl = Quadratic([1.0, 10.0])
+    plans = [S.constant(0.05), S.step_decay(0.15, step_size=10, gamma=0.5), S.warmup_cosine(0.15, 5, 40)]
+    together = run(bowl, SGD(lr=S.per_run(plans)), bowl.init(), 30)        # a (dim,) start serves all runs
+    for k, plan in enumerate(plans):
+        alone = run(bowl, SGD(lr=plan), bowl.init(), 30)
+        assert np.allclose(together.x[k], alone.x[0], rtol=1e-13, atol=0)
+        assert np.array_equal(together.lr[:, k], plan(np.arange(30)))
+
+
+def test_per_run_label_and_plain_functions():
+    assert repr(S.per_run([S.constant(0.1)])) == "per_run(schedules=[constant(lr=0.1)])"
+    assert repr(S.per_run([S.constant(1.0)], scale=0.5, tile=2)) == (
+        "per_run(schedules=[constant(lr=1)], scale=[0.5], tile=2)")
+
+    def halving(k):
+        return 0.1 * 0.5 ** (k // 10)
+
+    assert np.allclose(S.per_run([halving])(np.arange(30))[0], halving(np.arange(30)))
+    with pytest.raises(ValueError, match=r"^schedules\[1\] must be a vectorised schedule"):
+        S.per_run([halving, lambda k: 0.1 if k < 3 else 0.2])
+
+
+@pytest.mark.parametrize("kwargs, error, parameter", [
+    ({"schedules": []}, ValueError, "schedules"),
+    ({"schedules": S.constant(0.1)}, TypeError, "schedules"),
+    ({"schedules": [0.1]}, TypeError, r"schedules\[0\]"),
+    ({"schedules": [S.constant(0.1)], "scale": [0.1, -1.0]}, ValueError, "scale"),
+    ({"schedules": [S.constant(0.1)], "scale": np.ones((2, 2))}, ValueError, "scale"),
+    ({"schedules": [S.constant(0.1)], "scale": "0.1"}, TypeError, "scale"),
+    ({"schedules": [S.constant(0.1)], "repeat": 0}, ValueError, "repeat"),
+    ({"schedules": [S.constant(0.1)], "tile": 1.5}, TypeError, "tile"),
+])
+def test_per_run_refuses_bad_arguments_by_name(kwargs, error, parameter):
+    with pytest.raises(error, match=rf"^{parameter} must be "):
+        S.per_run(**kwargs)
+
+
+def test_per_run_refuses_a_2d_step_array():
+    with pytest.raises(ValueError, match=r"^step must be a non-negative integer or a 1-D array"):
+        S.per_run([S.constant(0.1)])(np.zeros((2, 2), dtype=int))

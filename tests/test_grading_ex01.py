@@ -58,6 +58,7 @@ WRONG_GD_STEP = [
     (lambda x, grad, lr: np.round(x - lr * grad, 3), "rounded", "rounded"),
     (lambda x, grad, lr: list(x - lr * grad), "returned_list", "lr * list raises"),
     (lambda x, grad, lr: (x - lr * grad).tolist(), "returned_list", "Python list"),
+    (lambda x, grad, lr: (x - lr * grad, grad), "returned_tuple", "tuple of 2 arrays"),
 ]
 
 

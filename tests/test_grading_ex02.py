@@ -739,6 +739,11 @@ def variance_transposed(G, B):
 
 
 WRONG_VARIANCE = [
+    (lambda G, B: float(np.var(G, axis=1).sum() * _factor(G, B)), "variance_over_wrong_axis",
+     "each example's variance over its own coordinates"),
+    (lambda G, B: float(np.sum((G - G.mean(axis=0)).mean(axis=0) ** 2) * _factor(G, B)),
+     "deviations_averaged_first", "averaged before they are squared"),
+    (lambda G, B: np.float32(variance_with_ddof(G, B)), "wrong_dtype", "float64"),
     (lambda G, B: np.var(G, axis=0).sum() / B, "with_replacement", "with replacement"),
     (lambda G, B: np.var(G, axis=0, ddof=1).sum() / B, "sample_variance", "sample variance (ddof = 1)"),
     (lambda G, B: np.var(G, axis=0, ddof=1).sum() * _factor(G, B), "sample_variance_and_factor",
@@ -873,6 +878,7 @@ def stationary_none_when_unstable(lr, lam, noise_var):
 
 
 WRONG_STATIONARY = [
+    (lambda lr, lam, s2: np.float32(stationary_numpy(lr, lam, s2)), "wrong_dtype", "float64"),
     # ηλ = 2 left on the stable side: a division by 2 − ηλ = 0
     (guarded(_exact, unstable=lambda lr, lam: lr * lam > 2), "boundary_excluded", "raised at ηλ = 2"),
     (stationary_raises_when_unstable, "raises_when_unstable", "not an error"),
@@ -959,7 +965,7 @@ def test_derivation_messages_do_not_state_the_result():
 def test_stationary_messages_point_to_a_step_or_the_text(impl, mistake, phrase):
     message = rejects(ex02.check_stationary_variance, impl, mistake, phrase)
     hint = message.split("Hint: ")[-1]
-    assert mistake in ("not_finite", "returned_none", "one_element_array") or any(word in hint for word in ("Step", "step", "Lesson", "lesson", "np.inf", "lr·lam",
+    assert mistake in ("not_finite", "returned_none", "one_element_array", "wrong_dtype") or any(word in hint for word in ("Step", "step", "Lesson", "lesson", "np.inf", "lr·lam",
                                          "square root", "closed form")), hint
     for leak in _LEAKS:
         assert leak not in message, (leak, message)

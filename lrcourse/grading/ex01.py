@@ -358,6 +358,21 @@ def _divergence_step(H, lr, x0, threshold):
 # Part 1: one gradient-descent step
 # ---------------------------------------------------------------------------
 
+@dataclasses.dataclass(frozen=True)
+class _OneArrayOut(ArrayOnlyOut):
+    """One array: a tuple of several arrays (``return x_new, grad``) is named as such."""
+
+    def accept(self, value, args):
+        if isinstance(value, tuple) and len(value) > 1 and all(isinstance(v, np.ndarray) for v in value):
+            raise Problem(
+                "returned_tuple",
+                f"It returned a tuple of {len(value)} arrays; the function returns {self.what} "
+                "alone, one array.",
+                "End with `return` and the one result, not several values separated by commas.",
+            )
+        return super().accept(value, args)
+
+
 def _gd_step_random(seed: int) -> Case:
     """Seeded shapes (1-D to 3-D, one coordinate), gradients of mixed sizes, some 0."""
     rng = np.random.default_rng(1000 + seed)
@@ -373,7 +388,7 @@ GD_STEP = Part(
     name="gd_step",
     points=1,
     reference=_gd_step,
-    returns=ArrayOnlyOut(what="the new parameters", like="x", use=ARRAY_USE),
+    returns=_OneArrayOut(what="the new parameters", like="x", use=ARRAY_USE),
     cases=[
         Case({"x": np.array([1.0, -2.0]), "grad": np.array([0.5, 3.0]), "lr": 0.1}),
         Case({"x": np.array([[0.3, -1.2, 2.0], [1.5, 0.0, -0.7]]),

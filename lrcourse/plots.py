@@ -44,6 +44,7 @@ from lrcourse import _validation as check
 from lrcourse import style
 
 __all__ = [
+    "figure",
     "new_figure",
     "figure_to_png",
     "contour_trajectory",
@@ -64,21 +65,59 @@ __all__ = [
     "LossCurveArtist",
     "PointArtist",
     "CourseFigure",
+    "CourseAxes",
     "SparseMinorLogLocator",
 ]
 
 
 # --------------------------------------------------------------------------- helpers
 
+_STYLE_DEPTH = [0]  # calls under way inside the course style (nested calls skip the context)
+
+
 def _styled(function: Callable) -> Callable:
     """Run a plot function inside the course's rc context (never touching globals)."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        with mpl.rc_context(style.RC):
+        if _STYLE_DEPTH[0]:
             return function(*args, **kwargs)
+        _STYLE_DEPTH[0] += 1
+        try:
+            with mpl.rc_context(style.RC):
+                return function(*args, **kwargs)
+        finally:
+            _STYLE_DEPTH[0] -= 1
 
     return wrapper
+
+
+#: The Axes methods that read the style when called (line widths, marker and font
+#: sizes, grid lines of new ticks): a :class:`CourseAxes` runs them in the course style.
+_STYLED_METHODS = (
+    "plot", "semilogx", "semilogy", "loglog", "scatter", "errorbar", "bar", "barh", "hist", "step",
+    "stairs", "fill_between", "fill_betweenx", "axhline", "axvline", "axhspan", "axvspan", "text",
+    "annotate", "legend", "pcolormesh", "imshow", "contour", "contourf", "set_title", "set_xlabel",
+    "set_ylabel", "set_xscale", "set_yscale", "set_xticks", "set_yticks", "set", "twinx", "twiny",
+    "grid", "clear",
+)
+
+
+class CourseAxes(Axes):
+    """An Axes that draws in the course style whatever a lesson calls on it.
+
+    :func:`figure` (and :func:`new_figure`) make these: ``ax.plot``, ``ax.legend``,
+    ``ax.set_title``, … run inside :data:`lrcourse.style.RC`, so a lesson adds its
+    own lines to a course figure without a ``with plt.rc_context(style.RC):``
+    block, and matplotlib's global settings are never changed.
+    """
+
+    name = "lrcourse"
+
+
+for _method in _STYLED_METHODS:
+    setattr(CourseAxes, _method, _styled(getattr(Axes, _method)))
+del _method
 
 
 class SparseMinorLogLocator(LogLocator):
@@ -115,34 +154,89 @@ class CourseFigure(Figure):
                 locator = axis.get_minor_locator()
                 if axis.get_scale() == "log" and type(locator) is LogLocator:
                     axis.set_minor_locator(SparseMinorLogLocator(base=locator._base))
-        super().draw(renderer)
+        _styled(super().draw)(renderer)     # ticks made while drawing take the course style too
+
+    def suptitle(self, t, **kwargs):
+        """The figure's title, in the course style."""
+        return _styled(super().suptitle)(t, **kwargs)
+
+    def legend(self, *args, **kwargs):
+        """A legend for the whole figure, in the course style."""
+        return _styled(super().legend)(*args, **kwargs)
+
+
+def _share(name: str, value):
+    """sharex / sharey: True, False, "row" or "col" (not 0 or 1)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if not isinstance(value, str) or value not in ("row", "col"):
+        check.fail(name, "True, False, 'row' or 'col'", value,
+                   error=ValueError if isinstance(value, str) else TypeError)
+    return value
+
+
+def _figure_size(nrows: int, ncols: int):
+    """Default inches: the course's single and side-by-side sizes, 3.2 more per extra row."""
+    width = style.SINGLE[0] if ncols == 1 else min(style.SIDE_BY_SIDE[0] + 1.5 * (ncols - 2), 13.0)
+    height = style.SINGLE[1] if nrows == 1 else 3.2 * nrows + 0.6
+    return (width, height)
+
+
+def _ratios(name: str, value, count: int, what: str):
+    if value is None:
+        return None
+    ratios = _positive_lrs(name, value)
+    if ratios.size != count:
+        check.fail(name, f"a sequence of {count} positive numbers (one per {what})", value)
+    return ratios
 
 
 @_styled
-def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratios=None, **subplot_kw):
-    """A figure in the course style with ``ncols`` axes side by side.
+def figure(nrows: int = 1, ncols: int = 1, *, figsize=None, sharex=False, sharey=False,
+           width_ratios=None, height_ratios=None, title=None, pyplot: bool = True, **subplot_kw):
+    """A figure of ``nrows × ncols`` axes that carry the course style.
 
-    ``width_ratios`` (one number per column) makes some columns wider than others.
+    The axes are :class:`CourseAxes`: every ``ax.plot``, ``ax.legend``,
+    ``ax.set_title`` … a lesson calls on them runs in :data:`lrcourse.style.RC`, and
+    so does drawing the figure, so no ``with plt.rc_context(style.RC):`` block is
+    needed.  The layout is matplotlib's constrained layout.
 
-    ``pyplot=True`` (the default) registers the figure with pyplot, so a notebook
-    shows it at the end of the cell; ``pyplot=False`` makes a standalone
-    :class:`matplotlib.figure.Figure` on an Agg canvas (what the widgets render
-    themselves, without pyplot's global state).
+    Parameters
+    ----------
+    nrows, ncols : int ≥ 1
+    figsize : (width, height) in inches, optional
+        Default: 6.4 × 4 for one axes, 10 wide for two columns, 3.2 inches more per
+        extra row.
+    sharex, sharey : bool, "row" or "col"
+        Share the x (y) axis among all axes, within rows or within columns
+        (matplotlib's ``subplots``); inner tick labels are then hidden.
+    width_ratios, height_ratios : sequences of positive numbers, optional
+        Relative column widths and row heights.
+    title : str, optional
+        The figure's title (``suptitle``).
+    pyplot : bool
+        True registers the figure with pyplot, so a notebook shows it at the end of
+        the cell; False makes a standalone figure on an Agg canvas (the widgets).
 
-    Returns ``(fig, ax)`` for one column, ``(fig, axes)`` otherwise.
+    Returns
+    -------
+    (fig, ax) for one axes, (fig, axes) with axes a 1-D array for one row or one
+    column, and a 2-D array ``axes[row, col]`` otherwise.
     """
+    nrows = check.positive_int("nrows", nrows)
     ncols = check.positive_int("ncols", ncols)
+    sharex, sharey = _share("sharex", sharex), _share("sharey", sharey)
     pyplot = check.boolean("pyplot", pyplot)
     if figsize is not None:
         size = check.real_array("figsize", figsize)
         if size.shape != (2,) or not np.all(np.isfinite(size) & (size > 0)):
             check.fail("figsize", "None or a pair (width, height) of positive inches", figsize)
-    if width_ratios is not None:
-        ratios = _positive_lrs("width_ratios", width_ratios)
-        if ratios.size != ncols:
-            check.fail("width_ratios", f"a sequence of {ncols} positive numbers (one per column)", width_ratios)
+    width_ratios = _ratios("width_ratios", width_ratios, ncols, "column")
+    height_ratios = _ratios("height_ratios", height_ratios, nrows, "row")
+    if title is not None and not isinstance(title, str):
+        check.fail("title", "None or a string", title, error=TypeError)
     if figsize is None:
-        figsize = style.SINGLE if ncols == 1 else style.SIDE_BY_SIDE
+        figsize = _figure_size(nrows, ncols)
     if pyplot:
         import matplotlib.pyplot as plt
 
@@ -150,9 +244,23 @@ def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratio
     else:
         fig = CourseFigure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
-    axes = fig.subplots(1, ncols, squeeze=False, subplot_kw=subplot_kw or None,
-                        width_ratios=width_ratios)[0]
-    return (fig, axes[0]) if ncols == 1 else (fig, axes)
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex, sharey=sharey,
+                        subplot_kw={"axes_class": CourseAxes, **subplot_kw},
+                        width_ratios=width_ratios, height_ratios=height_ratios)
+    if title:
+        fig.suptitle(title)
+    if nrows == ncols == 1:
+        return fig, axes[0, 0]
+    return fig, (axes.ravel() if 1 in (nrows, ncols) else axes)
+
+
+def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratios=None, **subplot_kw):
+    """A figure in the course style with ``ncols`` axes side by side
+    (:func:`figure` with one row; kept for the widgets and older cells).
+
+    Returns ``(fig, ax)`` for one column, ``(fig, axes)`` otherwise.
+    """
+    return figure(1, ncols, figsize=figsize, pyplot=pyplot, width_ratios=width_ratios, **subplot_kw)
 
 
 def _figure_and_axes(ax):

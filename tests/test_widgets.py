@@ -646,3 +646,240 @@ def test_an_oscillating_run_is_not_called_converging(lr_explorer):
     assert lr_module.loss_trend(10.0 ** -np.linspace(0, 5, 50)) == "converging"
     assert lr_module.loss_trend(np.tile([10.0, 0.01], 25)) == "oscillating, not converged"
     lr_explorer.set(optimizer="GD", lr=1.5)
+
+
+# ------------------------------------- the explorers of lessons 02, 06 and 07 (issue 10)
+
+@pytest.fixture(scope="module")
+def noise_explorer():
+    return quietly(widgets.noise_floor_explorer)
+
+
+@pytest.fixture(scope="module")
+def finder_explorer():
+    return quietly(widgets.finder_explorer)
+
+
+@pytest.fixture(scope="module")
+def generalization_explorer():
+    return quietly(widgets.generalization_explorer)
+
+
+NEW_EXPLORERS = ["noise_explorer", "finder_explorer", "generalization_explorer"]
+
+
+@pytest.mark.parametrize("name", NEW_EXPLORERS)
+def test_the_new_explorers_build_headless_with_a_png_a_result_and_a_fixed_box(name, request):
+    explorer = request.getfixturevalue(name)
+    assert explorer.png().startswith(PNG)
+    assert explorer.text and explorer.text in explorer.result.value
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+    assert base64.b64decode(bundle["image/png"]) == explorer.png()
+    assert explorer.text.count("\n") < explorer.result_lines
+    kinds = (ipywidgets.FloatLogSlider, ipywidgets.IntSlider, ipywidgets.FloatSlider)
+    sliders = [w for w in walk(explorer.widget) if isinstance(w, kinds)]
+    assert isinstance(sliders[0], ipywidgets.FloatLogSlider) and sliders[0].description.startswith("η")
+    assert sliders[0].value < sliders[0].base ** sliders[0].max  # the browser test moves it right
+    from lrcourse.widgets._base import label_px
+
+    for control in walk(explorer.widget):
+        if isinstance(control, ipywidgets.ValueWidget) and getattr(control, "description", ""):
+            assert int(control.style.description_width[:-2]) >= label_px(control.description)
+
+
+NEW_STATES = {
+    "noise_explorer": [dict(lr=0.01), dict(lr=1.0), dict(lr=1.0, batch_size=1), dict(batch_size=512, lr=0.01),
+                       dict(sampling="reshuffled epochs"), dict(steps=1000, seed=9), dict(steps=100, lr=0.37)],
+    "finder_explorer": [dict(beta=0.0), dict(beta=0.99), dict(batch_size=512), dict(batch_size=8, seed=9),
+                        dict(num_steps=20), dict(num_steps=300), dict(start_lr=1e-2), dict(end_lr=0.3),
+                        dict(start_lr=1e-6, end_lr=100)],
+    "generalization_explorer": [dict(lr=0.025), dict(lr=3.2), dict(batch_size=8, lr=3.2), dict(batch_size=128),
+                                dict(steps=25), dict(steps=300, lr=0.0707)],
+}
+
+
+@pytest.mark.parametrize("name", NEW_EXPLORERS)
+def test_the_new_explorers_change_with_every_state_and_keep_text_clear_and_short(name, request):
+    explorer = request.getfixturevalue(name)
+    defaults = {control: explorer._control(control).value for control in explorer.control_names()}
+    for state in NEW_STATES[name]:
+        before = explorer.png()
+        quietly(lambda: explorer.set(**state))
+        assert explorer.png() != before, state
+        assert_clear(explorer, str(state))
+        assert not too_precise(explorer.text), explorer.text
+        assert explorer.text.count("\n") < explorer.result_lines
+    with explorer.hold():
+        for control, value in defaults.items():
+            explorer._control(control).value = value
+
+
+# noise floor ------------------------------------------------------------------------
+
+def test_the_noise_floor_matches_eta_sigma2_over_4b_for_small_rates(noise_explorer):
+    from lrcourse.widgets import noise_floor
+
+    ratios = []
+    for lr in (0.05, 0.1):
+        noise_explorer.set(lr=lr, batch_size=16, sampling="independent draws", steps=300, seed=0)
+        lr = noise_explorer.lr_slider.value
+        predicted = noise_floor.predicted_floor(lr, 16, noise_explorer.sigma2)
+        assert predicted == pytest.approx(lr * noise_explorer.sigma2 / 64)
+        ratios.append(noise_explorer.measured / predicted)
+        np.testing.assert_allclose(noise_explorer.prediction_line.get_ydata(), predicted)
+        assert f"{noise_explorer.measured / predicted:.2f} × predicted" in noise_explorer.text
+    assert all(0.75 < r < 1.25 for r in ratios), ratios
+    # a larger batch, a lower floor (×1/4 for ×4 the batch, within the noise of one run)
+    noise_explorer.set(lr=0.1, batch_size=64)
+    assert 0.15 < noise_explorer.measured / (ratios[1] * noise_floor.predicted_floor(
+        noise_explorer.lr_slider.value, 16, noise_explorer.sigma2)) < 0.4
+    noise_explorer.set(batch_size=16)
+
+
+def test_the_noise_explorers_sigma2_is_the_spread_of_the_per_example_gradients(noise_explorer):
+    problem, x_star = noise_explorer.problem, noise_explorer.x_star
+    assert np.linalg.norm(problem.grad(x_star)) < 1e-9
+    from lrcourse.widgets import schedule
+
+    assert noise_explorer.f_star == pytest.approx(schedule.reference_loss(), rel=1e-9)
+    g = problem.per_example_grads(x_star)
+    assert noise_explorer.sigma2 == pytest.approx(np.mean(np.sum(g ** 2, axis=1)), rel=1e-9)
+
+
+def test_reshuffled_epochs_sit_below_the_independent_floor_at_small_rates(noise_explorer):
+    noise_explorer.set(lr=0.05, batch_size=16, sampling="reshuffled epochs")
+    assert "the formula assumes independent draws" in noise_explorer.text
+    reshuffled = noise_explorer.measured
+    noise_explorer.set(sampling="independent draws")
+    assert reshuffled < 0.6 * noise_explorer.measured
+    noise_explorer.set(lr=0.1)
+
+
+def test_the_noise_explorer_reports_a_diverged_run(noise_explorer):
+    noise_explorer.set(lr=1.0, batch_size=1)
+    at, excess, diverged_at = noise_explorer.last_run
+    assert diverged_at > 0 and "diverged at step" in noise_explorer.text
+    assert noise_explorer.curve.cross.get_xdata()[0] <= diverged_at
+    noise_explorer.set(lr=0.1, batch_size=16)
+
+
+# finder -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("state", [dict(), dict(beta=0.0), dict(beta=0.5), dict(beta=0.99),
+                                   dict(batch_size=128, seed=2, num_steps=60)])
+def test_the_finder_explorer_shows_what_tune_lr_finder_returns(finder_explorer, state):
+    from lrcourse import optim, tune
+
+    finder_explorer.set(**{"start_lr": 1e-5, "end_lr": 10.0, "num_steps": 100, "beta": 0.98, "batch_size": 32,
+                           "seed": 0, **state})
+    settings = dict(start_lr=finder_explorer.start_lr_slider.value, end_lr=finder_explorer.end_lr_slider.value,
+                    num_steps=finder_explorer.num_steps_slider.value, beta=finder_explorer.beta_slider.value,
+                    batch_size=int(finder_explorer.batch_size_slider.value), seed=finder_explorer.seed_slider.value)
+    expected = tune.lr_finder(finder_explorer.problem, optim.SGD, **settings)
+    shown = finder_explorer.last
+    np.testing.assert_allclose(shown["lrs"], expected.lrs, rtol=1e-12)
+    np.testing.assert_allclose(shown["smoothed"], expected.smoothed, rtol=1e-12)
+    assert shown["stopped_at"] == expected.stopped_at
+    assert shown["suggestions"] == pytest.approx(expected.suggestions, rel=1e-12)
+    for name, line in finder_explorer.rule_lines.items():
+        assert line.get_xdata()[0] == pytest.approx(expected.suggestions[name])
+    np.testing.assert_allclose(finder_explorer.smooth_line.get_ydata(), expected.smoothed)
+    for name, label in widgets.finder.RULE_LABELS.items():
+        assert f"{label} {widgets._base.sig3(expected.suggestions[name])}" in finder_explorer.text
+
+
+def test_moving_beta_re_smooths_without_training_again(finder_explorer):
+    finder_explorer.set(start_lr=1e-5, end_lr=10.0, num_steps=100, batch_size=32, seed=0, beta=0.98)
+    runs = len(finder_explorer._cache)
+    for beta in (0.9, 0.5, 0.0, 0.98):
+        finder_explorer.beta_slider.value = beta
+    assert len(finder_explorer._cache) == runs
+    finder_explorer.seed_slider.value = 1
+    assert len(finder_explorer._cache) == runs + 1
+    finder_explorer.seed_slider.value = 0
+
+
+def test_the_finder_explorer_updates_only_beta_while_dragging(finder_explorer):
+    # every other control trains the network again: it updates when released
+    assert finder_explorer.beta_slider.continuous_update
+    for name in ("start_lr", "end_lr", "num_steps", "batch_size", "seed"):
+        assert not finder_explorer._control(name).continuous_update, name
+
+
+# generalization ---------------------------------------------------------------------
+
+def test_the_generalization_explorer_shows_the_sweep_it_selects(generalization_explorer):
+    from lrcourse.widgets import generalization as g
+
+    generalization_explorer.set(lr=0.2, batch_size=128, steps=150)
+    result = g.sweeps(0)[128]
+    i = int(np.flatnonzero(result.eval_steps == 150)[0])
+    np.testing.assert_allclose(generalization_explorer.train_line.get_ydata(), result.train_loss[i])
+    np.testing.assert_allclose(generalization_explorer.val_line.get_ydata(), result.val_loss[i])
+    by_val = int(np.nanargmin(result.val_loss[i]))
+    by_train = int(np.nanargmin(result.train_loss[i]))
+    assert generalization_explorer.best_val.get_xdata()[0] == pytest.approx(g.LRS[by_val])
+    assert generalization_explorer.best_train.get_xdata()[0] == pytest.approx(g.LRS[by_train])
+    assert f"lowest validation loss at η = {widgets._base.sig3(g.LRS[by_val])}" in generalization_explorer.text
+    k = int(np.argmin(np.abs(g.LRS - 0.2)))
+    np.testing.assert_allclose(generalization_explorer.val_curve.get_ydata(), result.val_loss[:, k])
+    assert generalization_explorer.budget_line.get_xdata()[0] == 150
+    generalization_explorer.set(batch_size=32, steps=200)
+
+
+def test_the_generalization_sweep_is_the_librarys_own_run():
+    from lrcourse import optim, train
+    from lrcourse.problems import MLP
+    from lrcourse.widgets import generalization as g
+
+    problem = MLP(hidden=32)
+    lrs = g.LRS[[3, 8]]
+    alone = train.run(problem, optim.SGD(lr=lrs[:, None]), problem.init(seed=0), g.STEPS, batch_size=32, seed=0,
+                      eval_every=g.EVAL_EVERY)
+    np.testing.assert_allclose(alone.val_loss, g.sweeps(0)[32].val_loss[:, [3, 8]], rtol=1e-9)
+
+
+def test_the_eta_slider_sits_on_the_sweeps_grid(generalization_explorer):
+    from lrcourse.widgets import generalization as g
+
+    slider = generalization_explorer.lr_slider
+    grid = 10 ** (slider.min + slider.step * np.arange(round((slider.max - slider.min) / slider.step) + 1))
+    np.testing.assert_allclose(grid, g.LRS, rtol=1e-9)
+
+
+# bad input --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("factory, argument, bad, message", [
+    ("noise_floor_explorer", "lr", 5.0, r"lr must be a number in \[0.01, 1\]; got 5.0"),
+    ("noise_floor_explorer", "batch_size", 24, "batch_size must be one of 1, 2, 4"),
+    ("noise_floor_explorer", "sampling", "random", "sampling must be one of 'independent draws'"),
+    ("noise_floor_explorer", "steps", 50, "steps must be an integer in"),
+    ("noise_floor_explorer", "seed", -1, "seed must be an integer in"),
+    ("finder_explorer", "start_lr", 1.0, "start_lr must be a number in"),
+    ("finder_explorer", "end_lr", 1000.0, "end_lr must be a number in"),
+    ("finder_explorer", "num_steps", 10, "num_steps must be an integer in"),
+    ("finder_explorer", "beta", 1.0, "beta must be a number in"),
+    ("finder_explorer", "batch_size", 1, "batch_size must be one of 8, 16"),
+    ("finder_explorer", "seed", 2.5, "seed must be an integer in"),
+    ("generalization_explorer", "lr", 0.3, "lr must be a rate of the explorer's grid .*got 0.3. the nearest is 0.283"),
+    ("generalization_explorer", "lr", -1.0, "lr must be a positive"),
+    ("generalization_explorer", "batch_size", 16, "batch_size must be one of 8, 32, 128"),
+    ("generalization_explorer", "steps", 210, "steps must be a multiple of 25"),
+    ("generalization_explorer", "steps", 400, "steps must be an integer in"),
+])
+def test_the_new_explorers_refuse_bad_arguments_naming_them(factory, argument, bad, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        getattr(widgets, factory)(**{argument: bad})
+
+
+@pytest.mark.parametrize("name, argument, bad", [("noise_explorer", "batch_size", 24),
+                                                 ("finder_explorer", "batch_size", 1024),
+                                                 ("generalization_explorer", "batch_size", 16),
+                                                 ("noise_explorer", "lr", 2.0)])
+def test_set_refuses_what_a_new_explorers_control_cannot_show(name, argument, bad, request):
+    explorer = request.getfixturevalue(name)
+    before = explorer.text
+    with pytest.raises(ValueError, match=f"{argument} must be"):
+        explorer.set(**{argument: bad})
+    assert explorer.text == before

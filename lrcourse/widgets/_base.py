@@ -42,7 +42,7 @@ from lrcourse import _validation as check
 from lrcourse import plots, style
 from lrcourse._blas import single_threaded_blas
 
-__all__ = ["Explorer", "LogSlider", "log_slider", "int_slider", "float_slider", "dropdown", "fit_labels", "label_px",
+__all__ = ["Explorer", "LogSlider", "log_slider", "power_of_two_slider", "int_slider", "float_slider", "dropdown", "fit_labels", "label_px",
            "short_numbers", "sig3", "rate_text", "steps_text"]
 
 #: Room for a control's label, per character (JupyterLab's 13 px sans-serif; generous,
@@ -108,6 +108,8 @@ def checked_value(name: str, control, value):
                                           for option in control.options])
     if isinstance(control, (widgets.ToggleButton, widgets.Checkbox)):
         return check.boolean(name, value)
+    if isinstance(control, LogSlider) and control.base == 2:  # a power_of_two_slider: its grid only
+        return check.OneOf(*_powers_of_two(control))(name, value, "a batch size the explorer's slider offers")
     if isinstance(control, (widgets.FloatSlider, widgets.IntSlider, LogSlider)):
         return slider_range(control)(name, value, "the explorer's slider covers this range")
     return value
@@ -131,6 +133,26 @@ def log_slider(description: str, value: float, low: float, high: float, *, step:
     )
     slider._low, slider._high = low, high
     return slider
+
+
+def power_of_two_slider(description: str, value: int, low: int, high: int, *, every: int = 1,
+                        name: str = "value") -> LogSlider:
+    """A slider over the powers of two ``low, 2^every·low, …, high`` (a batch size).
+
+    ``value`` must be one of them; anything else raises, naming ``name``.  Read it
+    with ``int(slider.value)``."""
+    slider = LogSlider(value=float(low), base=2, min=float(np.log2(low)), max=float(np.log2(high)), step=every,
+                       description=description, readout_format=".0f", continuous_update=True,
+                       layout=widgets.Layout(**_SLIDER_LAYOUT), style=_DESCRIPTION_STYLE)
+    slider._low, slider._high = float(low), float(high)
+    slider.value = float(checked_value(name, slider, value))
+    return slider
+
+
+def _powers_of_two(control) -> list[int]:
+    """The values of a :func:`power_of_two_slider`."""
+    count = int(round((control.max - control.min) / control.step))
+    return [int(round(2 ** (control.min + k * control.step))) for k in range(count + 1)]
 
 
 def int_slider(description: str, value: int, low: int, high: int, step: int = 1, *,

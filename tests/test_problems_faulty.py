@@ -1,9 +1,9 @@
-"""NanOutsideBox: finite inside the cube, NaN outside, gradient 2x; batched like every problem."""
+"""The faulty problems: NanOutsideBox (NaN outside the cube) and Staircase (one step, for exact ties)."""
 
 import numpy as np
 import pytest
 
-from lrcourse.problems.faulty import NanOutsideBox
+from lrcourse.problems.faulty import NanOutsideBox, Staircase
 
 
 def test_loss_is_finite_inside_and_nan_outside_the_box():
@@ -25,3 +25,16 @@ def test_gradient_matches_finite_differences_inside():
 def test_bad_dim_is_refused_by_name(dim):
     with pytest.raises((TypeError, ValueError), match="dim"):
         NanOutsideBox(dim)
+
+
+def test_staircase_has_one_step_and_a_constant_gradient():
+    problem = Staircase(3.25)
+    assert problem.loss(np.array([0.49])) == 1.0 and problem.loss(np.array([0.5])) == 3.25
+    assert np.array_equal(problem.loss(np.array([[0.0], [1.0]])), [1.0, 3.25])
+    assert np.array_equal(problem.grad(np.array([[0.2], [0.9]])), [[-1.0], [-1.0]])
+
+
+@pytest.mark.parametrize("high", ["4", None, 1j])
+def test_bad_staircase_height_is_refused_by_name(high):
+    with pytest.raises((TypeError, ValueError), match="high"):
+        Staircase(high)

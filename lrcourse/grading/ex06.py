@@ -45,7 +45,7 @@ from lrcourse.grading.core import (
     check_cases, check_choice, close, describe_call,
 )
 from lrcourse.grading.ex04 import ArrayOnlyOut
-from lrcourse.problems.faulty import NanOutsideBox
+from lrcourse.problems.faulty import NanOutsideBox, Staircase
 from lrcourse.problems import Quadratic
 
 __all__ = [
@@ -175,25 +175,6 @@ def _same_nan(out, wrong) -> bool:
     return True
 
 
-class _Staircase:
-    """A 1-D loss with one step, for an exact tie with the stopping bar: 1 for x < 0.5,
-    ``high`` beyond, with gradient −1 everywhere (each step moves x up by its rate)."""
-
-    dim = 1
-
-    def __init__(self, high: float):
-        self.high = high
-
-    def init(self, seed=0):
-        return np.zeros(1)
-
-    def loss(self, x):
-        return np.where(np.asarray(x, dtype=float)[..., 0] < 0.5, 1.0, self.high)
-
-    def grad(self, x):
-        return -np.ones_like(np.asarray(x, dtype=float))
-
-
 def _staircase_case(start_lr, end_lr, num_steps) -> Case:
     """β = 0.5 and a loss of 1 until step i, then L = 7 − 6·0.5^(i+1): every number is a
     short binary fraction, so the smoothed loss is exactly 1 up to step i − 1 and exactly
@@ -202,7 +183,7 @@ def _staircase_case(start_lr, end_lr, num_steps) -> Case:
     rates = np.geomspace(start_lr, end_lr, num_steps)
     i = int(np.argmax(np.concatenate([[0.0], np.cumsum(rates)[:-1]]) >= 0.5))
     high = 7.0 - 6.0 * 0.5 ** (i + 1)
-    return Case({"problem": _Staircase(high), "x0": np.zeros(1), "start_lr": start_lr,
+    return Case({"problem": Staircase(high), "x0": np.zeros(1), "start_lr": start_lr,
                  "end_lr": end_lr, "num_steps": num_steps, "beta": 0.5, "diverge_threshold": 4.0},
                 shown={"problem": f"a staircase loss: 1 for x < 0.5, {high:.12g} beyond (gradient "
                                   "−1: each step adds its rate to x)"})

@@ -532,16 +532,36 @@ class PerRunSchedule:
         self.name = self.__name__ = label
         self._table = np.empty((self.runs, 0))
 
-    def _grow(self, steps: int) -> None:
-        """Evaluate every run's rate on steps 0 … steps − 1 (at least)."""
-        t = np.arange(max(steps, 2 * self._table.shape[1], 64), dtype=np.float64)
+    def _tabulate(self, size: int) -> np.ndarray:
+        """Every run's rate on steps 0 … size − 1, shape (K, size), read-only."""
+        t = np.arange(size, dtype=np.float64)
         with np.errstate(over="ignore", under="ignore"):
             curves = np.stack([_piece_values(piece, t, f"schedules[{i}]")
-                               for i, piece in enumerate(self._pieces)])   # (schedules, T)
-        runs = (curves[:, None, :] * self._factors[None, :, None]).reshape(-1, t.size)
+                               for i, piece in enumerate(self._pieces)])   # (schedules, size)
+        runs = (curves[:, None, :] * self._factors[None, :, None]).reshape(-1, size)
         table = np.tile(np.repeat(runs, self._repeat, axis=0), (self._tile, 1))
         table.flags.writeable = False
-        self._table = table
+        return table
+
+    def _grow(self, needed: int) -> None:
+        """Tabulate at least steps 0 … needed − 1: twice the old block when every
+        schedule allows it, else the longest block they allow (``one_cycle`` refuses
+        steps past ``total_steps``), found by bisection."""
+        size = max(needed, 2 * self._table.shape[1], 64)
+        try:
+            self._table = self._tabulate(size)
+            return
+        except ValueError:
+            if size == needed:
+                raise
+        self._table = self._tabulate(needed)       # a schedule refusing a step the run needs raises here
+        low, high = needed, size
+        while high - low > 1:
+            middle = (low + high) // 2
+            try:
+                self._table, low = self._tabulate(middle), middle
+            except ValueError:
+                high = middle
 
     def __call__(self, step):
         steps = _as_steps(step)

@@ -574,3 +574,10 @@ def test_per_run_refuses_bad_arguments_by_name(kwargs, error, parameter):
 def test_per_run_refuses_a_2d_step_array():
     with pytest.raises(ValueError, match=r"^step must be a non-negative integer or a 1-D array"):
         S.per_run([S.constant(0.1)])(np.zeros((2, 2), dtype=int))
+
+
+def test_per_run_tabulates_a_schedule_that_ends_up_to_its_last_step():
+    sched = S.per_run([S.one_cycle(1.0, 300), S.constant(0.1)])
+    assert np.isclose(sched(299)[0, 0], S.one_cycle(1.0, 300)(299))    # the block past 256 stops at 300
+    with pytest.raises(ValueError, match=r"^step must be less than total_steps=300"):
+        sched(300)

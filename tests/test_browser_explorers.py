@@ -33,7 +33,8 @@ from browser_support import find_chromium, jupyterlab_server, launch_chromium, r
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser" / "explorers"
-EXPLORER_CALL = re.compile(r"widgets\.(lr_explorer|momentum_explorer|schedule_explorer|optimizer_comparison)\(")
+EXPLORER_CALL = re.compile(r"widgets\.(lr_explorer|momentum_explorer|schedule_explorer|optimizer_comparison"
+                           r"|noise_floor_explorer|finder_explorer|generalization_explorer)\(")
 VIEWPORTS = {"1280x800": {"width": 1280, "height": 800}, "1920x1080": {"width": 1920, "height": 1080}}
 #: The smallest text in an explorer's figure (10 pt tick labels, 13.9 px at 100 dpi)
 #: must be drawn at least this many CSS pixels tall.
@@ -333,40 +334,53 @@ def exercise(view: ExplorerView, full: bool) -> None:
     view.screenshot("after every control")
 
 
-def test_every_explorer_in_every_lesson_in_chromium(lab, page):
-    url, lessons = lab
+#: Lesson files with an explorer, read once: the test runs per lesson (``-k 06`` runs lesson 06).
+LESSONS = [name for name, _ in explorer_lessons()]
+#: Explorer kinds whose every control was moved already (once per kind, in lesson order).
+_SEEN: set = set()
+
+
+@pytest.fixture(scope="module")
+def artifacts():
+    """The screenshot folder, emptied once per test session."""
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
     ARTIFACTS.mkdir(parents=True)
-    problems, seen = [], set()
-    for name, cells in lessons:
-        started = time.monotonic()
-        open_lesson(page, url, name)
-        page.set_viewport_size(VIEWPORTS["1280x800"])
-        run_cell(page, 1)  # the set-up cell (imports)
-        for index, _ in cells:
-            run_cell(page, index)
-        print(f"{name}: ran in {time.monotonic() - started:.1f} s")
-        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-        assert errors.count() == 0, f"{name}: " + "\n".join(errors.all_inner_texts())
-        roots = page.locator(".jp-NotebookPanel:visible .lrcourse-explorer")
-        assert roots.count() == len(cells), f"{name}: {roots.count()} explorers for {len(cells)} cells"
-        for k in range(roots.count()):
-            label = name.split("_")[0] + (f"-{k}" if roots.count() > 1 else "")
-            kind = cells[k][1]
-            full, _ = kind not in seen, seen.add(kind)  # every control once per explorer kind
-            try:
-                view = ExplorerView(page, roots.nth(k), label)
-                view.assert_legible("1280x800")
-                exercise(view, full)
-                page.set_viewport_size(VIEWPORTS["1920x1080"])
-                view.root.scroll_into_view_if_needed()
-                view.assert_legible("1920x1080")
-                view.screenshot("at 1920x1080")
-            except AssertionError as error:
-                problems.append(str(error))
-            finally:
-                page.set_viewport_size(VIEWPORTS["1280x800"])
-        shut_down_kernels(url)
-        print(f"{name}: {time.monotonic() - started:.1f} s")
+    return ARTIFACTS
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_explorer_in_every_lesson_in_chromium(lab, page, artifacts, name):
+    url, lessons = lab
+    cells = dict(lessons)[name]
+    problems = []
+    started = time.monotonic()
+    open_lesson(page, url, name)
+    page.set_viewport_size(VIEWPORTS["1280x800"])
+    run_cell(page, 1)  # the set-up cell (imports)
+    for index, _ in cells:
+        run_cell(page, index)
+    print(f"{name}: ran in {time.monotonic() - started:.1f} s")
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, f"{name}: " + "\n".join(errors.all_inner_texts())
+    roots = page.locator(".jp-NotebookPanel:visible .lrcourse-explorer")
+    assert roots.count() == len(cells), f"{name}: {roots.count()} explorers for {len(cells)} cells"
+    for k in range(roots.count()):
+        label = name.split("_")[0] + (f"-{k}" if roots.count() > 1 else "")
+        kind = cells[k][1]
+        full, _ = kind not in _SEEN, _SEEN.add(kind)  # every control once per explorer kind
+        try:
+            view = ExplorerView(page, roots.nth(k), label)
+            view.assert_legible("1280x800")
+            exercise(view, full)
+            page.set_viewport_size(VIEWPORTS["1920x1080"])
+            view.root.scroll_into_view_if_needed()
+            view.assert_legible("1920x1080")
+            view.screenshot("at 1920x1080")
+        except AssertionError as error:
+            problems.append(str(error))
+        finally:
+            page.set_viewport_size(VIEWPORTS["1280x800"])
+    shut_down_kernels(url)
+    print(f"{name}: {time.monotonic() - started:.1f} s")
     assert not problems, "\n".join(problems)

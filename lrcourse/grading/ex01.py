@@ -35,12 +35,10 @@ import math
 
 import numpy as np
 
-from lrcourse.grading.core import (
-    ArrayOut, CheckFailed, Case, Mistake, NumberOut, Part, Problem, call_learner, check_cases,
-    choice_letters, close, describe, describe_call, report, report_pass,
-)
+from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Problem, close
+from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
-from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, NumberOnlyOut
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, hessian, show_matrix
 from lrcourse.problems import Quadratic
 
@@ -54,164 +52,10 @@ __all__ = [
     "check_divergence_step",
     "check_four_runs",
     "run_experiment",
-    "NumberOnlyOut",
-    "ARRAY_USE",
-    "check_choice_once",
-    "choice_feedback",
-    "check_new_arrays",
 ]
 
 _LESSON = "lesson 01"
 _LESSON_AT_START = "Lesson 01"
-
-
-# ---------------------------------------------------------------------------
-# Return types: one policy for exercises 01–03 (ex02 and ex03 import these)
-# ---------------------------------------------------------------------------
-#
-# - an array result must be a float64 NumPy array of the stated shape: a Python list or
-#   tuple is refused (ARRAY_USE says why), float32/float16 and ints too (core.ArrayOut);
-# - a number result must be one number (float, int, NumPy float64 scalar or 0-d array): a
-#   one-element array and a float32/float16 number are refused (NumberOnlyOut says why);
-# - a pair (x_new, buf_new) or (lr, momentum) may be a tuple or a list of the two, since
-#   the notebooks' cells unpack it (core.TupleOut);
-# - a multiple-choice answer names each letter at most once (check_choice_once).
-
-#: Why an array part refuses a list (issue 9: refuse a return type only saying why).
-ARRAY_USE = ("The next steps use it as parameters, and a list cannot serve: lr * list raises, "
-             "list + list concatenates, and it has no .shape.")
-
-
-@dataclasses.dataclass(frozen=True)
-class NumberOnlyOut(NumberOut):
-    """One number, as the notebooks print it (``f"{value:.4f}"``).
-
-    A one-element array passes :class:`NumberOut` but cannot be formatted (NumPy raises
-    TypeError for an array of shape (1,)); a float32 number holds about 7 digits, fewer than
-    the checks compare (and than a float64 array part is allowed, see ArrayOut).  Both are
-    refused, saying why.
-    """
-
-    def accept(self, value, args):
-        if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
-            raise Problem(
-                "one_element_array",
-                f"It returned an array of shape {value.shape} instead of {self.what} as a number: "
-                "the notebook prints results with f\"{value:.4f}\", which raises TypeError for an "
-                "array of shape (1,).",
-                "Return a float: float(...) of your result, or index its one element.",
-            )
-        dtype = getattr(value, "dtype", None)
-        if dtype is not None and dtype.kind == "f" and dtype != np.float64:
-            raise Problem(
-                "wrong_dtype",
-                f"It returned a {dtype} number; {self.what} should be a float64, like the inputs "
-                f"({dtype} keeps too few digits for the comparison).",
-                "Don't convert to a lower precision (float32/float16): keep NumPy's default float64.",
-            )
-        return super().accept(value, args)
-
-
-def check_new_arrays(part: Part, func, *, hidden: bool, run=None, names: tuple = ()) -> None:
-    """``part.check(func, hidden=hidden)``; then, once every value is right, a result (or an
-    item of a returned tuple) that *is* one of the arrays passed in is refused: the caller's
-    array and the result are then one array, so changing either in place changes the other.
-
-    ``run(part, func)`` checks silently (default ``part.check(func, hidden=True)``); it is
-    given a copy of ``part`` whose hidden cases are the cases this call checks.  ``names``:
-    the returned items' names when the result is a tuple.
-    """
-    parameters = list(part.cases[0].args)
-    aliased: list = []
-
-    @functools.wraps(func)
-    def recorded(*args):
-        out = func(*args)
-        items = list(enumerate(out)) if isinstance(out, tuple) else [(None, out)]
-        found = [(index, name) for index, item in items for name, arg in zip(parameters, args)
-                 if isinstance(arg, np.ndarray) and item is arg]
-        aliased.append(found[0] if found else None)
-        return out
-
-    cases = part.hidden_cases if hidden else part.cases
-    silent = dataclasses.replace(part, hidden_cases=cases)
-    checked = recorded if callable(func) else func
-    (run or (lambda p, f: p.check(f, hidden=True)))(silent, checked)
-    for case, found in zip(cases, aliased):
-        if found is not None:
-            index, arg = found
-            what = "It returned" if index is None else f"The {names[index]} it returned is"
-            raise report(part.name, part.points, Problem(
-                "returned_input",
-                f"{what} the very array {arg} it was given, not a new array: the caller's {arg} "
-                "and your result are then one array, so changing either one in place (the next "
-                "step or the caller may) changes the other.",
-                f"Return a new array: compute it with an expression (which makes one), or copy "
-                f"{arg} (np.array(…, dtype=float) or .copy()).",
-            ), tried=describe_call(part.name, case.args, case.shown))
-    if not hidden:
-        report_pass(part.name, part.points)
-
-
-def _repeated_letters(value) -> list:
-    """The option letters a multiple-choice answer names more than once (case ignored)."""
-    items = ([c for c in value if c not in " ,"] if isinstance(value, str)
-             else list(value) if isinstance(value, (list, tuple)) else [])
-    seen, repeated = set(), []
-    for item in items:
-        key = item.strip().upper() if isinstance(item, str) else item
-        if key in seen and key not in repeated:
-            repeated.append(key)
-        seen.add(key)
-    return repeated
-
-
-def check_choice_once(name: str, points: float, func, *, options: str, example: str,
-                      grade, hidden: bool, time_limit: float = 5.0) -> None:
-    """:func:`core.check_choice`, and an answer naming a letter twice is refused.
-
-    ``"ACEE"`` says E twice: a statement is either chosen or not, so the repeat is refused
-    with a message instead of being read as ``"ACE"``.
-    """
-    def one(_case) -> None:
-        value = call_learner(func, [], name=name, time_limit=time_limit)
-        letters = choice_letters(value, options, example=example)
-        repeated = _repeated_letters(value)
-        if repeated:
-            raise Problem(
-                "repeated_letter",
-                f"It returned {describe(value)}, which names {', '.join(map(str, repeated))} more "
-                "than once. Each statement is either true or not: name each letter at most once.",
-                f"Return each letter you choose once, as one string such as {example}.",
-                show_returned=False,
-            )
-        problem = grade(letters)
-        if problem is not None:
-            raise problem
-    check_cases(name, points, [0], one, tried=lambda _case: f"{name}()", hidden=hidden)
-
-
-def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -> Problem | None:
-    """A multiple-choice answer's Problem that never points at a letter or counts them.
-
-    ``models``: ``(predicted letters, mistake id, diagnosis, hint)`` for each misconception
-    whose model predicts a definite answer; its diagnosis is given only when ``chosen`` is
-    exactly that prediction (and not empty: an empty answer believes nothing in particular).
-    Any other wrong answer gets one neutral message that sends the learner back to every
-    section the statements rest on (``sections``), not only to the one that is wrong.
-    """
-    if chosen == true:
-        return None
-    for predicted, mistake, diagnosis, hint in models:
-        if chosen and chosen == predicted and predicted != true:
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    return Problem(
-        "wrong_choice",
-        "Your letters are not exactly the true statements yet. Decide each statement on its "
-        "own, from the lesson and your functions, then check it against the run.",
-        f"Re-read {sections}, and re-check every statement, including the ones you are sure of.",
-        show_returned=False,
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -1437,14 +1281,7 @@ def _grade_runs(chosen: frozenset) -> Problem | None:
     return choice_feedback(chosen, _RUNS_TRUE, models, _RUN_SECTIONS)
 
 
-class _Choice:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
-
-    def __init__(self, name: str, points: float, time_limit: float = 5.0):
-        self.name, self.points, self.time_limit = name, points, time_limit
-
-
-FOUR_RUNS = _Choice("four_runs", 2)
+FOUR_RUNS = ChoicePart("four_runs", 2)
 
 
 def check_four_runs(four_runs, *, hidden: bool = False) -> None:

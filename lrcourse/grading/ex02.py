@@ -32,13 +32,10 @@ import random
 import numpy as np
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, ArrayOut, Case, CheckFailed, Mistake, NumberOut, Part, Problem, call_learner,
-    close, describe, describe_call, report, report_pass,
+    TIME_LIMIT, Case, CheckFailed, Mistake, Part, Problem, call_learner, close, describe, describe_call, report, report_pass,
 )
-from lrcourse.grading.ex01 import (
-    ARRAY_USE, NumberOnlyOut, check_choice_once, check_new_arrays, choice_feedback,
-)
-from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
+from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, check_new_arrays, NumberOnlyOut
 
 __all__ = [
     "PARTS",
@@ -1848,16 +1845,7 @@ def _grade_floor(chosen: frozenset) -> Problem | None:
     return choice_feedback(chosen, _FLOOR_RIGHT, models, _FLOOR_SECTIONS)
 
 
-@dataclasses.dataclass
-class _Choice:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
-
-    name: str
-    points: float
-    time_limit: float = TIME_LIMIT
-
-
-FLOOR_PREDICTIONS = _Choice("floor_predictions", 2)
+FLOOR_PREDICTIONS = ChoicePart("floor_predictions", 2)
 
 
 def check_floor_predictions(floor_predictions, *, hidden: bool = False) -> None:

@@ -35,12 +35,10 @@ import dataclasses
 
 import numpy as np
 
-from lrcourse.grading.core import (
-    TIME_LIMIT, Case, Mistake, Part, Problem, TupleOut, close,
-)
+from lrcourse.grading.core import Case, Mistake, Part, Problem, TupleOut, close
+from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
-from lrcourse.grading.ex01 import NumberOnlyOut, check_choice_once, check_new_arrays, choice_feedback
-from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.grading.outputs import ArrayOnlyOut, check_new_arrays, NumberOnlyOut
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, show_matrix
 from lrcourse.problems import Quadratic
 
@@ -1258,16 +1256,7 @@ def _model_truths(heavy, nesterov) -> frozenset:
     return _MODEL_TRUTHS[key]
 
 
-@dataclasses.dataclass
-class _Choice:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
-
-    name: str
-    points: float
-    time_limit: float = TIME_LIMIT
-
-
-HEAVY_OR_NESTEROV = _Choice("heavy_or_nesterov", 2)
+HEAVY_OR_NESTEROV = ChoicePart("heavy_or_nesterov", 2)
 
 
 def check_heavy_or_nesterov(heavy_or_nesterov, *, hidden: bool = False) -> None:

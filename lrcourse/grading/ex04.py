@@ -38,14 +38,15 @@ and one that returns a Python list is told to return an array.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 import numpy as np
 
 from lrcourse import schedules
 from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Problem, check_choice
+from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import shifted_step
+from lrcourse.grading.outputs import ArrayOnlyOut
 
 __all__ = [
     "PARTS",
@@ -96,27 +97,6 @@ class _LrOut(ArrayOut):
 
 
 _LR_OUT = _LrOut(what="the learning rate", like="step")
-
-
-@dataclasses.dataclass(frozen=True)
-class ArrayOnlyOut(ArrayOut):
-    """An array the exercise's text promises ("returns an array"): a Python list or tuple is
-    refused with ``use``, what the notebook's later cells (or the stated contract) do with
-    the value that a list cannot do (issue 9: a return type the notebook cannot use is
-    refused with a message saying why)."""
-
-    use: str = "The exercise's text asks for a NumPy array."
-
-    def accept(self, value, args):
-        if isinstance(value, (list, tuple)):
-            raise Problem(
-                "returned_list",
-                f"It returned a Python {type(value).__name__} instead of {self.what} as a NumPy "
-                f"array. {self.use}",
-                "Build the result as a NumPy array (np.array(...) of your list, or compute it "
-                "with NumPy operations on whole arrays).",
-            )
-        return super().accept(value, args)
 
 
 def _like(step, values):
@@ -1232,28 +1212,6 @@ _RESTARTS_TRUE = frozenset("ACD")
 _LESSON_01_7 = ("Lesson 01, section 7 (\"On a non-convex function, which valley do you end in?\"): "
                 "where gradient descent can settle")
 
-def choice_problem(chosen: frozenset, true: frozenset, groups) -> Problem | None:
-    """A multiple-choice answer's Problem that gives nothing away by elimination (issue 9).
-
-    ``groups``: a sequence of ``(letters, mistake id, what to re-check, where in the
-    lesson)``.  The Problem's id names the misconception — the first group that holds a
-    wrong letter (left out or chosen) — for the tests and the teacher's records; the
-    message the learner reads is the same for every wrong answer: no count of the letters
-    left out or added and no group (either would let a few tries locate the answer), the
-    steps of the argument to re-check for *all* the statements, and the sections to re-read.
-    """
-    missing, extra = true - chosen, chosen - true
-    if not missing and not extra:
-        return None
-    involved = [g for g in groups if (missing | extra) & frozenset(g[0])]
-    diagnosis = ("Your letters are not exactly the true statements. The check does not say "
-                 "which or how many are off (that would let you find the answer by "
-                 "elimination): go through every statement again and re-check "
-                 + "; and ".join(g[2] for g in groups) + ".")
-    hint = "Re-read " + "; and ".join(g[3] for g in groups) + "."
-    return Problem(involved[0][1], diagnosis, hint, show_returned=False)
-
-
 _RESTART_GROUPS = (
     ("ABC", "table_misread",
      "what the experiment's table shows: for each peak, compare the two columns row by row "
@@ -1272,14 +1230,7 @@ def _grade_restarts(chosen: frozenset) -> Problem | None:
     return choice_problem(chosen, _RESTARTS_TRUE, _RESTART_GROUPS)
 
 
-class _Choice:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
-
-    def __init__(self, name: str, points: float, time_limit: float = 5.0):
-        self.name, self.points, self.time_limit = name, points, time_limit
-
-
-RESTARTS_HELP = _Choice("restarts_help", 2)
+RESTARTS_HELP = ChoicePart("restarts_help", 2)
 
 
 def check_restarts_help(restarts_help, *, hidden: bool = False) -> None:

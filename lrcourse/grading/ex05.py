@@ -29,10 +29,11 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    TIME_LIMIT, ArrayOut, Case, Mistake, Part, Problem, TupleOut, check_choice, close,
+    ArrayOut, Case, Mistake, Part, Problem, TupleOut, check_choice, close,
 )
+from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import step_mistakes, swapped_items
-from lrcourse.grading.ex04 import ArrayOnlyOut, choice_problem
+from lrcourse.grading.outputs import ArrayOnlyOut
 
 __all__ = [
     "PARTS",
@@ -1125,17 +1126,8 @@ def check_true_statements(true_statements, *, hidden: bool = False) -> None:
                  grade=_grade_statements, hidden=hidden, time_limit=part.time_limit)
 
 
-@dataclasses.dataclass
-class _Choice:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
-
-    name: str
-    points: float
-    time_limit: float = TIME_LIMIT
-
-
-ADAPTIVE_HELPS = _Choice("adaptive_helps", 2)
-TRUE_STATEMENTS = _Choice("true_statements", 2)
+ADAPTIVE_HELPS = ChoicePart("adaptive_helps", 2)
+TRUE_STATEMENTS = ChoicePart("true_statements", 2)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -33,7 +33,6 @@ and ramps, random finder curves, random gradient shapes and scales).
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import warnings
 
@@ -41,10 +40,10 @@ import numpy as np
 
 from lrcourse import optim, train, tune
 from lrcourse.grading.core import (
-    TIME_LIMIT, Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner,
-    check_cases, check_choice, close, describe_call,
+    Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner, check_cases, check_choice, close, describe_call,
 )
-from lrcourse.grading.ex04 import ArrayOnlyOut
+from lrcourse.grading.choice import ChoicePart
+from lrcourse.grading.outputs import ArrayOnlyOut
 from lrcourse.problems.faulty import NanOutsideBox, Staircase
 from lrcourse.problems import Quadratic
 
@@ -1174,16 +1173,7 @@ def _grade_pick(chosen: frozenset) -> Problem | None:
     return Problem(mistake, diagnosis, hint, show_returned=False)
 
 
-@dataclasses.dataclass
-class _Choice:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
-
-    name: str
-    points: float
-    time_limit: float = TIME_LIMIT
-
-
-PICK_SUGGESTION = _Choice("pick_suggestion", 2)
+PICK_SUGGESTION = ChoicePart("pick_suggestion", 2)
 
 
 def check_pick_suggestion(pick_suggestion, *, hidden: bool = False) -> None:

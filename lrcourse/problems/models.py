@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _validation as v
+from .. import _validation as check
 from .._blas import single_threaded_blas
 from ..data import TrainValSplit, digits
 from ._base import Problem
@@ -67,11 +67,11 @@ class _DigitsModel(Problem):
     _weight_slices: tuple
 
     def __init__(self, l2, data):
-        self.l2 = v.nonnegative("l2", l2)
+        self.l2 = check.nonnegative("l2", l2)
         if data is None:
             data = digits()
         elif not isinstance(data, TrainValSplit):
-            v.fail("data", "a lrcourse.data.TrainValSplit (e.g. lrcourse.data.digits())", data, error=TypeError)
+            check.fail("data", "a lrcourse.data.TrainValSplit (e.g. lrcourse.data.digits())", data, error=TypeError)
         self.data = data
         self.n_features = data.n_features
         self.n_classes = data.n_classes
@@ -98,7 +98,7 @@ class _DigitsModel(Problem):
 
     def cross_entropy(self, x, split="train"):
         """Mean cross-entropy on the whole ``split`` ("train" or "val"), without the l2 term."""
-        split = v.one_of("split", split, _SPLITS)
+        split = check.one_of("split", split, _SPLITS)
         rows = (self._design[split], self._labels[split])
         return self._evaluate(x, rows, want_loss=True, want_grad=False, penalty=False)[0]
 
@@ -108,10 +108,10 @@ class _DigitsModel(Problem):
 
     def predict(self, x, split="val"):
         """Predicted classes (argmax of the logits) on ``split``, shape ``(..., n)``."""
-        split = v.one_of("split", split, _SPLITS)
+        split = check.one_of("split", split, _SPLITS)
         points = self._points(x)
         flat = points.reshape(-1, self.dim)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), single_threaded_blas():
             logits, example_axis, class_axis = self._logits(flat, self._design[split])[:3]
             classes = np.argmax(logits, axis=class_axis)  # (K, n) or (n, K)
         if example_axis == 0:
@@ -120,14 +120,14 @@ class _DigitsModel(Problem):
 
     def accuracy(self, x, split="val"):
         """Fraction of ``split`` classified correctly, shape ``(...)``."""
-        split = v.one_of("split", split, _SPLITS)
+        split = check.one_of("split", split, _SPLITS)
         correct = self.predict(x, split) == self._labels[split]
         return correct.mean(axis=-1)[()]
 
     def batches(self, batch_size, seed=0):
         """Endless iterator of index arrays: seeded reshuffle per epoch, last partial batch kept."""
         batch_size = self._batch_size(batch_size)
-        seed = v.nonnegative_int("seed", seed)
+        seed = check.nonnegative_int("seed", seed)
         return _epochs(self.n_train, batch_size, seed)
 
     def steps_per_epoch(self, batch_size) -> int:
@@ -137,9 +137,9 @@ class _DigitsModel(Problem):
 
     # ---------------------------------------------------------------- the machinery
     def _batch_size(self, batch_size) -> int:
-        batch_size = v.positive_int("batch_size", batch_size)
+        batch_size = check.positive_int("batch_size", batch_size)
         if batch_size > self.n_train:
-            v.fail("batch_size", f"a positive integer ≤ n_train = {self.n_train}", batch_size,
+            check.fail("batch_size", f"a positive integer ≤ n_train = {self.n_train}", batch_size,
                    "for full-batch gradients evaluate with batch=None (train.run with batch_size=None)")
         return batch_size
 
@@ -151,12 +151,12 @@ class _DigitsModel(Problem):
         accepted = f"a non-empty 1-D array of integer indices in 0 … {self.n_train - 1} (or None for all)"
         index = np.asarray(batch)
         if index.ndim != 1 or index.size == 0:
-            v.fail("batch", accepted, v.Described(f"an array of shape {index.shape}"))
+            check.fail("batch", accepted, check.Described(f"an array of shape {index.shape}"))
         if index.dtype.kind not in "iu":
-            v.fail("batch", accepted, v.Described(f"an array of dtype {index.dtype}"), error=TypeError)
+            check.fail("batch", accepted, check.Described(f"an array of dtype {index.dtype}"), error=TypeError)
         low, high = index.min(), index.max()
         if low < 0 or high >= self.n_train:
-            v.fail("batch", accepted, v.Described(f"indices from {low} to {high}"))
+            check.fail("batch", accepted, check.Described(f"indices from {low} to {high}"))
         return design[index], labels[index]
 
     def _evaluate(self, x, rows, *, want_loss, want_grad, penalty=True):
@@ -254,7 +254,7 @@ class SoftmaxRegression(_DigitsModel):
 
     def init(self, seed=0):
         """Zeros (every class has probability 1/10; loss log 10); ``seed`` is ignored."""
-        v.nonnegative_int("seed", seed)
+        check.nonnegative_int("seed", seed)
         return np.zeros(self.dim)
 
     def unpack(self, x):
@@ -269,9 +269,9 @@ class SoftmaxRegression(_DigitsModel):
         f, c = self.n_features, self.n_classes
         W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
         if W.ndim < 2 or W.shape[-2:] != (f, c):
-            v.fail("W", f"an array of shape (..., {f}, {c})", v.Described(f"shape {W.shape}"))
+            check.fail("W", f"an array of shape (..., {f}, {c})", check.Described(f"shape {W.shape}"))
         if b.shape != W.shape[:-2] + (c,):
-            v.fail("b", f"an array of shape {W.shape[:-2] + (c,)}", v.Described(f"shape {b.shape}"))
+            check.fail("b", f"an array of shape {W.shape[:-2] + (c,)}", check.Described(f"shape {b.shape}"))
         return np.concatenate([W.reshape(W.shape[:-2] + (f * c,)), b], axis=-1)
 
     def per_example_grads(self, x):
@@ -294,7 +294,7 @@ class SoftmaxRegression(_DigitsModel):
         """
         point = self._points(x)
         if point.ndim != 1:
-            v.fail("x", f"one parameter vector of shape ({self.dim},)", v.Described(f"shape {point.shape}"))
+            check.fail("x", f"one parameter vector of shape ({self.dim},)", check.Described(f"shape {point.shape}"))
         W, b = self.unpack(point)
         X, y = self.data.X_train, self.data.y_train
         n = X.shape[0]
@@ -399,8 +399,8 @@ class MLP(_DigitsModel):
     __doc__ += _SHARED_DOCS
 
     def __init__(self, hidden=32, l2=0.0, activation="relu", data=None, init="auto"):
-        self.hidden = v.positive_int("hidden", hidden)
-        self.activation = v.one_of("activation", activation, ("relu", "tanh"))
+        self.hidden = check.positive_int("hidden", hidden)
+        self.activation = check.one_of("activation", activation, ("relu", "tanh"))
         self.init_scheme = _init_scheme(init)
         super().__init__(l2, data)
         f, h, c = self.n_features, self.hidden, self.n_classes
@@ -416,7 +416,7 @@ class MLP(_DigitsModel):
 
     def init(self, seed=0):
         """Seeded weights by the model's ``init`` scheme (default: He / Glorot uniform), zero biases."""
-        seed = v.nonnegative_int("seed", seed)
+        seed = check.nonnegative_int("seed", seed)
         rng = np.random.default_rng(seed)
         f, h, c = self.n_features, self.hidden, self.n_classes
         x = np.zeros(self.dim)
@@ -440,11 +440,11 @@ class MLP(_DigitsModel):
         f, h, c = self.n_features, self.hidden, self.n_classes
         arrays = [np.asarray(a, dtype=float) for a in (W1, b1, W2, b2)]
         if arrays[0].ndim < 2:
-            v.fail("W1", f"an array of shape (..., {f}, {h})", v.Described(f"shape {arrays[0].shape}"))
+            check.fail("W1", f"an array of shape (..., {f}, {h})", check.Described(f"shape {arrays[0].shape}"))
         lead = arrays[0].shape[:-2]
         for name, array, shape in zip(("W1", "b1", "W2", "b2"), arrays, ((f, h), (h,), (h, c), (c,))):
             if array.shape != lead + shape:
-                v.fail(name, f"an array of shape {lead + shape}", v.Described(f"shape {array.shape}"))
+                check.fail(name, f"an array of shape {lead + shape}", check.Described(f"shape {array.shape}"))
         return np.concatenate([a.reshape(lead + (-1,)) for a in arrays], axis=-1)
 
     def _logits(self, flat, design):
@@ -501,11 +501,11 @@ def _init_scheme(init):
     """The MLP's ``init`` argument, checked: one of the names, or σ > 0 as a float."""
     if isinstance(init, str):
         if init not in _INIT_NAMES:
-            v.fail("init", _INIT_ACCEPTED, init)
+            check.fail("init", _INIT_ACCEPTED, init)
         return init
-    sigma = v.real("init", init, _INIT_ACCEPTED)
+    sigma = check.real("init", init, _INIT_ACCEPTED)
     if not (np.isfinite(sigma) and sigma > 0):
-        v.fail("init", _INIT_ACCEPTED, init)
+        check.fail("init", _INIT_ACCEPTED, init)
     return sigma
 
 

@@ -60,6 +60,16 @@ __all__ = [
     "sweep_curve",
     "rate_map",
     "stability_plot",
+    "curves",
+    "prediction_check",
+    "outcome_map",
+    "numbered_valleys",
+    "outcome_shares",
+    "seed_strips",
+    "schedule_gallery",
+    "plateau_history",
+    "BOUNCES",
+    "DIVERGES",
     "trajectory_legend",
     "TrajectoryArtist",
     "LossCurveArtist",
@@ -393,12 +403,15 @@ def _clip_far(xy: np.ndarray, box: tuple[float, float, float, float]) -> np.ndar
     return np.vstack([xy[:first], a + t * d])
 
 
-def _labels(labels, count: int, default: Callable[[int], str]) -> list[str]:
+def _labels(labels, count: int, default: Callable[[int], str], name: str = "labels",
+            each: str = "curve") -> list[str]:
     if labels is None:
         return [default(i) for i in range(count)]
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, (list, tuple, np.ndarray)):
+        check.fail(name, f"a list of {count} labels (one per {each})", labels, error=TypeError)
     labels = [str(label) for label in labels]
     if len(labels) != count:
-        check.fail("labels", f"a list of {count} labels (one per curve)", labels)
+        check.fail(name, f"a list of {count} labels (one per {each})", labels)
     return labels
 
 
@@ -1124,7 +1137,7 @@ def _schedule_name(schedule, index: int) -> str:
 
 @_styled
 def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
-                    title="Learning-rate schedules", legend=True):
+                    title="Learning-rate schedules", legend=True, boundaries=None, ylim=None):
     """Learning rate against step for one or more schedules.
 
     Parameters
@@ -1135,6 +1148,9 @@ def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
     steps : int or array of steps
     logy : bool
         Log-scale lr axis (for exponential decay, or warm-up from a tiny rate).
+    boundaries : steps, optional
+        Dotted vertical lines at these steps (the boundaries of a ``join``).
+    ylim : (low, high), optional
     """
     logy, legend = check.boolean("logy", logy), check.boolean("legend", legend)
     if callable(schedules) and not isinstance(schedules, Mapping):
@@ -1166,6 +1182,11 @@ def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
         ax.set_yscale("log")
     else:
         ax.set_ylim(bottom=0)
+    if ylim is not None:
+        ax.set_ylim(*check.limits("ylim", ylim))
+    if boundaries is not None:
+        for boundary in check.real_array("boundaries", boundaries, finite=True).reshape(-1):
+            ax.axvline(boundary, color=style.REFERENCE_COLOR, linestyle=":", linewidth=1)
     ax.set_xlim(t.min(), t.max())
     ax.set_xlabel("step t")
     ax.set_ylabel("learning rate ηₜ")
@@ -1270,7 +1291,8 @@ def _pair(name: str, value) -> tuple[float, float]:
 
 def _needs_attributes(name: str, value, accepted: str, attributes: tuple) -> None:
     if not all(hasattr(value, attribute) for attribute in attributes):
-        check.fail(name, accepted, value if value is None else
+        simple = value is None or isinstance(value, (str, int, float))
+        check.fail(name, accepted, value if simple else
                    check.Described(f"an object of type {type(value).__name__}"), error=TypeError)
 
 
@@ -1494,3 +1516,526 @@ def stability_plot(eigenvalues, etas=None, ax=None, *,
     _set_title(ax, title)
     ax.legend(loc="lower left", fontsize=10)
     return fig, ax
+
+
+# ------------------------------------------------------------ recurring figure kinds
+
+def _named_curves(name: str, ys, labels, length: int | None):
+    """``ys`` as (labels, list of 1-D arrays): a dict name → curve, an array (T,) or (T, K)."""
+    if isinstance(ys, Mapping):
+        names = [str(k) for k in ys.keys()] if labels is None else labels
+        items = [check.real_array(f"{name}[{k!r}]", v).reshape(-1) if np.ndim(v) <= 1 else None
+                 for k, v in ys.items()]
+        if any(item is None for item in items):
+            check.fail(name, "a dict of 1-D curves", ys, "each value is one curve")
+    else:
+        array = check.real_array(name, ys)
+        if array.ndim == 1:
+            array = array[:, None]
+        if array.ndim != 2:
+            check.fail(name, "a dict name -> curve, or an array of shape (T,) or (T, K)",
+                       check.Described(f"shape {array.shape}"))
+        items = list(array.T)
+        names = labels
+    labels = _labels(names, len(items), lambda i: f"curve {i + 1}" if len(items) > 1 else "")
+    if length is not None:
+        for label, item in zip(labels, items):
+            if item.size != length:
+                check.fail(name, f"curves of {length} points (one per x)", check.Described(
+                    f"a curve of shape {item.shape}" + (f" ({label!r})" if label else "")))
+    return labels, items
+
+
+def _axes_look(ax, *, logx, logy, xlabel, ylabel, title, xlim, ylim):
+    if check.boolean("logx", logx):
+        ax.set_xscale("log")
+    if check.boolean("logy", logy):
+        ax.set_yscale("log", nonpositive="mask")
+    if xlim is not None:
+        ax.set_xlim(*check.limits("xlim", xlim))
+    if ylim is not None:
+        ax.set_ylim(*check.limits("ylim", ylim))
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    _set_title(ax, title)
+
+
+def _place_legend(ax, loc, **kwargs):
+    """A legend at ``loc``: "outside" (right of the axes), "below" (under the x label)
+    or a matplotlib place inside; None draws none."""
+    if loc is None:
+        return None
+    loc = _LEGEND_LOC("legend_loc", loc)
+    if loc == "outside":
+        legend = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                           frameon=False, **kwargs)
+    elif loc == "below":
+        under = mpl.transforms.offset_copy(ax.transAxes, fig=ax.figure, y=-34, units="points")
+        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=under,
+                           borderaxespad=0.0, frameon=False, ncol=kwargs.pop("ncol", 2), **kwargs)
+    else:
+        legend = ax.legend(loc=loc, **kwargs)
+    return legend
+
+
+@_styled
+def curves(x, ys, ax=None, *, labels=None, colors=None, linestyle="-", marker=None, logx=False,
+           logy=False, xlabel="step t", ylabel=None, title=None, xlim=None, ylim=None,
+           legend_loc="best", hlines=None, vlines=None):
+    """Several named curves against one x axis: the course's plain line figure.
+
+    For what is not a loss curve of a ``RunResult`` (:func:`loss_curves`): an
+    excess loss at evaluation steps, a distance to the minimum, a validation loss,
+    a rate against η.
+
+    Parameters
+    ----------
+    x : array (T,)
+    ys : dict name → array (T,), or an array (T,) or (T, K)
+        One curve per entry (per column); a dict's keys are the legend labels.
+    labels, colors : lists, optional
+        One per curve.  Default colours: :func:`lrcourse.style.colors_for` of the
+        labels (an optimizer keeps its colour).
+    linestyle, marker : matplotlib line style and marker of every curve
+    logx, logy : bool
+    hlines, vlines : dict label → value, optional
+        Reference lines, labelled in the legend.
+    legend_loc : "best", any matplotlib place, "outside", "below", or None (no legend)
+    """
+    x = check.real_array("x", x).reshape(-1)
+    labels, items = _named_curves("ys", ys, labels, x.size)
+    colors = style.colors_for(labels) if colors is None else list(colors)
+    if len(colors) != len(items):
+        check.fail("colors", f"a list of {len(items)} colours (one per curve)", colors)
+    fig, ax = _figure_and_axes(ax)
+    for label, y, color in zip(labels, items, colors):
+        ax.plot(x, y, linestyle=linestyle, marker=marker, color=color, label=label or None)
+    _reference_lines(ax, hlines, vlines)
+    _axes_look(ax, logx=logx, logy=logy, xlabel=xlabel, ylabel=ylabel, title=title, xlim=xlim, ylim=ylim)
+    if xlim is None and not logx and x.size:
+        ax.set_xlim(float(np.nanmin(x)), float(np.nanmax(x)))
+    if any(labels) or hlines or vlines:
+        _place_legend(ax, legend_loc)
+    return fig, ax
+
+
+def _reference_lines(ax, hlines, vlines):
+    for name, lines, draw in (("hlines", hlines, ax.axhline), ("vlines", vlines, ax.axvline)):
+        if lines is None:
+            continue
+        if not isinstance(lines, Mapping):
+            check.fail(name, "a dict label -> value, or None", lines, error=TypeError)
+        for j, (label, value) in enumerate(lines.items()):
+            value = check.Interval()(f"{name}[{label!r}]", value)
+            draw(value, color=style.REFERENCE_COLOR, linestyle=_SUGGESTION_STYLES[(j + 1) % 4],
+                 linewidth=1.2, label=str(label))
+
+
+@_styled
+def prediction_check(x, predicted, measured, ax=None, *, labels=None, colors=None, every=1,
+                     predicted_label="predicted", measured_label="measured", logx=False, logy=False,
+                     xlabel="step t", ylabel=None, title=None, xlim=None, ylim=None,
+                     threshold=None, vlines=None, legend_loc="best"):
+    """A prediction against its measurement: the formula as lines, the runs as ○.
+
+    Parameters
+    ----------
+    x : array (T,)
+    predicted, measured : arrays (T,) or (T, K), or dicts name → (T,)
+        Column k of each is curve k, drawn in colour k: the prediction as a line, the
+        measurement as open circles at every ``every``-th point.
+    labels : list of str, optional
+        One per curve (a dict's keys by default).
+    predicted_label, measured_label : str
+        What the line and the circle mean, as two black legend entries.
+    threshold : float, optional
+        A rate-like quantity's critical value (e.g. 1 for a rate per step): a dotted
+        line, the region above it shaded red.
+    """
+    x = check.real_array("x", x).reshape(-1)
+    names, lines = _named_curves("predicted", predicted, labels, x.size)
+    _, dots = _named_curves("measured", measured, None, x.size)
+    if len(dots) != len(lines):
+        check.fail("measured", f"as many curves as predicted ({len(lines)})", check.Described(
+            f"{len(dots)} curves, shape {np.shape(measured)}"))
+    every = check.positive_int("every", every)
+    colors = style.colors_for(names) if colors is None else list(colors)
+    if len(colors) != len(lines):
+        check.fail("colors", f"a list of {len(lines)} colours (one per curve)", colors)
+    fig, ax = _figure_and_axes(ax)
+    for name, line, dot, color in zip(names, lines, dots, colors):
+        ax.plot(x, line, "-", color=color, label=name or None)
+        ax.plot(x[::every], dot[::every], "o", color=color, markerfacecolor="none", markersize=6)
+    key = colors[0] if len(lines) == 1 else "black"     # the legend's key: one curve keeps its colour
+    ax.plot([], [], "-", color=key, label=predicted_label)
+    ax.plot([], [], "o", color=key, markerfacecolor="none", markersize=6, label=measured_label)
+    _reference_lines(ax, None, vlines)
+    _axes_look(ax, logx=logx, logy=logy, xlabel=xlabel, ylabel=ylabel, title=title, xlim=xlim, ylim=ylim)
+    if xlim is None and not logx:
+        ax.set_xlim(float(x.min()), float(x.max()))
+    if threshold is not None:
+        threshold = check.real("threshold", threshold)
+        if not math.isfinite(threshold):
+            check.fail("threshold", "None or a finite number", threshold)
+        low, high = ax.get_ylim()
+        ax.axhline(threshold, color="grey", linestyle=":", linewidth=1.2)
+        ax.axhspan(min(low, threshold), threshold, color=style.CYCLE[2], alpha=0.08,
+                   label=f"below {threshold:g}: shrinks, converges")
+        ax.axhspan(threshold, max(high, threshold), color=style.DIVERGED_COLOR, alpha=0.08,
+                   label=f"above {threshold:g}: grows, diverges")
+        ax.set_ylim(low, high)
+    _place_legend(ax, legend_loc)
+    return fig, ax
+
+
+#: Outcome codes of :func:`outcome_map` besides valley indices 0, 1, 2, …
+BOUNCES, DIVERGES = -1, -2
+_OUTCOME_GREYS = {BOUNCES: "#d9d9d9", DIVERGES: "#555555"}
+
+
+def _valley_colors(count: int) -> list[str]:
+    return [style.CYCLE[i % len(style.CYCLE)] for i in range(count)]
+
+
+@_styled
+def outcome_map(xs, ys, ends, ax=None, *, n_valleys=None, valley_labels=None, logx=False, logy=False,
+                yticklabels=None, hlines=None, limits=None, limit_label="2/f″ of valley {}", xlabel=None,
+                ylabel=None, title=None, legend_loc="outside"):
+    """Where each run ended, as a coloured map over two settings (start and η, η and β).
+
+    Parameters
+    ----------
+    xs : array (n_x,), ys : array (n_y,)
+        The settings along the horizontal and the vertical axis.
+    ends : int array (n_y, n_x)
+        ``ends[i, j]`` for ``(xs[j], ys[i])``: the index v ≥ 0 of the valley the run
+        settled in (coloured ``style.CYCLE[v]``), ``BOUNCES`` (−1, light grey: never
+        settled) or ``DIVERGES`` (−2, dark grey).
+    n_valleys : int, optional
+        How many valleys the colours stand for (default: the largest index + 1).
+    valley_labels : list of str, optional
+        Legend entries for the valleys (default: none, e.g. when a panel above
+        numbers them in the same colours).
+    yticklabels : list of str, optional
+        Name the rows instead of a numeric y axis (``ys`` then only orders them).
+    hlines : dict label → y, optional
+        Dashed lines across the map, each labelled on a white box at its right end.
+    limits : array, one y per valley, optional
+        The largest y at which each valley can hold a run (on a 1-D landscape with η
+        on the vertical axis: 2/f″ at the valley's minimum).  Dashed lines, each
+        labelled ``limit_label.format(v + 1)`` in its valley's colour, above the
+        columns where runs ended in that valley.
+    legend_loc : "outside", "below", a matplotlib place, or None
+    """
+    xs = check.real_array("xs", xs, finite=True).reshape(-1)
+    ys = check.real_array("ys", ys, finite=True).reshape(-1)
+    ends = check.real_array("ends", ends)
+    if ends.shape != (ys.size, xs.size):
+        check.fail("ends", f"an array of shape (len(ys), len(xs)) = ({ys.size}, {xs.size})",
+                   check.Described(f"shape {ends.shape}"), "rows follow ys, columns follow xs")
+    if not np.all((ends == np.floor(ends)) & (ends >= DIVERGES)):
+        check.fail("ends", "an array of valley indices ≥ 0, BOUNCES (−1) or DIVERGES (−2)",
+                   check.Described(f"entries from {np.nanmin(ends):g} to {np.nanmax(ends):g}"))
+    count = int(ends.max()) + 1 if n_valleys is None else check.positive_int("n_valleys", n_valleys)
+    if ends.max() >= count:
+        check.fail("n_valleys", f"an integer > {int(ends.max())} (the largest valley index)", n_valleys)
+    colors = _valley_colors(count)
+    if valley_labels is not None:
+        valley_labels = _labels(valley_labels, count, str)
+    if yticklabels is not None:
+        yticklabels = _labels(yticklabels, ys.size, str, "yticklabels", "row")
+    fig, ax = _figure_and_axes(ax)
+    cmap = mpl.colors.ListedColormap([_OUTCOME_GREYS[DIVERGES], _OUTCOME_GREYS[BOUNCES]] + colors)
+    rows = np.arange(ys.size) if yticklabels is not None else ys
+    ax.pcolormesh(xs, rows, ends, cmap=cmap, vmin=DIVERGES - 0.5, vmax=count - 0.5, shading="nearest",
+                  rasterized=True)
+    ax.grid(False)
+    if yticklabels is not None:
+        ax.set_yticks(rows, yticklabels)
+        logy = False
+    _axes_look(ax, logx=logx, logy=logy, xlabel=xlabel, ylabel=ylabel, title=title, xlim=None, ylim=None)
+    if hlines is not None:
+        if not isinstance(hlines, Mapping):
+            check.fail("hlines", "a dict label -> y, or None", hlines, error=TypeError)
+        for label, y in hlines.items():
+            y = check.real(f"hlines[{label!r}]", y)
+            ax.axhline(y, color="#222222", linestyle="--", linewidth=1.1)
+            ax.annotate(str(label), (0.99, y), xycoords=("axes fraction", "data"), xytext=(0, 2),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=8.5,
+                        bbox=dict(facecolor="white", edgecolor="#888888", pad=1.2, alpha=0.9))
+    if limits is not None:
+        limits = check.real_array("limits", limits, finite=True).reshape(-1)
+        if limits.size != count:
+            check.fail("limits", f"an array of {count} values (one per valley)", limits)
+        if not isinstance(limit_label, str):
+            check.fail("limit_label", "a string with {} for the valley's number", limit_label, error=TypeError)
+        for v, (y, color) in enumerate(zip(limits, colors)):
+            columns = np.flatnonzero(np.any(ends == v, axis=0))
+            x = float(np.median(xs[columns])) if columns.size else float(xs[-1])
+            ax.axhline(y, color="#222222", linestyle="--", linewidth=1.1)
+            ax.annotate(limit_label.format(v + 1), (x, y), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8.5,
+                        bbox=dict(facecolor="white", edgecolor=color, pad=1.2, alpha=0.9))
+    handles = ([Patch(color=c, label=l) for c, l in zip(colors, valley_labels)] if valley_labels else [])
+    present = set(np.unique(ends).astype(int))
+    handles += [Patch(color=_OUTCOME_GREYS[code], label=text) for code, text in
+                ((BOUNCES, "never settles (bounces)"), (DIVERGES, "diverges")) if code in present]
+    if handles and legend_loc is not None:
+        legend_loc = _LEGEND_LOC("legend_loc", legend_loc)
+        if legend_loc in ("outside", "below"):
+            _place_legend(ax, legend_loc, handles=handles, fontsize=9)
+        else:
+            ax.legend(handles=handles, loc=legend_loc, fontsize=9, framealpha=0.95)
+    return fig, ax
+
+
+@_styled
+def numbered_valleys(problem, xlim, ax=None, *, ylim=None, title=None, resolution=800):
+    """A 1-D landscape f(x) with its local minima in ``xlim`` marked ▼ and numbered
+    1, 2, … in the colours :func:`outcome_map` gives valleys 0, 1, …"""
+    problem = _problem_of_dim(problem, 1, "contour_trajectory")
+    xlim = check.limits("xlim", xlim)
+    resolution = _RESOLUTION("resolution", resolution)
+    fig, ax = _figure_and_axes(ax)
+    grid = np.linspace(*xlim, resolution)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ax.plot(grid, problem.loss(grid[:, None]), color="#4a5a6a")
+    minima = np.asarray(getattr(problem, "local_minima", ()), dtype=float)
+    minima = minima[(minima >= xlim[0]) & (minima <= xlim[1])]
+    for i, (m, color) in enumerate(zip(minima, _valley_colors(minima.size))):
+        fm = float(np.asarray(problem.loss(np.array([[m]]))).ravel()[0])
+        ax.plot(m, fm, "v", color=color, markersize=10)
+        ax.annotate(f"{i + 1}", (m, fm), xytext=(0, -17), textcoords="offset points", ha="center", color=color)
+    _axes_look(ax, logx=False, logy=False, xlabel=None, ylabel="f(x)", title=title, xlim=xlim, ylim=ylim)
+    return fig, ax
+
+
+@_styled
+def seed_strips(values, categories, ax=None, *, groups=None, center="median", colors=None, logx=False,
+                logy=False, xlabel=None, ylabel=None, title=None, ylim=None, legend_loc="best"):
+    """One dot per seed and a bar at the median (or mean), per setting: how far the
+    seeds spread, and whether two settings' spreads overlap.
+
+    Parameters
+    ----------
+    values : array (seeds, n) or (seeds, n_groups, n)
+        ``values[s, (g,) i]``: seed s's result at category i (in group g).
+    categories : list of str or of positive numbers
+        Names of the n categories (ticks), or positive numbers (their x positions:
+        peak rates on a log axis with ``logx=True``).
+    groups : list of str, optional
+        Names of the groups, drawn side by side in their own colours (then
+        ``values`` has three axes).  Without groups each category has its colour.
+    center : "median" or "mean"
+    """
+    values = check.real_array("values", values)
+    center = check.OneOf("median", "mean")("center", center)
+    if groups is None:
+        if values.ndim != 2:
+            check.fail("values", "an array of shape (seeds, categories)", check.Described(f"shape {values.shape}"))
+        values = values[:, None, :]
+        group_names = None
+    else:
+        if values.ndim != 3:
+            check.fail("groups", "None for values of shape (seeds, categories), or one name per group "
+                       "for values of shape (seeds, groups, categories)", groups)
+        group_names = _labels(groups, values.shape[1], str, "groups", "group")
+    n = values.shape[2]
+    numeric = check.is_real(categories) and not isinstance(categories, str)
+    if numeric:
+        positions = _positive_lrs("categories", categories)
+        if positions.size != n:
+            check.fail("categories", f"{n} positions (one per category)", categories)
+        names = [f"{p:g}" for p in positions]
+    else:
+        names = _labels(categories, n, str, "categories", "category")
+        if categories is None:
+            check.fail("categories", f"a list of {n} names or positive positions", categories, error=TypeError)
+        positions = np.arange(n, dtype=float)
+    logx = check.boolean("logx", logx)
+    G, seeds = values.shape[1], values.shape[0]
+    if colors is None:
+        colors = list(style.CYCLE[:G]) if group_names else style.colors_for(names)
+    fig, ax = _figure_and_axes(ax)
+    summary = np.nanmedian if center == "median" else np.nanmean
+    width = 0.13 if logx else 0.3                   # a group's share of the gap between categories
+    for g in range(G):
+        offset = (g - (G - 1) / 2) * (width if G > 1 else 0)
+        spread = np.linspace(-0.12, 0.12, seeds) * (0.4 if logx else 1) / max(G, 1)
+        at = positions * np.exp(offset) if logx else positions + offset
+        for i in range(n):
+            color = colors[g] if group_names else colors[i]
+            xs = at[i] * np.exp(spread) if logx else at[i] + spread
+            ax.scatter(xs, values[:, g, i], s=14, color=color, alpha=0.75,
+                       label=group_names[g] if group_names and i == 0 else None, zorder=3)
+            ax.plot([at[i]], [summary(values[:, g, i])], "_", color=color, markersize=24, markeredgewidth=2.5,
+                    zorder=4)
+    ax.set_xticks(positions, names if numeric else [name.replace(" ", "\n") for name in names])
+    _axes_look(ax, logx=logx, logy=logy, xlabel=xlabel, ylabel=ylabel, title=title, xlim=None, ylim=ylim)
+    if logx:
+        ax.set_xticks(positions, names)
+        ax.minorticks_off()
+    if group_names:
+        _place_legend(ax, legend_loc)
+    return fig, ax
+
+
+@_styled
+def schedule_gallery(panels, steps, *, ncols=3, figsize=None, title=None, ylim=None):
+    """A grid of small schedule plots sharing their axes: one panel per entry.
+
+    Parameters
+    ----------
+    panels : dict title → (dict name → schedule) or str
+        Each panel's curves (drawn by :func:`schedule_curves`, named in a one-row
+        legend when there are several); a string instead is a note written in an
+        empty panel (a schedule without a curve to draw).
+    steps : int
+        Each schedule is drawn over ``np.arange(steps)``.
+    ncols : int ≥ 1
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        check.fail("panels", "a non-empty dict title -> (dict name -> schedule, or a note)", panels,
+                   error=TypeError)
+    steps = check.positive_int("steps", steps)
+    ncols = check.positive_int("ncols", ncols)
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = figure(nrows, ncols, figsize=figsize or (11, 2.6 * nrows + 0.2), sharex=True, sharey=True,
+                       title=title)
+    axes = np.atleast_1d(axes).ravel()
+    for ax, (name, content) in zip(axes, panels.items()):
+        if isinstance(content, str):
+            ax.text(0.5, 0.5, content, transform=ax.transAxes, ha="center", va="center", fontsize=10,
+                    color=style.REFERENCE_COLOR)
+            ax.set_title(str(name))
+            continue
+        schedule_curves(content, steps, ax=ax, title=str(name), legend=False)
+        if len(content) > 1:
+            ax.legend(fontsize=8, loc="upper center", ncol=len(content), handlelength=1.2,
+                      columnspacing=0.8, borderaxespad=0.2)
+    if ylim is not None:
+        axes[0].set_ylim(*check.limits("ylim", ylim))
+    for ax in axes:
+        spec = ax.get_subplotspec()
+        ax.set_xlabel("step t" if spec.is_last_row() else "")
+        ax.set_ylabel("learning rate ηₜ" if spec.is_first_col() else "")
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+@_styled
+def plateau_history(plateau, *, figsize=(9, 6), title=None, metric_label="validation loss (the metric)",
+                    ylabel="metric"):
+    """What a :class:`lrcourse.schedules.ReduceLROnPlateau` saw and did, epoch by epoch.
+
+    Top: the metric passed to each ``step`` with the best so far, and a dotted line at
+    every epoch where the rate was cut.  Bottom: the learning rate (log scale) in
+    force during each epoch.
+    """
+    _needs_attributes("plateau", plateau, "a ReduceLROnPlateau that has been stepped", ("history", "lrs"))
+    history = list(plateau.history)
+    if not history:
+        check.fail("plateau", "a ReduceLROnPlateau that has been stepped at least once",
+                   check.Described("one with an empty history"))
+    fig, (top, bottom) = figure(2, 1, figsize=figsize, sharex=True, height_ratios=[3, 2])
+    epochs = np.arange(1, len(history) + 1)
+    top.plot(epochs, [h.metric for h in history], "o-", color=style.CYCLE[0], label=metric_label)
+    top.plot(epochs, [h.best for h in history], "--", color=style.REFERENCE_COLOR, label="best so far")
+    for h in history:
+        if h.reduced:
+            top.axvline(h.epoch, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.2)
+    top.plot([], [], ":", color=style.DIVERGED_COLOR, label=f"η cut (×{_fmt(plateau.factor)})")
+    top.set_ylabel(ylabel)
+    if title is None:
+        title = (f"ReduceLROnPlateau(lr={_fmt(plateau.initial_lr)}, factor={_fmt(plateau.factor)}, "
+                 f"patience={plateau.patience})")
+    _set_title(top, title)
+    top.legend(loc="upper right")
+    bottom.step(np.arange(len(history) + 1), plateau.lrs, where="post", color=style.CYCLE[1])
+    bottom.set_yscale("log")
+    bottom.set_xlabel("epoch")
+    bottom.set_ylabel("learning rate η")
+    bottom.set_xlim(0, len(history))
+    return fig, (top, bottom)
+
+
+@_styled
+def outcome_shares(ends, settings, *, valley_labels=None, order=None, colors=None, xlabel=None,
+                   ylabel="share of the runs", title=None, figsize=None,
+                   legend_title="where the run ends\n(bottom of each bar first)"):
+    """Stacked bars: for each setting, the share of the runs that ended in each valley.
+
+    Parameters
+    ----------
+    ends : int array (n_settings, runs), or dict panel title → such an array
+        Valley index ≥ 0 or ``BOUNCES`` (−1, "not settled") per run, as for
+        :func:`outcome_map`; a dict draws one panel per entry, side by side.
+    settings : list of str or numbers
+        One tick label per row of ``ends``.
+    valley_labels : list of str, optional
+        Legend entries, one per valley (default "valley 1", …).
+    order : list of int, optional
+        Valleys from the bottom of each bar up (default 0, 1, …); "not settled" on top.
+    colors : list, optional
+        One colour per valley (default as in :func:`outcome_map`).
+
+    Returns ``(fig, axes)``: one axes per panel, sharing the share axis; the legend
+    (one for all panels) is right of them, top entry = top of the bars.
+    """
+    panels = dict(ends) if isinstance(ends, Mapping) else {"": ends}
+    arrays = {}
+    for name, value in panels.items():
+        array = check.real_array(f"ends[{name!r}]" if name else "ends", value)
+        if array.ndim != 2 or not np.all((array == np.floor(array)) & (array >= BOUNCES)):
+            check.fail(f"ends[{name!r}]" if name else "ends",
+                       "an integer array (settings, runs) of valley indices ≥ 0 or BOUNCES (−1)",
+                       check.Described(f"shape {array.shape}") if array.ndim != 2 else value)
+        arrays[name] = array
+    first = next(iter(arrays.values()))
+    if not isinstance(settings, (list, tuple, np.ndarray)):
+        check.fail("settings", "a list of tick labels (one per row of ends)", settings, error=TypeError)
+    names = [f"{v:g}" if check.is_real(v) and np.ndim(v) == 0 else str(v) for v in settings]
+    if len(names) != first.shape[0]:
+        check.fail("settings", f"a list of {first.shape[0]} labels (one per row of ends)", settings)
+    count = int(max(max(a.max() for a in arrays.values()), -1)) + 1
+    if valley_labels is not None:
+        count = max(count, len(valley_labels))
+        valley_labels = _labels(valley_labels, count, str)
+    else:
+        valley_labels = [f"valley {v + 1}" for v in range(count)]
+    if order is None:
+        order = list(range(count))
+    elif not isinstance(order, (list, tuple, np.ndarray)):
+        check.fail("order", f"a permutation of 0 … {count - 1}", order, error=TypeError)
+    else:
+        order = [check.nonnegative_int(f"order[{i}]", int(v) if isinstance(v, np.integer) else v)
+                 for i, v in enumerate(order)]
+        if sorted(order) != list(range(count)):
+            check.fail("order", f"a permutation of 0 … {count - 1}", order)
+    colors = _valley_colors(count) if colors is None else list(colors)
+    if len(colors) != count:
+        check.fail("colors", f"a list of {count} colours (one per valley)", colors)
+    fig, axes = figure(1, len(arrays), figsize=figsize or (2.5 * len(arrays) + 3.5, 3.9), sharey=True,
+                       title=title)
+    axes = np.atleast_1d(axes)
+    for ax, (name, array) in zip(axes, arrays.items()):
+        bottom = np.zeros(array.shape[0])
+        for v in [*order, BOUNCES]:
+            share = np.mean(array == v, axis=1)
+            ax.bar(np.arange(len(names)), share, bottom=bottom, width=0.7,
+                   label="not settled" if v == BOUNCES else valley_labels[v],
+                   color=_OUTCOME_GREYS[BOUNCES] if v == BOUNCES else colors[v])
+            bottom += share
+        ax.set_xticks(np.arange(len(names)), names)
+        ax.set_ylim(0, 1)
+        ax.grid(False, axis="x")
+        _axes_look(ax, logx=False, logy=False, xlabel=xlabel, ylabel=None, title=name or None, xlim=None,
+                   ylim=None)
+    axes[0].set_ylabel(ylabel)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="outside right center", fontsize=9, title=legend_title,
+               title_fontsize=9)
+    return fig, axes

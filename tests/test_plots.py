@@ -411,3 +411,93 @@ def test_log_axes_drop_minor_ticks_over_many_decades_and_keep_them_over_few():
     late.figure.canvas.draw()
     assert len(late.xaxis.get_minorticklocs()) == 0
     plt.close("all")
+
+
+# ------------------------------------------------------------ figure() and the figure kinds
+
+def test_figure_axes_carry_the_course_style_without_a_context():
+    fig, axes = plots.figure(2, 3, sharex=True, title="grid")
+    assert axes.shape == (2, 3) and all(isinstance(ax, plots.CourseAxes) for ax in axes.ravel())
+    (line,) = axes[0, 0].plot([0, 1], [0, 1])             # no rc_context around the call
+    assert line.get_linewidth() == style.RC["lines.linewidth"]
+    assert plt.rcParams["lines.linewidth"] != style.RC["lines.linewidth"]   # globals untouched
+    assert axes[1, 2].get_shared_x_axes().joined(axes[0, 0], axes[1, 2])
+    assert fig._suptitle.get_text() == "grid"
+    fig, column = plots.figure(2, 1, height_ratios=[1, 2])
+    assert column.shape == (2,)
+    fig, ax = plots.figure()
+    assert isinstance(ax, plots.CourseAxes)
+    fig, pair = plots.new_figure(2)
+    assert pair.shape == (2,) and isinstance(pair[0], plots.CourseAxes)
+
+
+def test_curves_draws_named_curves_and_reference_lines():
+    x = np.arange(5)
+    fig, ax = plots.curves(x, {"SGD": x + 1.0, "Adam": 2.0 * (x + 1)}, logy=True, ylabel="loss",
+                           hlines={"target": 3.0}, title="two runs")
+    assert [line.get_label() for line in ax.lines[:2]] == ["SGD", "Adam"]
+    assert ax.lines[0].get_color() == style.optimizer_color("SGD")
+    assert ax.get_yscale() == "log" and "target" in legend_texts(ax)
+    with pytest.raises(ValueError, match=r"^ys must be curves of 5 points"):
+        plots.curves(x, {"short": np.ones(3)})
+
+
+def test_prediction_check_draws_the_formula_as_lines_and_the_runs_as_circles():
+    t = np.arange(10)
+    predicted = 0.5 ** t[:, None] * np.array([1.0, 2.0])
+    fig, ax = plots.prediction_check(t, predicted, predicted * 1.01, labels=["a", "b"], logy=True, every=3,
+                                     threshold=1.0)
+    circles = [line for line in ax.lines if line.get_marker() == "o" and len(line.get_xdata())]
+    assert len(circles) == 2 and len(circles[0].get_xdata()) == 4 and circles[0].get_markerfacecolor() == "none"
+    texts = legend_texts(ax)
+    assert texts[:2] == ["a", "b"] and "predicted" in texts and "measured" in texts
+    assert any("diverges" in text for text in texts)
+
+
+def test_outcome_map_colours_valleys_bounces_and_divergence_and_labels_the_limits():
+    xs, ys = np.linspace(-1, 1, 4), np.geomspace(0.01, 1, 3)
+    ends = np.array([[0, 0, 1, 1], [0, plots.BOUNCES, 1, 1], [plots.DIVERGES] * 4])
+    fig, ax = plots.outcome_map(xs, ys, ends, logy=True, limits=[0.05, 0.2], legend_loc="below")
+    mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
+    colours = mesh.cmap(mesh.norm(ends.ravel()))
+    assert tuple(colours[0][:3]) == pytest.approx(matplotlib.colors.to_rgb(style.CYCLE[0]))
+    assert tuple(colours[-1][:3]) == pytest.approx(matplotlib.colors.to_rgb("#555555"))
+    assert {t.get_text() for t in ax.texts} == {"2/f″ of valley 1", "2/f″ of valley 2"}
+    assert legend_texts(ax) == ["never settles (bounces)", "diverges"]
+    with pytest.raises(ValueError, match=r"^ends must be an array of shape"):
+        plots.outcome_map(xs, ys, ends.T)
+
+
+def test_numbered_valleys_numbers_the_minima_in_view():
+    valley = WavyValley()
+    fig, ax = plots.numbered_valleys(valley, (-5.5, 5.5))
+    inside = valley.local_minima[(valley.local_minima >= -5.5) & (valley.local_minima <= 5.5)]
+    assert [t.get_text() for t in ax.texts] == [str(i + 1) for i in range(inside.size)]
+
+
+def test_seed_strips_draw_one_dot_per_seed_and_a_centre_bar():
+    values = np.arange(24.0).reshape(4, 2, 3) + 1
+    fig, ax = plots.seed_strips(values, [0.1, 0.3, 1.0], groups=["a", "b"], logx=True, logy=True)
+    assert sum(len(c.get_offsets()) for c in ax.collections) == values.size
+    bars = [line for line in ax.lines if line.get_marker() == "_"]
+    assert len(bars) == 6 and bars[0].get_ydata()[0] == np.median(values[:, 0, 0])
+    assert legend_texts(ax) == ["a", "b"]
+    fig, ax = plots.seed_strips(values[:, 0, :], ["x y", "z", "w"], center="mean")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["x\ny", "z", "w"]
+
+
+def test_schedule_gallery_plateau_history_and_outcome_shares():
+    fig, axes = plots.schedule_gallery({"one": {"c": schedules.constant(0.1)},
+                                        "two": {"a": schedules.cosine(0.1, 20), "b": schedules.constant(0.05)},
+                                        "note": "no curve"}, 20, ncols=2)
+    assert [ax.get_title() for ax in axes[:3]] == ["one", "two", "note"] and not axes[3].get_visible()
+    plateau = schedules.ReduceLROnPlateau(1.0, patience=0)
+    for metric in (1.0, 2.0, 3.0):
+        plateau.step(metric)
+    fig, (top, bottom) = plots.plateau_history(plateau)
+    assert len(top.lines[0].get_xdata()) == 3 and bottom.get_yscale() == "log"
+    ends = np.array([[0, 0, 1, -1], [1, 1, 1, 1]])
+    fig, axes = plots.outcome_shares({"A": ends, "B": ends[::-1]}, [0.1, 0.2], valley_labels=["v1", "v2"])
+    heights = [patch.get_height() for patch in axes[0].patches]
+    assert heights[:2] == [0.5, 0.0] and [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "not settled", "v2", "v1"]

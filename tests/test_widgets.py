@@ -821,7 +821,7 @@ def test_the_generalization_explorer_shows_the_sweep_it_selects(generalization_e
     by_train = int(np.nanargmin(result.train_loss[i]))
     assert generalization_explorer.best_val.get_xdata()[0] == pytest.approx(g.LRS[by_val])
     assert generalization_explorer.best_train.get_xdata()[0] == pytest.approx(g.LRS[by_train])
-    assert f"lowest validation loss at η = {widgets._base.sig3(g.LRS[by_val])}" in generalization_explorer.text
+    assert f"at η = {widgets._base.sig3(g.LRS[by_val])} | ◆" in generalization_explorer.text
     k = int(np.argmin(np.abs(g.LRS - 0.2)))
     np.testing.assert_allclose(generalization_explorer.val_curve.get_ydata(), result.val_loss[:, k])
     assert generalization_explorer.budget_line.get_xdata()[0] == 150
@@ -883,3 +883,15 @@ def test_set_refuses_what_a_new_explorers_control_cannot_show(name, argument, ba
     with pytest.raises(ValueError, match=f"{argument} must be"):
         explorer.set(**{argument: bad})
     assert explorer.text == before
+
+
+def test_a_diverged_rate_is_marked_and_reported_in_the_generalization_explorer(generalization_explorer):
+    from lrcourse.widgets import generalization as g
+
+    generalization_explorer.set(lr=3.2, batch_size=8, steps=300)
+    result = g.sweeps(0)[8]
+    assert result.diverged[-1]
+    assert generalization_explorer.text.endswith(f"○ η = 3.20: diverged at step {int(result.diverged_at[-1])}")
+    assert len(generalization_explorer.cross.get_xdata()) == 1
+    generalization_explorer.set(lr=0.2, batch_size=32, steps=200)
+    assert not len(generalization_explorer.cross.get_xdata())

@@ -130,8 +130,8 @@ class FinderExplorer(Explorer):
             slider.continuous_update = False
         self._finish([self.start_lr_slider, self.end_lr_slider, self.num_steps_slider, self.beta_slider,
                       self.batch_size_slider, self.seed_slider],
-                     rows=[[self.start_lr_slider, self.end_lr_slider, self.num_steps_slider],
-                           [self.beta_slider, self.batch_size_slider, self.seed_slider]])
+                     rows=[[self.start_lr_slider, self.end_lr_slider], [self.num_steps_slider, self.beta_slider],
+                           [self.batch_size_slider, self.seed_slider]])
 
     def raw_run(self, start_lr: float, end_lr: float, num_steps: int, batch_size: int, seed: int):
         """(lrs, raw losses) of the whole ramp, cached: ``tune.lr_finder`` with β = 0

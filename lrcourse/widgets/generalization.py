@@ -23,7 +23,7 @@ BATCH_SIZES = (8, 32, 128)
 STEPS = 300
 EVAL_EVERY = 25
 #: The loss axes (fixed: dragging never redraws the background).
-_LOSS_LIMITS = (2e-3, 10.0)
+_LOSS_LIMITS = (5e-4, 30.0)
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,16 +92,23 @@ class GeneralizationExplorer(Explorer):
                                       markeredgecolor="black", label="lowest validation loss")
         self.point = plots.PointArtist(ax_lr, "chosen η", color=style.CYCLE[5])
         self._animate(self.train_line, self.val_line, self.best_train, self.best_val, *self.point.artists)
-        ax_lr.legend(loc="lower left", ncol=2, fontsize=8.5)
+        # Static legends, above 3 where no curve goes after step 0 (the start loss is ≈ 2.5-2.9).
+        ax_lr.legend(loc="upper right", ncol=3, fontsize=8.5)
 
-        ax_steps.set(yscale="log", xlim=(0, STEPS), ylim=_LOSS_LIMITS, xlabel="step t",
+        ax_steps.set(yscale="log", xlim=(-10, STEPS + 10), ylim=_LOSS_LIMITS, xlabel="step t",
                      ylabel="loss", title="The chosen η against the step")
-        (self.train_curve,) = ax_steps.plot([], [], "-", color=colors["train"], label="training (full set)")
-        (self.val_curve,) = ax_steps.plot([], [], "-", color=colors["val"], label="validation")
-        self.budget_line = ax_steps.axvline(np.nan, color=style.REFERENCE_COLOR, linestyle=":", linewidth=1.5,
+        (self.train_curve,) = ax_steps.plot([], [], "-o", color=colors["train"], markersize=3,
+                                            label="training (full set)")
+        (self.val_curve,) = ax_steps.plot([], [], "-s", color=colors["val"], markersize=3, label="validation")
+        self.cross = ax_steps.plot([], [], "X", color=style.DIVERGED_COLOR, markersize=10, markeredgecolor="white",
+                                   zorder=5, label="diverged")[0]
+        # up to 86 % of the height: clear of the legend above
+        self.budget_line = ax_steps.axvline(np.nan, ymax=0.86, color=style.REFERENCE_COLOR, linestyle=":",
+                                            linewidth=1.5,
                                             label="budget T")
-        self._animate(self.train_curve, self.val_curve, self.budget_line)
-        ax_steps.legend(loc="lower left", fontsize=8.5)
+        self._animate(self.train_curve, self.val_curve, self.budget_line, self.cross)
+        ax_steps.legend(handles=[self.train_curve, self.val_curve, self.budget_line], loc="upper right", ncol=3,
+                        fontsize=8.5)
         self._freeze_layout()
 
         self.lr_slider = log_slider("η (lr)", float(LRS[k]), LRS[0], LRS[-1], step=grid_step, name="lr")
@@ -129,18 +136,23 @@ class GeneralizationExplorer(Explorer):
         self.train_curve.set_data(result.eval_steps, result.train_loss[:, k])
         self.val_curve.set_data(result.eval_steps, result.val_loss[:, k])
         self.budget_line.set_xdata([steps, steps])
+        if result.diverged[k]:  # marked at its last finite evaluation, at most at the top of the axis
+            finite = np.flatnonzero(np.isfinite(result.train_loss[:, k]))
+            last = int(finite[-1])
+            self.cross.set_data([result.eval_steps[last]], [min(result.train_loss[last, k], 0.9 * _LOSS_LIMITS[1])])
+        else:
+            self.cross.set_data([], [])
         self.selection = dict(k=k, batch=batch, step_index=i, by_train=by_train, by_val=by_val)
 
         if by_val is None:
-            head = f"B = {batch}, after {steps} steps: every rate diverged"
+            head = f"B = {batch}, T = {steps}: every rate diverged"
         else:
-            head = (f"B = {batch}, T = {steps}: lowest validation loss at η = {sig3(LRS[by_val])} "
-                    f"(val {val_loss[by_val]:.3g}, train {train_loss[by_val]:.2g}); lowest training loss "
-                    f"at η = {sig3(LRS[by_train])} (val {val_loss[by_train]:.3g})")
+            head = (f"B = {batch}, T = {steps} | ★ lowest val loss {val_loss[by_val]:.3g} at η = {sig3(LRS[by_val])} "
+                    f"| ◆ lowest train loss {train_loss[by_train]:.2g} at η = {sig3(LRS[by_train])}")
         if result.diverged[k] and result.diverged_at[k] <= steps:
-            tail = f"η = {sig3(LRS[k])}: diverged at step {int(result.diverged_at[k])}"
+            tail = f"○ η = {sig3(LRS[k])}: diverged at step {int(result.diverged_at[k])}"
         else:
-            tail = (f"η = {sig3(LRS[k])}: train {train_loss[k]:.2g}, val {val_loss[k]:.3g}, gap "
+            tail = (f"○ η = {sig3(LRS[k])}: train {train_loss[k]:.2g}, val {val_loss[k]:.3g}, gap "
                     f"{val_loss[k] - train_loss[k]:.2g}, val accuracy {result.val_accuracy[i, k]:.3f}")
         return f"{head}\n{tail}"
 

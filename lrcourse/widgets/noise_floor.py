@@ -123,8 +123,8 @@ class NoiseFloorExplorer(Explorer):
         self._freeze_layout()
         self._finish([self.lr_slider, self.batch_size_slider, self.sampling_dropdown, self.steps_slider,
                       self.seed_slider],
-                     rows=[[self.lr_slider, self.batch_size_slider, self.sampling_dropdown],
-                           [self.steps_slider, self.seed_slider]])
+                     rows=[[self.lr_slider, self.batch_size_slider], [self.steps_slider, self.seed_slider],
+                           [self.sampling_dropdown]])
 
     def _batches(self, batch_size: int, independent: bool, seed: int):
         """The mini-batch index arrays: B independent uniform draws per step, or

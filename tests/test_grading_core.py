@@ -10,7 +10,7 @@ import pytest
 
 from lrcourse.grading import CheckFailed
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, changed_inputs,
+    ArrayOut, Case, Mistake, NumberOut, Part, Diagnosis, TupleOut, call_learner, changed_inputs,
     check_cases, close, describe, describe_call, pass_line, report,
 )
 from lrcourse.grading.diagnose import scaled, shifted_step, step_mistakes, swapped_items
@@ -26,7 +26,7 @@ def test_pass_line_is_deterministic_and_shows_points():
 
 
 def test_check_failed_is_an_assertion_error_and_renders_only_its_message():
-    error = report("gd_step", 2, Problem("sign_flipped", "Uphill.", "Subtract."), tried="gd_step(x=1)",
+    error = report("gd_step", 2, Diagnosis("sign_flipped", "Uphill.", "Subtract."), tried="gd_step(x=1)",
                    returned=np.array([1.0]))
     assert isinstance(error, AssertionError)
     assert error.mistake == "sign_flipped" and error.part == "gd_step"
@@ -55,8 +55,8 @@ def test_describe_keeps_messages_short():
 # call_learner
 # ---------------------------------------------------------------------------
 
-def _problem(func, *args, **kw) -> Problem:
-    with pytest.raises(Problem) as info:
+def _problem(func, *args, **kw) -> Diagnosis:
+    with pytest.raises(Diagnosis) as info:
         call_learner(func, args, **kw)
     return info.value
 
@@ -213,7 +213,7 @@ def test_outside_the_main_thread_a_watchdog_reports_the_hang():
     def run():
         try:
             call_learner(slow, [1], time_limit=0.2)
-        except Problem as problem:
+        except Diagnosis as problem:
             outcome["problem"] = problem
     worker = threading.Thread(target=run)
     worker.start()
@@ -259,7 +259,7 @@ def test_changed_inputs_compares_arrays_and_containers():
     ([np.array([1.0]), np.array([1.0, 2.0])], "wrong_dtype"),
 ])
 def test_array_output_rejects(value, mistake):
-    with pytest.raises(Problem) as info:
+    with pytest.raises(Diagnosis) as info:
         ArrayOut(what="the new parameters", like="x").accept(value, {"x": np.zeros(2)})
     assert info.value.mistake == mistake
 
@@ -267,7 +267,7 @@ def test_array_output_rejects(value, mistake):
 def test_array_output_accepts_lists_and_names_shapes():
     out = ArrayOut(shape=lambda a: (a["n"] + 1, 2), shape_text="(n + 1, 2)")
     assert out.accept([[1.0, 2.0]], {"n": 0}).shape == (1, 2)
-    with pytest.raises(Problem, match=r"shape \(n \+ 1, 2\) = \(3, 2\)"):
+    with pytest.raises(Diagnosis, match=r"shape \(n \+ 1, 2\) = \(3, 2\)"):
         out.accept(np.zeros((2, 2)), {"n": 2})
 
 
@@ -276,7 +276,7 @@ def test_array_output_accepts_lists_and_names_shapes():
     (1 + 2j, "wrong_dtype"), (math.nan, "not_finite"), (math.inf, "not_finite"), ("1", "wrong_type"),
 ])
 def test_number_output_rejects(value, mistake):
-    with pytest.raises(Problem) as info:
+    with pytest.raises(Diagnosis) as info:
         NumberOut().accept(value, {})
     assert info.value.mistake == mistake
 
@@ -289,9 +289,9 @@ def test_number_output_accepts_scalars_and_one_element_arrays():
 
 def test_tuple_output_names_the_bad_item():
     spec = TupleOut(items=(ArrayOut(like="x"), ArrayOut(like="x")), names=("x_new", "buf_new"))
-    with pytest.raises(Problem, match="buf_new .item 2 of the tuple.: It returned None"):
+    with pytest.raises(Diagnosis, match="buf_new .item 2 of the tuple.: It returned None"):
         spec.accept((np.zeros(2), None), {"x": np.zeros(2)})
-    with pytest.raises(Problem, match="instead of a tuple .x_new, buf_new.") as info:
+    with pytest.raises(Diagnosis, match="instead of a tuple .x_new, buf_new.") as info:
         spec.accept(np.zeros(2), {"x": np.zeros(2)})
     assert info.value.hint == "End with `return x_new, buf_new`."
 
@@ -480,9 +480,9 @@ def _only_one_row(part, func, case, problem):
         return None
     try:
         part.call(func, {**case.args, "x": case.args["x"][0]})
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem("rows_only", f"{part.name} works on one row only:\n  {problem.diagnosis}", "Use x[..., i].")
+    return Diagnosis("rows_only", f"{part.name} works on one row only:\n  {problem.diagnosis}", "Use x[..., i].")
 
 
 def _rows_part():
@@ -516,7 +516,7 @@ def test_rediagnose_raised_is_only_called_for_raised():
 
     def hook(part, func, case, problem):
         calls.append(problem.mistake)
-        return Problem("never", "Never.", "")
+        return Diagnosis("never", "Never.", "")
 
     def stub(x, lr):
         raise NotImplementedError()
@@ -541,7 +541,7 @@ def test_part_call_copies_the_arguments_and_uses_the_parts_name_and_time_limit()
     def hang(x, lr):
         while True:
             pass
-    with pytest.raises(Problem, match="double did not return within 0.2 s"):
+    with pytest.raises(Diagnosis, match="double did not return within 0.2 s"):
         part.call(hang, {"x": x, "lr": 0.1})
 
 
@@ -643,7 +643,7 @@ def test_the_shared_detectors_declare_what_they_read():
 def test_check_cases_reports_the_first_problem_and_prints_the_pass_line(capsys):
     def check_case(case):
         if case > 1:
-            raise Problem("too_big", f"{case} is too big.", "Smaller.", show_returned=False)
+            raise Diagnosis("too_big", f"{case} is too big.", "Smaller.", show_returned=False)
     check_cases("count", 3, [0, 1], check_case, tried=lambda case: f"count({case})", hidden=False)
     assert capsys.readouterr().out == "✔ count — correct: 3/3 points\n"
     check_cases("count", 3, [1], check_case, tried=lambda case: f"count({case})", hidden=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, Problem, call_learner, check_cases, choice_letters, describe,
+    TIME_LIMIT, Diagnosis, call_learner, check_cases, choice_letters, describe,
 )
 
 __all__ = ["ChoicePart", "check_choice_once", "choice_feedback", "choice_problem", "repeated_letters"]
@@ -56,7 +56,7 @@ def check_choice_once(name: str, points: float, func, *, options: str, example: 
         letters = choice_letters(value, options, example=example)
         repeated = repeated_letters(value)
         if repeated:
-            raise Problem(
+            raise Diagnosis(
                 "repeated_letter",
                 f"It returned {describe(value)}, which names {', '.join(map(str, repeated))} more "
                 "than once. Each statement is either true or not: name each letter at most once.",
@@ -69,7 +69,7 @@ def check_choice_once(name: str, points: float, func, *, options: str, example: 
     check_cases(name, points, [0], one, tried=lambda _case: f"{name}()", hidden=hidden)
 
 
-def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -> Problem | None:
+def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -> Diagnosis | None:
     """A multiple-choice answer's Problem that never points at a letter or counts them.
 
     ``models``: ``(predicted letters, mistake id, diagnosis, hint)`` for each misconception
@@ -82,8 +82,8 @@ def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -
         return None
     for predicted, mistake, diagnosis, hint in models:
         if chosen and chosen == predicted and predicted != true:
-            return Problem(mistake, diagnosis, hint, show_returned=False)
-    return Problem(
+            return Diagnosis(mistake, diagnosis, hint, show_returned=False)
+    return Diagnosis(
         "wrong_choice",
         "Your letters are not exactly the true statements yet. Decide each statement on its "
         "own, from the lesson and your functions, then check it against the run.",
@@ -92,7 +92,7 @@ def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -
     )
 
 
-def choice_problem(chosen: frozenset, true: frozenset, groups) -> Problem | None:
+def choice_problem(chosen: frozenset, true: frozenset, groups) -> Diagnosis | None:
     """A multiple-choice answer's Problem that gives nothing away by elimination (issue 9).
 
     ``groups``: a sequence of ``(letters, mistake id, what to re-check, where in the
@@ -111,4 +111,4 @@ def choice_problem(chosen: frozenset, true: frozenset, groups) -> Problem | None
                  "elimination): go through every statement again and re-check "
                  + "; and ".join(g[2] for g in groups) + ".")
     hint = "Re-read " + "; and ".join(g[3] for g in groups) + "."
-    return Problem(involved[0][1], diagnosis, hint, show_returned=False)
+    return Diagnosis(involved[0][1], diagnosis, hint, show_returned=False)

@@ -24,7 +24,7 @@ The learner's code runs under :func:`call_learner`:
 Checks built on :class:`Part` get all of this for free.  A check with a different
 shape (an iterator, an outcome) uses the same pieces directly: :func:`call_learner`,
 the output specifications (:class:`ArrayOut`, :class:`NumberOut`,
-:class:`TupleOut`), :class:`Problem` and :func:`report`, with :func:`check_cases`
+:class:`TupleOut`), :class:`Diagnosis` and :func:`report`, with :func:`check_cases`
 running the cases.
 """
 
@@ -112,7 +112,7 @@ class CheckFailed(AssertionError):
         return str(self).splitlines()
 
 
-class Problem(Exception):
+class Diagnosis(Exception):
     """One thing wrong with one call of the learner's code, before it is reported.
 
     Raised by :func:`call_learner` and by the output specifications; a check turns
@@ -163,7 +163,7 @@ def report_pass(name: str, points: float) -> None:
 _NO_RETURN = object()
 
 
-def report(name: str, points: float, problem: Problem, *, tried: str = "",
+def report(name: str, points: float, problem: Diagnosis, *, tried: str = "",
            returned: Any = _NO_RETURN) -> CheckFailed:
     """Build the :class:`CheckFailed` for ``problem`` (the caller raises it).
 
@@ -190,14 +190,14 @@ def check_cases(name: str, points: float, cases: Sequence[Any], check_case: Call
     """The loop of a check that is not a :class:`Part` (an iterator, a sampler, an outcome).
 
     ``check_case(case)`` tries the learner's code on one case and raises
-    :class:`Problem` when something is wrong; the first problem is reported as
+    :class:`Diagnosis` when something is wrong; the first problem is reported as
     :class:`CheckFailed` with ``tried(case)`` as the call shown.  When every case
     passes, the pass line is printed (nothing with ``hidden=True``).
     """
     for case in cases:
         try:
             check_case(case)
-        except Problem as problem:
+        except Diagnosis as problem:
             raise report(name, points, problem, tried=tried(case)) from None
     if not hidden:
         report_pass(name, points)
@@ -292,7 +292,7 @@ def call_learner(func: Callable, args: Sequence[Any] = (), *, name: str | None =
     """
     name = name or getattr(func, "__name__", "your function")
     if not callable(func):
-        raise Problem(
+        raise Diagnosis(
             "not_a_function",
             f"{name} is not a function: it is {describe(func)}.",
             f"Run the cell that defines {name} (with `def {name}(...)`), and don't reuse "
@@ -313,7 +313,7 @@ def call_learner(func: Callable, args: Sequence[Any] = (), *, name: str | None =
                 return _run_with_watchdog(run, time_limit)
             return _run_with_monitoring(run, time_limit)
     except _OutOfTime:
-        raise Problem(
+        raise Diagnosis(
             "timeout",
             f"{name} did not return within {time_limit:g} s.",
             "Check your loop's stopping condition: a `while` loop whose condition never "
@@ -323,7 +323,7 @@ def call_learner(func: Callable, args: Sequence[Any] = (), *, name: str | None =
     except NotImplementedError as error:
         raise _not_implemented(name, func, error) from None
     except RecursionError:
-        raise Problem(
+        raise Diagnosis(
             "raised",
             f"{name} raised RecursionError: it calls itself without end.",
             "A function that calls itself needs a case that returns without calling itself; "
@@ -336,7 +336,7 @@ def call_learner(func: Callable, args: Sequence[Any] = (), *, name: str | None =
         text = f"{name} raised {type(error).__name__}" + (f": {message}" if message else "") + "."
         if where:
             text += f"\n  at:       {where}"
-        raise Problem(
+        raise Diagnosis(
             "raised",
             text,
             "Read the error and the line it happened on; try your function by hand on a "
@@ -345,7 +345,7 @@ def call_learner(func: Callable, args: Sequence[Any] = (), *, name: str | None =
         ) from None
 
 
-def _not_implemented(name: str, func: Callable, error: BaseException) -> Problem:
+def _not_implemented(name: str, func: Callable, error: BaseException) -> Diagnosis:
     frames = traceback.extract_tb(error.__traceback__)
     raiser = frames[-1].name if frames else name
     own = getattr(func, "__name__", name)
@@ -356,7 +356,7 @@ def _not_implemented(name: str, func: Callable, error: BaseException) -> Problem
     else:
         text = f"{name} calls {raiser}, which is not implemented yet."
         hint = f"Finish {raiser} first (its check is above), then run this check again."
-    return Problem("not_implemented", text, hint, show_returned=False)
+    return Diagnosis("not_implemented", text, hint, show_returned=False)
 
 
 def _learner_line(tb) -> str:
@@ -497,10 +497,10 @@ def _same(a: Any, b: Any) -> bool:
     return True
 
 
-def _mutation_problem(name: str, changed: list[str]) -> Problem:
+def _mutation_problem(name: str, changed: list[str]) -> Diagnosis:
     listed = " and ".join(changed)
     first = changed[0]
-    return Problem(
+    return Diagnosis(
         "mutated_input",
         f"{name} changed its input {listed} in place.",
         f"Return a new array instead of updating {first} in place: `{first} -= ...` or "
@@ -548,8 +548,8 @@ class Output:
         raise NotImplementedError
 
 
-def _none_problem(what: str) -> Problem:
-    return Problem(
+def _none_problem(what: str) -> Diagnosis:
+    return Diagnosis(
         "returned_none",
         f"It returned None instead of {what}.",
         "Did you forget the `return` statement? A function without one returns None.",
@@ -597,21 +597,21 @@ class ArrayOut(Output):
             except ValueError:  # ragged lists
                 array = np.asarray(value, dtype=object)
         else:
-            raise Problem(
+            raise Diagnosis(
                 "wrong_type",
                 f"It returned {type(value).__name__} {describe(value)} instead of {self.what}.",
                 "Return a NumPy array.",
             )
         expected = self.expected_shape(args)
         if array.dtype.kind == "c":
-            raise Problem(
+            raise Diagnosis(
                 "wrong_dtype",
                 f"It returned complex numbers (dtype {array.dtype}) instead of {self.what} of floats.",
                 "np.linalg.eig can return complex values; for a symmetric matrix use "
                 "np.linalg.eigh or eigvalsh, whose results are real.",
             )
         if array.dtype == object or array.dtype.kind not in "fiub":
-            raise Problem(
+            raise Diagnosis(
                 "wrong_dtype",
                 f"It returned an array of dtype {array.dtype} instead of {self.what} of floats.",
                 "Build the result from the float arrays you were given (np.array of a list of "
@@ -622,26 +622,26 @@ class ArrayOut(Output):
                 should = f"the shape of {self.like}, {expected}"
             else:
                 should = f"shape {self.shape_text} = {expected}" if self.shape_text else f"shape {expected}"
-            raise Problem(
+            raise Diagnosis(
                 "wrong_shape",
                 f"It returned an array of shape {array.shape}; {self.what} should have {should}.",
                 _shape_hint(array.shape, expected),
             )
         if array.dtype.kind in "iub":
-            raise Problem(
+            raise Diagnosis(
                 "wrong_dtype",
                 f"It returned integers (dtype {array.dtype}) instead of {self.what} of floats.",
                 "Something in your code rounds or starts from an integer array: "
                 "np.zeros(n, dtype=int) or np.array([0, 0]) makes integers; use floats.",
             )
         if array.dtype != np.float64:
-            raise Problem(
+            raise Diagnosis(
                 "wrong_dtype",
                 f"It returned dtype {array.dtype}; {self.what} should be float64, like the inputs.",
                 "Don't convert to a lower precision (float32/float16): keep NumPy's default float64.",
             )
         if not self.allow_nonfinite and not np.all(np.isfinite(array)):
-            raise Problem(
+            raise Diagnosis(
                 "not_finite",
                 f"It returned NaN or infinite values in {self.what}.",
                 "Look for a division by zero, a log or sqrt of a negative number, or an "
@@ -674,30 +674,30 @@ class NumberOut(Output):
         if value is None:
             raise _none_problem(self.what)
         if isinstance(value, (bool, np.bool_)):
-            raise Problem("wrong_type", f"It returned {value} instead of {self.what}.",
+            raise Diagnosis("wrong_type", f"It returned {value} instead of {self.what}.",
                           "Return the number itself, not a comparison.")
         if isinstance(value, np.ndarray):
             if value.size != 1:
-                raise Problem(
+                raise Diagnosis(
                     "wrong_shape",
                     f"It returned an array of shape {value.shape} instead of {self.what}.",
                     "Reduce it to one number: which single value does the question ask for?",
                 )
             value = value.reshape(()).item()
         if isinstance(value, (complex, np.complexfloating)):
-            raise Problem(
+            raise Diagnosis(
                 "wrong_dtype",
                 f"It returned a complex number ({value}) instead of {self.what}.",
                 "np.linalg.eig can return complex eigenvalues; for a symmetric matrix use "
                 "np.linalg.eigvalsh, whose eigenvalues are real (and sorted).",
             )
         if not isinstance(value, (numbers.Real, np.floating, np.integer)):
-            raise Problem("wrong_type",
+            raise Diagnosis("wrong_type",
                           f"It returned {type(value).__name__} {describe(value)} instead of {self.what}.",
                           "Return a float.")
         number = float(value)
         if math.isnan(number) or (math.isinf(number) and not self.allow_inf):
-            raise Problem(
+            raise Diagnosis(
                 "not_finite",
                 f"It returned {number} instead of {self.what}.",
                 "Look for a division by zero or a sqrt/log of a negative number.",
@@ -722,7 +722,7 @@ class TupleOut(Output):
         if not isinstance(value, (tuple, list)) or len(value) != len(self.items):
             got = (f"a tuple of {len(value)} items" if isinstance(value, (tuple, list))
                    else describe(value))
-            raise Problem(
+            raise Diagnosis(
                 "wrong_type",
                 f"It returned {got} instead of {self.what}.",
                 f"End with `return {', '.join(self.names)}`.",
@@ -731,7 +731,7 @@ class TupleOut(Output):
         for item, spec, item_name in zip(value, self.items, self.names):
             try:
                 accepted.append(spec.accept(item, args))
-            except Problem as problem:
+            except Diagnosis as problem:
                 problem.diagnosis = f"{item_name} (item {len(accepted) + 1} of the tuple): {problem.diagnosis}"
                 raise
         return tuple(accepted)
@@ -846,7 +846,7 @@ class Part:
         ``rediagnose_raised(part, func, case, problem) -> Problem | None``, called
         when the learner's function raised on ``case`` (``problem.mistake ==
         "raised"``): it may try the function again (with :meth:`call`) and return
-        a more specific :class:`Problem`, reported instead; ``None`` keeps the
+        a more specific :class:`Diagnosis`, reported instead; ``None`` keeps the
         original one.
     case_properties : tuple of str, optional
         ``None`` (the default): a mistake that explains only the first wrong case may
@@ -883,7 +883,7 @@ class Part:
     rtol: float = 1e-7
     atol: float = 1e-12
     time_limit: float = TIME_LIMIT
-    rediagnose_raised: Callable[["Part", Callable, Case, Problem], Problem | None] | None = None
+    rediagnose_raised: Callable[["Part", Callable, Case, Diagnosis], Diagnosis | None] | None = None
     case_properties: tuple | None = None
 
     def __post_init__(self):
@@ -924,7 +924,7 @@ class Part:
             report_pass(self.name, self.points)
 
     def call(self, func: Callable, args: dict) -> Any:
-        """``func`` called on copies of ``args`` as :meth:`check` calls it (raises :class:`Problem`)."""
+        """``func`` called on copies of ``args`` as :meth:`check` calls it (raises :class:`Diagnosis`)."""
         return call_learner(func, list(copy.deepcopy(args).values()), name=self.name,
                             time_limit=self.time_limit)
 
@@ -934,7 +934,7 @@ class Part:
         tried = describe_call(self.name, pristine, case.shown)
         try:
             value = call_learner(func, list(given.values()), name=self.name, time_limit=self.time_limit)
-        except Problem as problem:
+        except Diagnosis as problem:
             if problem.mistake == "raised" and self.rediagnose_raised is not None:
                 problem = self.rediagnose_raised(self, func, case, problem) or problem
             raise report(self.name, self.points, problem, tried=tried) from None
@@ -944,7 +944,7 @@ class Part:
                          tried=tried) from None
         try:
             return self.returns.accept(value, pristine)
-        except Problem as problem:
+        except Diagnosis as problem:
             if problem.mistake == "not_finite" and self._recognises_nonfinite(case, value):
                 return _NonFinite(value)
             raise report(self.name, self.points, problem, tried=tried, returned=value) from None
@@ -978,9 +978,9 @@ class Part:
         for pool, mistakes in ((results, self.mistakes), (wrong[:1], one_case)):
             for mistake in mistakes:
                 if all(self._explains(mistake, c, out, exp) for c, out, exp in pool):
-                    problem = Problem(mistake.id, mistake.diagnosis, mistake.hint)
+                    problem = Diagnosis(mistake.id, mistake.diagnosis, mistake.hint)
                     return report(self.name, self.points, problem, tried=tried, returned=first_output)
-        problem = Problem(
+        problem = Diagnosis(
             "wrong_value",
             f"{self.name} returned a wrong value on this input "
             f"(right on {len(results) - len(wrong)} of {len(results)} inputs).",
@@ -1041,7 +1041,7 @@ def choice_letters(value: Any, options: Sequence[str], *, example: str) -> froze
     elif isinstance(value, (set, frozenset, list, tuple)):
         items = list(value)
     else:
-        raise Problem(
+        raise Diagnosis(
             "wrong_type",
             f"It returned {type(value).__name__} {describe(value)} instead of a string of option "
             f"letters such as {example}.",
@@ -1050,7 +1050,7 @@ def choice_letters(value: Any, options: Sequence[str], *, example: str) -> froze
     chosen = set()
     for item in items:
         if not isinstance(item, str) or item.strip().upper() not in options:
-            raise Problem(
+            raise Diagnosis(
                 "unknown_option",
                 f"It returned {describe(value)}, which holds {describe(item)}: the options are "
                 f"{listed}.",
@@ -1061,11 +1061,11 @@ def choice_letters(value: Any, options: Sequence[str], *, example: str) -> froze
 
 
 def check_choice(name: str, points: float, func: Callable, *, options: Sequence[str], example: str,
-                 grade: Callable[[frozenset], Problem | None], hidden: bool,
+                 grade: Callable[[frozenset], Diagnosis | None], hidden: bool,
                  time_limit: float = TIME_LIMIT) -> None:
     """Check a multiple-choice part: ``func()`` returns a string of option letters.
 
-    ``grade(letters)`` returns ``None`` for a right answer, else the :class:`Problem` that
+    ``grade(letters)`` returns ``None`` for a right answer, else the :class:`Diagnosis` that
     names the misunderstanding (in the lesson's terms, pointing at the lesson's
     section; it must not list the right letters).  The hidden check asks again (the
     answer is a constant, so it only confirms the function is deterministic).

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Problem, close
+from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Diagnosis, close
 from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
 from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, NumberOnlyOut
@@ -107,16 +107,16 @@ def _as_rows(H: np.ndarray) -> list:
     return np.asarray(H, dtype=float).tolist()
 
 
-def _raised_on_rows(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _raised_on_rows(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Name a function that raises on H given as a list of rows but works on an array."""
     H = case.args.get("H")
     if not isinstance(H, list):
         return None
     try:
         part.call(func, {**case.args, "H": np.array(H, dtype=float)})
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(
+    return Diagnosis(
         "list_not_accepted",
         f"{part.name} works on H as a NumPy array but raises on the same matrix given as a "
         "list of rows, which the instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
@@ -208,7 +208,7 @@ class _OneArrayOut(ArrayOnlyOut):
 
     def accept(self, value, args):
         if isinstance(value, tuple) and len(value) > 1 and all(isinstance(v, np.ndarray) for v in value):
-            raise Problem(
+            raise Diagnosis(
                 "returned_tuple",
                 f"It returned a tuple of {len(value)} arrays; the function returns {self.what} "
                 "alone, one array.",
@@ -285,20 +285,20 @@ def check_gd_step(gd_step, *, hidden: bool = False) -> None:
 # Part 2: the gradient-descent loop
 # ---------------------------------------------------------------------------
 
-def _trajectory_shape_problem(array: np.ndarray, args: dict) -> Problem | None:
+def _trajectory_shape_problem(array: np.ndarray, args: dict) -> Diagnosis | None:
     """Name the off-by-one and layout mistakes that show in the trajectory's shape."""
     steps = args["steps"]
     dim = np.shape(args["x0"])[0]
     right = _gradient_descent(args["grad_fn"], args["x0"], args["lr"], steps)
     if array.shape == (dim,) and steps > 0:
-        return Problem(
+        return Diagnosis(
             "final_point_only",
             "It returned only the last point; the exercise asks for the whole trajectory.",
             "Collect every point, starting with x0, and return them stacked: "
             "row k is x after k steps.",
         )
     if array.shape == (dim, steps + 1) and close(array, right.T):
-        return Problem(
+        return Diagnosis(
             "transposed",
             "Your trajectory is transposed: one column per step instead of one row per step.",
             "Row k must be the point after k steps: stack the points as rows (np.array of the "
@@ -306,24 +306,24 @@ def _trajectory_shape_problem(array: np.ndarray, args: dict) -> Problem | None:
         )
     if array.shape == (steps, dim):
         if close(array, right[1:]):
-            return Problem(
+            return Diagnosis(
                 "missing_x0",
                 "Your trajectory leaves out the starting point x0: row 0 should be x0 itself.",
                 "Start the list of points with (a copy of) x0, then append one point per step.",
             )
         if close(array, right[:-1]):
-            return Problem(
+            return Diagnosis(
                 "one_step_short",
                 "Your trajectory stops one step short: it has steps rows, ending before the last step.",
                 "With x0 and one new point per step there are steps + 1 rows.",
             )
-        return Problem(
+        return Diagnosis(
             "missing_row",
             f"It returned {steps} rows; with x0 and one point per step there are steps + 1 = {steps + 1}.",
             "Row 0 is x0 and row k is the point after k steps.",
         )
     if array.shape == (steps + 2, dim):
-        return Problem(
+        return Diagnosis(
             "one_step_too_many",
             "Your trajectory has one row too many: it takes steps + 1 steps (or repeats a point).",
             "range(steps) runs the loop body exactly steps times.",
@@ -377,16 +377,16 @@ def _trajectory_variant(update):
     return run
 
 
-def _raised_on_int_x0(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _raised_on_int_x0(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Name a loop that raises on x0 of ints (which the text allows) but works on floats."""
     x0 = case.args["x0"]
     if np.asarray(x0).dtype.kind not in "iu":
         return None
     try:
         part.call(func, {**case.args, "x0": np.asarray(x0, dtype=float)})
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(
+    return Diagnosis(
         "int_x0_raises",
         f"{part.name} works when x0 holds floats but raises when it holds ints, which the "
         "instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
@@ -925,7 +925,7 @@ class _StepOut(NumberOnlyOut):
 
     def accept(self, value, args):
         if value is None:
-            raise Problem(
+            raise Diagnosis(
                 "returned_none",
                 f"It returned None instead of {self.what}.",
                 "If the loss never gets above the threshold, return math.inf (the instructions "
@@ -1275,7 +1275,7 @@ _RUN_SECTIONS = (f"{_LESSON}, sections 2–4 (each direction's factor 1 − ηλ
                  "eigenbasis, what the contraction rate measures), and part 6 with its Try-it")
 
 
-def _grade_runs(chosen: frozenset) -> Problem | None:
+def _grade_runs(chosen: frozenset) -> Diagnosis | None:
     models = [(run_truths(model()), mistake, diagnosis, hint)
               for model, mistake, diagnosis, hint in _RUN_MODELS]
     return choice_feedback(chosen, _RUNS_TRUE, models, _RUN_SECTIONS)

@@ -32,7 +32,7 @@ import random
 import numpy as np
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, Case, CheckFailed, Mistake, Part, Problem, call_learner, close, describe, describe_call, report, report_pass,
+    TIME_LIMIT, Case, CheckFailed, Mistake, Part, Diagnosis, call_learner, close, describe, describe_call, report, report_pass,
 )
 from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, check_new_arrays, NumberOnlyOut
@@ -91,8 +91,8 @@ _MINIBATCH_HIDDEN = [(1000, 32, 2, 6), (2, 1, 3, 7), (12, 5, 1, 8), (10, 3, 4, 9
                      *_minibatch_draws(12, 21)]
 
 
-def _batch_problem(mistake: str, diagnosis: str, hint: str) -> Problem:
-    return Problem(mistake, diagnosis, hint, show_returned=False)
+def _batch_problem(mistake: str, diagnosis: str, hint: str) -> Diagnosis:
+    return Diagnosis(mistake, diagnosis, hint, show_returned=False)
 
 
 def _per_epoch(n: int, batch_size: int) -> int:
@@ -372,7 +372,7 @@ _STRUCTURE_MISTAKES = [
 ]
 
 
-def _structure_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _structure_problem(runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     """``(case, problem)`` for batches that are not epochs of every example once, cut into
     the right sizes; a known mistake is named only if its shape fits every case."""
     wrong = [run for run in runs if not _is_right(run)]
@@ -391,7 +391,7 @@ def _structure_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
     return first.case, _first_structure_failure(first)
 
 
-def _first_structure_failure(run: _Run) -> Problem:
+def _first_structure_failure(run: _Run) -> Diagnosis:
     """Which property of the epochs fails on ``run``, when no known mistake explains it."""
     n, b, epochs = run.n, run.batch_size, run.epochs
     k = _per_epoch(n, b)
@@ -476,7 +476,7 @@ _CHANGED_LATER = _batch_problem(
 )
 
 
-def _shuffle_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _shuffle_problem(runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     """Epochs left in order or repeated, judged on the cases where a right shuffle does that with
     probability below 1e-6; a mistake is named if every case that can show it does."""
     judged = [run for run in runs if _judges_shuffle(run)]
@@ -571,7 +571,7 @@ def _related_epochs(run: _Run) -> int | None:
     return None
 
 
-def _related_epochs_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _related_epochs_problem(runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     for run in runs:
         epoch = _related_epochs(run)
         if epoch is not None:
@@ -588,7 +588,7 @@ def _related_epochs_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
     return None
 
 
-def _reseeded_problem(func, runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _reseeded_problem(func, runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     """Epoch 2 of seed s equal to epoch 1 of seed s + 1: a generator re-created from seed + epoch."""
     for run in runs:
         if run.epochs >= 2 and _judges_shuffle(run):
@@ -611,7 +611,7 @@ def _global_state() -> tuple:
     return (state[0], state[1].tobytes(), *state[2:]), random.getstate()
 
 
-def _global_state_problem(func, runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _global_state_problem(func, runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     """The learner's function must leave NumPy's and Python's global random state alone."""
     before = _global_state()
     try:
@@ -655,7 +655,7 @@ def _with_global_seed(func, case: tuple) -> _Run:
         random.setstate(python_state)
 
 
-def _reproducibility_problem(func, runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _reproducibility_problem(func, runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     """The same seed must give the same batches; another seed other batches."""
     for run in runs:
         if not _same_batches(run, _arrays_of(func, run.case)):
@@ -688,7 +688,7 @@ def _reproducibility_problem(func, runs: list[_Run]) -> tuple[tuple, Problem] | 
     return None
 
 
-def _index_range_problem(runs: list[_Run]) -> tuple[tuple, Problem] | None:
+def _index_range_problem(runs: list[_Run]) -> tuple[tuple, Diagnosis] | None:
     outside = [run for run in runs if any(a.size and (a.min() < 0 or a.max() >= run.n) for a in run.arrays)]
     if not outside:
         return None
@@ -714,7 +714,7 @@ def _check_minibatches(func, cases: list[tuple]) -> None:
     for case in cases:
         try:
             run = _arrays_of(func, case)
-        except Problem as problem:
+        except Diagnosis as problem:
             raise report("minibatches", MINIBATCHES_POINTS, problem, tried=_tried(case)) from None
         if len(run.items) >= run.limit:
             raise report("minibatches", MINIBATCHES_POINTS, _batch_problem(
@@ -738,7 +738,7 @@ def _check_minibatches(func, cases: list[tuple]) -> None:
     for step in steps:
         try:
             found = step()
-        except Problem as problem:  # a later call raised, or yielded something else
+        except Diagnosis as problem:  # a later call raised, or yielded something else
             raise report("minibatches", MINIBATCHES_POINTS, problem) from None
         if found is not None:
             case, problem = found
@@ -927,12 +927,12 @@ def _same_batch_every_step(x, grad_fn, lr, batches):
     return x
 
 
-def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _sgd_raised(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Raised: grad_fn called with its arguments swapped (grad_fn says so); or, on a generator of
     batches, code that works on the same batches as a list, so it needs len() or indexing,
     which a generator (what minibatches returns) does not have."""
     if "grad_fn(x, batch) takes the parameters first; it got the integer" in problem.diagnosis:
-        return Problem(
+        return Diagnosis(
             "grad_fn_arguments_swapped",
             problem.diagnosis + "\nThe batch went where the parameters belong: grad_fn takes x "
             "first, then the batch.",
@@ -941,7 +941,7 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
         )
     batches = case.args["batches"]
     if not (_left_in(batches) if isinstance(batches, _Stream) else list(batches)):
-        return Problem(
+        return Diagnosis(
             "no_batches_raises",
             f"{part.name} raises on an epoch with no batches, which the text allows (the "
             "parameters stay where they are):\n  " + problem.diagnosis.replace("\n", "\n  "),
@@ -953,9 +953,9 @@ def _sgd_raised(part: Part, func, case: Case, problem: Problem) -> Problem | Non
         return None
     try:
         part.call(func, {**case.args, "batches": _left_in(batches)})
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(
+    return Diagnosis(
         "list_only",
         f"{part.name} works when batches is a list but raises when it is a generator (what "
         "minibatches returns):\n  " + problem.diagnosis.replace("\n", "\n  ")
@@ -1096,18 +1096,18 @@ SGD_EPOCH = Part(
 )
 
 
-def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
+def _sgd_property_problem(func) -> tuple[str, Diagnosis, object] | None:
     """When no known mistake fits: is one batch one step (the smallest epoch)? Else, is the
     code right on 1-D x only, or on lists of batches only (the visible cases, grouped)?"""
     case = _sgd_case(40, 6, 2, 0.1, 3)
     one = {**case.args, "batches": case.args["batches"][:1]}
     try:
         got = SGD_EPOCH.returns.accept(SGD_EPOCH.call(func, one), one)
-    except Problem:
+    except Diagnosis:
         return None
     if not close(got, _sgd_epoch(**copy.deepcopy(one))):
         return describe_call("sgd_epoch", one, {"grad_fn": case.shown["grad_fn"],
-                                                "batches": "a list of 1 index array of size 3"}), Problem(
+                                                "batches": "a list of 1 index array of size 3"}), Diagnosis(
             "one_batch_not_one_step",
             "With a single batch, an epoch is a single SGD step from x with that batch's gradient; "
             "yours returns something else.",
@@ -1118,7 +1118,7 @@ def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
     for visible in SGD_EPOCH.cases:
         try:
             value = SGD_EPOCH.returns.accept(SGD_EPOCH.call(func, visible.args), visible.args)
-        except Problem:
+        except Diagnosis:
             return None
         right[id(visible)] = close(value, _sgd_epoch(*copy.deepcopy(list(visible.args.values()))))
     groups = [
@@ -1136,7 +1136,7 @@ def _sgd_property_problem(func) -> tuple[str, Problem, object] | None:
     for wrong_on, mistake, diagnosis, hint in groups:
         if all(right[id(c)] != wrong_on(c) for c in SGD_EPOCH.cases):
             shown = next(c for c in SGD_EPOCH.cases if wrong_on(c))
-            return describe_call("sgd_epoch", shown.args, shown.shown), Problem(mistake, diagnosis, hint), \
+            return describe_call("sgd_epoch", shown.args, shown.shown), Diagnosis(mistake, diagnosis, hint), \
                 SGD_EPOCH.call(func, shown.args)
     return None
 
@@ -1207,7 +1207,7 @@ class _OneNumber(NumberOnlyOut):
     def accept(self, value, args):
         dim = np.shape(args["per_example_grads"])[1]
         if isinstance(value, np.ndarray) and dim > 1 and value.shape in ((dim,), (1, dim)):
-            raise Problem(
+            raise Diagnosis(
                 "per_coordinate",
                 f"It returned one value per coordinate (shape {value.shape}) instead of one number: "
                 "E‖ĝ_B − ∇f‖² is the expected *squared norm* of the error, which adds up the "
@@ -1226,19 +1226,19 @@ def _transposed(args, out, expected) -> bool:
     return not np.isfinite(out) if not np.isfinite(wrong) else close(out, wrong)
 
 
-def _transposed_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _transposed_raised(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Raised (e.g. dividing by dim − 1 = 0): if on a 4 × 6 G the learner's value is the formula
     applied to Gᵀ, the rows were taken as coordinates."""
     G = _grads(60, 4, 6)
     args = {"per_example_grads": G, "batch_size": 2}
     try:
         value = part.returns.accept(part.call(func, args), args)
-    except Problem:
+    except Diagnosis:
         return None
     if not close(value, _minibatch_grad_variance(G.T, 2)):
         return None
     transposed = next(m for m in part.mistakes if m.id == "transposed")
-    return Problem(transposed.id, f"{part.name} raised on this input:\n  "
+    return Diagnosis(transposed.id, f"{part.name} raised on this input:\n  "
                    + problem.diagnosis.replace("\n", "\n  ") + "\n" + transposed.diagnosis,
                    transposed.hint, show_returned=False)
 
@@ -1418,7 +1418,7 @@ def _variance_probes():
     ]
 
 
-def _variance_property_problem(func) -> tuple[str, Problem, object] | None:
+def _variance_property_problem(func) -> tuple[str, Diagnosis, object] | None:
     """The first property a wrong ``minibatch_grad_variance`` breaks, on a 10 × 3 G."""
     part = MINIBATCH_GRAD_VARIANCE
     for mistake, calls, holds, diagnosis, hint in _variance_probes():
@@ -1427,12 +1427,12 @@ def _variance_property_problem(func) -> tuple[str, Problem, object] | None:
             args = {"per_example_grads": G, "batch_size": B}
             try:
                 values.append(part.returns.accept(part.call(func, args), args))
-            except Problem:
+            except Diagnosis:
                 return None
         if not holds(values):
             tried = "; ".join(f"minibatch_grad_variance({label}, batch_size={B})" for label, _, B in calls)
             return (f"{tried}, with G 10 per-example gradients in 3 coordinates",
-                    Problem(mistake, diagnosis, hint), values[0] if len(values) == 1 else tuple(values))
+                    Diagnosis(mistake, diagnosis, hint), values[0] if len(values) == 1 else tuple(values))
     return None
 
 
@@ -1513,7 +1513,7 @@ class _FloorOut(NumberOnlyOut):
     def accept(self, value, args):
         unstable = args["lr"] * args["lam"] >= 2
         if unstable and isinstance(value, (numbers.Real, np.floating)) and math.isnan(value):
-            raise Problem(
+            raise Diagnosis(
                 "not_finite",
                 f"It returned nan for ηλ = {describe(args['lr'] * args['lam'])} ≥ 2, where the text "
                 "asks for np.inf (the iteration is unstable: no stationary variance).",
@@ -1521,7 +1521,7 @@ class _FloorOut(NumberOnlyOut):
                 show_returned=False,
             )
         if value is None and unstable:
-            raise Problem(
+            raise Diagnosis(
                 "returned_none",
                 f"It returned None for ηλ = {describe(args['lr'] * args['lam'])} ≥ 2, where the text "
                 "asks for np.inf (the iteration is unstable: no stationary variance).",
@@ -1531,21 +1531,21 @@ class _FloorOut(NumberOnlyOut):
         return super().accept(value, args)
 
 
-def _finite_beyond_the_limit(part: Part, func) -> Problem:
+def _finite_beyond_the_limit(part: Part, func) -> Diagnosis:
     """The learner's code returns a finite value for some ηλ > 2: its stability test looks at η
     alone if a large η on a flat valley (ηλ = 1) comes back infinite; else there is none."""
     flat = {"lr": 2.5, "lam": 0.4, "noise_var": 1.0}
     try:
         value = part.call(func, flat)
         lr_alone = isinstance(value, (numbers.Real, np.floating)) and math.isinf(value)
-    except Problem:
+    except Diagnosis:
         lr_alone = False
     named = "limit_ignores_lam" if lr_alone else "finite_when_unstable"
     mistake = next(m for m in part.mistakes if m.id == named)
-    return Problem(mistake.id, mistake.diagnosis, mistake.hint, show_returned=False)
+    return Diagnosis(mistake.id, mistake.diagnosis, mistake.hint, show_returned=False)
 
 
-def _unstable_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _unstable_raised(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Raised for ηλ ≥ 2: at ηλ = 2 exactly, a division by 2 − ηλ = 0 (the boundary left on the
     stable side, or no stability test at all); above 2, an exception instead of np.inf."""
     args = case.args
@@ -1557,12 +1557,12 @@ def _unstable_raised(part: Part, func, case: Case, problem: Problem) -> Problem 
     if product == 2:
         try:
             beyond = part.call(func, {**args, "lr": 1.5 * args["lr"]})
-        except Problem:
+        except Diagnosis:
             beyond = None
         if isinstance(beyond, (numbers.Real, np.floating)) and math.isfinite(beyond):
             return _finite_beyond_the_limit(part, func)
         if isinstance(beyond, (numbers.Real, np.floating)) and math.isinf(beyond):
-            return Problem(
+            return Diagnosis(
                 "boundary_excluded",
                 where + "\nAt ηλ = 2 the factor |1 − ηλ| is 1: the iteration does not contract, and "
                 "the noise keeps adding variance, so ηλ = 2 belongs to the unstable side.",
@@ -1570,7 +1570,7 @@ def _unstable_raised(part: Part, func, case: Case, problem: Problem) -> Problem 
                 "shrinks only when |1 − ηλ| < 1.",
                 show_returned=False,
             )
-    return Problem(
+    return Diagnosis(
         "raises_when_unstable",
         where + "\nFor ηλ ≥ 2 the text asks for np.inf (no stationary variance), not an error.",
         "Test lr·lam ≥ 2 first and return np.inf there; compute the floor only below 2.",
@@ -1745,7 +1745,7 @@ def _floor_probes():
     ]
 
 
-def _floor_property_problem(func) -> tuple[str, Problem, object] | None:
+def _floor_property_problem(func) -> tuple[str, Diagnosis, object] | None:
     part = STATIONARY_VARIANCE
     for mistake, calls, holds, diagnosis, hint in _floor_probes():
         values = []
@@ -1753,12 +1753,12 @@ def _floor_property_problem(func) -> tuple[str, Problem, object] | None:
             args = {"lr": lr, "lam": lam, "noise_var": noise_var}
             try:
                 values.append(part.returns.accept(part.call(func, args), args))
-            except Problem:
+            except Diagnosis:
                 return None
         if not holds(values):
             tried = " and ".join(describe_call(part.name, {"lr": lr, "lam": lam, "noise_var": s2})
                                  for lr, lam, s2 in calls)
-            return tried, Problem(mistake, diagnosis, hint), values[0] if len(values) == 1 else tuple(values)
+            return tried, Diagnosis(mistake, diagnosis, hint), values[0] if len(values) == 1 else tuple(values)
     return None
 
 
@@ -1839,7 +1839,7 @@ _FLOOR_SECTIONS = ("lesson 02, sections 3–7 (the noise of B distinct examples,
                    "breaks), and your parts 3 and 4")
 
 
-def _grade_floor(chosen: frozenset) -> Problem | None:
+def _grade_floor(chosen: frozenset) -> Diagnosis | None:
     models = [(floor_truths(model), mistake, diagnosis, hint)
               for model, mistake, diagnosis, hint in _FLOOR_MODELS]
     return choice_feedback(chosen, _FLOOR_RIGHT, models, _FLOOR_SECTIONS)

@@ -35,7 +35,7 @@ import dataclasses
 
 import numpy as np
 
-from lrcourse.grading.core import Case, Mistake, Part, Problem, TupleOut, close
+from lrcourse.grading.core import Case, Mistake, Part, Diagnosis, TupleOut, close
 from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
 from lrcourse.grading.outputs import ArrayOnlyOut, check_new_arrays, NumberOnlyOut
@@ -179,7 +179,7 @@ class _BufferOut(ArrayOnlyOut):
 
     def accept(self, value, args):
         if value is None and args.get("buf") is None:
-            raise Problem(
+            raise Diagnosis(
                 "returned_old_buffer",
                 "It returned None as the new buffer, which is the buf it was given: on the first "
                 "step there is no buffer yet, and this step must create it. What you return is "
@@ -196,7 +196,7 @@ _STEP_RETURNS = TupleOut(
 )
 
 
-def _one_d_only(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _one_d_only(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """The learner's step raised on a 2-D or 3-D case: if it works on the same numbers
     flattened to 1-D, it is code written for vectors only (``np.zeros(len(x))``, a loop over
     ``range(len(x))`` that assigns numbers)."""
@@ -207,9 +207,9 @@ def _one_d_only(part: Part, func, case: Case, problem: Problem) -> Problem | Non
             for key, value in case.args.items()}
     try:
         part.call(func, flat)
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(
+    return Diagnosis(
         "one_d_only",
         f"{part.name} works on 1-D arrays but raises on x of shape {shape}:\n  "
         + problem.diagnosis.replace("\n", "\n  "),
@@ -615,7 +615,7 @@ def _random_matrix_case(seed: int, *, lr_and_momentum: bool = False, momentum: b
     return _matrix_case(H, lr=h_max / eigenvalues(H)[-1], momentum=mu)
 
 
-def _list_input(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _list_input(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """The learner's function raised on H given as a nested list (of ints): if it works on the
     same matrix as a float array, it assumed an array (``H.shape``, ``H @ v``)."""
     H = case.args["H"]
@@ -624,9 +624,9 @@ def _list_input(part: Part, func, case: Case, problem: Problem) -> Problem | Non
     as_array = dict(case.args, H=np.array(H, dtype=float))
     try:
         part.call(func, as_array)
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(
+    return Diagnosis(
         "list_not_accepted",
         f"{part.name} works when H is a NumPy array but raises when it is a nested list, which "
         "the instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
@@ -1240,7 +1240,7 @@ _CHOICE_SECTIONS = ("lesson 03, sections 4 and 7 (heavy ball's and Nesterov's ch
                     "parts 3–5")
 
 
-def _grade_choice(chosen: frozenset) -> Problem | None:
+def _grade_choice(chosen: frozenset) -> Diagnosis | None:
     models = [(_model_truths(heavy, nesterov), mistake, diagnosis, hint)
               for (heavy, nesterov), mistake, diagnosis, hint in _CHOICE_MODELS]
     return choice_feedback(chosen, _CHOICE_RIGHT, models, _CHOICE_SECTIONS)

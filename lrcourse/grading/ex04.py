@@ -43,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from lrcourse import schedules
-from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Problem, check_choice
+from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Diagnosis, check_choice
 from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import shifted_step
 from lrcourse.grading.outputs import ArrayOnlyOut
@@ -74,7 +74,7 @@ class _LrOut(ArrayOut):
 
     def accept(self, value, args):
         if isinstance(value, (list, tuple)) and np.ndim(args["step"]) > 0:
-            raise Problem(
+            raise Diagnosis(
                 "returned_list",
                 f"It returned a Python {type(value).__name__} instead of a NumPy array of "
                 "learning rates.",
@@ -83,7 +83,7 @@ class _LrOut(ArrayOut):
                 "of the steps' shape.",
             )
         if isinstance(value, (list, tuple)):
-            raise Problem(
+            raise Diagnosis(
                 "returned_list",
                 f"For a single integer step it returned a Python {type(value).__name__} "
                 f"(of {len(value)} item{'' if len(value) == 1 else 's'}) instead of one "
@@ -119,7 +119,7 @@ def _case(step, **hyper) -> Case:
     return Case({"step": step, **hyper}, shown=shown)
 
 
-def _vectorisation_problem(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _vectorisation_problem(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Name a schedule that raised on one step but works on an array of steps, or vice versa.
 
     The part's ``rediagnose_raised`` hook: ``func`` raised ``problem`` on ``case``; it is
@@ -149,9 +149,9 @@ def _vectorisation_problem(part: Part, func, case: Case, problem: Problem) -> Pr
         )
     try:
         part.call(func, other)
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(mistake, diagnosis, hint, show_returned=False)
+    return Diagnosis(mistake, diagnosis, hint, show_returned=False)
 
 
 def _schedule_part(**fields) -> Part:
@@ -814,12 +814,12 @@ _NOT_CUMULATIVE = (
 )
 
 
-def _sgdr_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _sgdr_raised(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """join refused the cycle lengths themselves as boundaries (they are not increasing):
     that is boundaries_not_cumulative, seen through join's error message."""
     lengths = [int(n) for n in case.args["cycle_lengths"]]
     if "boundaries" in problem.diagnosis and f"got {lengths[:-1]}" in problem.diagnosis:
-        return Problem("boundaries_not_cumulative",
+        return Diagnosis("boundaries_not_cumulative",
                        _NOT_CUMULATIVE[0] + "\n  join said: " + problem.diagnosis.split("\n")[0],
                        _NOT_CUMULATIVE[1], show_returned=False)
     return _vectorisation_problem(part, func, case, problem)
@@ -1226,7 +1226,7 @@ _RESTART_GROUPS = (
 )
 
 
-def _grade_restarts(chosen: frozenset) -> Problem | None:
+def _grade_restarts(chosen: frozenset) -> Diagnosis | None:
     return choice_problem(chosen, _RESTARTS_TRUE, _RESTART_GROUPS)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, Part, Problem, TupleOut, check_choice, close,
+    ArrayOut, Case, Mistake, Part, Diagnosis, TupleOut, check_choice, close,
 )
 from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import step_mistakes, swapped_items
@@ -151,16 +151,16 @@ def _nonfinite_variant(id: str, diagnosis: str, hint: str, variant) -> Mistake:
     return Mistake(id, diagnosis, hint, detect=detect, sees_nonfinite=True)
 
 
-def _scalar_only(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _scalar_only(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """The learner's step raised on arrays: if it works when every array is one number,
     it is scalar-only code (math.sqrt, an ``if`` on the gradient, float(...))."""
     one = {key: (float(np.asarray(value).ravel()[0]) if isinstance(value, np.ndarray) else value)
            for key, value in case.args.items()}
     try:
         part.call(func, one)
-    except Problem:
+    except Diagnosis:
         return None
-    return Problem(
+    return Diagnosis(
         "scalar_only",
         f"{part.name} works on one number but raises on arrays:\n  "
         + problem.diagnosis.replace("\n", "\n  "),
@@ -907,7 +907,7 @@ class _ParametersOut(ArrayOut):
 
     def accept(self, value, args):
         if isinstance(value, tuple):
-            raise Problem(
+            raise Diagnosis(
                 "wrong_type",
                 f"It returned a tuple of {len(value)} items instead of the final parameters: the "
                 "cells below pass the result straight to problem.accuracy(x) and problem.loss(x), "
@@ -1080,7 +1080,7 @@ _VALLEY_GROUPS = (
 )
 
 
-def _grade_valleys(chosen: frozenset) -> Problem | None:
+def _grade_valleys(chosen: frozenset) -> Diagnosis | None:
     return choice_problem(chosen, _ALIGNED, _VALLEY_GROUPS)
 
 
@@ -1115,7 +1115,7 @@ _STATEMENT_GROUPS = (
 )
 
 
-def _grade_statements(chosen: frozenset) -> Problem | None:
+def _grade_statements(chosen: frozenset) -> Diagnosis | None:
     return choice_problem(chosen, _STATEMENTS_TRUE, _STATEMENT_GROUPS)
 
 

@@ -40,7 +40,7 @@ import numpy as np
 
 from lrcourse import optim, train, tune
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Output, Part, Problem, TupleOut, call_learner, check_cases, check_choice, close, describe_call,
+    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, check_choice, close, describe_call,
 )
 from lrcourse.grading.choice import ChoicePart
 from lrcourse.grading.outputs import ArrayOnlyOut
@@ -132,7 +132,7 @@ class _CurveOut(Output):
         lrs, smoothed = self._items.accept(value, args)
         for name, array in (("lrs", lrs), ("smoothed", smoothed)):
             if array.ndim != 1:
-                raise Problem(
+                raise Diagnosis(
                     "wrong_shape",
                     f"{name} has shape {array.shape}; it should be a 1-D array with one entry per "
                     "step taken.",
@@ -142,7 +142,7 @@ class _CurveOut(Output):
         # (``close`` never matches NaN, and the step that turned NaN is part of the record).
         smoothed = np.where(np.isnan(smoothed), np.inf, smoothed)
         if lrs.shape != smoothed.shape:
-            raise Problem(
+            raise Diagnosis(
                 "lengths_differ",
                 f"lrs has {lrs.size} entries but smoothed has {smoothed.size}: both must stop at "
                 "the same step.",
@@ -242,7 +242,7 @@ _OFF_BY_ONE = (
 )
 
 
-def _range_raised(part: Part, func, case: Case, problem: Problem) -> Problem | None:
+def _range_raised(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """A ZeroDivisionError in Python floats: if the same code run with β as a NumPy float
     (which divides by zero without raising) gives the 1 − βⁱ variant's curve, that is the
     off-by-one bias correction."""
@@ -254,13 +254,13 @@ def _range_raised(part: Part, func, case: Case, problem: Problem) -> Problem | N
             warnings.simplefilter("ignore")
             with np.errstate(all="ignore"):
                 out = part.call(func, args)
-    except Problem:
+    except Diagnosis:
         return None
     wrong = _range_test_variant(smoothing="beta_power_i")(*copy.deepcopy(list(case.args.values())))
     if isinstance(out, list):
         out = tuple(out)
     if _same_nan(out, wrong):
-        return Problem("bias_correction_off_by_one",
+        return Diagnosis("bias_correction_off_by_one",
                        _OFF_BY_ONE[0] + "\n  Python said: " + problem.diagnosis.split("\n")[0],
                        _OFF_BY_ONE[1], show_returned=False)
     return None
@@ -674,9 +674,9 @@ class _ClippedOut(ArrayOnlyOut):
     def accept(self, value, args):
         try:
             return super().accept(value, args)
-        except Problem as problem:
+        except Diagnosis as problem:
             if problem.mistake == "not_finite" and not np.any(args["grad"]):
-                raise Problem(
+                raise Diagnosis(
                     "eps_missing",
                     "On a zero gradient it returned NaN: max_norm/‖g‖ divides by zero. "
                     "clip_grad_norm_ adds 1e-6 to the norm before dividing.",
@@ -692,7 +692,7 @@ class _ClipPairOut(TupleOut):
     def accept(self, value, args):
         if (isinstance(value, tuple) and len(value) == 2 and np.ndim(value[0]) == 0
                 and np.shape(value[1]) == np.shape(args["grad"]) and np.ndim(args["grad"]) > 0):
-            raise Problem(
+            raise Diagnosis(
                 "swapped_outputs",
                 "The two values are in the wrong order: it returned (total_norm, clipped); "
                 "return (clipped, total_norm).",
@@ -862,7 +862,7 @@ def _draw(func, seed, n, low, high):
                         ).accept(value, {})
 
 
-def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
+def _range_problem(x: np.ndarray, low: float, high: float) -> Diagnosis | None:
     inside = (x >= low * (1 - 1e-12)) & (x <= high * (1 + 1e-12))  # exp(log(high)) may round up
     if np.all(inside):
         return None
@@ -871,14 +871,14 @@ def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
     tolerance = 1e-9 * (abs(ln_low) + abs(ln_high) + 1)
     if (np.all((x >= ll - tolerance) & (x <= lh + tolerance))
             or np.all((x >= ln_low - tolerance) & (x <= ln_high + tolerance))):
-        return Problem(
+        return Diagnosis(
             "returned_exponents",
             "Your values lie between log(low) and log(high): you returned the sampled "
             "exponents, not the learning rates.",
             "Exponentiate the sampled exponent (10** after np.log10, np.exp after np.log).",
         )
     if np.all((x >= 10.0 ** low * (1 - 1e-12)) & (x <= 10.0 ** high * (1 + 1e-12))):
-        return Problem(
+        return Diagnosis(
             "powered_the_bounds",
             "Your values lie between 10^low and 10^high: you sampled the exponent between low "
             "and high themselves, but low and high are learning rates, not exponents.",
@@ -893,7 +893,7 @@ def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
                     and _log_uniform_on(x, min(a, b), max(a, b))):
                 return _mixed_bases_problem()
     outside = x[~inside]
-    return Problem(
+    return Diagnosis(
         "out_of_range",
         f"{outside.size} of the {x.size} samples lie outside [low, high] "
         f"(for example {outside[0]:.4g}).",
@@ -901,8 +901,8 @@ def _range_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
     )
 
 
-def _mixed_bases_problem() -> Problem:
-    return Problem(
+def _mixed_bases_problem() -> Diagnosis:
+    return Diagnosis(
         "mixed_log_bases",
         "Your samples are log-uniform, but between the wrong bounds: you took the logarithm in "
         "one base and went back in another (np.log10 with np.exp, np.log2 with 10**, …).",
@@ -920,7 +920,7 @@ def _log_uniform_on(x: np.ndarray, low: float, high: float) -> bool:
         return _uniform_on((np.log(x) - math.log(low)) / (math.log(high) - math.log(low)))
 
 
-def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
+def _distribution_problem(x: np.ndarray, low: float, high: float) -> Diagnosis | None:
     if x.size < 100:
         return None
     if _log_uniform_on(x, low, high):
@@ -930,7 +930,7 @@ def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | N
     if _log_uniform_on(x, math.exp(math.log10(low)), math.exp(math.log10(high))):
         return _mixed_bases_problem()
     if _uniform_on((x - low) / (high - low)):
-        return Problem(
+        return Diagnosis(
             "uniform_not_log",
             f"Your samples are uniform in lr, not in log lr: {top:.0%} of them fall in the top "
             f"decade [high/10, high], where a log-uniform sampler puts 1/{decades:g} of them "
@@ -940,7 +940,7 @@ def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | N
     covered = _coverage_problem(x, low, high)
     if covered is not None and _log_uniform_on(x, float(x.min()), float(x.max())):
         return covered
-    return Problem(
+    return Diagnosis(
         "not_log_uniform",
         f"Your samples are not log-uniform on [low, high]: their logarithms are not spread "
         f"evenly (a log-uniform sampler puts 1/{decades:g} of the samples in every decade; "
@@ -949,7 +949,7 @@ def _distribution_problem(x: np.ndarray, low: float, high: float) -> Problem | N
     )
 
 
-def _discrete_problem(x: np.ndarray) -> Problem | None:
+def _discrete_problem(x: np.ndarray) -> Diagnosis | None:
     """A continuous draw in float64 practically never repeats a value (the chance of any
     repeat among 10⁴ draws is about 10⁻⁸); a grid or rounded rates repeat many times."""
     if x.size < 100:
@@ -958,7 +958,7 @@ def _discrete_problem(x: np.ndarray) -> Problem | None:
     if distinct == x.size:
         return None
     if distinct == 1:
-        return Problem(
+        return Diagnosis(
             "constant_draw",
             f"All {x.size} of your samples are the same value, {x[0]:.4g}: for these bounds "
             "your formula does not vary with the random numbers at all. (One way to get "
@@ -969,14 +969,14 @@ def _discrete_problem(x: np.ndarray) -> Problem | None:
         )
     ends = np.isin(x, [x.min(), x.max()])
     if np.any(~ends) and np.unique(x[~ends]).size == np.sum(~ends):
-        return Problem(
+        return Diagnosis(
             "clipped_to_range",
             f"{int(np.sum(ends))} of your {x.size} samples are exactly the smallest or the largest "
             "value: you forced samples from another distribution into the range (np.clip), which "
             "piles them up on its ends. A log-uniform draw lands inside [low, high] by itself.",
             "Draw the exponent uniformly between log(low) and log(high): then nothing needs clipping.",
         )
-    return Problem(
+    return Diagnosis(
         "discretised",
         f"Your {x.size} samples take only {distinct} distinct values: they come from a finite set "
         "(a grid of rates you choose from, a random integer exponent, or rounded rates), so a "
@@ -987,14 +987,14 @@ def _discrete_problem(x: np.ndarray) -> Problem | None:
     )
 
 
-def _shared_values_problem(first: np.ndarray, other: np.ndarray) -> Problem | None:
+def _shared_values_problem(first: np.ndarray, other: np.ndarray) -> Diagnosis | None:
     """Two continuous draws from different generators practically never share a value;
     draws from one finite set (a shuffled grid) share many, or all of them."""
     shared = np.intersect1d(first, other).size
     if shared == 0:
         return None
     if np.array_equal(np.sort(first), np.sort(other)):
-        return Problem(
+        return Diagnosis(
             "shuffled_grid",
             "Different generators gave the same rates in another order: you shuffle one fixed "
             "set of rates (a grid), so every search tries exactly the same rates, and never one "
@@ -1003,7 +1003,7 @@ def _shared_values_problem(first: np.ndarray, other: np.ndarray) -> Problem | No
             "given, instead of shuffling or picking from a grid.",
             show_returned=False,
         )
-    return Problem(
+    return Diagnosis(
         "discretised",
         f"Draws from two different generators share {shared} of their {first.size} rates: "
         "they come from a finite set (a grid of rates you pick from, or rounded rates), so a "
@@ -1015,7 +1015,7 @@ def _shared_values_problem(first: np.ndarray, other: np.ndarray) -> Problem | No
     )
 
 
-def _coverage_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
+def _coverage_problem(x: np.ndarray, low: float, high: float) -> Diagnosis | None:
     """Log-positions of the samples in [0, 1]; n ≥ 100 uniform draws leave neither end of
     the range 5 % empty (chance 0.95^100 < 10⁻²)."""
     if x.size < 100:
@@ -1024,7 +1024,7 @@ def _coverage_problem(x: np.ndarray, low: float, high: float) -> Problem | None:
         u = (np.log(x) - math.log(low)) / (math.log(high) - math.log(low))
     if u.min() < 0.05 and u.max() > 0.95:
         return None
-    return Problem(
+    return Diagnosis(
         "range_not_covered",
         f"Your samples cover only part of [low, high]: from {x.min():.3g} to {x.max():.3g}, "
         f"so {_missed(u)} are never tried.",
@@ -1053,7 +1053,7 @@ def _check_log_uniform_case(func, seed, n, low, high) -> None:
         raise problem
     again = _draw(func, seed, n, low, high)
     if not np.array_equal(first, again):
-        raise Problem(
+        raise Diagnosis(
             "not_reproducible",
             "Two calls with generators made from the same seed gave different samples: the "
             "samples do not come from the generator you are given.",
@@ -1064,7 +1064,7 @@ def _check_log_uniform_case(func, seed, n, low, high) -> None:
     other = _draw(func, seed + 1000, n, low, high)
     if n > 1 and np.array_equal(first, other):
         grid = np.allclose(np.sort(first), np.geomspace(low, high, n), rtol=1e-9)
-        raise Problem(
+        raise Diagnosis(
             "generator_ignored",
             "Different generators gave the same samples: the rng argument is ignored"
             + (" — you returned a fixed grid (np.geomspace), not random samples." if grid else "."),
@@ -1157,9 +1157,9 @@ _PICK_PROBLEMS = {
 }
 
 
-def _grade_pick(chosen: frozenset) -> Problem | None:
+def _grade_pick(chosen: frozenset) -> Diagnosis | None:
     if len(chosen) != 1:
-        return Problem(
+        return Diagnosis(
             "choose_one",
             f"Choose one option: you gave {len(chosen)}. You will train with one rate — which, "
             "and for which reason?",
@@ -1170,7 +1170,7 @@ def _grade_pick(chosen: frozenset) -> Problem | None:
     if letter in _PICK_RIGHT:
         return None
     mistake, diagnosis, hint = _PICK_PROBLEMS[letter]
-    return Problem(mistake, diagnosis, hint, show_returned=False)
+    return Diagnosis(mistake, diagnosis, hint, show_returned=False)
 
 
 PICK_SUGGESTION = ChoicePart("pick_suggestion", 2)

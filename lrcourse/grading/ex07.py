@@ -32,7 +32,7 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Part, Problem, TupleOut, call_learner, check_cases, describe,
+    Case, Mistake, NumberOut, Part, Diagnosis, TupleOut, call_learner, check_cases, describe,
 )
 from lrcourse.problems import MLP
 from lrcourse.train import RunResult, run
@@ -407,8 +407,8 @@ def capstone_problem() -> MLP:
     return MLP(hidden=HIDDEN_UNITS)
 
 
-def _problem(mistake: str, diagnosis: str, hint: str) -> Problem:
-    return Problem(mistake, diagnosis, hint, show_returned=False)
+def _problem(mistake: str, diagnosis: str, hint: str) -> Diagnosis:
+    return Diagnosis(mistake, diagnosis, hint, show_returned=False)
 
 
 def _validated(config) -> dict:
@@ -515,7 +515,7 @@ def train_with(config: dict, seed: int = 0) -> RunResult:
     """
     try:
         checked = _validated(config)
-    except Problem as problem:
+    except Diagnosis as problem:
         raise ValueError(f"{problem.diagnosis} {problem.hint}") from None
     return _train(checked, seed)
 
@@ -529,7 +529,7 @@ def _train(checked: dict, seed: int) -> RunResult:
                seed=seed, clip_norm=checked["clip_norm"], eval_every=max(1, steps // 10))
 
 
-def _outcome_problem(result: RunResult, checked: dict) -> Problem | None:
+def _outcome_problem(result: RunResult, checked: dict) -> Diagnosis | None:
     steps = checked["steps"]
     if result.n_runs != 1:
         return _problem(
@@ -674,7 +674,7 @@ def _seed_list(seeds) -> str:
     return ", ".join(str(seed) for seed in seeds)
 
 
-def _seed_problem(seed: int, problem: Problem, summary: str | None) -> Problem:
+def _seed_problem(seed: int, problem: Diagnosis, summary: str | None) -> Diagnosis:
     """``problem`` (the diagnosis of one seed's run) introduced by the seed and a summary."""
     head = (summary + "\n  " if summary else "") + f"From seed {seed}: "
     return _problem(problem.mistake, head + problem.diagnosis, problem.hint)

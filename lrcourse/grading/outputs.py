@@ -18,7 +18,7 @@ import functools
 import numpy as np
 
 from lrcourse.grading.core import (
-    ArrayOut, NumberOut, Part, Problem, describe_call, report, report_pass,
+    ArrayOut, NumberOut, Part, Diagnosis, describe_call, report, report_pass,
 )
 
 __all__ = ["ARRAY_USE", "ArrayOnlyOut", "NumberOnlyOut", "check_new_arrays"]
@@ -35,7 +35,7 @@ class ArrayOnlyOut(ArrayOut):
 
     def accept(self, value, args):
         if isinstance(value, (list, tuple)):
-            raise Problem(
+            raise Diagnosis(
                 "returned_list",
                 f"It returned a Python {type(value).__name__} instead of {self.what} as a NumPy "
                 f"array. {self.use}",
@@ -73,7 +73,7 @@ class NumberOnlyOut(NumberOut):
 
     def accept(self, value, args):
         if isinstance(value, np.ndarray) and value.ndim > 0 and value.size == 1:
-            raise Problem(
+            raise Diagnosis(
                 "one_element_array",
                 f"It returned an array of shape {value.shape} instead of {self.what} as a number: "
                 "the notebook prints results with f\"{value:.4f}\", which raises TypeError for an "
@@ -82,7 +82,7 @@ class NumberOnlyOut(NumberOut):
             )
         dtype = getattr(value, "dtype", None)
         if dtype is not None and dtype.kind == "f" and dtype != np.float64:
-            raise Problem(
+            raise Diagnosis(
                 "wrong_dtype",
                 f"It returned a {dtype} number; {self.what} should be a float64, like the inputs "
                 f"({dtype} keeps too few digits for the comparison).",
@@ -120,7 +120,7 @@ def check_new_arrays(part: Part, func, *, hidden: bool, run=None, names: tuple =
         if found is not None:
             index, arg = found
             what = "It returned" if index is None else f"The {names[index]} it returned is"
-            raise report(part.name, part.points, Problem(
+            raise report(part.name, part.points, Diagnosis(
                 "returned_input",
                 f"{what} the very array {arg} it was given, not a new array: the caller's {arg} "
                 "and your result are then one array, so changing either one in place (the next "

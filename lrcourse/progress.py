@@ -61,7 +61,7 @@ from lrcourse.classroom.score import (  # noqa: F401 — re-exported for learner
 )
 
 __all__ = [
-    "PartResult",
+    "PartProgress",
     "ExerciseResult",
     "Progress",
     "default_exercises_dir",
@@ -90,7 +90,7 @@ _NO_DETAIL = frozenset({PASSED, FAILED, NOT_IMPLEMENTED})
 
 
 @dataclass(frozen=True)
-class PartResult:
+class PartProgress:
     """One graded part of one notebook.
 
     ``status`` is one of ``grade``'s statuses (:data:`lrcourse.classroom.score.STATUSES`):
@@ -288,9 +288,9 @@ def _exercise_result(grade) -> ExerciseResult:
     problem = ""
     if parts and all(part.status in _WHOLE and part.status == parts[0].status for part in parts):
         problem = parts[0].reason
-        results = tuple(PartResult(part.part, part.max_points, part.status, "", part.reason) for part in parts)
+        results = tuple(PartProgress(part.part, part.max_points, part.status, "", part.reason) for part in parts)
     else:
-        results = tuple(PartResult(part.part, part.max_points, part.status, _detail(part), part.reason)
+        results = tuple(PartProgress(part.part, part.max_points, part.status, _detail(part), part.reason)
                         for part in parts)
     return ExerciseResult(grade.exercise, results, problem)
 
@@ -371,7 +371,7 @@ def saved_results(path: str | Path) -> ExerciseResult:
     for cell in graded:
         nbgrader = cell["metadata"]["nbgrader"]
         status, detail, reason = _saved_status(cell)
-        parts.append(PartResult(str(nbgrader.get("grade_id", "?")), float(nbgrader.get("points", 0) or 0),
+        parts.append(PartProgress(str(nbgrader.get("grade_id", "?")), float(nbgrader.get("points", 0) or 0),
                                 status, detail, reason))
     return ExerciseResult(path.stem, tuple(parts))
 

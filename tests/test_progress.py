@@ -24,7 +24,7 @@ from lrcourse.notebook_format import (
     BEGIN_SOLUTION, END_SOLUTION, is_solution, make_student_notebook, new_code_cell,
 )
 from lrcourse.progress import (
-    ExerciseResult, PartResult, Progress, find_exercise_notebooks, main, progress,
+    ExerciseResult, PartProgress, Progress, find_exercise_notebooks, main, progress,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,8 +239,8 @@ def test_progress_does_not_recurse_inside_its_own_run(monkeypatch):
 
 def test_totals_over_exercises():
     result = Progress((
-        ExerciseResult("01_a", (PartResult("check_x", 2, "passed"), PartResult("check_y", 1, "failed"))),
-        ExerciseResult("02_b", (PartResult("check_z", 1.5, "passed"),)),
+        ExerciseResult("01_a", (PartProgress("check_x", 2, "passed"), PartProgress("check_y", 1, "failed"))),
+        ExerciseResult("02_b", (PartProgress("check_z", 1.5, "passed"),)),
     ))
     assert (result.passed, result.parts, result.earned, result.points) == (2, 3, 3.5, 4.5)
     assert result.table().splitlines()[-1] == "total     2/3      3.5/4.5"

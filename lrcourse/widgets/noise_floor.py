@@ -77,8 +77,11 @@ class NoiseFloorExplorer(Explorer):
     Left panel: f(xₜ) − f* against t, with the prediction.  Right panel: the floor
     against η for the current B — the prediction (a line of slope 1 on log axes) and
     the measured floor ○ (mean excess loss over the second half of the run).
-    Result: measured vs predicted floor and their ratio.
+    Result: measured vs predicted floor and their ratio (three lines: the third says
+    when the formula's assumption does not hold).
     """
+
+    result_lines = 3
 
     def __init__(self, *, lr=0.1, batch_size=16, sampling="independent draws", steps=300, seed=0):
         LR_RANGE("lr", lr, "the explorer's slider covers this range")
@@ -175,7 +178,7 @@ class NoiseFloorExplorer(Explorer):
         self.measured = float(np.mean(excess[at > steps / 2]))
         self.measured_line.set_data([steps / 2, steps], [self.measured, self.measured])
         self.point.update(lr, self.measured)
-        note = "" if independent else "; the formula assumes independent draws"
+        note = "" if independent else "\n(the formula assumes independent draws: reshuffling cancels an epoch's kicks)"
         return (f"{head}\nmeasured floor (mean f − f* over steps {steps // 2}–{steps}) = {self.measured:.2g}: "
                 f"{self.measured / predicted:.2f} × predicted{note}")
 

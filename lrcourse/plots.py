@@ -1598,7 +1598,8 @@ def curves(x, ys, ax=None, *, labels=None, colors=None, linestyle="-", marker=No
     labels, colors : lists, optional
         One per curve.  Default colours: :func:`lrcourse.style.colors_for` of the
         labels (an optimizer keeps its colour).
-    linestyle, marker : matplotlib line style and marker of every curve
+    linestyle : a matplotlib line style, or a list of them (one per curve)
+    marker : matplotlib marker of every curve (default none)
     logx, logy : bool
     hlines, vlines : dict label → value, optional
         Reference lines, labelled in the legend.
@@ -1609,9 +1610,15 @@ def curves(x, ys, ax=None, *, labels=None, colors=None, linestyle="-", marker=No
     colors = style.colors_for(labels) if colors is None else list(colors)
     if len(colors) != len(items):
         check.fail("colors", f"a list of {len(items)} colours (one per curve)", colors)
+    if isinstance(linestyle, (list, tuple)) and not (len(linestyle) == 2 and check.is_real(linestyle[0])):
+        linestyles = list(linestyle)                 # one per curve (a dash tuple (0, (5, 2)) is one style)
+        if len(linestyles) != len(items):
+            check.fail("linestyle", f"one line style, or a list of {len(items)} (one per curve)", linestyle)
+    else:
+        linestyles = [linestyle] * len(items)
     fig, ax = _figure_and_axes(ax)
-    for label, y, color in zip(labels, items, colors):
-        ax.plot(x, y, linestyle=linestyle, marker=marker, color=color, label=label or None)
+    for label, y, color, dash in zip(labels, items, colors, linestyles):
+        ax.plot(x, y, linestyle=dash, marker=marker, color=color, label=label or None)
     _reference_lines(ax, hlines, vlines)
     _axes_look(ax, logx=logx, logy=logy, xlabel=xlabel, ylabel=ylabel, title=title, xlim=xlim, ylim=ylim)
     if xlim is None and not logx and x.size:

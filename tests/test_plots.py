@@ -440,6 +440,10 @@ def test_curves_draws_named_curves_and_reference_lines():
     assert ax.get_yscale() == "log" and "target" in legend_texts(ax)
     with pytest.raises(ValueError, match=r"^ys must be curves of 5 points"):
         plots.curves(x, {"short": np.ones(3)})
+    fig, ax = plots.curves(x, np.ones((5, 2)), labels=["a", "b"], linestyle=["-", "--"])
+    assert [line.get_linestyle() for line in ax.lines[:2]] == ["-", "--"]
+    with pytest.raises(ValueError, match=r"^linestyle must be one line style, or a list of 2"):
+        plots.curves(x, np.ones((5, 2)), linestyle=["-", "--", ":"])
 
 
 def test_prediction_check_draws_the_formula_as_lines_and_the_runs_as_circles():

@@ -17,7 +17,8 @@ Parts (learner's function → check):
   ``MLP(hidden=32)`` on the digits itself, trains it from ``init(seed)`` with
   :func:`lrcourse.train.run` (mini-batches seeded by the same seed: 0, 1 and 2 for the
   visible check, 3, 4 and 5 for the hidden one) and grades the validation accuracy of
-  the final parameters against :data:`TARGET_ACCURACY` on every seed.               → :func:`check_training_config`
+  the final parameters: their mean over the seeds must reach :data:`TARGET_ACCURACY`
+  and no seed may end below :data:`SEED_FLOOR`.                               → :func:`check_training_config`
 
 :func:`train_with` runs a configuration exactly as the check does, for the notebook's
 "try it" cells.
@@ -393,8 +394,8 @@ SEED_FLOOR = 0.94
 HIDDEN_UNITS = 32
 
 CAPSTONE_POINTS = 4
-#: Seeds of the initial weights and of the mini-batch order: the configuration must reach
-#: the target from every one of them (a lucky seed does not pass).
+#: Seeds of the initial weights and of the mini-batch order: the configuration is trained from
+#: every one of them, and the mean and the worst seed are graded (a lucky seed does not pass).
 CAPSTONE_SEEDS = {False: (0, 1, 2), True: (3, 4, 5)}
 _KEYS = ("optimizer", "steps", "batch_size")
 _OPTIONAL_KEYS = ("clip_norm",)
@@ -629,10 +630,11 @@ def _outcome_problem(result: RunResult, checked: dict) -> Diagnosis | None:
 def check_training_config(training_config, *, hidden: bool = False) -> None:
     """Check ``training_config() -> dict`` by training the capstone MLP with it.
 
-    Passes when the validation accuracy of the final parameters reaches
-    :data:`TARGET_ACCURACY` within :data:`STEP_BUDGET` steps from each of the seeds 0, 1
-    and 2 (the hidden check trains again from 3, 4 and 5); the first seed that misses is
-    reported, with its diagnosis.
+    Trains within :data:`STEP_BUDGET` steps from each of the seeds 0, 1 and 2 (the hidden
+    check trains again from 3, 4 and 5) and passes when the validation accuracy of the
+    final parameters reaches :data:`TARGET_ACCURACY` on average over those seeds with no
+    seed below :data:`SEED_FLOOR`.  A run that diverges is reported with its diagnosis
+    at once; otherwise a miss reports every seed's accuracy and diagnoses the worst seed.
     """
     def train_and_grade(seeds):
         config = call_learner(training_config, [], name=_NAME, time_limit=60.0)

@@ -429,6 +429,8 @@ def test_figure_axes_carry_the_course_style_without_a_context():
     assert isinstance(ax, plots.CourseAxes)
     fig, pair = plots.new_figure(2)
     assert pair.shape == (2,) and isinstance(pair[0], plots.CourseAxes)
+    fig, pair = plots.figure(1, 2, layout=None, gridspec_kw={"wspace": 0.4})
+    assert fig.get_layout_engine() is None and isinstance(pair[1], plots.CourseAxes)
 
 
 def test_curves_draws_named_curves_and_reference_lines():

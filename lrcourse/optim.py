@@ -69,7 +69,9 @@ lr : float, array of floats, or callable step -> lr
     - a positive finite number;
     - an array of them that broadcasts against the parameters without changing
       their shape: ``lr`` of shape (K, 1) with ``x`` of shape (K, d) runs K
-      learning rates at once, one per row;
+      learning rates at once, one per row; shape (d,) or (1, d) gives each
+      coordinate its own rate.  A 1-D ``lr`` with ``x`` of shape (d, d) is
+      refused as ambiguous (per run or per coordinate?): write (K, 1) or (1, d);
     - a schedule, a callable ``step -> lr``: the k-th call of ``step``
       (k = 0, 1, …) uses ``lr(k)``, as in PyTorch when ``scheduler.step()``
       follows every ``optimizer.step()``.  A value that is not positive and
@@ -234,14 +236,17 @@ class Optimizer:
     def _evaluate_schedule(self, k: int):
         value = self._lr(k)
         name = f"lr({k})"
-        accepted = "a positive finite number (or an array of them)"
+        accepted = "a positive finite number (or a NumPy array of them)"
         if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
             number = float(value)
             if not (math.isfinite(number) and number > 0):
                 check.fail(name, accepted, value, self._schedule_hint(k))
             return number
-        if not check.is_real(value) or np.size(value) == 0:
-            check.fail(name, accepted, value, self._schedule_hint(k), error=TypeError)
+        if not isinstance(value, np.ndarray) or not check.is_real(value) or value.size == 0:
+            returned = f"the schedule ({_show_lr(self._lr)}) returned it for step {k}"
+            if isinstance(value, (list, tuple)):
+                returned += "; return np.array(...) of shape (K, 1) for K runs, not a list"
+            check.fail(name, accepted, value, returned, error=TypeError)
         array = np.asarray(value, dtype=np.float64)
         good = np.isfinite(array) & (array > 0)
         if not np.all(good):
@@ -258,18 +263,29 @@ class Optimizer:
         )
 
     def _check_broadcast(self, lr: np.ndarray, shape: tuple):
+        """``lr`` must broadcast against ``x`` without changing its shape, unambiguously.
+
+        A 1-D ``lr`` of n rates with ``x`` of shape (n, n) — K runs of dimension d
+        with K == d — is refused: it broadcasts as per-coordinate rates (the same n
+        rates in every run), while n rates for n runs is the likelier intent.  Either
+        reading has a shape that cannot be confused: (K, 1) or (1, d).
+        """
         try:
             combined = np.broadcast_shapes(lr.shape, shape)
         except ValueError:
             combined = None
+        accepted = (f"an array that broadcasts against x of shape {_shape_text(shape)} "
+                    "without changing that shape")
+        runs_hint = ("for K runs at once pass lr of shape (K, 1) (e.g. lrs.reshape(-1, 1)) "
+                     "and x of shape (K, d) (e.g. np.tile(x0, (K, 1)))")
         if combined != tuple(shape):
+            check.fail("lr", accepted, check.Described(f"shape {_shape_text(lr.shape)}"), runs_hint)
+        if lr.ndim == 1 and len(shape) >= 2 and shape[-2] == shape[-1] == lr.shape[0]:
             check.fail(
-                "lr",
-                f"an array that broadcasts against x of shape {_shape_text(shape)} "
-                "without changing that shape",
+                "lr", accepted + ", and not a 1-D array when x has as many rows as columns "
+                "(one rate per run and one rate per coordinate would look the same)",
                 check.Described(f"shape {_shape_text(lr.shape)}"),
-                "for K runs at once pass lr of shape (K, 1) (e.g. lrs.reshape(-1, 1)) "
-                "and x of shape (K, d) (e.g. np.tile(x0, (K, 1)))",
+                runs_hint + "; for per-coordinate rates shared by every run pass lr of shape (1, d)",
             )
         self._broadcast_checked = (lr.shape, tuple(shape))
 

@@ -103,7 +103,10 @@ CASES = [
     ("SGD.step with a schedule", lambda schedule: optim.SGD(lr=schedule).step(np.ones(2), np.ones(2)),
      {"schedule": lambda k: 0.1}, {"schedule": {"nan": lambda k: NAN, "zero": lambda k: 0.0,
                                                 "complex": lambda k: 1j, "string": lambda k: "0.1",
-                                                "None": lambda k: None}}),
+                                                "None": lambda k: None, "list": lambda k: [0.1, 0.2]}}),
+    ("SGD.step with K rates", lambda lr: optim.SGD(lr=lr).step(np.ones((2, 2)), np.ones((2, 2))),
+     {"lr": np.array([[0.1], [0.2]])},
+     {"lr": {"1-D, K == d (per run or per coordinate?)": np.array([0.1, 0.2])}}),
     # ---- schedules
     ("constant", schedules.constant, {"lr": 0.1}, {"lr": POSITIVE}),
     ("linear_ramp", schedules.linear_ramp, {"start_lr": 0.1, "end_lr": 0.0, "steps": 5},

@@ -631,6 +631,10 @@ BAD_STEPS = [
     (lambda: Adagrad(), np.array([True, False]), np.zeros(2), TypeError, ["x", "array of real numbers"]),
     (lambda: SGD(lr=np.ones(3)), np.zeros((3, 2)), np.zeros((3, 2)), ValueError, ["lr", "(3,)", "(3, 2)", "(K, 1)"]),
     (lambda: SGD(lr=np.ones((3, 1))), np.zeros(2), np.zeros(2), ValueError, ["lr", "(3, 1)", "(2,)", "np.tile"]),
+    (lambda: SGD(lr=np.ones(3)), np.zeros((3, 3)), np.zeros((3, 3)), ValueError,
+     ["lr", "(3,)", "(3, 3)", "(K, 1)", "(1, d)"]),
+    (lambda: SGD(lr=lambda k: np.ones(2)), np.zeros((2, 2)), np.zeros((2, 2)), ValueError, ["lr", "(2,)", "(1, d)"]),
+    (lambda: SGD(lr=lambda k: [0.1, 0.2]), np.zeros(2), np.zeros(2), TypeError, ["lr(0)", "[0.1, 0.2]", "np.array"]),
 ]
 
 
@@ -642,6 +646,16 @@ def test_bad_step_inputs(factory, x, grad, error, fragments):
     for fragment in fragments:
         assert fragment in str(info.value), f"{fragment!r} missing from {info.value}"
     assert opt.step_count == 0 and opt.last_lr is None  # a rejected step changes nothing
+
+
+def test_per_coordinate_rates_for_k_runs_are_written_as_a_row():
+    # a (1, d) row is one rate per coordinate, shared by the K runs, even when K == d
+    x, grad = np.ones((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]])
+    stepped = SGD(lr=np.array([[0.1, 0.5]])).step(x, grad)
+    np.testing.assert_allclose(stepped, x - np.array([[0.1, 0.5]]) * grad)
+    # and a 1-D row is still per coordinate when it cannot be mistaken for one rate per run
+    np.testing.assert_allclose(SGD(lr=np.array([0.1, 0.5])).step(np.ones((3, 2)), np.ones((3, 2))),
+                               np.tile([0.9, 0.5], (3, 1)))
 
 
 def test_changing_the_shape_mid_run_asks_for_reset():

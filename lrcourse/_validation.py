@@ -52,6 +52,10 @@ __all__ = [
     "is_real",
     "learning_rate",
     "same_shape",
+    "MAX_STEPS",
+    "MAX_RUNS",
+    "step_count",
+    "run_count",
 ]
 
 
@@ -113,7 +117,9 @@ def integer(name: str, value: Any, accepted: Any = "an integer") -> int:
 
 
 def _number_text(number: float) -> str:
-    return f"{number:g}" if math.isfinite(number) else ("np.inf" if number > 0 else "-np.inf")
+    if not math.isfinite(number):
+        return "np.inf" if number > 0 else "-np.inf"
+    return str(int(number)) if number == int(number) and abs(number) < 1e16 else f"{number:g}"
 
 
 class Interval:
@@ -188,6 +194,15 @@ nonnegative = Interval(0, math.inf, "left")
 unit_interval = Interval(0, 1, "left")
 positive_int = Interval(1, math.inf, "left", integer=True)
 nonnegative_int = Interval(0, math.inf, "left", integer=True)
+
+#: Upper limits on counts.  A course run takes at most tens of thousands of steps and a
+#: sweep hundreds of rates; 10**6 steps of one run already take about 40 s and their
+#: records 24 MB per run, so a count above these is a typo (10**9 for 10**3), refused
+#: before it runs for hours or asks for terabytes.
+MAX_STEPS = 10**6
+MAX_RUNS = 10**5
+step_count = Interval(1, MAX_STEPS, "both", integer=True)
+run_count = Interval(1, MAX_RUNS, "both", integer=True)
 
 
 # ------------------------------------------------------------------ other kinds

@@ -56,6 +56,15 @@ from lrcourse import tune
 __all__ = ["rbf_kernel", "gp_posterior", "expected_improvement", "bayes_opt", "BayesOptResult"]
 
 _erf = np.vectorize(math.erf, otypes=[float])
+_FINITE = check.Interval()                                   # a finite number
+#: at most this many evaluations per search (the GP refits O(n³) per iteration)
+_N_INIT = check.Interval(2, 1000, "both", integer=True)
+_N_ITER = check.Interval(0, 1000, "both", integer=True)
+_GRID_SIZE = check.Interval(2, check.MAX_RUNS, "both", integer=True)
+_HOW_TO_VECTORISE = ("it must take the whole 1-D array of rates at once: write it with NumPy functions "
+                     "that work element by element, np.where(lrs < 1, a, b) instead of a if lr < 1 else b, "
+                     "np.minimum instead of min, np.log instead of math.log; or loop inside it: "
+                     "np.array([f(lr) for lr in lrs])")
 
 
 def _points(name: str, value) -> np.ndarray:
@@ -76,7 +85,8 @@ def rbf_kernel(a, b, *, lengthscale, variance=1.0) -> np.ndarray:
     a, b = _points("a", a), _points("b", b)
     lengthscale = check.positive("lengthscale", lengthscale)
     variance = check.positive("variance", variance)
-    return variance * np.exp(-0.5 * ((a[:, None] - b[None, :]) / lengthscale) ** 2)
+    with np.errstate(over="ignore", under="ignore"):   # a tiny lengthscale: far points get exactly 0
+        return variance * np.exp(-0.5 * ((a[:, None] - b[None, :]) / lengthscale) ** 2)
 
 
 def gp_posterior(x, y, x_query, *, lengthscale, variance=1.0, noise=1e-2, mean=0.0):
@@ -115,7 +125,7 @@ def gp_posterior(x, y, x_query, *, lengthscale, variance=1.0, noise=1e-2, mean=0
         check.fail("y", f"one value per point of x (shape {x.shape}, at least one)",
                    check.Described(f"shape {y.shape}"))
     noise = check.positive("noise", noise, "a small positive noise keeps K invertible")
-    mean = check.real("mean", mean)
+    mean = _FINITE("mean", mean)
     K = rbf_kernel(x, x, lengthscale=lengthscale, variance=variance) + noise * np.eye(x.size)
     k_star = rbf_kernel(x, x_query, lengthscale=lengthscale, variance=variance)
     L = np.linalg.cholesky(K)
@@ -136,21 +146,22 @@ def expected_improvement(mean, std, best, xi=0.0) -> np.ndarray:
     and ``max(best − ξ − mean, 0)`` where ``std = 0``.  EI ≥ 0; it grows as the mean
     falls and, at a fixed mean, as the standard deviation grows.
     """
-    mean = check.finite_array("mean", mean)
-    std = check.finite_array("std", std)
+    mean = check.real_array("mean", mean, finite=True)
+    std = check.real_array("std", std, finite=True)
     if std.shape != mean.shape:
         check.fail("std", f"an array of the shape of mean {mean.shape}", check.Described(f"shape {std.shape}"))
-    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std >= 0)):
-        check.fail("std", "finite and ≥ 0 (with a finite mean)", std)
-    best = check.real("best", best)
+    if not np.all(std >= 0):
+        check.fail("std", "an array of numbers ≥ 0", std, f"the first bad entry is {float(std[std < 0][0])!r}")
+    best = _FINITE("best", best)
     xi = check.nonnegative("xi", xi)
-    gain = best - xi - mean
-    ei = np.maximum(gain, 0.0)
-    spread = std > 0
-    z = gain[spread] / std[spread]
-    cdf = 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))
-    pdf = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-    ei[spread] = gain[spread] * cdf + std[spread] * pdf
+    with np.errstate(over="ignore", under="ignore"):   # huge margins: z → ±inf, φ(z) → 0
+        gain = best - xi - mean
+        ei = np.maximum(gain, 0.0)
+        spread = std > 0
+        z = gain[spread] / std[spread]
+        cdf = 0.5 * (1.0 + _erf(z / math.sqrt(2.0)))
+        pdf = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+        ei[spread] = gain[spread] * cdf + std[spread] * pdf
     return np.maximum(ei, 0.0)
 
 
@@ -205,7 +216,19 @@ def _seeds(seeds) -> np.ndarray:
 
 
 def _evaluate(objective: Callable, lrs: np.ndarray) -> np.ndarray:
-    values = np.asarray(objective(lrs), dtype=float)
+    try:
+        values = objective(lrs)
+    except (ValueError, TypeError) as error:
+        if "truth value" not in str(error) and "only length-1 arrays" not in str(error) \
+                and "only 0-dimensional" not in str(error):
+            raise
+        check.fail("objective", "a vectorised function lrs -> values", objective,
+                   f"called on {lrs.size} rates it raised {type(error).__name__}: {error}; " + _HOW_TO_VECTORISE,
+                   error=TypeError)
+    if not check.is_real(values):
+        check.fail("objective", "a function returning one finite real value per rate", objective,
+                   f"it returned {values!r}"[:200], error=TypeError)
+    values = np.asarray(values, dtype=float)
     if values.shape != lrs.shape or not np.all(np.isfinite(values)):
         check.fail("objective", f"a function returning one finite value per rate (shape {lrs.shape})",
                    check.Described(f"an array of shape {values.shape}"
@@ -235,13 +258,13 @@ def bayes_opt(objective, low, high, *, n_init=3, n_iter=5, seeds=(0,), grid_size
         then once per iteration with one rate per search (S = number of seeds).
     low, high : float, 0 < low < high
         The search range.
-    n_init : int ≥ 2
+    n_init : int in [2, 1000]
         Random rates per search before the surrogate is used.
-    n_iter : int ≥ 0
+    n_iter : int in [0, 1000]
         Rates chosen by expected improvement.
     seeds : int or sequence of int
         One independent search per seed.
-    grid_size : int ≥ 2
+    grid_size : int in [2, 10**5]
         Candidate rates, ``np.geomspace(low, high, grid_size)``.
     lengthscale : float > 0
         ℓ of the RBF kernel, in decades of η.
@@ -259,19 +282,17 @@ def bayes_opt(objective, low, high, *, n_init=3, n_iter=5, seeds=(0,), grid_size
     low, high = check.positive("low", low), check.positive("high", high)
     if not low < high:
         check.fail("high", f"greater than low={low!r}", high, "swap low and high")
-    n_init = check.integer("n_init", n_init, "an integer ≥ 2")
-    if n_init < 2:
-        check.fail("n_init", "an integer ≥ 2", n_init, "the values need a spread to be standardised")
-    n_iter = check.nonnegative_int("n_iter", n_iter)
+    n_init = _N_INIT("n_init", n_init, "the values need a spread to be standardised")
+    n_iter = _N_ITER("n_iter", n_iter)
     seeds = _seeds(seeds)
-    grid_size = check.integer("grid_size", grid_size, "an integer ≥ 2")
-    if grid_size < 2:
-        check.fail("grid_size", "an integer ≥ 2", grid_size)
+    grid_size = _GRID_SIZE("grid_size", grid_size)
     lengthscale = check.positive("lengthscale", lengthscale)
     noise = check.positive("noise", noise, "a small positive noise keeps K invertible")
     xi = check.nonnegative("xi", xi)
 
     S = seeds.size
+    if S > check.MAX_RUNS:
+        check.fail("seeds", f"at most {check.MAX_RUNS} seeds", check.Described(f"{S} seeds"))
     grid = np.geomspace(low, high, grid_size)
     u_grid = np.log10(grid)
     lrs = np.empty((S, n_init + n_iter))

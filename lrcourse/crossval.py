@@ -28,6 +28,9 @@ from lrcourse import _validation as check
 from lrcourse import tune
 from lrcourse.data import TrainValSplit
 
+#: the number of examples to split: at least two; at most ten million (80 MB of indices)
+_EXAMPLES = check.Interval(2, 10**7, "both", integer=True)
+
 __all__ = ["kfold_indices", "fold_data", "kfold_splits", "held_out_split", "cross_validate_lr",
            "CrossValResult"]
 
@@ -52,16 +55,14 @@ def kfold_indices(n, k, *, seed=0, labels=None) -> list[tuple[np.ndarray, np.nda
 
     Parameters
     ----------
-    n : int ≥ 2
+    n : int in [2, 10**7]
         Number of examples.
     k : int, 2 ≤ k ≤ n
         Number of folds.
     seed : int ≥ 0
     labels : 1-D array of n integer class labels, or None
     """
-    n = check.integer("n", n, "an integer ≥ 2")
-    if n < 2:
-        check.fail("n", "an integer ≥ 2", n, "cross-validation needs at least two examples")
+    n = _EXAMPLES("n", n, "cross-validation needs at least two examples")
     k = check.integer("k", k, "an integer ≥ 2")
     if not 2 <= k <= n:
         check.fail("k", f"an integer from 2 to n={n}", k, "every fold needs at least one example")
@@ -246,6 +247,7 @@ def cross_validate_lr(make_problem: Callable, optimizer_cls, lrs, steps, splits,
         check.fail("splits", "a list of TrainValSplit folds (see kfold_splits)", splits, error=TypeError)
     if len(splits) < 2:
         check.fail("splits", "a list of at least 2 folds", check.Described(f"{len(splits)} fold(s)"))
+    check.step_count("steps", steps)   # before building any fold's problem
     sweeps, losses = [], []
     for split in splits:
         problem = make_problem(split)

@@ -124,7 +124,15 @@ class Schedule:
         self.__name__ = self.name
 
     def __call__(self, step):
-        return _evaluate(self._curve, _as_steps(step))
+        steps = _as_steps(step)
+        values = _evaluate(self._curve, steps)
+        bad = np.isnan(values) | (np.asarray(values) < 0)
+        if np.any(bad):
+            k = int(np.asarray(steps)[bad].ravel()[0]) if np.ndim(bad) else int(steps)
+            value = float(np.asarray(values)[bad].ravel()[0]) if np.ndim(bad) else values
+            check.fail("curve", "a function returning learning rates ≥ 0 (never NaN)", self._curve,
+                       f"the schedule {self.name} gives {value!r} at step {k}")
+        return values
 
     def __repr__(self) -> str:
         return self.name
@@ -568,6 +576,9 @@ class PerRunSchedule:
         if steps.ndim > 1:
             check.fail("step", "a non-negative integer or a 1-D array of them", step)
         last = int(steps.max()) + 1 if steps.size else 0
+        if last > check.MAX_STEPS:
+            check.fail("step", f"a non-negative integer < {check.MAX_STEPS} (the longest run)", step,
+                       "a per-run schedule tabulates every step up to the one asked")
         if last > self._table.shape[1]:
             self._grow(last)
         if steps.ndim == 0:
@@ -703,6 +714,10 @@ def multistep(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Sched
     lr = check.positive("lr", lr)
     milestones = _increasing_steps("milestones", milestones)
     gamma = _FACTOR("gamma", gamma)
+    last = lr * gamma ** len(milestones)
+    if not last > 0:
+        check.fail("gamma", f"large enough that lr·gamma^{len(milestones)} (the last level) is above 0", gamma,
+                   f"with lr={lr!r} and {len(milestones)} milestones it underflows to {last!r}")
     levels = [constant(lr * gamma**i) for i in range(len(milestones) + 1)]
     return Schedule(_join_curve(levels, tuple(float(m) for m in milestones)),
                     _label("multistep", lr=lr, milestones=milestones, gamma=gamma))

@@ -293,6 +293,26 @@ def _needs_instance(name: str, value, accepted: str, methods: tuple) -> None:
                    error=TypeError)
 
 
+#: The most memory the records of one run() may take (the arrays are allocated up front).
+MAX_RECORD_BYTES = 2 * 1024**3
+
+
+def _check_record_size(steps: int, K: int, dim: int, keep_trajectory: bool) -> None:
+    """Refuse, naming ``steps``, a run whose records would not fit in MAX_RECORD_BYTES.
+
+    The records are 3 arrays of shape (steps, K) (loss, lr, grad_norm) and, with
+    ``keep_trajectory``, one of shape (steps + 1, K, dim), float64.
+    """
+    per_step = 8 * K * (3 + (dim if keep_trajectory else 0))
+    if steps * per_step > MAX_RECORD_BYTES:
+        most = MAX_RECORD_BYTES // per_step
+        check.fail("steps", f"an integer ≤ {most} for {K} run(s) of dimension {dim}"
+                   + (" with keep_trajectory=True" if keep_trajectory else ""), steps,
+                   f"the records would take {steps * per_step / 1024**3:.1f} GiB (the limit is "
+                   f"{MAX_RECORD_BYTES / 1024**3:g} GiB)"
+                   + ("; keep_trajectory=False keeps only the losses" if keep_trajectory else ""))
+
+
 def _check_problem(problem) -> None:
     _needs_instance("problem", problem, "an object with loss(x) and grad(x) methods and a dim",
                     ("loss", "grad"))
@@ -473,8 +493,10 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
         an optimizer without that attribute (a learner's own class, say) leaves it NaN.
     x0 : array, shape (dim,) or (K, dim)
         Start point(s).  A ``(dim,)`` start is repeated for every run.
-    steps : int ≥ 1
-        Optimizer steps to take.
+    steps : int in [1, 10**6]
+        Optimizer steps to take (at most ``_validation.MAX_STEPS``, and fewer when
+        the records would exceed ``MAX_RECORD_BYTES`` = 2 GiB: 3·K·steps floats, plus
+        K·dim·(steps + 1) with ``keep_trajectory``).
     batch_size : int or None
         None: full-batch gradients.  Otherwise mini-batches of this size from
         ``problem.batches(batch_size, seed)``, shared by all runs.
@@ -501,7 +523,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
     """
     _check_problem(problem)
     _check_optimizer(optimizer)
-    steps = check.positive_int("steps", steps)
+    steps = check.step_count("steps", steps)
     seed = check.nonnegative_int("seed", seed)
     batch_size = _check_batch_size(batch_size, problem)
     clip_norm, clip_value = _check_clipping(clip_norm, clip_value)
@@ -511,6 +533,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
 
     x = _start_point(x0, problem, optimizer)
     K, dim = x.shape
+    _check_record_size(steps, K, dim, keep_trajectory)
     batches = None if batch_size is None else iter(problem.batches(batch_size, seed))
     loss_and_grad = _loss_and_grad(problem, batches)
     records = _Records(problem, steps, x, eval_every, keep_trajectory)

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 
 from lrcourse import _validation as check
-from lrcourse import schedules
+from lrcourse import schedules, train
 from lrcourse.train import RunResult, run
 
 __all__ = [
@@ -47,6 +47,9 @@ _RUN_KEYWORDS = ("batch_size", "seed", "clip_norm", "clip_value", "divergence_fa
 _PICK_BY = ("final_loss", "best_loss", "val_loss")
 #: Counts that need two (a grid's ends, a ramp's ends, a halving factor) and multiples above one.
 _AT_LEAST_TWO = check.Interval(2, np.inf, closed="left", integer=True)
+#: a grid's size and a finder's ramp length: at least both ends, at most the library's limits
+_GRID_SIZE = check.Interval(2, check.MAX_RUNS, closed="both", integer=True)
+_RAMP_LENGTH = check.Interval(2, check.MAX_STEPS, closed="both", integer=True)
 _ABOVE_ONE = check.Interval(1, np.inf, closed="neither")
 
 
@@ -55,9 +58,9 @@ _ABOVE_ONE = check.Interval(1, np.inf, closed="neither")
 # ----------------------------------------------------------------------------------
 
 def _check_lrs(lrs) -> np.ndarray:
-    accepted = "a 1-D array of positive finite learning rates"
+    accepted = f"a 1-D array of 1 to {check.MAX_RUNS} positive finite learning rates"
     array = check.finite_array("lrs", lrs)
-    if array.ndim != 1 or array.size == 0:
+    if array.ndim != 1 or not 0 < array.size <= check.MAX_RUNS:
         check.fail("lrs", accepted, check.Described(f"shape {array.shape}"),
                    "pass e.g. np.geomspace(1e-4, 1, 20)")
     bad = ~(np.isfinite(array) & (array > 0))
@@ -88,7 +91,9 @@ def _check_run_kwargs(run_kwargs: dict, caller: str) -> dict:
     return run_kwargs
 
 
-def _check_optimizer_cls(optimizer_cls) -> None:
+def _check_problem_and_optimizer_cls(problem, optimizer_cls) -> None:
+    """The problem as :func:`lrcourse.train.run` checks it; an optimizer class (not an instance)."""
+    train._check_problem(problem)
     if not callable(optimizer_cls):
         check.fail("optimizer_cls", "an optimizer class such as lrcourse.optim.SGD",
                    optimizer_cls, error=TypeError)
@@ -208,7 +213,7 @@ def lr_sweep(problem, optimizer_cls, lrs, steps, *, x0=None, optimizer_kwargs=No
     -------
     SweepResult
     """
-    _check_optimizer_cls(optimizer_cls)
+    _check_problem_and_optimizer_cls(problem, optimizer_cls)
     lrs = _check_lrs(lrs)
     optimizer_kwargs = _check_optimizer_kwargs(optimizer_kwargs)
     run_kwargs = _check_run_kwargs(run_kwargs, "lr_sweep")
@@ -231,7 +236,7 @@ def grid_search(problem, optimizer_cls, low, high, num, steps, *, x0=None,
     (``np.geomspace(low, high, num)``: both ends included, equal ratios between
     neighbours)."""
     low, high = _check_range(low, high)
-    num = _AT_LEAST_TWO("num", num, "a grid needs both ends; use lr_sweep for one rate")
+    num = _GRID_SIZE("num", num, "a grid needs both ends; use lr_sweep for one rate")
     return lr_sweep(problem, optimizer_cls, np.geomspace(low, high, num), steps, x0=x0,
                     optimizer_kwargs=optimizer_kwargs, **run_kwargs)
 
@@ -242,7 +247,7 @@ def log_uniform(n, low, high, seed=0) -> np.ndarray:
     ``lr = exp(u)`` with ``u ~ Uniform(log low, log high)``, from
     ``np.random.default_rng(seed)``: every decade gets the same share of samples.
     """
-    n = check.positive_int("n", n)
+    n = check.run_count("n", n)
     low, high = _check_range(low, high)
     seed = check.nonnegative_int("seed", seed)
     rng = np.random.default_rng(seed)
@@ -284,7 +289,7 @@ def _check_ramp(start_lr, end_lr, num_steps):
     if not start_lr < end_lr:
         check.fail("end_lr", f"greater than start_lr={start_lr!r}", end_lr,
                    "the ramp goes up: try start_lr=1e-7, end_lr=10")
-    return start_lr, end_lr, _AT_LEAST_TWO("num_steps", num_steps)
+    return start_lr, end_lr, _RAMP_LENGTH("num_steps", num_steps)
 
 
 def _ramp(start_lr: float, end_lr: float, num_steps: int) -> schedules.Schedule:
@@ -318,6 +323,9 @@ def finder_stop_index(smoothed, diverge_threshold=4.0) -> int | None:
     """First ``i`` with ``smoothed_i > diverge_threshold · min_{j≤i} smoothed_j`` or a
     non-finite ``smoothed_i``; None if the curve never stops."""
     smoothed = check.finite_array("smoothed", smoothed)
+    if smoothed.ndim != 1:
+        check.fail("smoothed", "a 1-D array (a smoothed loss curve)",
+                   check.Described(f"shape {smoothed.shape}") if smoothed.ndim else float(smoothed))
     diverge_threshold = _check_threshold(diverge_threshold)
     with np.errstate(over="ignore", invalid="ignore"):
         finite = np.isfinite(smoothed)
@@ -514,7 +522,7 @@ def lr_finder(problem, optimizer_cls, *, start_lr=1e-7, end_lr=10, num_steps=100
         As in :func:`lr_sweep`; the optimizer is built with the ramp as its schedule.
     start_lr, end_lr : float
         First and last rate, ``0 < start_lr < end_lr``.
-    num_steps : int ≥ 2
+    num_steps : int in [2, 10**6]
         Length of the ramp.
     beta : float in [0, 1)
         Smoothing factor (0: no smoothing).
@@ -544,7 +552,7 @@ def lr_finder(problem, optimizer_cls, *, start_lr=1e-7, end_lr=10, num_steps=100
     (the LR range test); fastai's ``LRFinder`` for the exponential ramp, the
     smoothing and the 4× stop rule.
     """
-    _check_optimizer_cls(optimizer_cls)
+    _check_problem_and_optimizer_cls(problem, optimizer_cls)
     start_lr, end_lr, num_steps = _check_ramp(start_lr, end_lr, num_steps)
     beta = check.unit_interval("beta", beta)
     diverge_threshold = _check_threshold(diverge_threshold)
@@ -672,7 +680,9 @@ def successive_halving(problem, optimizer_cls, lrs, min_steps, *, eta=3, metric=
     min_steps : int ≥ 1
         Steps per rate in the first round.
     eta : int ≥ 2
-        Reduction factor.
+        Reduction factor.  The last round trains ``min_steps · eta^R`` steps
+        (R = the rounds needed to reach one rate), which must stay ≤ 10**6
+        (``_validation.MAX_STEPS``, as for :func:`lrcourse.train.run`).
     metric : {"final_loss", "val_loss"}
         Full training loss, or ``problem.val_loss``, at the end of each round.
 
@@ -681,10 +691,18 @@ def successive_halving(problem, optimizer_cls, lrs, min_steps, *, eta=3, metric=
     K. Jamieson and A. Talwalkar, "Non-stochastic best arm identification and
     hyperparameter optimization", AISTATS 2016; L. Li et al., "Hyperband", JMLR 2018.
     """
-    _check_optimizer_cls(optimizer_cls)
+    _check_problem_and_optimizer_cls(problem, optimizer_cls)
     lrs = _check_lrs(lrs)
-    min_steps = check.positive_int("min_steps", min_steps)
+    min_steps = check.step_count("min_steps", min_steps)
     eta = _AT_LEAST_TWO("eta", eta, "each round keeps the best 1/eta of the rates")
+    last_round, survivors = 0, lrs.size
+    while survivors > 1:
+        survivors, last_round = max(1, survivors // eta), last_round + 1
+    if min_steps * eta ** last_round > check.MAX_STEPS:
+        check.fail("eta", f"small enough that the last round's min_steps·eta^{last_round} steps are "
+                   f"≤ {check.MAX_STEPS}", eta,
+                   f"with min_steps={min_steps} and {lrs.size} rates the last round (round "
+                   f"{last_round}) would train {min_steps * eta ** last_round} steps; lower eta or min_steps")
     check.one_of("metric", metric, ("final_loss", "val_loss"))
     if metric == "val_loss" and not callable(getattr(problem, "val_loss", None)):
         check.fail("metric", "'final_loss' for a problem without val_loss()", metric)

@@ -102,13 +102,13 @@ def test_expected_improvement_is_nonnegative_falls_with_the_mean_and_grows_with_
 
 
 def test_expected_improvement_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="std must be finite and ≥ 0"):
+    with pytest.raises(ValueError, match="std must be an array of numbers ≥ 0; got array\\(\\[-1.\\]\\)"):
         expected_improvement(np.array([0.0]), np.array([-1.0]), best=0.0)
     with pytest.raises(ValueError, match="std must be an array of the shape of mean"):
         expected_improvement(np.array([0.0, 1.0]), np.array([1.0]), best=0.0)
     with pytest.raises(ValueError, match="xi must be a non-negative finite number"):
         expected_improvement(np.array([0.0]), np.array([1.0]), best=0.0, xi=-0.1)
-    with pytest.raises(TypeError, match="best must be a real number"):
+    with pytest.raises(TypeError, match="best must be a finite number; got .low."):
         expected_improvement(np.array([0.0]), np.array([1.0]), best="low")
 
 
@@ -162,8 +162,12 @@ def test_bayes_opt_rejects_bad_arguments():
         bayes_opt(3.0, 1e-3, 1.0)
     with pytest.raises(ValueError, match="high must be greater than low"):
         bayes_opt(Recorder(), 1.0, 1e-3)
-    with pytest.raises(ValueError, match="n_init must be an integer ≥ 2; got 1"):
+    with pytest.raises(ValueError, match=r"n_init must be an integer in \[2, 1000\]; got 1"):
         bayes_opt(Recorder(), 1e-3, 1.0, n_init=1)
+    with pytest.raises(ValueError, match=r"n_iter must be an integer in \[0, 1000\]; got 5000"):
+        bayes_opt(Recorder(), 1e-3, 1.0, n_iter=5000)
+    with pytest.raises(ValueError, match=r"grid_size must be an integer in \[2, 100000\]; got 1000000000"):
+        bayes_opt(Recorder(), 1e-3, 1.0, grid_size=10**9)
     with pytest.raises(TypeError, match="seeds must be a non-empty list"):
         bayes_opt(Recorder(), 1e-3, 1.0, seeds=[])
     with pytest.raises(ValueError, match="noise must be a positive finite number"):

@@ -476,8 +476,11 @@ def test_summary_names_the_first_divergence_and_its_lr():
 # ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, error, pattern", [
-    (dict(steps=0), ValueError, "steps must be a positive integer; got 0"),
-    (dict(steps=2.5), TypeError, "steps must be a positive integer"),
+    (dict(steps=0), ValueError, r"steps must be an integer in \[1, 1000000\]; got 0"),
+    (dict(steps=2.5), TypeError, r"steps must be an integer in \[1, 1000000\]; got 2.5"),
+    (dict(steps=10**9), ValueError, r"steps must be an integer in \[1, 1000000\]; got 1000000000"),
+    (dict(steps=10**6, x0=np.ones((2000, 2))), ValueError,
+     r"steps must be an integer ≤ 44739 for 2000 run\(s\) of dimension 2; got 1000000\. the records would take 44\.7 GiB \(the limit is 2 GiB\)"),
     (dict(batch_size=0), ValueError, "batch_size must be"),
     (dict(seed=-1), ValueError, "seed must be a non-negative integer"),
     (dict(clip_norm=0.0), ValueError, "clip_norm must be a positive finite number; got 0.0"),

@@ -14,13 +14,23 @@ def test_sign_test_matches_scipy_binomtest(n):
         assert sign_test_p_value(wins, n) == pytest.approx(binomtest(wins, n, 0.5).pvalue, rel=1e-12)
 
 
+def test_sign_test_is_exact_past_the_float_range_of_2_to_the_n():
+    # 2.0 ** 1024 overflows; the exact integer sum does not (scipy as the oracle)
+    for wins, n in [(500, 1024), (0, 1100), (550, 1100), (480, 1100), (4900, 10_000)]:
+        assert sign_test_p_value(wins, n) == pytest.approx(binomtest(wins, n, 0.5).pvalue, rel=1e-12)
+    assert sign_test_p_value(0, 1060) == 2.0 ** -1059     # a subnormal float, not an overflow or 0
+    result = paired_comparison(np.arange(1100.0) + 1, np.arange(1100.0) + 2)
+    assert result.wins == 1100 and result.p_value == 0.0  # 2**-1099 is below the smallest float
+
+
 def test_sign_test_edge_cases():
     assert sign_test_p_value(0, 0) == 1.0
     assert sign_test_p_value(5, 5) == pytest.approx(1 / 16)
     assert sign_test_p_value(6, 6) == pytest.approx(1 / 32)
 
 
-@pytest.mark.parametrize("wins, n, name", [(3, 2, "wins"), (-1, 4, "wins"), (1, -1, "n"), (1.5, 4, "wins")])
+@pytest.mark.parametrize("wins, n, name", [(3, 2, "wins"), (-1, 4, "wins"), (1, -1, "n"), (1.5, 4, "wins"),
+                                           (1, 10**6, r"n must be an integer in \[0, 100000\]; got 1000000")])
 def test_sign_test_refuses_bad_counts(wins, n, name):
     with pytest.raises((ValueError, TypeError), match=name):
         sign_test_p_value(wins, n)

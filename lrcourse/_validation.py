@@ -219,9 +219,19 @@ class OneOf:
         return self.text
 
     def __call__(self, name: str, value: Any, hint: str = ""):
-        if isinstance(value, (list, dict, set, np.ndarray)) or value not in self.choices:
+        if isinstance(value, (list, dict, set, np.ndarray)) \
+                or not any(_same_kind(value, choice) and value == choice for choice in self.choices):
             fail(name, self, value, hint, error=ValueError)
         return value
+
+
+def _same_kind(value: Any, choice: Any) -> bool:
+    """Whether ``value`` may stand for ``choice``: True is not 1, and 16.0 is not the integer 16."""
+    if isinstance(value, (bool, np.bool_)) or isinstance(choice, (bool, np.bool_)):
+        return isinstance(value, (bool, np.bool_)) and isinstance(choice, (bool, np.bool_))
+    if isinstance(choice, numbers.Integral):
+        return isinstance(value, numbers.Integral)
+    return True
 
 
 def one_of(name: str, value: Any, choices: Iterable[Any], hint: str = "") -> Any:

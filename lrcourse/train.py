@@ -85,8 +85,14 @@ def divergence_threshold(initial_loss, divergence_factor: float) -> np.ndarray:
     ``divergence_factor · L0`` whenever ``L0 ≥ 1e-12``.  ``divergence_factor=np.inf``
     gives an infinite threshold (only non-finite losses then count as divergence).
     """
-    initial_loss = check.real_array("initial_loss", initial_loss)
+    initial_loss = check.real_array("initial_loss", initial_loss, finite=True)
     divergence_factor = _DIVERGENCE_FACTOR("divergence_factor", divergence_factor)
+    return _threshold(initial_loss, divergence_factor)
+
+
+def _threshold(initial_loss: np.ndarray, divergence_factor: float) -> np.ndarray:
+    """:func:`divergence_threshold` unchecked: run() also meets a start loss that is
+    already non-finite (its threshold is then NaN/inf and the run stops at once)."""
     with np.errstate(over="ignore", invalid="ignore"):
         scale = np.maximum(np.abs(initial_loss), LOSS_FLOOR)
         return initial_loss + (divergence_factor - 1.0) * scale
@@ -548,7 +554,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
             records.evaluate_if_due(t, x, alive)
             loss, grad = loss_and_grad(x)
             if threshold is None:
-                threshold = divergence_threshold(loss, divergence_factor)
+                threshold = _threshold(loss, divergence_factor)
             records.step(t, loss, _row_norms(grad), alive)
             alive, x = _stop_diverged(loss, threshold, alive, x, x_prev, diverged_at, t)
             if not np.count_nonzero(alive):

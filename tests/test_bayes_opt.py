@@ -176,3 +176,33 @@ def test_bayes_opt_rejects_bad_arguments():
         bayes_opt(lambda lrs: np.full_like(lrs, np.nan), 1e-3, 1.0)
     with pytest.raises(ValueError, match="objective must be a function returning one finite value per rate"):
         bayes_opt(lambda lrs: lrs[:1], 1e-3, 1.0)
+
+
+def test_extreme_but_valid_settings_give_no_numpy_warnings():
+    with np.errstate(all="raise"):
+        K = rbf_kernel([0.0, 1.0], [0.0, 2.0], lengthscale=1e-300)
+        assert np.array_equal(K, [[1.0, 0.0], [0.0, 0.0]])   # far points: exactly 0
+        assert np.all(expected_improvement(np.zeros(2), np.ones(2), 0.0, xi=1e300) == 0.0)
+        assert np.all(expected_improvement(np.zeros(2), np.full(2, 1e-300), 1e300) == 1e300)
+        result = bayes_opt(lambda lrs: (np.log10(lrs) + 2) ** 2, 1e-4, 1.0, xi=1e300, lengthscale=1e-300)
+    assert np.isfinite(result.best_value).all()
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda: expected_improvement(np.zeros(2), np.ones(2), best=math.nan), "best must be a finite number; got nan"),
+    (lambda: expected_improvement(np.array([math.nan, 0.0]), np.ones(2), best=0.0),
+     "mean must be an array of finite real numbers"),
+    (lambda: gp_posterior([0.0, 1.0], [0.0, 1.0], [0.5], lengthscale=1.0, mean=math.inf),
+     "mean must be a finite number; got inf"),
+])
+def test_non_finite_inputs_are_refused_not_turned_into_nan(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+def test_an_objective_that_is_not_vectorised_gets_the_hint():
+    with pytest.raises(TypeError, match=r"objective must be a vectorised function lrs -> values; got <lambda>\. "
+                                        r"called on 3 rates it raised ValueError: The truth value.*np\.where"):
+        bayes_opt(lambda lr: 1.0 if lr < 1e-2 else 0.0, 1e-4, 1.0)
+    with pytest.raises(TypeError, match="objective must be a function returning one finite real value per rate"):
+        bayes_opt(lambda lrs: ["a"] * lrs.size, 1e-4, 1.0)

@@ -803,3 +803,14 @@ def test_softmax_per_example_gradients_are_the_one_example_gradients(l2):
     np.testing.assert_allclose(grads.mean(axis=0), model.grad(x), rtol=1e-10, atol=1e-13)
     with pytest.raises(ValueError, match="x must be one parameter vector"):
         model.per_example_grads(np.stack([x, x]))
+
+
+def test_momentum_rate_at_a_huge_rate_is_finite_and_quiet():
+    # ρ grows like η·λ_max; computed from the scaled equation, trace² never overflows
+    q = Quadratic([1.0, 10.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):   # underflow is silent by default
+        heavy = q.momentum_rate(1e300, 0.5)
+        nesterov = q.momentum_rate(1e300, 0.5, nesterov=True)
+    assert heavy == pytest.approx(1e301, rel=1e-12)          # the root ≈ trace = 1 + μ − ηλ
+    assert nesterov == pytest.approx(1.5e301, rel=1e-12)     # ≈ (1 + μ)·ηλ
+    assert q.momentum_rate(0.1, 0.5) == pytest.approx(np.sqrt(0.5))  # complex roots: |z| = √μ

@@ -581,3 +581,24 @@ def test_per_run_tabulates_a_schedule_that_ends_up_to_its_last_step():
     assert np.isclose(sched(299)[0, 0], S.one_cycle(1.0, 300)(299))    # the block past 256 stops at 300
     with pytest.raises(ValueError, match=r"^step must be less than total_steps=300"):
         sched(300)
+
+
+def test_multistep_names_gamma_when_the_last_level_underflows():
+    with pytest.raises(ValueError, match=r"gamma must be large enough that lr·gamma\^2 .*got 1e-300\. "
+                                         r"with lr=0\.1 and 2 milestones it underflows to 0\.0"):
+        S.multistep(0.1, [3, 6], gamma=1e-300)
+
+
+def test_a_schedule_whose_curve_gives_nan_or_a_negative_rate_is_refused():
+    with pytest.raises(ValueError, match=r"curve must be a function returning learning rates ≥ 0 \(never NaN\); "
+                                         r"got <lambda>\. the schedule c gives nan at step 0"):
+        S.Schedule(lambda s: np.full(np.shape(s), np.nan), "c")(np.arange(3))
+    with pytest.raises(ValueError, match="gives -1.0 at step 2"):
+        S.Schedule(lambda s: 1.0 - s, "down")(2)
+
+
+def test_a_per_run_schedule_refuses_steps_past_the_longest_run():
+    sched = S.per_run([S.constant(0.1)])
+    assert sched(999_999).shape == (1, 1)
+    with pytest.raises(ValueError, match=r"step must be a non-negative integer < 1000000 .*got 10000000"):
+        sched(10**7)

@@ -412,3 +412,26 @@ def test_successive_halving_on_digits_with_minibatches():
                                 eta=3, batch_size=64, metric="val_loss")
     assert [r.lrs.size for r in result.rounds] == [9, 3, 1]
     assert 1e-3 <= result.best_lr <= 1.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tune.lr_sweep(None, optim.SGD, [0.1], 3),
+    lambda: tune.grid_search(None, optim.SGD, 0.01, 0.1, 3, 3),
+    lambda: tune.random_search(None, optim.SGD, 3, 0.01, 0.1, 3),
+    lambda: tune.successive_halving(None, optim.SGD, [0.01, 0.1], 2),
+    lambda: tune.lr_finder(None, optim.SGD, num_steps=10),
+])
+def test_the_searches_check_the_problem_like_run(call):
+    with pytest.raises(TypeError, match=r"^problem must be an object with loss\(x\) and grad\(x\) methods.*got None"):
+        call()
+
+
+def test_successive_halving_refuses_an_eta_whose_last_round_is_too_long():
+    with pytest.raises(ValueError, match=r"eta must be small enough .*got 1000000000\. with min_steps=2 and 3 rates "
+                                         r"the last round \(round 1\) would train 2000000000 steps"):
+        tune.successive_halving(DiagonalQuadratic(), optim.SGD, [0.01, 0.03, 0.1], 2, eta=10**9)
+
+
+def test_finder_stop_index_wants_a_curve():
+    with pytest.raises(ValueError, match=r"smoothed must be a 1-D array \(a smoothed loss curve\); got 1.0"):
+        finder_stop_index(1.0)

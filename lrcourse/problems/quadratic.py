@@ -307,8 +307,13 @@ class Quadratic(Problem):
             trace, det = 1.0 + mu - h * (1.0 + mu), mu * (1.0 - h)
         else:
             trace, det = 1.0 + mu - h, mu
+        # the roots of z² − trace·z + det; for a huge η·λ, of the equation divided by s²
+        # (s = max(|trace|, √|det|)) so that trace² does not overflow: roots = s · roots'
+        size = np.maximum(np.abs(trace), np.sqrt(np.abs(det)))
+        s = np.where(size > 1e100, size, 1.0)
+        trace, det = trace / s, det / s / s
         disc = np.sqrt((trace * trace - 4.0 * det).astype(complex))
-        roots = np.maximum(np.abs((trace + disc) / 2), np.abs((trace - disc) / 2))
+        roots = s * np.maximum(np.abs((trace + disc) / 2), np.abs((trace - disc) / 2))
         rate = np.max(roots, axis=-1)
         return float(rate) if rate.ndim == 0 else rate
 

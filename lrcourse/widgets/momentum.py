@@ -13,6 +13,17 @@ from .lr import MAX_STEPS, StickyLossLimits, lay_out_for_the_widest_loss_axis
 
 __all__ = ["MomentumExplorer", "momentum_explorer"]
 
+#: points of the rate map along η and along β (the map is drawn once, at construction)
+_GRID_SIDE = check.Interval(2, 1000, "both", integer=True)
+
+
+def _check_grid(grid) -> tuple[int, int]:
+    """``grid``: a pair (points along η, points along β) of integers in [2, 1000]."""
+    if not isinstance(grid, (tuple, list)) or len(grid) != 2:
+        check.fail("grid", f"a pair (n_eta, n_beta) of integers in [{_GRID_SIDE.low:g}, {_GRID_SIDE.high:g}]", grid,
+                   error=TypeError)
+    return _GRID_SIDE("grid[0]", grid[0]), _GRID_SIDE("grid[1]", grid[1])
+
 
 class MomentumExplorer(Explorer):
     """Heavy-ball momentum (``SGD(lr=η, momentum=β)``) on a 2-D quadratic, live.
@@ -32,6 +43,7 @@ class MomentumExplorer(Explorer):
                 check.fail("problem", "a 2-D Quadratic (it has the closed-form momentum rate)",
                        self.problem)
         steps = MAX_STEPS("steps", steps, "the explorer's steps slider covers this range")
+        grid = _check_grid(grid)
         lam = self.problem.lambda_max
         self.etas = np.geomspace(1e-2 / lam, 4.4 / lam, grid[0])
         self.betas = np.linspace(0.0, 0.99, grid[1])

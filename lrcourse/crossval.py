@@ -250,7 +250,12 @@ def cross_validate_lr(make_problem: Callable, optimizer_cls, lrs, steps, splits,
     check.step_count("steps", steps)   # before building any fold's problem
     sweeps, losses = [], []
     for split in splits:
-        problem = make_problem(split)
+        try:
+            problem = make_problem(split)
+        except (TypeError, ValueError, AttributeError) as error:
+            check.fail("make_problem", "a function TrainValSplit -> problem", make_problem,
+                       f"called on a fold it raised {type(error).__name__}: {error}; it receives the fold's "
+                       "data, e.g. lambda d: SoftmaxRegression(data=d)", error=TypeError)
         if not callable(getattr(problem, "val_loss", None)):
             check.fail("make_problem", "a function returning a problem with val_loss()",
                        type(problem).__name__, error=TypeError)

@@ -194,3 +194,10 @@ def test_cross_validate_lr_rejects_bad_arguments():
         cross_validate_lr(make, SGD, [0.1], 2, digits())
     with pytest.raises(ValueError, match="lrs must be a range where some rate trains on every fold"):
         cross_validate_lr(make, SGD, [1e8, 1e9], 3, splits)
+
+
+def test_a_make_problem_that_fails_on_a_fold_is_named():
+    splits = kfold_splits(digits(), 2)
+    with pytest.raises(TypeError, match=r"make_problem must be a function TrainValSplit -> problem; got <lambda>\. "
+                                        r"called on a fold it raised TypeError"):
+        cross_validate_lr(lambda d: 1 if d < 3 else 2, SGD, [0.1], 3, splits)

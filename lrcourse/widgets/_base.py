@@ -252,6 +252,7 @@ class Explorer:
     result_lines = 2
 
     def __init__(self, ncols: int = 2, figsize=style.SIDE_BY_SIDE, width_ratios=None):
+        ncols = check.Interval(1, 6, "both", integer=True)("ncols", ncols, "an explorer shows one row of panels")
         self.figure, axes = plots.new_figure(ncols, figsize=figsize, pyplot=False,
                                              width_ratios=width_ratios)
         self.axes = [axes] if ncols == 1 else list(axes)

@@ -19,7 +19,7 @@ _GRID_SIDE = check.Interval(2, 1000, "both", integer=True)
 
 def _check_grid(grid) -> tuple[int, int]:
     """``grid``: a pair (points along η, points along β) of integers in [2, 1000]."""
-    if not isinstance(grid, (tuple, list)) or len(grid) != 2:
+    if not isinstance(grid, (tuple, list, np.ndarray)) or np.ndim(grid) != 1 or len(grid) != 2:
         check.fail("grid", f"a pair (n_eta, n_beta) of integers in [{_GRID_SIDE.low:g}, {_GRID_SIDE.high:g}]", grid,
                    error=TypeError)
     return _GRID_SIDE("grid[0]", grid[0]), _GRID_SIDE("grid[1]", grid[1])

@@ -122,6 +122,7 @@ class Schedule:
         self._curve = curve
         self.name = str(label)
         self.__name__ = self.name
+        self(0)   # a curve giving NaN or a negative rate is refused now, not at a later step's call
 
     def __call__(self, step):
         steps = _as_steps(step)

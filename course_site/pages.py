@@ -193,15 +193,21 @@ only: they are there when you come back, on this browser and this device. They a
 anywhere. Clearing the browser's site data, a private window, or another browser or device starts
 from the course's copies again.</p>
 <p><b>To hand in work or keep a copy</b>: in JupyterLite's file browser (the folder icon on the
-left), open <code>exercises/</code>, right-click your notebook and choose <b>Download</b> (or
-File → Download with the notebook open). Send the downloaded <code>.ipynb</code> to your
-instructor, who grades it with <code>lrcourse grade</code>.</p>
+left), open <code>exercises/</code>, right-click your notebook and choose <b>Download</b> (or, with the notebook open, press
+Ctrl+Shift+C for the command palette and choose <i>Download</i>; JupyterLite's File menu has
+no Download item). Send the downloaded <code>.ipynb</code> to your instructor, who grades it
+with <code>lrcourse grade</code>.</p>
+<p><b>After a reload</b> JupyterLite opens on its launcher, not on the notebook you had open:
+your work is still there — open it again from <code>exercises/</code> (or
+<code>notebooks/</code>) in the file browser. Unsaved changes are lost on a reload (the browser
+asks first): save with Ctrl+S.</p>
 <p><b>To start an exercise over</b>: delete it in the file browser (right-click → Delete) and
 reload the page; the course's copy comes back.</p>
 </div>
 <h2>On your own machine</h2>
-<p>The same course runs in JupyterLab on your computer with two commands (Python 3.11+ and git):
-<code>python3 course.py lab</code>. The browser version uses Pyodide's builds of the libraries
+<p>The same course runs in JupyterLab on your computer (Python 3.11+ and git): clone the
+course's repository, then, in its folder, <code>python3 course.py lab</code> opens the course
+(and <code>python3 course.py test</code> runs every test). The browser version uses Pyodide's builds of the libraries
 (Python 3.12, NumPy 2.0, Matplotlib 3.8, scikit-learn 1.6); the lessons and checks are the same.</p>
 </main>
 </body>

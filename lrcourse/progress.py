@@ -414,6 +414,12 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
              timeout: float | None = None, verbose: bool = False, **options) -> Progress:
     """Run the exercise notebooks and return the progress table.
 
+    On the desktop each saved exercise notebook runs from the top in a fresh runner
+    (``grade``'s engine).  In the browser (the course's JupyterLite site, where there
+    are no subprocesses) nothing runs: the table counts the results the check cells
+    saved in each notebook the last time they were run, so run them and save first;
+    a check never run reads "not run".
+
     Parameters
     ----------
     paths_or_dir : path, or list of paths, optional

@@ -168,7 +168,8 @@ CASES = [
      {"metric": without(NUMBER, "nan", "inf", "-inf")}),
     ("Schedule with a bad curve", lambda curve: schedules.Schedule(curve, "c")(np.arange(3)),
      {"curve": lambda s: np.full(np.shape(s), 0.1)},
-     {"curve": {"NaN": lambda s: np.full(np.shape(s), NAN), "negative": lambda s: -np.ones(np.shape(s))}}),
+     {"curve": {"NaN": lambda s: np.full(np.shape(s), NAN), "negative": lambda s: -np.ones(np.shape(s)),
+                "not vectorised": lambda s: 0.1 if s < 3 else 0.2}}),
     # ---- train
     ("run", train.run, {"problem": QUAD, "optimizer": optim.SGD(lr=0.1), "x0": np.ones(2), "steps": 3},
      {"problem": {"None": None, "string": "quadratic", "class": Quadratic},

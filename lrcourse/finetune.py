@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
+from . import _validation as check
 from .data import TrainValSplit
 from .problems import MLP, as_points
 
@@ -40,13 +40,13 @@ __all__ = ["subset", "new_head", "layer_rates", "frozen_features"]
 
 def _check_data(data) -> TrainValSplit:
     if not isinstance(data, TrainValSplit):
-        v.fail("data", "a lrcourse.data.TrainValSplit (e.g. lrcourse.data.digits())", data, error=TypeError)
+        check.fail("data", "a lrcourse.data.TrainValSplit (e.g. lrcourse.data.digits())", data, error=TypeError)
     return data
 
 
 def _check_model(model) -> MLP:
     if not isinstance(model, MLP):
-        v.fail("model", "a lrcourse.problems.MLP", model, error=TypeError)
+        check.fail("model", "a lrcourse.problems.MLP", model, error=TypeError)
     return model
 
 
@@ -55,21 +55,21 @@ def _rows(name: str, rows, n: int) -> np.ndarray:
     accepted = f"a boolean mask of length {n} or a 1-D array of distinct integer indices in 0 … {n - 1}"
     array = np.asarray(rows)
     if array.ndim != 1:
-        v.fail(name, accepted, v.Described(f"an array of shape {array.shape}"))
+        check.fail(name, accepted, check.Described(f"an array of shape {array.shape}"))
     if array.dtype == bool:
         if array.size != n:
-            v.fail(name, accepted, v.Described(f"a boolean mask of length {array.size}"))
+            check.fail(name, accepted, check.Described(f"a boolean mask of length {array.size}"))
         index = np.flatnonzero(array)
     elif array.dtype.kind in "iu":
         index = array.astype(np.int64)
         if index.size and (index.min() < 0 or index.max() >= n):
-            v.fail(name, accepted, v.Described(f"indices from {index.min()} to {index.max()}"))
+            check.fail(name, accepted, check.Described(f"indices from {index.min()} to {index.max()}"))
         if np.unique(index).size != index.size:
-            v.fail(name, accepted, v.Described("indices with repeats"))
+            check.fail(name, accepted, check.Described("indices with repeats"))
     else:
-        v.fail(name, accepted, v.Described(f"an array of dtype {array.dtype}"), error=TypeError)
+        check.fail(name, accepted, check.Described(f"an array of dtype {array.dtype}"), error=TypeError)
     if index.size == 0:
-        v.fail(name, accepted, v.Described("no rows"), "a task needs at least one example")
+        check.fail(name, accepted, check.Described("no rows"), "a task needs at least one example")
     return index
 
 
@@ -106,11 +106,11 @@ def subset(data, train_rows, val_rows=None, label_map=None) -> TrainValSplit:
         if mapping.dtype.kind == "b":
             mapping = mapping.astype(np.int64)
         if mapping.dtype.kind not in "iu":
-            v.fail("label_map", accepted, v.Described(f"an array of dtype {mapping.dtype}"), error=TypeError)
+            check.fail("label_map", accepted, check.Described(f"an array of dtype {mapping.dtype}"), error=TypeError)
         if mapping.shape != (data.n_classes,):
-            v.fail("label_map", accepted, v.Described(f"an array of shape {mapping.shape}"))
+            check.fail("label_map", accepted, check.Described(f"an array of shape {mapping.shape}"))
         if mapping.min() < 0:
-            v.fail("label_map", accepted, v.Described(f"a label {mapping.min()}"))
+            check.fail("label_map", accepted, check.Described(f"a label {mapping.min()}"))
         y_train, y_val, n_classes = mapping[y_train], mapping[y_val], int(mapping.max()) + 1
     return TrainValSplit(
         X_train=data.X_train[train], y_train=y_train, X_val=data.X_val[val], y_val=y_val,
@@ -130,6 +130,13 @@ def new_head(model, W1, b1, seed=0) -> np.ndarray:
     a different number of classes.  Returns a new array of shape ``(model.dim,)``.
     """
     model = _check_model(model)
+    W1 = check.real_array("W1", W1, finite=True)
+    b1 = check.real_array("b1", b1, finite=True)
+    body = (model.n_features, model.hidden)
+    if W1.shape != body:
+        check.fail("W1", f"an array of shape {body}", check.Described(f"shape {W1.shape}"))
+    if b1.shape != (model.hidden,):
+        check.fail("b1", f"an array of shape ({model.hidden},)", check.Described(f"shape {b1.shape}"))
     W2, b2 = model.unpack(model.init(seed))[2:]
     return model.pack(W1, b1, W2, b2)
 
@@ -138,12 +145,12 @@ def _rate_array(name: str, rate) -> np.ndarray:
     accepted = "a positive finite number or a 1-D array of them (one per run)"
     array = np.asarray(rate)
     if array.dtype.kind not in "iuf" or array.dtype == bool:
-        v.fail(name, accepted, rate, error=TypeError)
+        check.fail(name, accepted, rate, error=TypeError)
     array = array.astype(float)
     if array.ndim > 1 or array.size == 0:
-        v.fail(name, accepted, v.Described(f"an array of shape {array.shape}"))
+        check.fail(name, accepted, check.Described(f"an array of shape {array.shape}"))
     if not np.all(np.isfinite(array) & (array > 0)):
-        v.fail(name, accepted, rate, "to freeze the body, train the head alone on frozen_features(...)")
+        check.fail(name, accepted, rate, "to freeze the body, train the head alone on frozen_features(...)")
     return array
 
 
@@ -169,8 +176,8 @@ def layer_rates(model, body, head) -> np.ndarray:
     model = _check_model(model)
     body, head = _rate_array("body", body), _rate_array("head", head)
     if body.ndim and head.ndim and body.size != head.size:
-        v.fail("head", f"a number or an array of {body.size} rates (as many as body)",
-               v.Described(f"an array of {head.size} rates"))
+        check.fail("head", f"a number or an array of {body.size} rates (as many as body)",
+               check.Described(f"an array of {head.size} rates"))
     runs = max(body.size if body.ndim else 0, head.size if head.ndim else 0)
     lead = (runs,) if runs else ()
     body = np.broadcast_to(body, lead)[..., None]
@@ -207,11 +214,11 @@ def frozen_features(model, x, data=None) -> TrainValSplit:
     model = _check_model(model)
     data = model.data if data is None else _check_data(data)
     if data.n_features != model.n_features:
-        v.fail("data", f"a data set with {model.n_features} features (the model's inputs)",
-               v.Described(f"one with {data.n_features}"))
-    point = as_points(x, model.dim)
+        check.fail("data", f"a data set with {model.n_features} features (the model's inputs)",
+               check.Described(f"one with {data.n_features}"))
+    point = as_points(check.real_array("x", x, finite=True), model.dim)
     if point.shape != (model.dim,):
-        v.fail("x", f"one parameter vector of shape ({model.dim},)", v.Described(f"shape {point.shape}"))
+        check.fail("x", f"one parameter vector of shape ({model.dim},)", check.Described(f"shape {point.shape}"))
     W1, b1 = model.unpack(point)[:2]
     act = (lambda z: np.maximum(z, 0.0)) if model.activation == "relu" else np.tanh
     h = model.hidden

@@ -148,3 +148,20 @@ def test_frozen_features_of_other_data_and_refusals():
     features = finetune.frozen_features(model, x)
     with pytest.raises(ValueError, match="^data must be a data set with 64 features .*; got one with 4$"):
         finetune.frozen_features(model, x, data=features)
+
+
+@pytest.mark.parametrize("bad", ["strings", "complex", "text", "nan"])
+def test_new_head_refuses_a_body_that_is_not_finite_real_numbers(bad):
+    model = MLP(hidden=8)
+    W1, b1 = model.unpack(model.init(0))[:2]
+    value = {"strings": W1.astype(str), "complex": W1 + 1j, "text": "abc", "nan": W1 * np.nan}[bad]
+    with pytest.raises((TypeError, ValueError), match="W1"):
+        finetune.new_head(model, value, b1)
+
+
+def test_frozen_features_refuses_a_parameter_vector_with_nan():
+    model = MLP(hidden=8)
+    x = model.init(0)
+    x[0] = np.nan
+    with pytest.raises(ValueError, match="x must be an array of finite real numbers"):
+        finetune.frozen_features(model, x)

@@ -38,7 +38,7 @@ import numpy as np
 from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Diagnosis, close
 from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
-from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, NumberOnlyOut
+from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, NumberOnlyOut, raised_on_list
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, hessian, show_matrix
 from lrcourse.problems import Quadratic
 
@@ -107,23 +107,14 @@ def _as_rows(H: np.ndarray) -> list:
     return np.asarray(H, dtype=float).tolist()
 
 
-def _raised_on_rows(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
-    """Name a function that raises on H given as a list of rows but works on an array."""
-    H = case.args.get("H")
-    if not isinstance(H, list):
-        return None
-    try:
-        part.call(func, {**case.args, "H": np.array(H, dtype=float)})
-    except Diagnosis:
-        return None
-    return Diagnosis(
-        "list_not_accepted",
-        f"{part.name} works on H as a NumPy array but raises on the same matrix given as a "
-        "list of rows, which the instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
-        "Convert H at the start of your function: np.asarray(H, dtype=float) turns a list of "
-        "rows into an array (and leaves an array as it is).",
-        show_returned=False,
-    )
+#: A part that raises on H given as a list of rows (which the text allows) is told so.
+_raised_on_rows = raised_on_list(
+    "H",
+    "{name} works on H as a NumPy array but raises on the same matrix given as a list of rows, "
+    "which the instructions allow",
+    "Convert H at the start of your function: np.asarray(H, dtype=float) turns a list of "
+    "rows into an array (and leaves an array as it is).",
+)
 
 
 # ---------------------------------------------------------------------------

@@ -38,7 +38,7 @@ import numpy as np
 from lrcourse.grading.core import Case, Mistake, Part, Diagnosis, TupleOut, close
 from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
-from lrcourse.grading.outputs import ArrayOnlyOut, check_new_arrays, NumberOnlyOut
+from lrcourse.grading.outputs import ArrayOnlyOut, NumberOnlyOut, check_new_arrays, raised_on_list
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, show_matrix
 from lrcourse.problems import Quadratic
 
@@ -615,25 +615,15 @@ def _random_matrix_case(seed: int, *, lr_and_momentum: bool = False, momentum: b
     return _matrix_case(H, lr=h_max / eigenvalues(H)[-1], momentum=mu)
 
 
-def _list_input(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
-    """The learner's function raised on H given as a nested list (of ints): if it works on the
-    same matrix as a float array, it assumed an array (``H.shape``, ``H @ v``)."""
-    H = case.args["H"]
-    if isinstance(H, np.ndarray):
-        return None
-    as_array = dict(case.args, H=np.array(H, dtype=float))
-    try:
-        part.call(func, as_array)
-    except Diagnosis:
-        return None
-    return Diagnosis(
-        "list_not_accepted",
-        f"{part.name} works when H is a NumPy array but raises when it is a nested list, which "
-        "the instructions allow:\n  " + problem.diagnosis.replace("\n", "\n  "),
-        "Convert first: H = np.asarray(H, dtype=float) (np.linalg functions accept lists, but "
-        "H.shape and H @ v need an array).",
-        show_returned=False,
-    )
+#: A part that raises on H given as a nested list (of ints) but works on the same matrix as
+#: a float array assumed an array (``H.shape``, ``H @ v``): it is told so.
+_list_input = raised_on_list(
+    "H",
+    "{name} works when H is a NumPy array but raises when it is a nested list, which the "
+    "instructions allow",
+    "Convert first: H = np.asarray(H, dtype=float) (np.linalg functions accept lists, but "
+    "H.shape and H @ v need an array).",
+)
 
 
 def _on_eigenvalues(formula):

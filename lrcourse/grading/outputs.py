@@ -7,7 +7,9 @@ message saying why.
 - :class:`ArrayOnlyOut`: an array part refuses a Python list or tuple;
 - :class:`NumberOnlyOut`: a number part refuses a one-element array and float32/float16;
 - :func:`check_new_arrays`: once every value is right, a result that *is* one of the
-  input arrays (the same object) is refused.
+  input arrays (the same object) is refused;
+- :func:`raised_on_list`: a function that raises on an argument given as a (nested) list,
+  which the text allows, but works on the same values as an array, is told so.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import functools
 import numpy as np
 
 from lrcourse.grading.core import (
-    ArrayOut, NumberOut, Part, Diagnosis, describe_call, report, report_pass,
+    ArrayOut, Diagnosis, NumberOut, Part, describe_call, report, report_pass,
 )
 
-__all__ = ["ARRAY_USE", "ArrayOnlyOut", "NumberOnlyOut", "check_new_arrays"]
+__all__ = ["ARRAY_USE", "ArrayOnlyOut", "NumberOnlyOut", "check_new_arrays", "raised_on_list"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,3 +132,28 @@ def check_new_arrays(part: Part, func, *, hidden: bool, run=None, names: tuple =
             ), tried=describe_call(part.name, case.args, case.shown))
     if not hidden:
         report_pass(part.name, part.points)
+
+
+def raised_on_list(argument: str, diagnosis: str, hint: str):
+    """A ``Part(rediagnose_raised=...)`` hook for an ``argument`` the text lets be a list.
+
+    When the learner's function raised on a case whose ``argument`` is not an array, it is
+    called again with that argument as a float array; if that works, the reported problem
+    becomes ``list_not_accepted``: ``diagnosis`` (formatted with ``name``, the part's
+    name), followed by the original error, and ``hint``.
+    """
+    def hook(part: Part, func, case, problem: Diagnosis) -> Diagnosis | None:
+        value = case.args.get(argument)
+        if value is None or isinstance(value, np.ndarray):
+            return None
+        try:
+            part.call(func, {**case.args, argument: np.array(value, dtype=float)})
+        except Diagnosis:
+            return None
+        return Diagnosis(
+            "list_not_accepted",
+            diagnosis.format(name=part.name) + ":\n  " + problem.diagnosis.replace("\n", "\n  "),
+            hint,
+            show_returned=False,
+        )
+    return hook

@@ -38,7 +38,9 @@ import numpy as np
 from lrcourse.grading.core import Case, Mistake, Part, Diagnosis, TupleOut, close
 from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
-from lrcourse.grading.outputs import ArrayOnlyOut, NumberOnlyOut, check_new_arrays, raised_on_list
+from lrcourse.grading.outputs import (
+    ArrayOnlyOut, NumberOnlyOut, check_new_arrays, raised_on_list, works_when,
+)
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, eigenvalues, hessian, show_matrix
 from lrcourse.problems import Quadratic
 
@@ -196,28 +198,22 @@ _STEP_RETURNS = TupleOut(
 )
 
 
-def _one_d_only(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
-    """The learner's step raised on a 2-D or 3-D case: if it works on the same numbers
-    flattened to 1-D, it is code written for vectors only (``np.zeros(len(x))``, a loop over
-    ``range(len(x))`` that assigns numbers)."""
-    shape = np.shape(case.args["x"])
-    if len(shape) < 2:
+def _flattened(args):
+    """A 2-D or 3-D case's arrays flattened to 1-D (None for a 1-D case)."""
+    if np.ndim(args["x"]) < 2:
         return None
-    flat = {key: (value.ravel() if isinstance(value, np.ndarray) else value)
-            for key, value in case.args.items()}
-    try:
-        part.call(func, flat)
-    except Diagnosis:
-        return None
-    return Diagnosis(
-        "one_d_only",
-        f"{part.name} works on 1-D arrays but raises on x of shape {shape}:\n  "
-        + problem.diagnosis.replace("\n", "\n  "),
-        "Parameters come in any shape (a weight matrix is 2-D). Write the update with "
-        "whole-array operations (x - lr * b, momentum * buf + ...), which work for every shape, "
-        "instead of np.zeros(len(x)) and a loop over its entries.",
-        show_returned=False,
-    )
+    return {key: (value.ravel() if isinstance(value, np.ndarray) else value) for key, value in args.items()}
+
+
+#: The learner's step raised on a 2-D or 3-D case but works on the same numbers flattened to
+#: 1-D: code written for vectors only (``np.zeros(len(x))``, a loop over ``range(len(x))``).
+_one_d_only = works_when(
+    _flattened, "one_d_only",
+    lambda name, args: f"{name} works on 1-D arrays but raises on x of shape {np.shape(args['x'])}",
+    "Parameters come in any shape (a weight matrix is 2-D). Write the update with "
+    "whole-array operations (x - lr * b, momentum * buf + ...), which work for every shape, "
+    "instead of np.zeros(len(x)) and a loop over its entries.",
+)
 
 
 def _which_output_mistakes(step_text: str, buffer_text: str) -> list[Mistake]:

@@ -33,7 +33,7 @@ from lrcourse.grading.core import (
 )
 from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import step_mistakes, swapped_items
-from lrcourse.grading.outputs import ArrayOnlyOut
+from lrcourse.grading.outputs import ArrayOnlyOut, works_when
 
 __all__ = [
     "PARTS",
@@ -151,24 +151,21 @@ def _nonfinite_variant(id: str, diagnosis: str, hint: str, variant) -> Mistake:
     return Mistake(id, diagnosis, hint, detect=detect, sees_nonfinite=True)
 
 
-def _scalar_only(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
-    """The learner's step raised on arrays: if it works when every array is one number,
-    it is scalar-only code (math.sqrt, an ``if`` on the gradient, float(...))."""
-    one = {key: (float(np.asarray(value).ravel()[0]) if isinstance(value, np.ndarray) else value)
-           for key, value in case.args.items()}
-    try:
-        part.call(func, one)
-    except Diagnosis:
-        return None
-    return Diagnosis(
-        "scalar_only",
-        f"{part.name} works on one number but raises on arrays:\n  "
-        + problem.diagnosis.replace("\n", "\n  "),
-        "Every parameter gets its own step: math.sqrt, `if g > 0:` and float(...) handle one "
-        "number; NumPy's np.sqrt, np.where and the operators *, / act coordinate by coordinate "
-        "on whole arrays.",
-        show_returned=False,
-    )
+def _first_numbers(args):
+    """Every array of a case replaced by its first number."""
+    return {key: (float(np.asarray(value).ravel()[0]) if isinstance(value, np.ndarray) else value)
+            for key, value in args.items()}
+
+
+#: The learner's step raised on arrays but works when every array is one number: scalar-only
+#: code (math.sqrt, an ``if`` on the gradient, float(...)).
+_scalar_only = works_when(
+    _first_numbers, "scalar_only",
+    lambda name, _args: f"{name} works on one number but raises on arrays",
+    "Every parameter gets its own step: math.sqrt, `if g > 0:` and float(...) handle one "
+    "number; NumPy's np.sqrt, np.where and the operators *, / act coordinate by coordinate "
+    "on whole arrays.",
+)
 
 
 def _random_arrays(seed: int):

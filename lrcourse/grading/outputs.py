@@ -8,8 +8,9 @@ message saying why.
 - :class:`NumberOnlyOut`: a number part refuses a one-element array and float32/float16;
 - :func:`check_new_arrays`: once every value is right, a result that *is* one of the
   input arrays (the same object) is refused;
-- :func:`raised_on_list`: a function that raises on an argument given as a (nested) list,
-  which the text allows, but works on the same values as an array, is told so.
+- :func:`works_when` (and :func:`raised_on_list`): code that raised, but works on the same
+  numbers in another form (an array for a list, 1-D for n-D, a number for arrays), is
+  told what it assumed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from lrcourse.grading.core import (
     ArrayOut, Diagnosis, NumberOut, Part, describe_call, report, report_pass,
 )
 
-__all__ = ["ARRAY_USE", "ArrayOnlyOut", "NumberOnlyOut", "check_new_arrays", "raised_on_list"]
+__all__ = ["ARRAY_USE", "ArrayOnlyOut", "NumberOnlyOut", "check_new_arrays", "raised_on_list", "works_when"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,26 +135,38 @@ def check_new_arrays(part: Part, func, *, hidden: bool, run=None, names: tuple =
         report_pass(part.name, part.points)
 
 
-def raised_on_list(argument: str, diagnosis: str, hint: str):
-    """A ``Part(rediagnose_raised=...)`` hook for an ``argument`` the text lets be a list.
+def works_when(transform, mistake: str, diagnosis, hint: str):
+    """A ``Part(rediagnose_raised=...)`` hook: code that raised, but works on other arguments.
 
-    When the learner's function raised on a case whose ``argument`` is not an array, it is
-    called again with that argument as a float array; if that works, the reported problem
-    becomes ``list_not_accepted``: ``diagnosis`` (formatted with ``name``, the part's
-    name), followed by the original error, and ``hint``.
+    When the learner's function raised on a case, ``transform(args)`` gives the same
+    numbers in a form the function may have assumed (an array for a list, 1-D for n-D,
+    one number for arrays), or ``None`` when it does not apply.  If the function works on
+    them, the reported problem becomes ``mistake``: ``diagnosis(name, args)`` (what it
+    works on and what it raised on), followed by the original error, and ``hint``.
     """
     def hook(part: Part, func, case, problem: Diagnosis) -> Diagnosis | None:
-        value = case.args.get(argument)
-        if value is None or isinstance(value, np.ndarray):
+        changed = transform(case.args)
+        if changed is None:
             return None
         try:
-            part.call(func, {**case.args, argument: np.array(value, dtype=float)})
+            part.call(func, changed)
         except Diagnosis:
             return None
         return Diagnosis(
-            "list_not_accepted",
-            diagnosis.format(name=part.name) + ":\n  " + problem.diagnosis.replace("\n", "\n  "),
+            mistake,
+            diagnosis(part.name, case.args) + ":\n  " + problem.diagnosis.replace("\n", "\n  "),
             hint,
             show_returned=False,
         )
     return hook
+
+
+def raised_on_list(argument: str, diagnosis: str, hint: str):
+    """:func:`works_when` for an ``argument`` the text lets be a (nested) list: retried as a
+    float array, ``list_not_accepted``; ``diagnosis`` is formatted with ``name``."""
+    def as_array(args):
+        value = args.get(argument)
+        if value is None or isinstance(value, np.ndarray):
+            return None
+        return {**args, argument: np.array(value, dtype=float)}
+    return works_when(as_array, "list_not_accepted", lambda name, _args: diagnosis.format(name=name), hint)

@@ -18,23 +18,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from ci_support import IN_CI, require  # noqa: F401 - the browser tests import them from here
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 #: flags for a headless Chromium on a machine with no network but loopback
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 #: JupyterLab flags for a quiet private server: no news pop-up, no update check
 QUIET_LAB = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-
-
-def require(condition: bool, why: str):
-    """Skip on a learner's machine, fail in CI."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true: CI must provide it)", pytrace=False)
-    pytest.skip(why)
 
 
 def find_chromium() -> str | None:

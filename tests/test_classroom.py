@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from ci_support import require
 
 from lrcourse import cli
 from lrcourse.classroom import channel, execute, integrity, report, score, session
@@ -46,17 +47,12 @@ from lrcourse.notebook_format import new_code_cell, new_markdown_cell
 
 FIXTURE = Path(__file__).parent / "fixtures" / "class"
 ROOT = Path(__file__).parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def require_sandbox():
     """Skip on a machine without bubblewrap; fail in CI, which installs it."""
     available, why = sandbox_available()
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"no bubblewrap sandbox: {why} (CI=true: CI must install bubblewrap)", pytrace=False)
-    pytest.skip(f"no bubblewrap sandbox: {why}")
+    require(available, f"no bubblewrap sandbox: {why}")
 
 # ---------------------------------------------------------------------------
 # A tiny nbgrader exercise for the unit tests

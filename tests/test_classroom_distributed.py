@@ -11,10 +11,9 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import os
 from pathlib import Path
 
-import pytest
+from ci_support import require
 
 from lrcourse.classroom.batch import grade_class
 from lrcourse.classroom.limits import Limits
@@ -22,16 +21,6 @@ from lrcourse.classroom.sandbox import sandbox_available
 
 FIXTURE = Path(__file__).parent / "fixtures" / "class"
 ROOT = Path(__file__).parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require(condition: bool, why: str):
-    """Skip on a learner's machine, fail in CI."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"{why} (CI=true: CI must provide it)", pytrace=False)
-    pytest.skip(why)
 
 
 def test_fixture_class_on_a_local_dask_cluster_gives_the_local_csv(tmp_path, monkeypatch):

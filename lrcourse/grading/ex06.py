@@ -20,6 +20,11 @@ Parts (learner's function → check):
   seed 1) whose three suggestions disagree: which rate to train with for 200 steps, and
   why (graded multiple choice; :func:`suggestion_outcomes` runs the five options)
                                                                → :func:`check_pick_suggestion`
+- ``diagnose_curves() -> four letters``: reading four loss curves of the digits MLP (300
+  steps; :func:`curve_experiment` runs them): the cause of each, out of five (too low, too
+  high without clipping, a schedule that decays too soon, far too high but clipped by norm,
+  nothing wrong); a misreading is named only when the answer is exactly what it predicts
+                                                               → :func:`check_diagnose_curves`
 
 References: :func:`lrcourse.tune.lr_finder` (with :class:`lrcourse.optim.SGD`),
 :mod:`lrcourse.tune`'s suggestion rules, :func:`lrcourse.train.clip_by_norm`.  The
@@ -38,9 +43,10 @@ import warnings
 
 import numpy as np
 
-from lrcourse import optim, train, tune
+from lrcourse import optim, schedules, train, tune
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, check_choice, close, describe_call,
+    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, check_choice, close, describe,
+    describe_call,
 )
 from lrcourse.grading.choice import ChoicePart
 from lrcourse.grading.outputs import ArrayOnlyOut
@@ -54,6 +60,9 @@ __all__ = [
     "check_clip_grad_norm",
     "check_log_uniform",
     "check_pick_suggestion",
+    "check_diagnose_curves",
+    "curve_experiment",
+    "CURVE_CAUSES",
     "finder_experiment",
     "FINDER_SETTINGS",
 ]
@@ -1183,6 +1192,207 @@ def check_pick_suggestion(pick_suggestion, *, hidden: bool = False) -> None:
                  grade=_grade_pick, hidden=hidden, time_limit=part.time_limit)
 
 
+# ---------------------------------------------------------------------------
+# Part 6: which loss curve has which cause (reading an experiment)
+# ---------------------------------------------------------------------------
+
+#: The experiment of part 6: the lesson's digits MLP trained with SGD on batches of 32 for
+#: CURVE_STEPS steps from seed CURVE_SEED's start and batches (not the lesson's seed 0), the
+#: loss on the whole training set evaluated every CURVE_EVAL_EVERY steps.
+CURVE_STEPS = 300
+CURVE_SEED = 1
+CURVE_EVAL_EVERY = 20
+
+#: The causes the learner chooses from (option letter -> what went wrong).  One of them
+#: (B) fits none of the four runs: a run far above the threshold is not always stopped.
+CURVE_CAUSES = {
+    "A": "the rate is too low",
+    "B": "the rate is too high, without clipping",
+    "C": "the schedule decays too soon (it starts at a good rate)",
+    "D": "the rate is far too high, and the gradient is clipped by norm",
+    "E": "nothing is wrong: a good constant rate",
+}
+
+#: The four runs, in the order of their curves 1–4: the cause each run was set up with
+#: (a letter of CURVE_CAUSES), its rate (a number or a schedule) and its clipping threshold.
+#: The right answer is read from here (``_curves_truth``); tests/test_grading_ex06.py checks
+#: that each run shows the shape lesson 06 gives for its cause.
+_CURVE_RUNS = (
+    ("C", schedules.exponential(0.5, gamma=0.97), None),   # η₀ = 0.5, × 0.97 after every step
+    ("D", 30.0, 0.25),
+    ("A", 0.01, None),
+    ("E", 0.5, None),
+)
+
+
+def curve_experiment():
+    """The four runs of part 6, one :class:`lrcourse.train.RunResult` per curve (a list).
+
+    Every run starts from the same weights and sees the same batches; the record of each
+    (``loss`` per mini-batch, ``train_loss`` on the whole training set at ``eval_steps``,
+    ``lr``, ``diverged``) is what the notebook's table and figure show.
+    """
+    from lrcourse.problems import MLP
+
+    mlp = MLP(hidden=32)
+    return [train.run(mlp, optim.SGD(lr=rate), mlp.init(seed=CURVE_SEED), CURVE_STEPS,
+                      batch_size=32, seed=CURVE_SEED, clip_norm=clip, eval_every=CURVE_EVAL_EVERY)
+            for _, rate, clip in _CURVE_RUNS]
+
+
+def _curves_truth() -> str:
+    """The cause of curve 1, 2, 3, 4: the settings each run was made with."""
+    return "".join(cause for cause, _, _ in _CURVE_RUNS)
+
+
+def _swapped(answer: str, a: str, b: str) -> str:
+    """``answer`` with the causes a and b exchanged (what a learner who confuses them says)."""
+    return answer.translate(str.maketrans(a + b, b + a))
+
+
+def _replaced(answer: str, a: str, b: str) -> str:
+    """``answer`` with cause a read as cause b (b fits no curve, so the answer stays valid)."""
+    return answer.replace(a, b)
+
+
+_SECTION_1 = "lesson 06, section 1 (\"What does a loss curve tell you about η?\")"
+_SECTION_4 = "the verdict of section 4 (\"What does gradient clipping change?\")"
+
+#: Misreadings of the curves: (the answer it predicts from the truth, mistake id, diagnosis,
+#: hint).  A misreading is named only when the answer is exactly what it predicts; its
+#: message restates what the learner's answer says about the shapes and asks the question
+#: that decides it, never which curve has which cause.
+_CURVE_MISREADINGS = [
+    (lambda t: _swapped(t, "A", "C"), "slow_curves_swapped",
+     "Your answer calls a curve that drops fast and then goes flat 'too low', and a curve that "
+     "falls at one slow pace to the end a schedule that decayed too soon. Which of these two "
+     "causes leaves a knee in the curve, and which one is still falling over its last 100 "
+     "steps?",
+     f"Re-read {_SECTION_1}: the bullets on a rate too low and on a schedule too aggressive."),
+    (lambda t: _swapped(t, "C", "E"), "flat_read_as_converged",
+     "Your answer calls the curve that stays flat over its last 100 steps a good rate, and "
+     "a curve that still falls steadily there a schedule that decayed too soon. Does a flat "
+     "curve mean the model has converged? What did the lesson's good rate still do over its "
+     "last 100 steps, and at what level did its decayed schedule go flat?",
+     f"Re-read {_SECTION_1}: 'about right', 'schedule too aggressive', and the sentence "
+     "after the bullets on flat curves."),
+    (lambda t: _replaced(t, "D", "B"), "clipped_read_as_diverging",
+     "Your answer reads a run that was never stopped, and whose loss jumps up and down for "
+     "300 steps, as a rate too high without clipping. What happened, within 300 steps, to "
+     "the lesson's runs at rates too high and no clipping? And what does clipping by norm "
+     "prevent, and what does it not?",
+     f"Re-read {_SECTION_1} (the too-high rates, ✕) and {_SECTION_4}."),
+    (lambda t: _swapped(t, "A", "D"), "clipped_read_as_too_low",
+     "Your answer calls a curve that jumps up and down 'too low', and a smooth curve that "
+     "falls a little at every evaluation a rate far too high held back by clipping. Is a "
+     "too-low rate's curve smooth or jagged? What does a clipped run far above the stable "
+     "rates look like?",
+     f"Re-read {_SECTION_1} (the too-low rate) and {_SECTION_4} (\"does not diverge\" is not "
+     "\"trains\")."),
+    (lambda t: _swapped(t, "C", "D"), "clipped_read_as_decayed",
+     "Your answer calls a curve that still jumps by large factors between evaluations a "
+     "schedule that decayed too soon, and a smooth curve that went flat a rate held back by "
+     "clipping. Once a schedule has made the rate tiny, can the loss still jump like that? "
+     "What does a clipped run far above the stable rates look like?",
+     f"Re-read {_SECTION_1} (schedule too aggressive) and {_SECTION_4}."),
+    (lambda t: _replaced(t, "E", "B"), "noise_read_as_too_high",
+     "Your answer reads a run whose loss on the whole training set falls at every evaluation "
+     "as a rate too high. What are the tells of a rate too high in section 1, and how does "
+     "the curve you chose compare with them (its largest jump, its trend, was it stopped)?",
+     f"Re-read {_SECTION_1}: 'about right' and 'too high'."),
+]
+
+_CURVES_EXAMPLE = '"ABCD"'
+_CURVES_FORMAT = (f"Return one string of four letters, the cause of curve 1 first, for example "
+                  f"{_CURVES_EXAMPLE} (curve 1: A, curve 2: B, …).")
+
+
+def _curve_letters(value) -> str:
+    """The learner's answer as four upper-case cause letters, or the Diagnosis of its form.
+
+    A string (spaces, commas and case ignored) or a list or tuple of one-letter strings;
+    the order is the order of the curves, so a set (no order) is refused."""
+    if value is None:
+        raise Diagnosis("returned_none",
+                        "It returned None instead of a string of four letters.",
+                        "Did you forget the `return` statement? A function without one "
+                        "returns None.", show_returned=False)
+    if isinstance(value, (set, frozenset)):
+        raise Diagnosis(
+            "wrong_type",
+            f"It returned a set, {describe(value)}: a set has no order, and the answer is read "
+            "in the order of the curves (the cause of curve 1 first).",
+            _CURVES_FORMAT)
+    if isinstance(value, str):
+        items = [c for c in value if c not in " ,"]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise Diagnosis(
+            "wrong_type",
+            f"It returned {type(value).__name__} {describe(value)} instead of a string of four "
+            "cause letters.", _CURVES_FORMAT)
+    letters = []
+    for item in items:
+        if not isinstance(item, str) or item.strip().upper() not in CURVE_CAUSES:
+            raise Diagnosis(
+                "unknown_option",
+                f"It returned {describe(value)}, which holds {describe(item)}: the causes are "
+                f"the letters {', '.join(CURVE_CAUSES)}.",
+                _CURVES_FORMAT)
+        letters.append(item.strip().upper())
+    if len(letters) != len(_CURVE_RUNS):
+        raise Diagnosis(
+            "wrong_length",
+            f"It returned {describe(value)}, {len(letters)} letter{'s' * (len(letters) != 1)}: "
+            f"give one cause for each of the {len(_CURVE_RUNS)} curves, in their order.",
+            _CURVES_FORMAT, show_returned=False)
+    repeated = sorted({c for c in letters if letters.count(c) > 1})
+    if repeated:
+        raise Diagnosis(
+            "repeated_letter",
+            f"It returned {describe(value)}, which gives {' and '.join(repeated)} to more than "
+            "one curve: the four runs were made with four different causes.",
+            "Give each curve its own cause: one of the five letters fits none of them.",
+            show_returned=False)
+    return "".join(letters)
+
+
+def _grade_curves(answer: str) -> Diagnosis | None:
+    truth = _curves_truth()
+    if answer == truth:
+        return None
+    for predict, mistake, diagnosis, hint in _CURVE_MISREADINGS:
+        if answer == predict(truth):
+            return Diagnosis(mistake, diagnosis, hint, show_returned=False)
+    return Diagnosis(
+        "curves_misread",
+        "Your causes are not right yet. The check does not say which curves or how many are "
+        "off (that would let you find the answer by elimination): read each curve again on "
+        "its own — the loss at the start and at the end, its change over the last 100 steps, "
+        "its largest jump between evaluations, whether the run was stopped — and match it "
+        "with the shapes the lesson describes.",
+        f"Re-read {_SECTION_1}, and {_SECTION_4}.",
+        show_returned=False)
+
+
+DIAGNOSE_CURVES = ChoicePart("diagnose_curves", 2)
+
+
+def check_diagnose_curves(diagnose_curves, *, hidden: bool = False) -> None:
+    """Check ``diagnose_curves() -> four letters``: the cause of each of part 6's curves."""
+    part = DIAGNOSE_CURVES
+
+    def one(_case) -> None:
+        value = call_learner(diagnose_curves, [], name=part.name, time_limit=part.time_limit)
+        problem = _grade_curves(_curve_letters(value))
+        if problem is not None:
+            raise problem
+
+    check_cases(part.name, part.points, [0], one, tried=lambda _case: f"{part.name}()",
+                hidden=hidden)
+
+
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
 PARTS = {
     "check_lr_range_test": LR_RANGE_TEST.points,
@@ -1190,4 +1400,5 @@ PARTS = {
     "check_clip_grad_norm": CLIP_GRAD_NORM.points,
     "check_log_uniform": LOG_UNIFORM_POINTS,
     "check_pick_suggestion": PICK_SUGGESTION.points,
+    "check_diagnose_curves": DIAGNOSE_CURVES.points,
 }

@@ -6,6 +6,7 @@ samplers); wrong ones are the mistakes the lesson discusses.
 """
 
 import math
+import re
 import types
 
 import numpy as np
@@ -491,6 +492,132 @@ def test_the_pick_is_what_the_runs_measure():
 
 
 # ---------------------------------------------------------------------------
+# diagnose_curves (reading four loss curves; graded against the runs' settings)
+# ---------------------------------------------------------------------------
+
+TRUTH = ex06._curves_truth()
+
+
+def mapping(**causes):
+    """The right answer with some curves' causes replaced: mapping(curve_2="B")."""
+    letters = list(TRUTH)
+    for key, letter in causes.items():
+        letters[int(key.split("_")[1]) - 1] = letter
+    return "".join(letters)
+
+
+def by_cause(cause):
+    """The curve (1-based) the truth gives this cause."""
+    return TRUTH.index(cause) + 1
+
+
+def swap(a, b):
+    return TRUTH.translate(str.maketrans(a + b, b + a))
+
+
+RIGHT_CURVES = [
+    answer(TRUTH),
+    answer(TRUTH.lower()),
+    answer(" ".join(TRUTH)),
+    answer(", ".join(TRUTH.lower())),
+    answer(list(TRUTH)),
+    answer(tuple(f" {c} " for c in TRUTH)),
+]
+
+WRONG_CURVES = [
+    # misreadings the lesson's section 1 and 4 decide, each named when the answer is exactly it
+    (answer(swap("A", "C")), "slow_curves_swapped", "knee"),
+    (answer(swap("A", "C").lower()), "slow_curves_swapped", "still falling over its last 100"),
+    (answer(swap("C", "E")), "flat_read_as_converged", "Does a flat curve mean"),
+    (answer(TRUTH.replace("D", "B")), "clipped_read_as_diverging", "never stopped"),
+    (answer(swap("A", "D")), "clipped_read_as_too_low", "smooth or jagged"),
+    (answer(swap("C", "D")), "clipped_read_as_decayed", "can the loss still jump"),
+    (answer(TRUTH.replace("E", "B")), "noise_read_as_too_high", "falls at every evaluation"),
+    # other wrong mappings: one message, no count, no curve named
+    (answer(TRUTH[::-1]), "curves_misread", "does not say which curves or how many"),
+    (answer(swap("A", "E")), "curves_misread", "section 1"),
+    (answer(TRUTH.replace("A", "B")), "curves_misread", "section 4"),
+    (answer("ABCD"), "curves_misread", "by elimination"),
+    (answer("BCDE" if TRUTH != "BCDE" else "EDCB"), "curves_misread", "match it"),
+    # forms the answer cannot take
+    (answer(TRUTH[:3]), "wrong_length", "3 letters"),
+    (answer(TRUTH + "B"), "wrong_length", "5 letters"),
+    (answer(""), "wrong_length", "0 letters"),
+    (answer(TRUTH[0]), "wrong_length", "1 letter:"),
+    (answer(TRUTH[:3] + TRUTH[0]), "repeated_letter", "more than one curve"),
+    (answer("AAAA"), "repeated_letter", "four different causes"),
+    (answer(TRUTH[:3] + "F"), "unknown_option", "'F'"),
+    (answer("1234"), "unknown_option", "the letters A, B, C, D, E"),
+    (answer([TRUTH[:2], TRUTH[2:]]), "unknown_option", "the causes are the letters"),
+    (answer(set(TRUTH)), "wrong_type", "a set has no order"),
+    (answer({1: TRUTH[0], 2: TRUTH[1], 3: TRUTH[2], 4: TRUTH[3]}), "wrong_type", "string of four"),
+    (answer(4), "wrong_type", "string of four"),
+    (answer(None), "returned_none", "returned None"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_CURVES)
+def test_diagnose_curves_accepts(impl, capsys):
+    accepts(ex06.check_diagnose_curves, impl, capsys, "diagnose_curves", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CURVES)
+def test_diagnose_curves_rejects(impl, mistake, phrase):
+    rejects(ex06.check_diagnose_curves, impl, mistake, phrase)
+
+
+def test_diagnose_curves_messages_name_no_curve_and_no_cause_letter():
+    """No message says which curve has which cause: no curve number, no option letter of the
+    truth, no rate of a run."""
+    wrong = [impl for impl, mistake, _ in WRONG_CURVES[:12]]
+    for impl in wrong:
+        with pytest.raises(CheckFailed) as info:
+            ex06.check_diagnose_curves(impl)
+        message = str(info.value)
+        body = message.split("\n", 1)[1]
+        assert "curve 1" not in body and "curve 2" not in body, message
+        for rate in ("0.01", "0.5", "30", "0.97", "0.25"):
+            assert not re.search(rf"(?<![\d.]){re.escape(rate)}(?![\d.])", body), (rate, message)
+        for letter in "ABCDE":
+            for pattern in (f"'{letter}'", f"{letter}.", f"({letter})", f'"{letter}"'):
+                assert pattern not in body.replace("e.g.", ""), (pattern, message)
+
+
+def test_every_misreading_is_a_valid_wrong_answer_of_its_own():
+    """Each misreading predicts four different letters, not the truth, and no two predict
+    the same answer (else the first would hide the second)."""
+    predictions = [predict(TRUTH) for predict, *_ in ex06._CURVE_MISREADINGS]
+    assert len(set(predictions)) == len(predictions)
+    for predicted in predictions:
+        assert predicted != TRUTH and len(set(predicted)) == 4 and set(predicted) <= set("ABCDE")
+
+
+def test_the_curves_show_the_shapes_the_lesson_gives_their_causes():
+    """The truth is the settings the runs were made with; each run shows the shape lesson 06
+    reads as that cause (section 1's table: the change over the last 100 steps, the largest
+    jump between evaluations, divergence; section 4: a clipped run far too high is not
+    stopped but does not train)."""
+    curves = dict(zip(TRUTH, ex06.curve_experiment()))
+    assert set(curves) == set("ACDE") and not any(r.diverged[0] for r in curves.values())
+    full = {cause: r.train_loss[:, 0] for cause, r in curves.items()}
+    last_100 = {cause: f[-1] / f[-6] for cause, f in full.items()}
+    jump = {cause: (f[1:] / f[:-1]).max() for cause, f in full.items()}
+    start = full["E"][0]
+    # E: about right — falls at every evaluation and still halves over the last 100 steps
+    assert jump["E"] < 1 and last_100["E"] <= 0.55 and full["E"][-1] < 0.02
+    # A: too low — no knee, falls at every evaluation, ends far above the good rate
+    assert jump["A"] < 1 and last_100["A"] < 0.8 and full["A"][-1] > 30 * full["E"][-1]
+    assert full["A"][1] > 0.8 * start                      # no fast drop at the start
+    # C: decays too soon — a fast drop like E's, then flat, about ten times above E
+    assert full["C"][1] < 0.2 * start and abs(last_100["C"] - 1) < 0.02
+    assert full["C"][-1] > 10 * full["E"][-1]
+    assert curves["C"].lr[-1, 0] < 1e-3 * curves["C"].lr[0, 0]
+    # D: far too high, clipped — never stopped, jumps up between evaluations, does not train
+    assert jump["D"] > 1.5 and full["D"][-1] > 0.3 * start and full["D"].max() > start
+    assert curves["D"].lr[0, 0] > 10 * curves["E"].lr[0, 0]
+
+
+# ---------------------------------------------------------------------------
 # Every part
 # ---------------------------------------------------------------------------
 
@@ -518,10 +645,16 @@ def test_pick_suggestion_handles_broken_code(impl, mistake):
     rejects_broken(ex06.check_pick_suggestion, ex06.PICK_SUGGESTION, lambda: impl(), mistake)
 
 
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE[:3])
+def test_diagnose_curves_handles_broken_code(impl, mistake):
+    rejects_broken(ex06.check_diagnose_curves, ex06.DIAGNOSE_CURVES, lambda: impl(), mistake)
+
+
 def test_points_table_matches_the_parts():
     assert ex06.PARTS == points_table([*PARTS, (ex06.check_log_uniform, LOG_UNIFORM),
-                                       (ex06.check_pick_suggestion, ex06.PICK_SUGGESTION)])
-    assert sum(ex06.PARTS.values()) == 11
+                                       (ex06.check_pick_suggestion, ex06.PICK_SUGGESTION),
+                                       (ex06.check_diagnose_curves, ex06.DIAGNOSE_CURVES)])
+    assert sum(ex06.PARTS.values()) == 13
 
 
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)

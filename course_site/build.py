@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from course_site import pages, pyodide_dist
+from course_site.documents import PUBLISHED
 from course_site.pyodide_dist import DistributionError, Wheel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,15 +140,27 @@ def write_lite_config(lite_dir: Path, contents: Path, output: Path) -> None:
     (lite_dir / "jupyter_lite_config.json").write_text(json.dumps(build, indent=2))
 
 
+#: Documents the notebooks link to (lesson 00 sends a stuck learner to the README and the
+#: instructor guide), copied beside them so the links also work in JupyterLite (the same
+#: documents as the site's pages: :data:`course_site.documents.PUBLISHED`).
+DOCUMENTS = (*map(str, sorted(PUBLISHED)), "docs/figures/*.png")
+
+
 def copy_contents(contents: Path) -> list[Path]:
     """The learner's files in the browser: the lessons and the learner exercise notebooks
-    (never ``exercises/source``, which holds the solutions and hidden tests)."""
+    (never ``exercises/source``, which holds the solutions and hidden tests), and the
+    project's documents.  Returns the notebooks."""
     copied = []
     for folder in ("notebooks", "exercises"):
         (contents / folder).mkdir(parents=True)
         for notebook in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
             shutil.copyfile(notebook, contents / folder / notebook.name)
             copied.append(Path(folder) / notebook.name)
+    for pattern in DOCUMENTS:
+        for document in sorted(ROOT.glob(pattern)):
+            target = contents / document.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(document, target)
     return copied
 
 

@@ -4,7 +4,8 @@ Rendered pages (``pages/notebooks/NN_name.html``, ``pages/exercises/NN_name.html
 are readable without running anything: the lessons keep their stored figures.  The
 explorers' sliders need a running kernel, so each explorer's output is replaced by a
 note pointing to the live notebook.  Links between notebooks (``../notebooks/
-01_gradient_descent.ipynb``) are pointed at the rendered pages.
+01_gradient_descent.ipynb``) are pointed at the rendered pages, and the project's
+documents they link to are rendered too (:mod:`course_site.documents`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,18 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 from nbconvert import HTMLExporter
+
+from course_site.documents import write_documents
+from course_site.icon import ICON
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 EXPLORER_NOTE = ('<p class="explorer-note">An explorer with sliders is here. It runs only live: '
                  'use <b>Open live</b> at the top, run the cells, and move the sliders.</p>')
-_NOTEBOOK_LINK = re.compile(r'href="([^"#:]*?)\.ipynb(#[^"]*)?"')
 
 
 @dataclass(frozen=True)
@@ -94,19 +97,18 @@ def render(root: Path, entry: Entry, lite: str) -> str:
     exporter = HTMLExporter(template_name="lab", template_file=str(TEMPLATES / "page.html.j2"))
     kind = "Exercise" if entry.parts else "Lesson"
     resources = {"course": {"home": "../../index.html", "live": "../../" + entry.live(lite),
-                            "kind": f"{kind} {entry.number}"},
+                            "kind": f"{kind} {entry.number}", "icon": ICON},
                  "metadata": {"name": entry.title}}
     body, _ = exporter.from_notebook_node(_static_notebook(root / entry.path), resources=resources)
-    return _NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+    return body
 
 
 def write_pages(site: Path, notebooks: list[Path], root: Path, lite: str) -> list[Entry]:
-    """Render every notebook and write the landing page ``index.html``."""
+    """Render every notebook and the documents they link to, and write the landing page
+    ``index.html``."""
     entries = [describe_notebook(root, path) for path in notebooks]
-    for entry in entries:
-        target = site / entry.page
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(root, entry, lite), encoding="utf-8")
+    write_documents(site, root, {PurePosixPath(entry.path.as_posix()): render(root, entry, lite)
+                                 for entry in entries})
     (site / "index.html").write_text(landing(entries, lite), encoding="utf-8")
     return entries
 
@@ -135,6 +137,7 @@ def landing(entries: list[Entry], lite: str) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>The learning rate, seen happening — lrcourse</title>
+<link rel="icon" href="{ICON}">
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f1f1f;
   line-height: 1.5; background: #fafafa; }}
@@ -206,7 +209,7 @@ reload the page; the course's copy comes back.</p>
 </div>
 <h2>On your own machine</h2>
 <p>The same course runs in JupyterLab on your computer (Python 3.11+ and git): clone the
-course's repository, then, in its folder, <code>python3 course.py lab</code> opens the course
+course's repository (its <a href="pages/README.html">README</a> says more), then, in its folder, <code>python3 course.py lab</code> opens the course
 (and <code>python3 course.py test</code> runs every test). The browser version uses Pyodide's builds of the libraries
 (Python 3.12, NumPy 2.0, Matplotlib 3.8, scikit-learn 1.6); the lessons and checks are the same.</p>
 </main>

@@ -240,7 +240,7 @@ def test_the_site_names_no_host_to_fetch_from(site):
     for relative, host in NEVER_FETCHED.items():
         assert host.encode() in (site.path / relative).read_bytes(), relative
     # the pages this build writes load nothing from anywhere else
-    for page in [site.path / "index.html", *site.path.glob("pages/*/*.html")]:
+    for page in [site.path / "index.html", *site.path.glob("pages/**/*.html")]:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", text.replace('href="https://', "")), page
         assert not re.search(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["']https?://""", text), page
@@ -266,6 +266,13 @@ def test_no_solution_reaches_the_site(site):
     for path in site.path.glob("pages/exercises/*.html"):
         assert "BEGIN SOLUTION" not in path.read_text(encoding="utf-8") and "HIDDEN TESTS" not in \
             path.read_text(encoding="utf-8"), path
+
+
+def test_every_link_of_every_page_leads_to_a_file_of_the_site(site):
+    from test_site_pages import broken_links
+    assert broken_links(site.path) == []
+    assert (site.path / "lite" / "files" / "README.md").is_file()  # lesson 00's links work live too
+    assert not list(site.path.rglob("teaching-guide*"))  # it holds the multiple-choice answers
 
 
 def test_the_rendered_lessons_keep_their_figures(site):

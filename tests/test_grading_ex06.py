@@ -203,7 +203,7 @@ WRONG_SUGGEST = [
     (lambda lrs, losses, rule: lrs[np.argmin(np.diff(losses)) + 1] if rule == "steepest"
      else lrs[np.argmin(losses)] / 10, "forward_difference", "forward differences"),
     (lambda lrs, losses, rule: suggest_manual(lrs, losses, rule) if rule == "steepest"
-     else lrs[np.argmin(losses)], "minimum_not_divided", "a tenth"),
+     else lrs[np.argmin(losses)], "minimum_not_divided", "is not that rate"),
     (lambda lrs, losses, rule: np.argmin(np.gradient(losses)) if rule == "steepest" else np.argmin(losses),
      "returned_index", "index"),
     (lambda lrs, losses, rule: losses[np.argmin(np.gradient(losses))] if rule == "steepest"

@@ -625,9 +625,9 @@ SUGGEST_LR = Part(
         ),
         _rule_mistake(
             "minimum_not_divided",
-            "For 'minimum' you returned the rate at the lowest loss; that rate is already close to "
-            "where the loss blows up, and the rule takes a tenth of it.",
-            "Divide the rate at the lowest loss by 10.",
+            "For 'minimum' you returned the rate at the lowest loss itself; the rule, as part 2 "
+            "states it, is not that rate.",
+            "Re-read the rule 'minimum' in part 2: what does it do to the rate at the lowest loss?",
             _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))]),
         ),
         _rule_mistake(
@@ -1256,7 +1256,7 @@ def _replaced(answer: str, a: str, b: str) -> str:
 
 
 _SECTION_1 = "lesson 06, section 1 (\"What does a loss curve tell you about η?\")"
-_SECTION_4 = "the verdict of section 4 (\"What does gradient clipping change?\")"
+_SECTION_4 = "the verdict of section 4 (clipping)"
 
 #: Misreadings of the curves: (the answer it predicts from the truth, mistake id, diagnosis,
 #: hint).  A misreading is named only when the answer is exactly what it predicts; its
@@ -1281,20 +1281,20 @@ _CURVE_MISREADINGS = [
      "300 steps, as a rate too high without clipping. What happened, within 300 steps, to "
      "the lesson's runs at rates too high and no clipping? And what does clipping by norm "
      "prevent, and what does it not?",
-     f"Re-read {_SECTION_1} (the too-high rates, ✕) and {_SECTION_4}."),
+     f"Re-read {_SECTION_1}: the too-high rates (✕); then {_SECTION_4}."),
     (lambda t: _swapped(t, "A", "D"), "clipped_read_as_too_low",
      "Your answer calls a curve that jumps up and down 'too low', and a smooth curve that "
      "falls a little at every evaluation a rate far too high held back by clipping. Is a "
      "too-low rate's curve smooth or jagged? What does a clipped run far above the stable "
      "rates look like?",
-     f"Re-read {_SECTION_1} (the too-low rate) and {_SECTION_4} (\"does not diverge\" is not "
-     "\"trains\")."),
+     f"Re-read {_SECTION_1}: the too-low rate; then {_SECTION_4}: \"does not diverge\" is "
+     "not \"trains\"."),
     (lambda t: _swapped(t, "C", "D"), "clipped_read_as_decayed",
      "Your answer calls a curve that still jumps by large factors between evaluations a "
      "schedule that decayed too soon, and a smooth curve that went flat a rate held back by "
      "clipping. Once a schedule has made the rate tiny, can the loss still jump like that? "
      "What does a clipped run far above the stable rates look like?",
-     f"Re-read {_SECTION_1} (schedule too aggressive) and {_SECTION_4}."),
+     f"Re-read {_SECTION_1}: the schedule too aggressive; then {_SECTION_4}."),
     (lambda t: _replaced(t, "E", "B"), "noise_read_as_too_high",
      "Your answer reads a run whose loss on the whole training set falls at every evaluation "
      "as a rate too high. What are the tells of a rate too high in section 1, and how does "

@@ -18,6 +18,11 @@ call checks and converts a value, so the check and its message cannot drift apar
     boolean("nesterov", nesterov)               # True or False
     OneOf("cos", "linear")("mode", mode)        # one of 'cos', 'linear'
     real_array("x", x)                          # an array of real numbers
+    text("title", title)                        # a string
+    ListOf(text, 3, "curve")("labels", labels)  # a list of 3 strings (one per curve)
+
+New kinds of accepted values subclass :class:`Constraint` (its ``text`` and
+``accepts``), as :mod:`lrcourse.plots` does for colours, line styles and markers.
 
 Booleans are not numbers here (``lr=True`` is refused), complex numbers are not
 real numbers (their imaginary part would be lost), and strings are not arrays.
@@ -34,6 +39,11 @@ import numpy as np
 __all__ = [
     "fail",
     "Described",
+    "Constraint",
+    "Text",
+    "text",
+    "optional_text",
+    "ListOf",
     "Interval",
     "OneOf",
     "real",
@@ -56,6 +66,10 @@ __all__ = [
     "MAX_RUNS",
     "step_count",
     "run_count",
+    "MAX_GRID",
+    "MAX_PANELS",
+    "grid_points",
+    "panel_count",
 ]
 
 
@@ -122,7 +136,43 @@ def _number_text(number: float) -> str:
     return str(int(number)) if number == int(number) and abs(number) < 1e16 else f"{number:g}"
 
 
-class Interval:
+class Constraint:
+    """A set of accepted values and the words for it (the base of every constraint here).
+
+    ``str(c)`` is the "<what is accepted>" part of the message and ``c(name, value)``
+    returns the value (converted, for some) or raises with that message.  A subclass
+    sets ``text`` and defines ``accepts(value)``; ``error(value)`` picks TypeError for
+    a value of the wrong kind and ValueError (the default) for a wrong value of the
+    right kind; ``convert(value)`` is what an accepted value is returned as.
+    """
+
+    text = "an accepted value"
+    #: The words for several accepted values ("strings"), if they read better than
+    #: "values, each <text>" in a :class:`ListOf` message.
+    plural: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.text})"
+
+    def accepts(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def error(self, value: Any) -> type:
+        return ValueError
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+    def __call__(self, name: str, value: Any, hint: str = ""):
+        if not self.accepts(value):
+            fail(name, self, value, hint, error=self.error(value))
+        return self.convert(value)
+
+
+class Interval(Constraint):
     """Real numbers (or integers) between two ends, each end open or closed.
 
     ``closed`` is ``"neither"``, ``"left"``, ``"right"`` or ``"both"``.  An infinite
@@ -165,12 +215,6 @@ class Interval:
         return (f"a number in {'[' if low_in else '('}{_number_text(low)}, "
                 f"{_number_text(high)}{']' if high_in else ')'}")
 
-    def __str__(self) -> str:
-        return self.text
-
-    def __repr__(self) -> str:
-        return f"Interval({self.text})"
-
     def __contains__(self, number: float) -> bool:
         if self.allow_inf and number == math.inf:
             return True
@@ -203,20 +247,24 @@ MAX_STEPS = 10**6
 MAX_RUNS = 10**5
 step_count = Interval(1, MAX_STEPS, "both", integer=True)
 run_count = Interval(1, MAX_RUNS, "both", integer=True)
+#: Figures: points per axis of a drawn grid (a contour evaluates the loss on
+#: ``resolution²`` points: 2000² = 4·10**6 take seconds; the course draws 120-800), and
+#: axes per row or column of one figure (the course uses at most 4).
+MAX_GRID = 2000
+MAX_PANELS = 20
+grid_points = Interval(2, MAX_GRID, "both", integer=True)
+panel_count = Interval(1, MAX_PANELS, "both", integer=True)
 
 
 # ------------------------------------------------------------------ other kinds
 
 
-class OneOf:
+class OneOf(Constraint):
     """One of a fixed set of options (modes, strategies, rule names)."""
 
     def __init__(self, *choices: Any):
         self.choices = choices
         self.text = "one of " + ", ".join(repr(c) for c in choices)
-
-    def __str__(self) -> str:
-        return self.text
 
     def __call__(self, name: str, value: Any, hint: str = ""):
         if isinstance(value, (list, dict, set, np.ndarray)) \
@@ -253,6 +301,58 @@ def callable_(name: str, value: Any, accepted: str = "a callable", hint: str = "
                                              if isinstance(value, type) else ""),
              error=TypeError)
     return value
+
+
+class Text(Constraint):
+    """A string (a title, a label, a legend entry); ``optional`` lets None through too."""
+
+    plural = "strings"
+
+    def __init__(self, optional: bool = False, what: str = "a string"):
+        self.optional = optional
+        self.text = f"None or {what}" if optional else what
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) or (self.optional and value is None)
+
+    def error(self, value: Any) -> type:
+        return TypeError
+
+
+text = Text()
+optional_text = Text(optional=True)
+
+
+class ListOf(Constraint):
+    """A list (or tuple, or 1-D array) of ``count`` items, each accepted by ``item``.
+
+    The text reads "a list of 3 strings (one per curve)", or "a list of 3 values (one
+    per curve), each <the item's text>"; an item that is refused is named by its index
+    (``colors[1] must be …``).  Returns a list.
+    """
+
+    def __init__(self, item: Constraint, count: int | None = None, each: str = "entry"):
+        self.item, self.count = item, count
+        what = item.plural or "values"
+        size = f"a list of {what}" if count is None else f"a list of {count} {what} (one per {each})"
+        self.text = size if item.plural else f"{size}, each {item}"
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, np.ndarray)):
+            return False
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            return False
+        return self.count is None or len(value) == self.count
+
+    def error(self, value: Any) -> type:
+        return ValueError if isinstance(value, (list, tuple, np.ndarray)) else TypeError
+
+    def convert(self, value: Any) -> list:
+        return list(value)
+
+    def __call__(self, name: str, value: Any, hint: str = "") -> list:
+        items = super().__call__(name, value, hint)
+        return [self.item(f"{name}[{i}]", item) for i, item in enumerate(items)]
 
 
 # ------------------------------------------------------------------ arrays

@@ -32,16 +32,19 @@ import math
 from typing import Callable, Mapping
 
 import matplotlib as mpl
+import matplotlib.artist  # noqa: F401  (mpl.artist.Artist)
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch
 from matplotlib.ticker import LogLocator
 
 from lrcourse import _validation as check
 from lrcourse import style
+from lrcourse.schedules import _HOW_TO_VECTORISE, _VECTORISED
 
 __all__ = [
     "figure",
@@ -175,6 +178,108 @@ class CourseFigure(Figure):
         return _styled(super().legend)(*args, **kwargs)
 
 
+class _Color(check.Constraint):
+    """A colour matplotlib draws (``matplotlib.colors.is_color_like``), not a bool."""
+
+    text = ("a matplotlib colour (a name such as 'C0', 'tab:blue' or 'black', a hex string "
+            "'#1f77b4', or an RGB(A) tuple of numbers in [0, 1])")
+    plural = "matplotlib colours"
+
+    def accepts(self, value) -> bool:
+        return not isinstance(value, (bool, np.bool_)) and mpl.colors.is_color_like(value)
+
+    def error(self, value) -> type:
+        return ValueError if isinstance(value, (str, tuple, list, np.ndarray)) else TypeError
+
+
+class _LineStyle(check.Constraint):
+    """A named line style or a dash pattern ``(offset, (on, off, …))`` in points."""
+
+    names = ("-", "--", "-.", ":", "solid", "dashed", "dashdot", "dotted", "None", "none", "", " ")
+    text = ("a matplotlib line style ('-', '--', '-.', ':', 'solid', 'dashed', 'dashdot', 'dotted', "
+            "'None') or a dash pattern (offset, (on, off, …)) of positive lengths")
+    plural = "matplotlib line styles"
+
+    def accepts(self, value) -> bool:
+        if isinstance(value, str):
+            return value in self.names
+        if not (isinstance(value, tuple) and len(value) == 2):
+            return False
+        offset, dashes = value
+        return (check.is_real(offset) and np.ndim(offset) == 0 and math.isfinite(float(offset))
+                and isinstance(dashes, (tuple, list)) and len(dashes) > 0 and len(dashes) % 2 == 0
+                and check.is_real(dashes) and all(math.isfinite(float(d)) and d > 0 for d in dashes))
+
+    def error(self, value) -> type:
+        return ValueError if isinstance(value, (str, tuple)) else TypeError
+
+
+class _Marker(check.Constraint):
+    """None (no marker) or a marker matplotlib knows ('o', 's', '^', 'x', '*', …)."""
+
+    text = "None or a matplotlib marker ('o', 's', '^', 'v', 'x', '+', '*', '.', 'D', …)"
+
+    def accepts(self, value) -> bool:
+        if value is None:
+            return True
+        if isinstance(value, (bool, np.bool_, np.ndarray)):
+            return False
+        try:
+            MarkerStyle(value)
+        except (TypeError, ValueError):
+            return False
+        return True
+
+    def error(self, value) -> type:
+        return ValueError if isinstance(value, str) else TypeError
+
+
+class _FigureSize(check.Constraint):
+    """A figure's (width, height) in inches: positive, at most 100 (10,000 pixels at 100 dpi)."""
+
+    text = "None or a pair (width, height) of positive inches, each at most 100"
+
+    def accepts(self, value) -> bool:
+        if value is None:
+            return True
+        if isinstance(value, (str, bytes)) or not check.is_real(value) or np.shape(value) != (2,):
+            return False
+        size = np.asarray(value, dtype=float)
+        return bool(np.all(np.isfinite(size) & (size > 0) & (size <= 100)))
+
+    def error(self, value) -> type:
+        return ValueError if isinstance(value, (tuple, list, np.ndarray)) else TypeError
+
+
+class _Artists(check.Constraint):
+    """Extra legend entries: matplotlib artists (lines, patches, an explorer's markers)."""
+
+    text = "a list of matplotlib artists (legend handles, e.g. the lines ax.plot returned)"
+
+    def accepts(self, value) -> bool:
+        return (isinstance(value, (list, tuple)) and
+                all(isinstance(item, mpl.artist.Artist) for item in value))
+
+    def error(self, value) -> type:
+        return TypeError
+
+
+_COLOR, _LINESTYLE, _MARKER, _FIGSIZE, _ARTISTS = _Color(), _LineStyle(), _Marker(), _FigureSize(), _Artists()
+#: Contour levels when given as a count.
+_LEVEL_COUNT = check.Interval(1, 100, "both", integer=True)
+
+
+def _colors(colors, count: int, each: str = "curve"):
+    """None, or a list of ``count`` matplotlib colours (one per ``each``)."""
+    return None if colors is None else check.ListOf(_COLOR, count, each)("colors", colors)
+
+
+def _texts(**values) -> None:
+    """Check text arguments (titles, axis labels, legend entries): each None or a string."""
+    for name, value in values.items():
+        check.optional_text(name, value)
+
+
 def _share(name: str, value):
     """sharex / sharey: True, False, "row" or "col" (not 0 or 1)."""
     if isinstance(value, (bool, np.bool_)):
@@ -214,7 +319,7 @@ def figure(nrows: int = 1, ncols: int = 1, *, figsize=None, sharex=False, sharey
 
     Parameters
     ----------
-    nrows, ncols : int ≥ 1
+    nrows, ncols : int in [1, 20]
     figsize : (width, height) in inches, optional
         Default: 6.4 × 4 for one axes, 10 wide for two columns, 3.2 inches more per
         extra row.
@@ -241,18 +346,14 @@ def figure(nrows: int = 1, ncols: int = 1, *, figsize=None, sharex=False, sharey
     (fig, ax) for one axes, (fig, axes) with axes a 1-D array for one row or one
     column, and a 2-D array ``axes[row, col]`` otherwise.
     """
-    nrows = check.positive_int("nrows", nrows)
-    ncols = check.positive_int("ncols", ncols)
+    nrows = check.panel_count("nrows", nrows)
+    ncols = check.panel_count("ncols", ncols)
     sharex, sharey = _share("sharex", sharex), _share("sharey", sharey)
     pyplot = check.boolean("pyplot", pyplot)
-    if figsize is not None:
-        size = check.real_array("figsize", figsize)
-        if size.shape != (2,) or not np.all(np.isfinite(size) & (size > 0)):
-            check.fail("figsize", "None or a pair (width, height) of positive inches", figsize)
+    figsize = _FIGSIZE("figsize", figsize)
     width_ratios = _ratios("width_ratios", width_ratios, ncols, "column")
     height_ratios = _ratios("height_ratios", height_ratios, nrows, "row")
-    if title is not None and not isinstance(title, str):
-        check.fail("title", "None or a string", title, error=TypeError)
+    title = check.optional_text("title", title)
     layout = check.OneOf("constrained", None)("layout", layout)
     if gridspec_kw is not None and (not isinstance(gridspec_kw, Mapping) or layout is not None):
         check.fail("gridspec_kw", "None, or a dict of GridSpec spacing with layout=None", gridspec_kw,
@@ -297,8 +398,6 @@ def _figure_and_axes(ax):
 _LEGEND_LOC = check.OneOf("outside", "below", "best", "upper right", "upper left", "lower left",
                           "lower right", "right", "center left", "center right", "lower center",
                           "upper center", "center")
-#: Grid points per axis of a contour or curve: at least two.
-_RESOLUTION = check.Interval(2, math.inf, closed="left", integer=True)
 
 
 def _problem_of_dim(problem, dim: int, other: str):
@@ -419,12 +518,7 @@ def _labels(labels, count: int, default: Callable[[int], str], name: str = "labe
             each: str = "curve") -> list[str]:
     if labels is None:
         return [default(i) for i in range(count)]
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, (list, tuple, np.ndarray)):
-        check.fail(name, f"a list of {count} labels (one per {each})", labels, error=TypeError)
-    labels = [str(label) for label in labels]
-    if len(labels) != count:
-        check.fail(name, f"a list of {count} labels (one per {each})", labels)
-    return labels
+    return check.ListOf(check.text, count, each)(name, labels)
 
 
 def _run_lr(item) -> float:
@@ -444,8 +538,9 @@ def _curve_styles(labels, lrs, colors=None):
     the learning-rate colormap instead; curves sharing a colour otherwise differ by
     line style.
     """
+    colors = _colors(colors, len(labels))
     if colors is not None:
-        return list(colors), style.linestyles_for(colors)
+        return colors, style.linestyles_for(colors)
     colors = style.colors_for(labels)
     lrs = np.asarray(lrs, dtype=float)
     one_colour = len(colors) > 1 and len(set(colors)) == 1
@@ -498,6 +593,7 @@ class TrajectoryArtist:
     def __init__(self, ax, color, label: str = "", *, clip_box=None, markersize=None,
                  linestyle="-"):
         self.ax = ax
+        color, label, linestyle = _COLOR("color", color), check.text("label", label), _LINESTYLE("linestyle", linestyle)
         if clip_box is not None:
             box = check.real_array("clip_box", clip_box, finite=True)
             if box.shape != (4,) or not (box[0] < box[1] and box[2] < box[3]):
@@ -569,6 +665,7 @@ class LossCurveArtist:
     def __init__(self, ax, color, label: str = "", *, linewidth=None, alpha=1.0,
                  annotate: bool = True, linestyle="-", ceiling: float | None = None):
         self.ax = ax
+        color, label, linestyle = _COLOR("color", color), check.text("label", label), _LINESTYLE("linestyle", linestyle)
         self.annotate = check.boolean("annotate", annotate)
         self.ceiling = None if ceiling is None else check.positive("ceiling", ceiling)
         alpha = check.Interval(0, 1, closed="both")("alpha", alpha)
@@ -653,6 +750,7 @@ class PointArtist:
     """
 
     def __init__(self, ax, label: str = "current setting", *, color="#00d0ff", marker="o"):
+        label, color, marker = check.text("label", label), _COLOR("color", color), _MARKER("marker", marker)
         (self.marker,) = ax.plot([], [], marker, markerfacecolor="none", markeredgecolor=color,
                                  markeredgewidth=2.4, markersize=12, label=label, zorder=8,
                                  linestyle="")
@@ -744,7 +842,7 @@ def _levels(Z: np.ndarray, levels) -> np.ndarray:
         if array.size < 2 or not np.all(np.diff(array) > 0):
             check.fail("levels", "an int or an increasing array of at least 2 levels", levels)
         return array
-    count = check.positive_int("levels", levels)
+    count = _LEVEL_COUNT("levels", levels)
     finite = Z[np.isfinite(Z)]
     low, high = float(finite.min()), float(finite.max())
     floor = float(np.percentile(finite, 0.5))
@@ -754,13 +852,16 @@ def _levels(Z: np.ndarray, levels) -> np.ndarray:
     return np.linspace(low, high, count + 2)[1:-1]
 
 
-def _trajectory_list(trajectories, labels):
+def _trajectory_list(trajectories, labels, shape: str):
     """(list of trajectories, labels): a dict gives its keys as labels; one run or array is a list of one."""
     if isinstance(trajectories, Mapping):
-        return list(trajectories.values()), list(trajectories.keys()) if labels is None else labels
+        return list(trajectories.values()), [str(k) for k in trajectories] if labels is None else labels
     if _is_run_result(trajectories) or isinstance(trajectories, np.ndarray):
         return [trajectories], labels
-    return trajectories, labels
+    if not isinstance(trajectories, (list, tuple)):
+        check.fail("trajectories", f"a path (an array of shape {shape} or a RunResult kept with "
+                   "keep_trajectory=True), or a list or dict of them", trajectories, error=TypeError)
+    return list(trajectories), labels
 
 
 @_styled
@@ -782,12 +883,12 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     xlim, ylim : (low, high), optional
         View box; by default it frames the starts, the minimiser and the paths near
         them (a diverging path leaves the frame, as it should).
-    levels : int or increasing array
+    levels : int in [1, 100], or an increasing array
         Number of contour levels (log-spaced when the loss spans more than two
         decades, as on Rosenbrock) or the levels themselves.
     colors : list, optional
         One colour per path; default: each optimizer's course colour.
-    resolution : int
+    resolution : int in [2, 2000]
         Grid points per axis.
     equal_aspect : bool
         One unit is the same length on both axes, so the gradient is drawn at a
@@ -803,14 +904,15 @@ def contour_trajectory(problem, trajectories=(), labels=None, ax=None, xlim=None
     columns follow x₁ (horizontal), rows follow x₂ (vertical).
     """
     problem = _problem_of_dim(problem, 2, "trajectory_1d")
-    trajectories, labels = _trajectory_list(trajectories, labels)
+    trajectories, labels = _trajectory_list(trajectories, labels, "(T, 2)")
     paths = [_as_xy(f"trajectories[{i}]", t) for i, t in enumerate(trajectories)]
     labels = _labels(labels, len(paths), lambda i: f"path {i + 1}" if len(paths) > 1 else "path")
     colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
     xlim = None if xlim is None else check.limits("xlim", xlim)
     ylim = None if ylim is None else check.limits("ylim", ylim)
-    resolution = _RESOLUTION("resolution", resolution)
+    resolution = check.grid_points("resolution", resolution)
     equal_aspect = check.boolean("equal_aspect", equal_aspect)
+    title = check.optional_text("title", title)
     legend = check.boolean("legend", legend)
     legend_loc = _LEGEND_LOC("legend_loc", legend_loc)
 
@@ -923,9 +1025,10 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
     """
     problem = _problem_of_dim(problem, 1, "contour_trajectory")
     xlim = None if xlim is None else check.limits("xlim", xlim)
-    resolution = _RESOLUTION("resolution", resolution)
+    resolution = check.grid_points("resolution", resolution)
     legend = check.boolean("legend", legend)
-    trajectories, labels = _trajectory_list(trajectories, labels)
+    title = check.optional_text("title", title)
+    trajectories, labels = _trajectory_list(trajectories, labels, "(T,)")
     paths = []
     for i, t in enumerate(trajectories):
         if _is_run_result(t):
@@ -933,12 +1036,11 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
                 check.fail(f"trajectories[{i}]", "a RunResult recorded with keep_trajectory=True",
                        "a RunResult without trajectory")
             t = t.trajectory
-        xs = check.finite_array(f"trajectories[{i}]", t)
-        if xs.ndim > 1:
-            if xs.shape[-1] != 1 or any(n != 1 for n in xs.shape[1:-1]):
-                check.fail(f"trajectories[{i}]", "an array of shape (T,) or (T, 1)",
-                       check.Described(f"shape {xs.shape}"))
-            xs = xs.reshape(-1)
+        xs = check.real_array(f"trajectories[{i}]", t)
+        if xs.ndim == 0 or xs.shape[0] == 0 or (xs.ndim > 1 and any(n != 1 for n in xs.shape[1:])):
+            check.fail(f"trajectories[{i}]", "a non-empty array of shape (T,) or (T, 1)",
+                       t if xs.ndim == 0 else check.Described(f"shape {xs.shape}"))
+        xs = xs.reshape(-1)
         paths.append(xs)
     labels = _labels(labels, len(paths), lambda i: f"run {i + 1}" if len(paths) > 1 else "run")
     colors, dashes = _curve_styles(labels, [_run_lr(t) for t in trajectories], colors)
@@ -1003,8 +1105,9 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
 def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="loss f(xₜ)"):
     """Empty loss-against-step axes in the course style (what :func:`loss_curves`
     draws into, and what an explorer fills with :class:`LossCurveArtist`)."""
-    steps = None if steps is None else check.positive_int("steps", steps)
+    steps = None if steps is None else check.step_count("steps", steps)
     logy = check.boolean("logy", logy)
+    _texts(title=title, ylabel=ylabel)
     fig, ax = _figure_and_axes(ax)
     if logy:
         ax.set_yscale("log", nonpositive="mask")
@@ -1034,6 +1137,7 @@ def divergence_threshold(ax, threshold: float, text: str = "divergence threshold
     """:func:`divergence_threshold_line`, returning ``(line, label)`` (an explorer
     draws the label after its moving curves, so none runs through it)."""
     threshold = check.positive("threshold", threshold)
+    text = check.text("text", text)
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
     label = ax.annotate(text, (0.01, threshold), xycoords=("axes fraction", "data"), xytext=(0, 9),
                         textcoords="offset points", color=style.DIVERGED_COLOR, fontsize=10,
@@ -1073,6 +1177,7 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
 
     logy, colorbar, legend = (check.boolean(name, value) for name, value in
                               (("logy", logy), ("colorbar", colorbar), ("legend", legend)))
+    _texts(title=title, ylabel=ylabel)
     curves, divergence, curve_names, lr_of_curve = [], [], [], []
     for i, item in enumerate(items):
         if _is_run_result(item):
@@ -1101,6 +1206,7 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
             curve_names.append(name)
 
     labels = _labels(labels, len(curves), lambda i: curve_names[i])
+    colors = _colors(colors, len(curves))
     lr_sweep = (names is None and len(items) == 1 and len(curves) > 1
                 and np.all(np.isfinite(lr_of_curve)) and colors is None)
     fig, ax = loss_axes(ax, logy=logy, title=title, ylabel=ylabel)
@@ -1147,6 +1253,23 @@ def _schedule_name(schedule, index: int) -> str:
     return str(name)
 
 
+def _schedule_values(name: str, schedule, t: np.ndarray) -> np.ndarray:
+    """``schedule(t)`` as rates, one per step in ``t``; a schedule that cannot take an
+    array of steps, or gives something else than real numbers, is named with the fix."""
+    try:
+        values = schedule(t)
+    except (ValueError, TypeError) as error:
+        if not any(text in str(error) for text in ("truth value", "only length-1", "only 0-dimensional")):
+            raise
+        check.fail(name, _VECTORISED, schedule, f"called on {t.size} steps it raised "
+                   f"{type(error).__name__}: {error}; " + _HOW_TO_VECTORISE, error=TypeError)
+    array = check.real_array(name + "(steps)", values)
+    if array.shape not in ((), t.shape):
+        check.fail(name + "(steps)", f"one rate per step (shape {t.shape})",
+                   check.Described(f"shape {array.shape}"))
+    return np.broadcast_to(array, t.shape)
+
+
 @_styled
 def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
                     title="Learning-rate schedules", legend=True, boundaries=None, ylim=None):
@@ -1165,6 +1288,7 @@ def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
     ylim : (low, high), optional
     """
     logy, legend = check.boolean("logy", logy), check.boolean("legend", legend)
+    title = check.optional_text("title", title)
     if callable(schedules) and not isinstance(schedules, Mapping):
         schedules = [schedules]
     if isinstance(schedules, Mapping):
@@ -1180,15 +1304,18 @@ def schedule_curves(schedules, steps, ax=None, logy=False, *, colors=None,
             check.fail(f"schedules[{i}]", "a schedule (a callable step -> lr)", f, error=TypeError)
     if isinstance(steps, (list, tuple, np.ndarray)):
         t = check.real_array("steps", steps).ravel()
-        if not np.all(np.isfinite(t) & (t >= 0) & (t == np.floor(t))):
-            check.fail("steps", "a positive integer or an array of non-negative whole steps", steps)
+        if not (0 < t.size <= check.MAX_STEPS and np.all(np.isfinite(t) & (t >= 0) & (t == np.floor(t)))):
+            check.fail("steps", f"a positive integer, or a non-empty array of at most {check.MAX_STEPS} "
+                       "non-negative whole steps", steps)
     else:
-        t = np.arange(check.positive_int("steps", steps))
+        t = np.arange(check.step_count("steps", steps))
+    colors = _colors(colors, len(funcs), "schedule")
     if colors is None:
         colors = style.colors_for(names)
+    curves = [_schedule_values(f"schedules[{names[i]!r}]" if isinstance(schedules, Mapping)
+                               else f"schedules[{i}]", f, t) for i, f in enumerate(funcs)]
     fig, ax = _figure_and_axes(ax)
-    for f, name, color, dash in zip(funcs, names, colors, style.linestyles_for(colors)):
-        lr = np.broadcast_to(np.asarray(f(t), dtype=float), t.shape)
+    for lr, name, color, dash in zip(curves, names, colors, style.linestyles_for(colors)):
         ax.plot(t, lr, color=color, label=name, linestyle=dash)
     if logy:
         ax.set_yscale("log")
@@ -1238,6 +1365,7 @@ def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", s
     _needs_attributes("finder_result", finder_result, "a FinderResult (from tune.lr_finder)",
                       ("lrs", "smoothed"))
     show_raw = check.boolean("show_raw", show_raw)
+    title = check.optional_text("title", title)
     lrs = check.finite_array("finder_result.lrs", finder_result.lrs).ravel()
     raw = check.finite_array("finder_result.losses", getattr(finder_result, "losses", None)
                          if getattr(finder_result, "losses", None) is not None
@@ -1339,8 +1467,13 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
         From :func:`lrcourse.tune.lr_sweep` (``lrs``, ``final_loss``, ``diverged``).
     vlines : dict label → lr, optional
         Reference rates drawn as vertical lines, e.g. ``{"2/λ_max": q.stability_limit}``.
+    label, color : str, colour, optional
+        The sweep's legend entry and colour (default: the optimizer's colour if the
+        label names one), for several sweeps on one axes.
     """
     lrs, final, diverged = _sweep_arrays(sweep_result)
+    _texts(title=title, ylabel=ylabel, label=label)
+    color = None if color is None else _COLOR("color", color)
     order = np.argsort(lrs)
     lrs, final, diverged = lrs[order], final[order], diverged[order]
     ok = ~diverged & np.isfinite(final)
@@ -1348,7 +1481,8 @@ def sweep_curve(sweep_result, ax=None, *, vlines=None, title="Final loss against
     earlier_sweep = ax.get_xlim() if ax.has_data() else None  # a second sweep on the same axes
     ax.set_xscale("log")
     ax.set_yscale("log", nonpositive="mask")
-    color = color or (style.optimizer_color(label) if label else None) or style.CYCLE[0]
+    if color is None:
+        color = (style.optimizer_color(label) if label else None) or style.CYCLE[0]
     ax.plot(lrs[ok], final[ok], "-o", color=color, markersize=4, label=label or "did not diverge")
     if diverged.any():
         ax.plot(lrs[diverged], np.ones(diverged.sum()), "X", color=style.DIVERGED_COLOR,
@@ -1410,6 +1544,8 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
     rates = check.real_array("rates", rates)
     log_eta = check.boolean("log_eta", log_eta)
     legend_loc = _LEGEND_LOC("legend_loc", legend_loc)
+    title = check.optional_text("title", title)
+    legend_extra = _ARTISTS("legend_extra", legend_extra)
     if point is not None:
         point = _pair("point", point)
     if not isinstance(mark_best, (bool, np.bool_)):
@@ -1479,6 +1615,27 @@ def pad_limits(ax, xlim, ylim, fraction: float = 0.08) -> None:
             setter(low - pad, high + pad)
 
 
+class _LearningRateAxis(check.Constraint):
+    """Learning rates to draw along an axis: finite, ≥ 0, at least two different ones."""
+
+    text = "an array of non-negative finite learning rates with at least two different values"
+
+    def accepts(self, value) -> bool:
+        if not check.is_real(value):
+            return False
+        etas = np.asarray(value, dtype=float).ravel()
+        return bool(np.all(np.isfinite(etas) & (etas >= 0)) and etas.size >= 2 and etas.max() > etas.min())
+
+    def error(self, value) -> type:
+        return ValueError if check.is_real(value) else TypeError
+
+    def convert(self, value) -> np.ndarray:
+        return np.asarray(value, dtype=float).ravel()
+
+
+_ETAS = _LearningRateAxis()
+
+
 @_styled
 def stability_plot(eigenvalues, etas=None, ax=None, *,
                    title=r"Why $\eta < 2/\lambda_{\max}$: contraction $|1-\eta\lambda|$ per direction"):
@@ -1494,24 +1651,24 @@ def stability_plot(eigenvalues, etas=None, ax=None, *,
     ----------
     eigenvalues : array of positive floats
         The Hessian's eigenvalues (e.g. ``Quadratic.eigenvalues``).
-    etas : array, optional
+    etas : array of at least two different rates ≥ 0, optional
         Default: 400 rates from 0 to 1.25 · 2/λ_max.
     """
     lams = np.sort(_positive_lrs("eigenvalues", eigenvalues))[::-1]
+    title = check.optional_text("title", title)
     lmax, lmin = float(lams[0]), float(lams[-1])
     limit, best = 2.0 / lmax, 2.0 / (lmin + lmax)
     if etas is None:
         etas = np.linspace(0.0, 1.25 * limit, 400)
     else:
-        etas = check.real_array("etas", etas).ravel()
-        if etas.size == 0 or not np.all(np.isfinite(etas) & (etas >= 0)):
-            check.fail("etas", "a non-empty array of non-negative finite learning rates", etas)
+        etas = _ETAS("etas", etas)
     fig, ax = _figure_and_axes(ax)
-    factors = np.abs(1.0 - np.outer(etas, lams))
+    with np.errstate(over="ignore"):  # η·λ beyond 1e308 is drawn off the top (the y axis stops at 1.6)
+        factors = np.abs(1.0 - np.outer(etas, lams))
     shown = lams if lams.size <= 6 else np.array([lmax, lmin])
     colors = style.colors_for([f"λ = {_fmt(l)}" for l in shown])
     for lam, color in zip(shown, colors):
-        ax.plot(etas, np.abs(1 - etas * lam), color=color, linewidth=1.3, alpha=0.9,
+        ax.plot(etas, factors[:, list(lams).index(lam)], color=color, linewidth=1.3, alpha=0.9,
                 label=f"λ = {_fmt(lam)}")
     ax.plot(etas, factors.max(axis=1), color="black", linewidth=2.6, label=r"rate $\max_\lambda\,|1-\eta\lambda|$",
             zorder=3)
@@ -1531,6 +1688,11 @@ def stability_plot(eigenvalues, etas=None, ax=None, *,
 
 
 # ------------------------------------------------------------ recurring figure kinds
+
+def _x_axis(x) -> np.ndarray:
+    """The shared x axis of :func:`curves` and :func:`prediction_check`: finite, 1-D."""
+    return check.real_array("x", x, finite=True).reshape(-1)
+
 
 def _named_curves(name: str, ys, labels, length: int | None):
     """``ys`` as (labels, list of 1-D arrays): a dict name → curve, an array (T,) or (T, K)."""
@@ -1559,6 +1721,7 @@ def _named_curves(name: str, ys, labels, length: int | None):
 
 
 def _axes_look(ax, *, logx, logy, xlabel, ylabel, title, xlim, ylim):
+    _texts(xlabel=xlabel, ylabel=ylabel, title=title)
     if check.boolean("logx", logx):
         ax.set_xscale("log")
     if check.boolean("logy", logy):
@@ -1617,17 +1780,15 @@ def curves(x, ys, ax=None, *, labels=None, colors=None, linestyle="-", marker=No
         Reference lines, labelled in the legend.
     legend_loc : "best", any matplotlib place, "outside", "below", or None (no legend)
     """
-    x = check.real_array("x", x).reshape(-1)
+    x = _x_axis(x)
     labels, items = _named_curves("ys", ys, labels, x.size)
-    colors = style.colors_for(labels) if colors is None else list(colors)
-    if len(colors) != len(items):
-        check.fail("colors", f"a list of {len(items)} colours (one per curve)", colors)
-    if isinstance(linestyle, (list, tuple)) and not (len(linestyle) == 2 and check.is_real(linestyle[0])):
-        linestyles = list(linestyle)                 # one per curve (a dash tuple (0, (5, 2)) is one style)
-        if len(linestyles) != len(items):
-            check.fail("linestyle", f"one line style, or a list of {len(items)} (one per curve)", linestyle)
-    else:
-        linestyles = [linestyle] * len(items)
+    colors = _colors(colors, len(items)) or style.colors_for(labels)
+    if isinstance(linestyle, list) or (isinstance(linestyle, tuple) and not _LINESTYLE.accepts(linestyle)):
+        linestyles = check.ListOf(_LINESTYLE, len(items), "curve")("linestyle", linestyle)
+    else:                                            # one for all (a dash tuple (0, (5, 2)) is one style)
+        linestyles = [_LINESTYLE("linestyle", linestyle)] * len(items)
+    marker = _MARKER("marker", marker)
+    _texts(xlabel=xlabel, ylabel=ylabel, title=title)
     fig, ax = _figure_and_axes(ax)
     for label, y, color, dash in zip(labels, items, colors, linestyles):
         ax.plot(x, y, linestyle=dash, marker=marker, color=color, label=label or None)
@@ -1673,16 +1834,18 @@ def prediction_check(x, predicted, measured, ax=None, *, labels=None, colors=Non
         A rate-like quantity's critical value (e.g. 1 for a rate per step): a dotted
         line, the region above it shaded red.
     """
-    x = check.real_array("x", x).reshape(-1)
+    x = _x_axis(x)
     names, lines = _named_curves("predicted", predicted, labels, x.size)
     _, dots = _named_curves("measured", measured, None, x.size)
     if len(dots) != len(lines):
         check.fail("measured", f"as many curves as predicted ({len(lines)})", check.Described(
             f"{len(dots)} curves, shape {np.shape(measured)}"))
     every = check.positive_int("every", every)
-    colors = style.colors_for(names) if colors is None else list(colors)
-    if len(colors) != len(lines):
-        check.fail("colors", f"a list of {len(lines)} colours (one per curve)", colors)
+    colors = _colors(colors, len(lines)) or style.colors_for(names)
+    _texts(predicted_label=predicted_label, measured_label=measured_label, xlabel=xlabel, ylabel=ylabel,
+           title=title)
+    if threshold is not None:
+        threshold = check.Interval()("threshold", threshold)
     fig, ax = _figure_and_axes(ax)
     for name, line, dot, color in zip(names, lines, dots, colors):
         ax.plot(x, line, "-", color=color, label=name or None)
@@ -1695,9 +1858,6 @@ def prediction_check(x, predicted, measured, ax=None, *, labels=None, colors=Non
     if xlim is None and not logx:
         ax.set_xlim(float(x.min()), float(x.max()))
     if threshold is not None:
-        threshold = check.real("threshold", threshold)
-        if not math.isfinite(threshold):
-            check.fail("threshold", "None or a finite number", threshold)
         low, high = ax.get_ylim()
         ax.axhline(threshold, color="grey", linestyle=":", linewidth=1.2)
         ax.axhspan(min(low, threshold), threshold, color=style.CYCLE[2], alpha=0.08,
@@ -1762,9 +1922,11 @@ def outcome_map(xs, ys, ends, ax=None, *, n_valleys=None, valley_labels=None, lo
         check.fail("n_valleys", f"an integer > {int(ends.max())} (the largest valley index)", n_valleys)
     colors = _valley_colors(count)
     if valley_labels is not None:
-        valley_labels = _labels(valley_labels, count, str)
+        valley_labels = _labels(valley_labels, count, str, "valley_labels", "valley")
     if yticklabels is not None:
         yticklabels = _labels(yticklabels, ys.size, str, "yticklabels", "row")
+    _texts(xlabel=xlabel, ylabel=ylabel, title=title)
+    limit_label = check.Text(what="a string with {} for the valley's number")("limit_label", limit_label)
     fig, ax = _figure_and_axes(ax)
     cmap = mpl.colors.ListedColormap([_OUTCOME_GREYS[DIVERGES], _OUTCOME_GREYS[BOUNCES]] + colors)
     rows = np.arange(ys.size) if yticklabels is not None else ys
@@ -1788,8 +1950,6 @@ def outcome_map(xs, ys, ends, ax=None, *, n_valleys=None, valley_labels=None, lo
         limits = check.real_array("limits", limits, finite=True).reshape(-1)
         if limits.size != count:
             check.fail("limits", f"an array of {count} values (one per valley)", limits)
-        if not isinstance(limit_label, str):
-            check.fail("limit_label", "a string with {} for the valley's number", limit_label, error=TypeError)
         for v, (y, color) in enumerate(zip(limits, colors)):
             columns = np.flatnonzero(np.any(ends == v, axis=0))
             x = float(np.median(xs[columns])) if columns.size else float(xs[-1])
@@ -1816,7 +1976,8 @@ def numbered_valleys(problem, xlim, ax=None, *, ylim=None, title=None, resolutio
     1, 2, … in the colours :func:`outcome_map` gives valleys 0, 1, …"""
     problem = _problem_of_dim(problem, 1, "contour_trajectory")
     xlim = check.limits("xlim", xlim)
-    resolution = _RESOLUTION("resolution", resolution)
+    resolution = check.grid_points("resolution", resolution)
+    title = check.optional_text("title", title)
     fig, ax = _figure_and_axes(ax)
     grid = np.linspace(*xlim, resolution)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -1875,8 +2036,10 @@ def seed_strips(values, categories, ax=None, *, groups=None, center="median", co
         positions = np.arange(n, dtype=float)
     logx = check.boolean("logx", logx)
     G, seeds = values.shape[1], values.shape[0]
+    colors = _colors(colors, G, "group") if group_names else _colors(colors, n, "category")
     if colors is None:
         colors = list(style.CYCLE[:G]) if group_names else style.colors_for(names)
+    _texts(xlabel=xlabel, ylabel=ylabel, title=title)
     fig, ax = _figure_and_axes(ax)
     summary = np.nanmedian if center == "median" else np.nanmean
     width = 0.13 if logx else 0.3                   # a group's share of the gap between categories
@@ -1913,16 +2076,20 @@ def schedule_gallery(panels, steps, *, ncols=3, figsize=None, title=None, ylim=N
         empty panel (a schedule without a curve to draw).
     steps : int
         Each schedule is drawn over ``np.arange(steps)``.
-    ncols : int ≥ 1
+    ncols : int in [1, 20]
     """
     if not isinstance(panels, Mapping) or not panels:
         check.fail("panels", "a non-empty dict title -> (dict name -> schedule, or a note)", panels,
                    error=TypeError)
-    steps = check.positive_int("steps", steps)
-    ncols = check.positive_int("ncols", ncols)
+    steps = check.step_count("steps", steps)
+    ncols = check.panel_count("ncols", ncols)
+    if len(panels) > check.MAX_PANELS * ncols:
+        check.fail("panels", f"a dict of at most {check.MAX_PANELS * ncols} panels with ncols={ncols} "
+                   f"(at most {check.MAX_PANELS} rows)", check.Described(f"{len(panels)} panels"))
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = figure(nrows, ncols, figsize=figsize or (11, 2.6 * nrows + 0.2), sharex=True, sharey=True,
-                       title=title)
+    figsize = _FIGSIZE("figsize", figsize)
+    fig, axes = figure(nrows, ncols, figsize=figsize if figsize is not None else (11, 2.6 * nrows + 0.2),
+                       sharex=True, sharey=True, title=title)
     axes = np.atleast_1d(axes).ravel()
     for ax, (name, content) in zip(axes, panels.items()):
         if isinstance(content, str):
@@ -1959,6 +2126,7 @@ def plateau_history(plateau, *, figsize=(9, 6), title=None, metric_label="valida
     if not history:
         check.fail("plateau", "a ReduceLROnPlateau that has been stepped at least once",
                    check.Described("one with an empty history"))
+    _texts(title=title, metric_label=metric_label, ylabel=ylabel)
     fig, (top, bottom) = figure(2, 1, figsize=figsize, sharex=True, height_ratios=[3, 2])
     epochs = np.arange(1, len(history) + 1)
     top.plot(epochs, [h.metric for h in history], "o-", color=style.CYCLE[0], label=metric_label)
@@ -2021,8 +2189,9 @@ def outcome_shares(ends, settings, *, valley_labels=None, order=None, colors=Non
         check.fail("settings", f"a list of {first.shape[0]} labels (one per row of ends)", settings)
     count = int(max(max(a.max() for a in arrays.values()), -1)) + 1
     if valley_labels is not None:
-        count = max(count, len(valley_labels))
-        valley_labels = _labels(valley_labels, count, str)
+        if isinstance(valley_labels, (list, tuple, np.ndarray)) and np.ndim(valley_labels) == 1:
+            count = max(count, len(valley_labels))  # a valley no run reached may be named too
+        valley_labels = _labels(valley_labels, count, str, "valley_labels", "valley")
     else:
         valley_labels = [f"valley {v + 1}" for v in range(count)]
     if order is None:
@@ -2034,11 +2203,13 @@ def outcome_shares(ends, settings, *, valley_labels=None, order=None, colors=Non
                  for i, v in enumerate(order)]
         if sorted(order) != list(range(count)):
             check.fail("order", f"a permutation of 0 … {count - 1}", order)
-    colors = _valley_colors(count) if colors is None else list(colors)
-    if len(colors) != count:
-        check.fail("colors", f"a list of {count} colours (one per valley)", colors)
-    fig, axes = figure(1, len(arrays), figsize=figsize or (2.5 * len(arrays) + 3.5, 3.9), sharey=True,
-                       title=title)
+    colors = _colors(colors, count, "valley") or _valley_colors(count)
+    _texts(xlabel=xlabel, ylabel=ylabel, title=title, legend_title=legend_title)
+    if len(arrays) > check.MAX_PANELS:
+        check.fail("ends", f"a dict of at most {check.MAX_PANELS} panels", check.Described(f"{len(arrays)} panels"))
+    figsize = _FIGSIZE("figsize", figsize)
+    fig, axes = figure(1, len(arrays), figsize=figsize if figsize is not None else (2.5 * len(arrays) + 3.5, 3.9),
+                       sharey=True, title=title)
     axes = np.atleast_1d(axes)
     for ax, (name, array) in zip(axes, arrays.items()):
         bottom = np.zeros(array.shape[0])

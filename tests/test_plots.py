@@ -268,7 +268,7 @@ def test_a_sweep_run_is_coloured_by_lr_with_a_log_colorbar(valley):
 def test_loss_curves_accept_plain_arrays_and_check_labels():
     fig, ax = plots.loss_curves(np.geomspace(1, 1e-3, 20), logy=False, title="t")
     assert ax.get_yscale() == "linear" and ax.get_title() == "t"
-    with pytest.raises(ValueError, match="labels must be a list of 2 labels"):
+    with pytest.raises(ValueError, match="labels must be a list of 2 strings"):
         plots.loss_curves(np.ones((5, 2)), labels=["only one"])
 
 
@@ -444,7 +444,7 @@ def test_curves_draws_named_curves_and_reference_lines():
         plots.curves(x, {"short": np.ones(3)})
     fig, ax = plots.curves(x, np.ones((5, 2)), labels=["a", "b"], linestyle=["-", "--"])
     assert [line.get_linestyle() for line in ax.lines[:2]] == ["-", "--"]
-    with pytest.raises(ValueError, match=r"^linestyle must be one line style, or a list of 2"):
+    with pytest.raises(ValueError, match=r"^linestyle must be a list of 2 matplotlib line styles"):
         plots.curves(x, np.ones((5, 2)), linestyle=["-", "--", ":"])
 
 

@@ -1219,7 +1219,7 @@ CURVE_CAUSES = {
 #: that each run shows the shape lesson 06 gives for its cause.
 _CURVE_RUNS = (
     ("C", schedules.exponential(0.5, gamma=0.97), None),   # η₀ = 0.5, × 0.97 after every step
-    ("D", 30.0, 0.25),
+    ("D", 50.0, 0.25),
     ("A", 0.01, None),
     ("E", 0.5, None),
 )
@@ -1277,9 +1277,10 @@ _CURVE_MISREADINGS = [
      f"Re-read {_SECTION_1}: 'about right', 'schedule too aggressive', and the sentence "
      "after the bullets on flat curves."),
     (lambda t: _replaced(t, "D", "B"), "clipped_read_as_diverging",
-     "Your answer reads a run that was never stopped, and whose loss jumps up and down for "
-     "300 steps, as a rate too high without clipping. What happened, within 300 steps, to "
-     "the lesson's runs at rates too high and no clipping? And what does clipping by norm "
+     "Your answer reads a run whose loss jumps up at once and then stays high for 300 steps, "
+     "never stopped, as a rate too high without clipping. What did the lesson's runs at "
+     "rates too high and no clipping do: did they make progress first, and how long did a "
+     "run last whose loss jumped up in its first steps? And what does clipping by norm "
      "prevent, and what does it not?",
      f"Re-read {_SECTION_1}: the too-high rates (✕); then {_SECTION_4}."),
     (lambda t: _swapped(t, "A", "D"), "clipped_read_as_too_low",

@@ -1,15 +1,22 @@
 """Time one optimizer step at the course's sizes: this tree's lrcourse.optim against
-another version of the file (by default the one in git HEAD), side by side.
+other versions of the file (by default the one in git HEAD), side by side.
 
-    .venv/bin/python benchmarks/bench_optim_update.py [--against REV] [--repeats N]
+    .venv/bin/python benchmarks/bench_optim_update.py [--against REV [REV ...]] [--repeats N]
 
 Written for the change that spelled Adam's, AdamW's, RMSprop's and Adagrad's updates
-as their docstrings' formulas (new arrays) instead of in-place arithmetic: the
-question is whether the readable form costs time where the lessons run.  Prints the
-median time per step (µs) over ``--repeats`` timings of 200 steps each, for both
-versions, and their ratio, then whole ``train.run`` timings of the softmax model.
-Times are CPU time of this process (``time.process_time``), so other work on a busy
-machine disturbs them less than wall time; the two versions are timed interleaved.
+as their docstrings' formulas instead of in-place arithmetic (3c2b909), and for the
+one after it that keeps the formulas but builds them from two helpers, a moving
+average and a normalised step, that each create one array:
+
+    .venv/bin/python benchmarks/bench_optim_update.py --against 3c2b909^ 3c2b909
+
+compares the in-place form, the first formula form and this tree.  The question is
+whether the readable form costs time where the lessons run.  Prints the
+median time per step (µs) over ``--repeats`` timings of 200 steps each, for every
+version, and the ratio of this tree's to each other's, then whole ``train.run``
+timings of the softmax model.  Times are CPU time of this process
+(``time.process_time``), so other work on a busy machine disturbs them less than
+wall time; the versions are timed interleaved.
 
 At 50 × 650 most of either version's time goes to allocating 260 kB arrays (glibc
 maps each from the kernel afresh: with ``MALLOC_MMAP_THRESHOLD_=67108864`` both run
@@ -60,6 +67,15 @@ def load_version(rev: str):
     return module
 
 
+def compare(timers: list, repeats: int) -> list:
+    """Median of ``repeats`` calls of each timer, the timers called in turn (interleaved)."""
+    times = [[] for _ in timers]
+    for _ in range(repeats):
+        for timer, record in zip(timers, times):
+            record.append(timer())
+    return [statistics.median(record) for record in times]
+
+
 def time_per_step(module, name: str, kwargs: dict, K: int, dim: int) -> float:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((K, dim))
@@ -85,32 +101,34 @@ def time_run(module, name: str, K: int, steps: int, batch_size) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", default="HEAD", help="git revision of the other version")
+    parser.add_argument("--against", nargs="+", default=["HEAD"],
+                        help="git revisions of the other versions")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--runs-only", action="store_true", help="only the whole-run timings")
     args = parser.parse_args()
-    other = load_version(args.against)
-    print(f"median µs per step over {args.repeats} × {STEPS} steps; "
-          f"'before' = lrcourse/optim.py at {args.against}, 'now' = this tree")
-    print(f"{'optimizer':<42} {'K × dim':>9} {'before':>8} {'now':>8} {'now/before':>10}")
+    others = [load_version(rev) for rev in args.against]
+    modules = others + [current]
+    names = [rev[:9] for rev in args.against] + ["now"]
+    ratios = [f"now/{name}" for name in names[:-1]]
+    print(f"median µs per step over {args.repeats} × {STEPS} steps; columns: lrcourse/optim.py "
+          f"at {', '.join(args.against)}, then this tree ('now')")
+    header = "".join(f"{name:>13}" for name in names + ratios)
+    print(f"{'optimizer':<42} {'K × dim':>9}{header}")
     for name, kwargs in ([] if args.runs_only else CONFIGS):
         label = name + (f"({', '.join(f'{k}={v}' for k, v in kwargs.items())})" if kwargs else "")
         for size, K, dim in SIZES:
-            before, now = [], []
-            for _ in range(args.repeats):  # interleaved, so load changes hit both alike
-                before.append(time_per_step(other, name, kwargs, K, dim))
-                now.append(time_per_step(current, name, kwargs, K, dim))
-            b, n = statistics.median(before), statistics.median(now)
-            print(f"{label:<42} {size:>9} {b:8.1f} {n:8.1f} {n / b:10.2f}")
-    print(f"\nwhole runs (train.run), median seconds over {max(3, args.repeats // 3)} runs")
-    print(f"{'run':<42} {'optimizer':>9} {'before':>8} {'now':>8} {'now/before':>10}")
+            medians = compare([lambda m=m: time_per_step(m, name, kwargs, K, dim) for m in modules],
+                              args.repeats)
+            cells = [f"{t:13.1f}" for t in medians] + [f"{medians[-1] / t:13.2f}" for t in medians[:-1]]
+            print(f"{label:<42} {size:>9}{''.join(cells)}")
+    run_repeats = max(3, args.repeats // 3)
+    print(f"\nwhole runs (train.run), median seconds over {run_repeats} runs")
+    print(f"{'run':<42} {'optimizer':>9}{header}")
     for label, _, name, K, steps, batch_size in RUNS:
-        before, now = [], []
-        for _ in range(max(3, args.repeats // 3)):
-            before.append(time_run(other, name, K, steps, batch_size))
-            now.append(time_run(current, name, K, steps, batch_size))
-        b, n = statistics.median(before), statistics.median(now)
-        print(f"{label:<42} {name:>9} {b:8.3f} {n:8.3f} {n / b:10.2f}")
+        medians = compare([lambda m=m: time_run(m, name, K, steps, batch_size) for m in modules],
+                          run_repeats)
+        cells = [f"{t:13.3f}" for t in medians] + [f"{medians[-1] / t:13.2f}" for t in medians[:-1]]
+        print(f"{label:<42} {name:>9}{''.join(cells)}")
 
 
 if __name__ == "__main__":

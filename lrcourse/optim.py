@@ -148,14 +148,49 @@ def _shape_text(shape: tuple) -> str:
     return str(tuple(shape))
 
 
-def _descend(x: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """x − step, written into ``step``: a temporary of the current update, of x's shape."""
+def _descend(x: np.ndarray, step: np.ndarray, rate=None) -> np.ndarray:
+    """x − rate·step, written into ``step`` (a temporary of the current update, of x's shape).
+
+    ``rate`` (1 when omitted) is a number or an array that broadcasts against x without
+    changing its shape (the learning rate, checked by ``Optimizer._check_broadcast``).
+    """
+    if rate is not None:
+        step *= rate
     return np.subtract(x, step, out=step)
 
 
 def _or_zero(state):
     """A state buffer, or 0 before the first step (the zero the update rules start from)."""
     return 0.0 if state is None else state
+
+
+def _average(previous, beta: float, new: np.ndarray) -> np.ndarray:
+    """The moving average β·previous + (1 − β)·new, in a new array; previous None counts as 0.
+
+    Computed as previous + (1 − β)·(new − previous) (PyTorch's ``lerp``), equal up
+    to rounding and needing no array besides the result: at 50 runs × 650
+    parameters every extra array costs more than the arithmetic.
+    """
+    if previous is None:
+        return (1 - beta) * new
+    average = np.subtract(new, previous)
+    average *= 1 - beta
+    average += previous
+    return average
+
+
+def _normalised(direction: np.ndarray, second_moment: np.ndarray, eps: float,
+                correction: float = 1.0) -> np.ndarray:
+    """direction / (√second_moment / correction + ε), coordinate by coordinate, in one new array.
+
+    The step of every adaptive method: Adagrad's g/(√s + ε), RMSprop's g/(√v + ε),
+    Adam's m/(√u/√(1 − β₂ᵗ) + ε) (``correction`` = √(1 − β₂ᵗ); 1 elsewhere).
+    """
+    step = np.sqrt(second_moment)
+    if correction != 1.0:
+        step /= correction
+    step += eps
+    return np.divide(direction, step, out=step)
 
 
 def _with_l2(grad: np.ndarray, x: np.ndarray, weight_decay: float) -> np.ndarray:
@@ -573,11 +608,11 @@ class Adagrad(Optimizer):
 
     def _update(self, x, grad, lr, t):
         g = _with_l2(grad, x, self.weight_decay)
-        s_prev = self.initial_accumulator_value if self.sum is None else self.sum
-        s = s_prev + g**2
-        decayed_lr = lr / (1 + (t - 1) * self.lr_decay)
+        s = g**2                                                 # s_t ← s_{t−1} + g²
+        s += self.initial_accumulator_value if self.sum is None else self.sum
+        decayed_lr = lr / (1 + (t - 1) * self.lr_decay)         # η̃_t ← η_t / (1 + (t − 1)·δ)
         self.sum = s
-        return x - decayed_lr * g / (np.sqrt(s) + self.eps)
+        return _descend(x, _normalised(g, s, self.eps), rate=decayed_lr)  # x − η̃_t·g/(√s_t + ε)
 
 
 # ---------------------------------------------------------------------------
@@ -664,19 +699,22 @@ class RMSprop(Optimizer):
     def _update(self, x, grad, lr, t):
         g = _with_l2(grad, x, self.weight_decay)
         alpha, mu = self.alpha, self.momentum
-        v = alpha * _or_zero(self.square_avg) + (1 - alpha) * g**2
+        v = _average(self.square_avg, alpha, g**2)             # v_t ← α·v_{t−1} + (1 − α)·g²
         self.square_avg = v
+        second_moment = v
         if self.centered:
-            m = alpha * _or_zero(self.grad_avg) + (1 - alpha) * g
+            m = _average(self.grad_avg, alpha, g)              # m_t ← α·m_{t−1} + (1 − α)·g
             self.grad_avg = m
-            r = np.sqrt(np.maximum(v - m**2, 0.0)) + self.eps  # rounding may leave v − m² just below 0
-        else:
-            r = np.sqrt(v) + self.eps
+            second_moment = v - m**2                           # r = √(v_t − m_t²) + ε
+            np.maximum(second_moment, 0.0, out=second_moment)  # rounding may leave v − m² just below 0
+        normalised = _normalised(g, second_moment, self.eps)  # g / r
         if mu == 0:
-            return x - lr * g / r
-        b = mu * _or_zero(self.momentum_buffer) + g / r
+            return _descend(x, normalised, rate=lr)            # x_t ← x_{t−1} − η_t·g/r
+        b = normalised                                         # b_t ← μ·b_{t−1} + g/r
+        if self.momentum_buffer is not None:
+            b += mu * self.momentum_buffer
         self.momentum_buffer = b
-        return x - lr * b
+        return x - lr * b                                      # x_t ← x_{t−1} − η_t·b_t
 
 
 # ---------------------------------------------------------------------------
@@ -793,13 +831,15 @@ class Adam(Optimizer):
             x, g = x * (1 - lr * self.weight_decay), grad
         else:                                 # Adam: the L2 term joins the gradient
             g = _with_l2(grad, x, self.weight_decay)
-        m = beta1 * _or_zero(self.exp_avg) + (1 - beta1) * g
-        v = beta2 * _or_zero(self.exp_avg_sq) + (1 - beta2) * g**2
-        u = np.maximum(_or_zero(self.max_exp_avg_sq), v) if self.amsgrad else v
+        m = _average(self.exp_avg, beta1, g)                   # m_t ← β₁·m_{t−1} + (1 − β₁)·g
+        v = _average(self.exp_avg_sq, beta2, g**2)             # v_t ← β₂·v_{t−1} + (1 − β₂)·g²
+        u = np.maximum(_or_zero(self.max_exp_avg_sq), v) if self.amsgrad else v  # u_t
         self.exp_avg, self.exp_avg_sq = m, v
         if self.amsgrad:
             self.max_exp_avg_sq = u
-        return x - lr / (1 - beta1**t) * m / (np.sqrt(u) / math.sqrt(1 - beta2**t) + self.eps)
+        # x_t ← x_{t−1} − η_t/(1 − β₁ᵗ) · m_t / (√u_t / √(1 − β₂ᵗ) + ε)
+        step = _normalised(m, u, self.eps, correction=math.sqrt(1 - beta2**t))
+        return _descend(x, step, rate=lr / (1 - beta1**t))
 
 
 @_with_shared_docs

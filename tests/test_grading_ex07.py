@@ -15,7 +15,7 @@ from grading_support import (
 )
 
 from lrcourse import optim, schedules
-from lrcourse.grading import ex07
+from lrcourse.grading import CheckFailed, ex07
 from lrcourse.problems import MLP
 
 
@@ -150,6 +150,97 @@ PARTS = [(ex07.check_pick_lr, ex07.PICK_LR), (ex07.check_early_stopping, ex07.EA
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)
 def test_cases_separate_every_variant_from_the_reference(check, part):
     assert_variants_differ(part)
+
+
+# ---------------------------------------------------------------------------
+# read_comparison (multiple choice, the truth computed from the runs)
+# ---------------------------------------------------------------------------
+
+def answer(value):
+    return lambda: value
+
+
+RIGHT_READING = [answer("C"), answer("c"), answer(" C "), answer(["C"]), answer(("c",)), answer({"C"})]
+
+WRONG_READING = [
+    (answer("A"), "budget_read_as_generalization", "How far had that run trained"),
+    (answer("B"), "gap_read_as_overfitting", "What else makes a gap grow"),
+    (answer("D"), "high_rate_regularises", "regularises"),
+    (answer("E"), "chose_by_training_loss", "lowest training loss"),
+    (answer("b"), "gap_read_as_overfitting", "section 1"),
+    (answer(["E"]), "chose_by_training_loss", "same run"),
+    (answer("AC"), "choose_one", "you gave 2"),
+    (answer("C, E"), "choose_one", "you gave 2"),
+    (answer("ABCDE"), "choose_one", "you gave 5"),
+    (answer(""), "choose_one", "you gave 0"),
+    (answer("CC"), "repeated_letter", "more than once"),
+    (answer("F"), "unknown_option", "F"),
+    (answer(3), "wrong_type", "string"),
+    (answer(None), "returned_none", "None"),
+]
+
+
+@pytest.mark.parametrize("impl", RIGHT_READING)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_read_comparison_accepts(impl, hidden, capsys):
+    if hidden:
+        ex07.check_read_comparison(impl, hidden=True)
+        assert capsys.readouterr().out == ""
+    else:
+        accepts(ex07.check_read_comparison, impl, capsys, "read_comparison", 2)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_READING)
+def test_read_comparison_rejects(impl, mistake, phrase):
+    rejects(ex07.check_read_comparison, impl, mistake, phrase)
+
+
+def test_no_wrong_reading_message_states_the_right_reading():
+    """The messages ask about the reading chosen; none says the losses are alike at a matched
+    training loss, nor that the fixed-budget differences come from how far each run trained."""
+    messages = []
+    for letter in "ABDE":
+        with pytest.raises(CheckFailed) as info:
+            ex07.check_read_comparison(answer(letter))
+        messages.append(str(info.value).lower())
+    text = " ".join(messages)
+    for giveaway in ("within 10", "about the same", "alike", "mostly say", "trained further",
+                     "option c", '"c"', "trained more", "less trained"):
+        assert giveaway not in text, giveaway
+
+
+def test_the_right_reading_is_what_the_runs_show():
+    """Computed from the runs, with a margin: at the matched training loss the three
+    validation losses are close (C holds, A, B, D do not); after 200 steps the training loss
+    and the validation loss pick different rates (E does not hold); and the fixed-budget
+    table does show what tempts A and B (η = 0.05 highest validation loss, η = 0.8 widest gap)."""
+    e = ex07.comparison_experiment()
+    assert ex07.comparison_truth() == frozenset("C")
+    matched = e["val_at_matched"]
+    assert matched.max() < 1.08 * matched.min(), matched          # C holds with room to spare
+    assert np.argmax(e["val_at_budget"]) == 0
+    gap = e["val_at_budget"] - e["train_at_budget"]
+    assert np.argmax(gap) == len(gap) - 1, gap
+    assert np.argmin(e["train_at_budget"]) != np.argmin(e["val_at_budget"])
+    assert np.all(e["matched_step"] < ex07.COMPARE_STEPS)
+
+
+@pytest.mark.parametrize("impl, mistake", BROKEN_CODE[:3])  # its time limit is the learner's 5 s
+def test_read_comparison_handles_broken_code(impl, mistake):
+    rejects_broken(ex07.check_read_comparison, ex07.READ_COMPARISON, lambda: impl(), mistake)
+
+
+def test_every_reading_is_a_claim_about_the_runs():
+    """The readings are predicates on the experiment: flipping the numbers flips them."""
+    e = dict(ex07.comparison_experiment())
+    e["val_at_matched"] = np.array([0.30, 0.15, 0.15])
+    assert {k for k, holds in ex07.COMPARISON_READINGS.items() if holds(e)} == {"A"}
+    e["val_at_matched"] = np.array([0.15, 0.15, 0.30])
+    assert {k for k, holds in ex07.COMPARISON_READINGS.items() if holds(e)} == {"B"}
+    e["val_at_matched"] = np.array([0.20, 0.20, 0.10])
+    assert {k for k, holds in ex07.COMPARISON_READINGS.items() if holds(e)} == {"D"}
+    e["val_at_budget"] = np.array([0.3, 0.2, 0.1])
+    assert ex07.COMPARISON_READINGS["E"](e)
 
 
 # ---------------------------------------------------------------------------
@@ -376,7 +467,8 @@ def test_stalled_is_the_diagnosis_when_nothing_more_specific_applies():
 
 
 def test_points_table():
-    assert ex07.PARTS == {"check_pick_lr": 1, "check_early_stopping": 2, "check_training_config": 4}
+    assert ex07.PARTS == {"check_pick_lr": 1, "check_early_stopping": 2, "check_read_comparison": 2,
+                          "check_training_config": 4}
 
 
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)

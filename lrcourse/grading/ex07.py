@@ -10,6 +10,10 @@ Parts (learner's function → check):
   far; training stops at the evaluation that makes ``patience`` evaluations in a row
   without improvement (the last one, n − 1, if that never happens); keep the best
   evaluation seen up to the stop                               → :func:`check_early_stopping`
+- ``read_comparison() -> one letter``: reading a fair comparison of three rates (lesson 07
+  section 1 in small, :func:`comparison_experiment`): which of five readings the runs
+  support, at a fixed budget and at a matched training loss; the right letter is
+  computed from the runs (:func:`comparison_truth`)        → :func:`check_read_comparison`
 - ``training_config() -> dict``: the capstone, graded on its outcome.  The dict holds
   ``optimizer`` (a fresh :mod:`lrcourse.optim` optimizer; its lr a number or a
   schedule), ``steps`` (≤ :data:`STEP_BUDGET`), ``batch_size`` (≤
@@ -27,6 +31,7 @@ Parts (learner's function → check):
 from __future__ import annotations
 
 import copy
+import functools
 import numbers
 
 import numpy as np
@@ -35,6 +40,7 @@ from lrcourse import optim
 from lrcourse.grading.core import (
     Case, Mistake, NumberOut, Part, Diagnosis, TupleOut, call_learner, check_cases, describe,
 )
+from lrcourse.grading.choice import ChoicePart, check_choice_once
 from lrcourse.problems import MLP
 from lrcourse.train import RunResult, run
 
@@ -48,6 +54,9 @@ __all__ = [
     "train_with",
     "check_pick_lr",
     "check_early_stopping",
+    "check_read_comparison",
+    "comparison_experiment",
+    "comparison_truth",
     "check_training_config",
 ]
 
@@ -370,7 +379,132 @@ def check_early_stopping(early_stopping, *, hidden: bool = False) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Part 3: the capstone, graded on its outcome
+# Part 3: reading lesson 07's fair comparison (fixed budget vs matched training loss)
+# ---------------------------------------------------------------------------
+
+#: The experiment of part 3, lesson 07 section 1 in small: MLP(hidden=32) on the digits, plain
+#: SGD on batches of 32 at three rates, from three seeds the lesson did not use (initial
+#: weights and batch order), both losses on the whole sets every COMPARE_EVAL_EVERY steps.
+COMPARE_LRS = (0.05, 0.2, 0.8)
+COMPARE_SEEDS = (3, 4, 5)
+COMPARE_STEPS = 600
+COMPARE_EVAL_EVERY = 25
+#: The fixed budget of the table, and the training loss every run is compared at.
+COMPARE_BUDGET = 200
+MATCHED_TRAIN_LOSS = 0.1
+#: "About the same" / "clearly" in the statements: validation losses within 10 % of each other.
+CLEAR_MARGIN = 1.10
+
+
+@functools.lru_cache(maxsize=1)
+def comparison_experiment() -> dict:
+    """The runs of part 3, summed up (means over the seeds; one value per rate of COMPARE_LRS).
+
+    Returns a dict of 1-D arrays: ``train_at_budget``, ``val_at_budget`` (both losses after
+    COMPARE_BUDGET steps), ``matched_step`` (the first evaluation whose training loss is at
+    or below MATCHED_TRAIN_LOSS, mean over the seeds) and ``val_at_matched`` (the validation
+    loss there); plus ``lrs``.  Cached: the notebook's table and the check read the same runs.
+    """
+    problem = MLP(hidden=HIDDEN_UNITS)
+    lrs = np.array(COMPARE_LRS)
+    runs = [run(problem, optim.SGD(lr=lrs[:, None]), problem.init(seed=seed), COMPARE_STEPS,
+                batch_size=32, seed=seed, eval_every=COMPARE_EVAL_EVERY) for seed in COMPARE_SEEDS]
+    steps = runs[0].eval_steps
+    at_budget = int(np.flatnonzero(steps == COMPARE_BUDGET)[0])
+    matched = np.array([[np.flatnonzero(r.train_loss[:, k] <= MATCHED_TRAIN_LOSS)[0]
+                         for k in range(lrs.size)] for r in runs])          # (seed, rate): evaluation
+    val_matched = np.array([[r.val_loss[matched[s, k], k] for k in range(lrs.size)]
+                            for s, r in enumerate(runs)])
+    return {
+        "lrs": lrs,
+        "train_at_budget": np.mean([r.train_loss[at_budget] for r in runs], axis=0),
+        "val_at_budget": np.mean([r.val_loss[at_budget] for r in runs], axis=0),
+        "matched_step": steps[matched].mean(axis=0),
+        "val_at_matched": val_matched.mean(axis=0),
+    }
+
+
+def _clearly_highest(values, k) -> bool:
+    others = np.delete(values, k)
+    return bool(values[k] > CLEAR_MARGIN * others.max())
+
+
+#: The statements of part 3 (option letter -> what the runs must show for it to hold).
+#: Each is a reading someone might give of the table; which hold is computed from the runs.
+COMPARISON_READINGS = {
+    "A": lambda e: _clearly_highest(e["val_at_matched"], 0),     # the smallest rate generalizes worst
+    "B": lambda e: _clearly_highest(e["val_at_matched"], -1),    # the largest rate overfits
+    "C": lambda e: bool(e["val_at_matched"].max() <= CLEAR_MARGIN * e["val_at_matched"].min()),
+    "D": lambda e: bool(e["val_at_matched"][-1] * CLEAR_MARGIN < np.delete(e["val_at_matched"], -1).min()),
+    "E": lambda e: int(np.argmin(e["train_at_budget"])) == int(np.argmin(e["val_at_budget"])),
+}
+
+
+def comparison_truth() -> frozenset:
+    """The options whose statement the runs of :func:`comparison_experiment` support."""
+    experiment = comparison_experiment()
+    return frozenset(letter for letter, holds in COMPARISON_READINGS.items() if holds(experiment))
+
+
+_SECTION_FAIR = "Lesson 07, section 1 (\"How do you compare learning rates fairly for generalization?\")"
+
+#: One message per wrong option: a question about what that reading overlooks, and where the
+#: lesson looks at it — never the right reading.
+_COMPARISON_PROBLEMS = {
+    "A": ("budget_read_as_generalization",
+          f"Your option reads the small rate's high validation loss after {COMPARE_BUDGET} steps as "
+          "poor generalization. How far had that run trained by then? Find the row that compares "
+          "the rates when each has trained equally far, and check whether its numbers bear out "
+          "'clearly the highest'.",
+          f"{_SECTION_FAIR}: the bullet on a fixed budget, and the verdict's first bullet."),
+    "B": ("gap_read_as_overfitting",
+          f"Your option reads the large rate's wide gap after {COMPARE_BUDGET} steps as "
+          "overfitting. What else makes a gap grow at a fixed budget? Check the claim against the "
+          "row where every rate has reached the same training loss: is its validation loss "
+          "'clearly the highest' there?",
+          f"{_SECTION_FAIR}: the verdict's second bullet, on why the gap grows with η."),
+    "D": ("high_rate_regularises",
+          "Your option says the large rate regularises. Read the matched-loss row again: is the "
+          "large rate's validation loss more than 10 % below every other rate's? What did the "
+          "lesson find for that claim on the digits?",
+          f"{_SECTION_FAIR}: the claim check, and lesson 07 section 2 (\"Does mini-batch noise "
+          "regularise?\")."),
+    "E": ("chose_by_training_loss",
+          f"Your option says the two losses pick the same rate after {COMPARE_BUDGET} steps. Find "
+          "the rate with the lowest training loss in the fixed-budget row, then the rate with the "
+          "lowest validation loss: are they the same run?",
+          "Part 1 of this exercise, and lesson 07 section 7 (the ◆ and ★ marks of the explorer)."),
+}
+
+
+def _grade_comparison(chosen: frozenset) -> Diagnosis | None:
+    if len(chosen) != 1:
+        return Diagnosis(
+            "choose_one",
+            f"Choose one option: you gave {len(chosen)}. Which single reading do these runs "
+            "support?",
+            "Return a string with one letter, for example \"B\".",
+            show_returned=False,
+        )
+    if chosen == comparison_truth():
+        return None
+    (letter,) = chosen
+    mistake, diagnosis, hint = _COMPARISON_PROBLEMS[letter]
+    return Diagnosis(mistake, diagnosis, hint, show_returned=False)
+
+
+READ_COMPARISON = ChoicePart("read_comparison", 2)
+
+
+def check_read_comparison(read_comparison, *, hidden: bool = False) -> None:
+    """Check ``read_comparison() -> one letter``: which reading the fair comparison supports."""
+    part = READ_COMPARISON
+    check_choice_once(part.name, part.points, read_comparison, options="ABCDE", example='"B"',
+                      grade=_grade_comparison, hidden=hidden, time_limit=part.time_limit)
+
+
+# ---------------------------------------------------------------------------
+# Part 4: the capstone, graded on its outcome
 # ---------------------------------------------------------------------------
 
 #: The most optimizer steps a configuration may take.  At 100 steps (and three seeds) the
@@ -686,5 +820,6 @@ def _seed_problem(seed: int, problem: Diagnosis, summary: str | None) -> Diagnos
 PARTS = {
     "check_pick_lr": PICK_LR.points,
     "check_early_stopping": EARLY_STOPPING.points,
+    "check_read_comparison": READ_COMPARISON.points,
     "check_training_config": CAPSTONE_POINTS,
 }

@@ -239,7 +239,7 @@ def _collect(options) -> int:
 def _grade(options) -> int:
     from lrcourse.classroom.batch import grade_class
     from lrcourse.classroom.limits import Limits
-    from lrcourse.classroom.report import format_points
+    from lrcourse.grading.core import format_points
 
     limits = Limits(cell_timeout=options.cell_timeout, notebook_timeout=options.notebook_timeout,
                     memory_bytes=options.memory, max_output_bytes=options.max_output,

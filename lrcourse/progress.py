@@ -54,6 +54,7 @@ from typing import Iterable, Sequence
 
 from lrcourse import workspace
 from lrcourse.classroom import score
+from lrcourse.grading.core import format_points
 # the statuses are grade's: one vocabulary (see lrcourse.classroom.score)
 from lrcourse.classroom.score import (  # noqa: F401 — re-exported for learners' code
     ERROR, FAILED, GRADER_ERROR, INVALID_NOTEBOOK, NOT_IMPLEMENTED, NOT_RUN, PASSED, REFUSED,
@@ -167,7 +168,7 @@ class Progress:
         lines = [f"{'exercise':<{width}}{'parts':<9}points"]
         for exercise in self.exercises:
             lines.append(f"{exercise.name:<{width}}{exercise.passed}/{len(exercise.parts):<7}"
-                         f"{_num(exercise.earned)}/{_num(exercise.points)}")
+                         f"{_score(exercise.earned, exercise.points)}")
             if exercise.problem:
                 lines.append(f"    {exercise.problem}")
             if parts:
@@ -175,8 +176,8 @@ class Progress:
                     mark = "✔" if part.passed else "✘"
                     status = part.status + (f" ({part.detail})" if part.detail else "")
                     label = part.grade_id.removeprefix("check_")
-                    lines.append(f"    {mark} {label:<28}{_num(part.earned)}/{_num(part.points)}  {status}")
-        lines.append(f"{'total':<{width}}{self.passed}/{self.parts:<7}{_num(self.earned)}/{_num(self.points)}")
+                    lines.append(f"    {mark} {label:<28}{_score(part.earned, part.points)}  {status}")
+        lines.append(f"{'total':<{width}}{self.passed}/{self.parts:<7}{_score(self.earned, self.points)}")
         if self.note:
             lines.append(self.note)
         return "\n".join(lines)
@@ -188,8 +189,9 @@ class Progress:
         return self.table()
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def _score(earned: float, points: float) -> str:
+    """``1.5/2``: points earned out of the points available."""
+    return f"{format_points(earned)}/{format_points(points)}"
 
 
 # ---------------------------------------------------------------------------

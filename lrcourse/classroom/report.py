@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from lrcourse.classroom.score import FAILED, NOT_GRADED, PASSED, PartResult
+from lrcourse.grading.core import format_points
 
 __all__ = [
     "SubmissionGrade",
     "CSV_COLUMNS",
-    "format_points",
     "spreadsheet_safe",
     "class_csv",
     "totals_csv",
@@ -55,11 +55,6 @@ class SubmissionGrade:
     @property
     def max_points(self) -> float:
         return sum(part.max_points for part in self.parts)
-
-
-def format_points(value: float) -> str:
-    """``2`` for 2.0, ``1.5`` for 1.5 (no trailing zeros)."""
-    return f"{value:.4g}" if value != int(value) else str(int(value))
 
 
 def _sorted(grades: Iterable[SubmissionGrade]) -> list[SubmissionGrade]:

@@ -52,6 +52,7 @@ from lrcourse._validation import Described, fail
 
 __all__ = [
     "TIME_LIMIT",
+    "format_points",
     "CheckFailed",
     "Problem",
     "call_learner",
@@ -144,15 +145,17 @@ class Diagnosis(Exception):
 
 def pass_line(name: str, points: float) -> str:
     """The one line a passing check prints, e.g. ``✔ gd_step — correct: 2/2 points``."""
-    return f"✔ {name} — correct: {_points(points)}/{_points(points)} points"
+    return f"✔ {name} — correct: {format_points(points)}/{format_points(points)} points"
 
 
 def _fail_line(name: str, points: float) -> str:
-    return f"✘ {name} — not yet: 0/{_points(points)} points"
+    return f"✘ {name} — not yet: 0/{format_points(points)} points"
 
 
-def _points(points: float) -> str:
-    return f"{points:g}"
+def format_points(value: float) -> str:
+    """Points as the course prints them everywhere (checks, ``progress``, ``grade``'s
+    CSV and feedback): ``2`` for 2.0, ``1.5`` for 1.5, at most 4 significant digits."""
+    return str(int(value)) if value == int(value) else f"{value:.4g}"
 
 
 def report_pass(name: str, points: float) -> None:

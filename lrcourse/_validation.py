@@ -269,7 +269,11 @@ class OneOf(Constraint):
     def __call__(self, name: str, value: Any, hint: str = ""):
         if isinstance(value, (list, dict, set, np.ndarray)) \
                 or not any(_same_kind(value, choice) and value == choice for choice in self.choices):
-            fail(name, self, value, hint, error=ValueError)
+            # the wrong kind of value (16.0 or True for a batch size of 16) is a TypeError,
+            # as it is for steps=10.0; a value of the right kind not among the choices a ValueError
+            kind_known = any(_same_kind(value, choice) for choice in self.choices) \
+                and not isinstance(value, (list, dict, set, np.ndarray))
+            fail(name, self, value, hint, error=ValueError if kind_known else TypeError)
         return value
 
 

@@ -17,12 +17,8 @@ __all__ = ["MomentumExplorer", "momentum_explorer"]
 _GRID_SIDE = check.Interval(2, 1000, "both", integer=True)
 
 
-def _check_grid(grid) -> tuple[int, int]:
-    """``grid``: a pair (points along η, points along β) of integers in [2, 1000]."""
-    if not isinstance(grid, (tuple, list, np.ndarray)) or np.ndim(grid) != 1 or len(grid) != 2:
-        check.fail("grid", f"a pair (n_eta, n_beta) of integers in [{_GRID_SIDE.low:g}, {_GRID_SIDE.high:g}]", grid,
-                   error=TypeError)
-    return _GRID_SIDE("grid[0]", grid[0]), _GRID_SIDE("grid[1]", grid[1])
+#: ``grid``: (points along η, points along β)
+_GRID = check.ListOf(_GRID_SIDE, 2, "axis: η, then β")
 
 
 class MomentumExplorer(Explorer):
@@ -43,7 +39,7 @@ class MomentumExplorer(Explorer):
                 check.fail("problem", "a 2-D Quadratic (it has the closed-form momentum rate)",
                        self.problem)
         steps = MAX_STEPS("steps", steps, "the explorer's steps slider covers this range")
-        grid = _check_grid(grid)
+        grid = _GRID("grid", grid)
         lam = self.problem.lambda_max
         self.etas = np.geomspace(1e-2 / lam, 4.4 / lam, grid[0])
         self.betas = np.linspace(0.0, 0.99, grid[1])

@@ -18,10 +18,8 @@ load of the machine: the load average is printed too.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import matplotlib
@@ -32,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench_widgets import drag, full_redraws, report  # noqa: E402
+from bench_widgets import build, drag, full_redraws, print_load, report  # noqa: E402
 from lrcourse import widgets  # noqa: E402
 
 
@@ -41,8 +39,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     n = args.repeats
-    if hasattr(os, "getloadavg"):
-        print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs")
+    print_load()
 
     cases = [
         ("noise_floor_explorer", widgets.noise_floor_explorer,
@@ -53,10 +50,8 @@ def main() -> None:
          [("lr_slider", 0.025 * np.sqrt(2.0) ** np.arange(15)[:n]), ("batch_size_slider", [8, 128, 32]),
           ("steps_slider", 25 * np.arange(1, 13)[:n])]),
     ]
-    for name, build, sliders in cases:
-        start, cpu_start = time.perf_counter(), time.process_time()
-        explorer = build()
-        build_s, build_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    for name, factory, sliders in cases:
+        explorer, build_s, build_cpu = build(factory)
         print(f"{name}: build {build_s:.2f} s (CPU {build_cpu:.2f} s)")
         for k, (slider_name, values) in enumerate(sliders):
             updates, cpu = drag(explorer, getattr(explorer, slider_name), values)

@@ -27,6 +27,20 @@ import numpy as np  # noqa: E402
 from lrcourse import widgets  # noqa: E402
 
 
+def print_load() -> None:
+    """The machine's load average, which wall times depend on."""
+    if hasattr(os, "getloadavg"):
+        print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+              + f" on {os.cpu_count()} CPUs")
+
+
+def build(factory):
+    """``(explorer, wall seconds, CPU seconds)`` of one call of the explorer's ``factory``."""
+    start, cpu_start = time.perf_counter(), time.process_time()
+    explorer = factory()
+    return explorer, time.perf_counter() - start, time.process_time() - cpu_start
+
+
 def drag(explorer, slider, values) -> tuple[list[float], list[float]]:
     """Wall and CPU milliseconds of one update per value."""
     start = len(explorer.update_seconds)
@@ -58,9 +72,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     n = args.repeats
-    if hasattr(os, "getloadavg"):
-        print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-              + f" on {os.cpu_count()} CPUs")
+    print_load()
 
     cases = [
         ("lr_explorer", widgets.lr_explorer, "lr_slider", np.geomspace(0.5, 1.9, n)),
@@ -68,10 +80,8 @@ def main() -> None:
         ("schedule_explorer", widgets.schedule_explorer, "lr_slider", np.geomspace(0.2, 0.8, n)),
         ("optimizer_comparison", widgets.optimizer_comparison, None, np.geomspace(0.02, 0.3, n)),
     ]
-    for name, build, slider_name, values in cases:
-        start = time.perf_counter()
-        explorer = build()
-        build_s = time.perf_counter() - start
+    for name, factory, slider_name, values in cases:
+        explorer, build_s, _ = build(factory)
         slider = getattr(explorer, slider_name) if slider_name else explorer.lr_sliders["Adam"]
         updates, cpu = drag(explorer, slider, values)
         redraws = full_redraws(explorer, 3)

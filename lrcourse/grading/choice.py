@@ -3,7 +3,8 @@ nothing away by elimination (docs/exercises-design.md, "Multiple-choice parts").
 
 :func:`core.check_choice` reads the answer; this module adds what the exercises share:
 
-- :class:`ChoicePart`: a multiple-choice part's name, points and time limit;
+- :class:`ChoicePart`: a multiple-choice part's name, points and time limit, and its
+  ``check`` (what each exercise's ``check_<part>`` calls);
 - :func:`check_choice_once`: ``check_choice`` that refuses a letter named twice;
 - :func:`choice_feedback`: a misconception named only when the answer is exactly what it
   predicts, else one neutral message (exercises 01–03);
@@ -29,6 +30,13 @@ class ChoicePart:
     name: str
     points: float
     time_limit: float = TIME_LIMIT
+
+    def check(self, func, *, options: str, example: str, grade, hidden: bool) -> None:
+        """Check the learner's ``func() -> str of letters``: :func:`check_choice_once` with this
+        part's name, points and time limit; ``grade(chosen letters)`` returns the Diagnosis
+        of a wrong answer or None."""
+        check_choice_once(self.name, self.points, func, options=options, example=example,
+                          grade=grade, hidden=hidden, time_limit=self.time_limit)
 
 
 def repeated_letters(value) -> list:

@@ -36,7 +36,7 @@ import math
 import numpy as np
 
 from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Diagnosis, close
-from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
+from lrcourse.grading.choice import ChoicePart, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
 from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, NumberOnlyOut, raised_on_list
 from lrcourse.grading.quadratics import H_3D, H_4D, H_AXIS, H_ROT, hessian, show_matrix
@@ -1277,9 +1277,7 @@ FOUR_RUNS = ChoicePart("four_runs", 2)
 
 def check_four_runs(four_runs, *, hidden: bool = False) -> None:
     """Check ``four_runs() -> str of letters`` (the true statements of part 7)."""
-    part = FOUR_RUNS
-    check_choice_once(part.name, part.points, four_runs, options="ABCDE", example='"BD"',
-                      grade=_grade_runs, hidden=hidden, time_limit=part.time_limit)
+    FOUR_RUNS.check(four_runs, options="ABCDE", example='"BD"', grade=_grade_runs, hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

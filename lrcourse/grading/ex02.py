@@ -34,7 +34,7 @@ import numpy as np
 from lrcourse.grading.core import (
     TIME_LIMIT, Case, CheckFailed, Mistake, Part, Diagnosis, call_learner, close, describe, describe_call, report, report_pass,
 )
-from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
+from lrcourse.grading.choice import ChoicePart, choice_feedback
 from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, check_new_arrays, NumberOnlyOut
 
 __all__ = [
@@ -1850,9 +1850,7 @@ FLOOR_PREDICTIONS = ChoicePart("floor_predictions", 2)
 
 def check_floor_predictions(floor_predictions, *, hidden: bool = False) -> None:
     """Check ``floor_predictions() -> str of letters`` (part 5's true statements)."""
-    part = FLOOR_PREDICTIONS
-    check_choice_once(part.name, part.points, floor_predictions, options="ABCDE", example='"CE"',
-                      grade=_grade_floor, hidden=hidden, time_limit=part.time_limit)
+    FLOOR_PREDICTIONS.check(floor_predictions, options="ABCDE", example='"CE"', grade=_grade_floor, hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

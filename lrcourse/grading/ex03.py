@@ -36,7 +36,7 @@ import dataclasses
 import numpy as np
 
 from lrcourse.grading.core import Case, Mistake, Part, Diagnosis, TupleOut, close
-from lrcourse.grading.choice import ChoicePart, check_choice_once, choice_feedback
+from lrcourse.grading.choice import ChoicePart, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
 from lrcourse.grading.outputs import (
     ArrayOnlyOut, NumberOnlyOut, check_new_arrays, raised_on_list, works_when,
@@ -1247,9 +1247,7 @@ HEAVY_OR_NESTEROV = ChoicePart("heavy_or_nesterov", 2)
 
 def check_heavy_or_nesterov(heavy_or_nesterov, *, hidden: bool = False) -> None:
     """Check ``heavy_or_nesterov() -> str of letters`` (part 6's true statements)."""
-    part = HEAVY_OR_NESTEROV
-    check_choice_once(part.name, part.points, heavy_or_nesterov, options="ABCDE", example='"CE"',
-                      grade=_grade_choice, hidden=hidden, time_limit=part.time_limit)
+    HEAVY_OR_NESTEROV.check(heavy_or_nesterov, options="ABCDE", example='"CE"', grade=_grade_choice, hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)

@@ -46,7 +46,7 @@ from lrcourse import schedules
 from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Diagnosis, check_choice
 from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import shifted_step
-from lrcourse.grading.outputs import ArrayOnlyOut
+from lrcourse.grading.outputs import ArrayOnlyOut, works_when
 
 __all__ = [
     "PARTS",
@@ -119,39 +119,44 @@ def _case(step, **hyper) -> Case:
     return Case({"step": step, **hyper}, shown=shown)
 
 
+def _one_step(args: dict) -> dict | None:
+    """The case with its array of steps replaced by the first step, a plain integer."""
+    step = args["step"]
+    return {**args, "step": int(np.asarray(step).ravel()[0])} if np.ndim(step) > 0 else None
+
+
+def _array_of_one_step(args: dict) -> dict | None:
+    """The case with its one integer step replaced by an array holding it."""
+    step = args["step"]
+    return {**args, "step": np.array([step])} if np.ndim(step) == 0 else None
+
+
+#: a schedule that raised on an array of steps but works on one step
+_NOT_VECTORISED = works_when(
+    _one_step, "not_vectorised",
+    lambda name, _args: f"{name} works on one step but raises on an array of steps",
+    "Python's `if`, `min`, `math.floor`/`math.cos` and `float(...)` handle one number "
+    "at a time; use np.where, np.minimum, np.floor, np.cos, which work element by "
+    "element on arrays and on single numbers alike.",
+)
+#: a schedule that raised on one integer step but works on an array of steps
+_NOT_SCALAR = works_when(
+    _array_of_one_step, "not_scalar",
+    lambda name, _args: f"{name} works on an array of steps but raises on a single integer step",
+    "A schedule is called with one step inside a training loop: avoid len(step) and "
+    "loops over step; NumPy functions (np.floor, np.cos, np.where) take a plain "
+    "integer as well as an array.",
+)
+
+
 def _vectorisation_problem(part: Part, func, case: Case, problem: Diagnosis) -> Diagnosis | None:
     """Name a schedule that raised on one step but works on an array of steps, or vice versa.
 
     The part's ``rediagnose_raised`` hook: ``func`` raised ``problem`` on ``case``; it is
-    tried again with the same hyper-parameters and the other kind of step.
+    tried again with the same hyper-parameters and the other kind of step
+    (:func:`grading.outputs.works_when`).
     """
-    step = case.args["step"]
-    other = dict(case.args)
-    if np.ndim(step) > 0:
-        other["step"] = int(np.asarray(step).ravel()[0])
-        mistake, diagnosis, hint = (
-            "not_vectorised",
-            f"{part.name} works on one step but raises on an array of steps:\n  "
-            + problem.diagnosis.replace("\n", "\n  "),
-            "Python's `if`, `min`, `math.floor`/`math.cos` and `float(...)` handle one number "
-            "at a time; use np.where, np.minimum, np.floor, np.cos, which work element by "
-            "element on arrays and on single numbers alike.",
-        )
-    else:
-        other["step"] = np.array([step])
-        mistake, diagnosis, hint = (
-            "not_scalar",
-            f"{part.name} works on an array of steps but raises on a single integer step:\n  "
-            + problem.diagnosis.replace("\n", "\n  "),
-            "A schedule is called with one step inside a training loop: avoid len(step) and "
-            "loops over step; NumPy functions (np.floor, np.cos, np.where) take a plain "
-            "integer as well as an array.",
-        )
-    try:
-        part.call(func, other)
-    except Diagnosis:
-        return None
-    return Diagnosis(mistake, diagnosis, hint, show_returned=False)
+    return _NOT_VECTORISED(part, func, case, problem) or _NOT_SCALAR(part, func, case, problem)
 
 
 def _schedule_part(**fields) -> Part:

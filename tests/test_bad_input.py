@@ -410,6 +410,88 @@ CASES = [
      {"problem": CHOICE, "optimizers": {"unknown": ("GD", "Lion"), "string": "GD", "None": None}}),
 ]
 
+# ----------------------------------------------------------------- styling arguments of the figures
+# (a table of its own: an outside fuzz harness reads CASES by index)
+
+TEXT = {"number": 3, "empty array": np.array([]), "list": ["a", "b"], "complex": 1j}
+COLOR = {"number": 0.5, "unknown name": "no-such-colour", "bool": True, "out of range": (1.5, 0.0, 0.0)}
+COLORS = {"number": 0.5, "None entry": [None], "unknown name": ["no-such-colour"], "empty array": np.array([]),
+          "wrong length": ["k", "r", "b"], "string": "k"}
+FIGSIZE = {"empty array": np.array([]), "huge": (1e4, 3.0), "negative": (-1.0, 2.0), "string": "big"}
+LINESTYLE = {"number": 0.5, "unknown": "wavy", "bool": True, "bad dashes": (0, (5, -2))}
+MARKER = {"number": 0.5, "unknown": "no-such-marker", "empty array": np.array([])}
+TRAJECTORIES = {"number": 0.5, "None": None, "list of numbers": [0.1, 0.2]}
+COUNT_HUGE = {"huge": HUGE}
+SCHEDULE = schedules.constant(0.1)
+
+
+def text_args(*names: str) -> dict:
+    return {name: TEXT for name in names}
+
+
+STYLE_CASES = [
+    ("figure (sizes)", plots.figure, {"pyplot": False},
+     {"nrows": COUNT_HUGE, "ncols": COUNT_HUGE, "figsize": FIGSIZE, "title": TEXT}),
+    ("new_figure (sizes)", plots.new_figure, {"pyplot": False}, {"ncols": COUNT_HUGE, "figsize": FIGSIZE}),
+    ("contour_trajectory (style)", plots.contour_trajectory, {"problem": QUAD, "trajectories": RESULT},
+     {"colors": COLORS, "trajectories": TRAJECTORIES, "resolution": COUNT_HUGE, "levels": COUNT_HUGE,
+      "labels": {"number": 3, "wrong length": ["a", "b"]}, **text_args("title")}),
+    ("trajectory_1d (style)", plots.trajectory_1d, {"problem": VALLEY, "trajectories": RESULT_1D},
+     {"colors": COLORS, "trajectories": TRAJECTORIES, "resolution": COUNT_HUGE, **text_args("title")}),
+    ("numbered_valleys (style)", plots.numbered_valleys, {"problem": VALLEY, "xlim": (-5.0, 5.0)},
+     {"resolution": COUNT_HUGE, **text_args("title")}),
+    ("loss_axes (style)", plots.loss_axes, {}, {"steps": COUNT_HUGE, **text_args("title", "ylabel")}),
+    ("loss_curves (style)", plots.loss_curves, {"results": [RESULT]},
+     {"colors": COLORS, **text_args("title", "ylabel")}),
+    ("loss_curves of an array (style)", plots.loss_curves, {"results": np.ones((2, 5))}, {"colors": COLORS}),
+    ("schedule_curves (style)", plots.schedule_curves, {"schedules": [SCHEDULE], "steps": 10},
+     {"colors": COLORS, "steps": {"empty array": np.array([], dtype=int), "huge": HUGE,
+                                  "huge array": np.arange(10**6 + 1)},
+      "schedules": {"not vectorised": [lambda k: 0.1 if k < 3 else 0.01], "a list per step": [lambda k: [0.1]]},
+      **text_args("title")}),
+    ("finder_curve (style)", plots.finder_curve, {"finder_result": FINDER}, text_args("title")),
+    ("sweep_curve (style)", plots.sweep_curve, {"sweep_result": SWEEP},
+     {"color": COLOR, **text_args("title", "ylabel", "label")}),
+    ("rate_map (style)", plots.rate_map, {"etas": [0.1, 0.2], "betas": [0.0, 0.5], "rates": np.full((2, 2), 0.5)},
+     {"legend_extra": {"number": 0.5, "None": None, "strings": ["a"]}, **text_args("title")}),
+    ("stability_plot (style)", plots.stability_plot, {"eigenvalues": [1.0, 10.0]},
+     {"etas": {"zero": 0.0, "one rate": (0.1,), "huge": 1e300, "tiny": 1e-300, "equal": [0.1, 0.1]},
+      **text_args("title")}),
+    ("curves (style)", plots.curves, {"x": np.arange(3), "ys": {"a": np.ones(3)}},
+     {"x": {"nan": [NAN, 1.0, 2.0], "inf": [0.0, 1.0, INF]}, "colors": COLORS, "linestyle": LINESTYLE,
+      "marker": MARKER, **text_args("title", "xlabel", "ylabel")}),
+    ("curves with two curves (style)", plots.curves, {"x": np.arange(3), "ys": np.ones((3, 2))},
+     {"linestyle": {"one of them unknown": ["-", "wavy"], "wrong length": ["-", "--", ":"]}}),
+    ("prediction_check (style)", plots.prediction_check, {"x": np.arange(3), "predicted": np.ones(3),
+                                                          "measured": np.ones(3)},
+     {"x": {"nan": [NAN, 1.0, 2.0], "inf": [0.0, 1.0, INF]}, "colors": COLORS,
+      **text_args("title", "xlabel", "ylabel", "predicted_label", "measured_label")}),
+    ("outcome_map (style)", plots.outcome_map, {"xs": [0.0, 1.0], "ys": [0.1, 0.2], "ends": [[0, -1], [1, -2]]},
+     {"valley_labels": {"number": 0.5, "wrong length": ["a"], "numbers": [1, 2]},
+      **text_args("title", "xlabel", "ylabel", "limit_label")}),
+    ("outcome_shares (style)", plots.outcome_shares, {"ends": [[0, 1, -1]], "settings": [0.1]},
+     {"valley_labels": {"number": 0.5, "bool": True, "string": "abc"}, "colors": COLORS, "figsize": FIGSIZE,
+      **text_args("title", "xlabel", "ylabel", "legend_title")}),
+    ("seed_strips (style)", plots.seed_strips, {"values": np.ones((3, 2)), "categories": ["a", "b"]},
+     {"colors": COLORS, **text_args("title", "xlabel", "ylabel")}),
+    ("schedule_gallery (style)", plots.schedule_gallery, {"panels": {"a": {"c": SCHEDULE}}, "steps": 5},
+     {"figsize": FIGSIZE, "ncols": COUNT_HUGE, "steps": COUNT_HUGE, **text_args("title")}),
+    ("plateau_history (style)", plots.plateau_history, {"plateau": PLATEAU},
+     {"figsize": FIGSIZE, **text_args("title", "metric_label", "ylabel")}),
+    ("divergence_threshold (text)", lambda text: plots.divergence_threshold(axes(), 10.0, text),
+     {"text": "limit"}, {"text": TEXT}),
+    ("TrajectoryArtist (style)", lambda color, label, linestyle: plots.TrajectoryArtist(
+        axes(), color, label, linestyle=linestyle), {"color": "k", "label": "", "linestyle": "-"},
+     {"color": COLOR, "label": TEXT, "linestyle": LINESTYLE}),
+    ("LossCurveArtist (style)", lambda color, label, linestyle: plots.LossCurveArtist(
+        axes(), color, label, linestyle=linestyle), {"color": "k", "label": "", "linestyle": "-"},
+     {"color": COLOR, "label": TEXT, "linestyle": LINESTYLE}),
+    ("PointArtist (style)", lambda label, color, marker: plots.PointArtist(axes(), label, color=color, marker=marker),
+     {"label": "here", "color": "k", "marker": "o"}, {"label": TEXT, "color": COLOR, "marker": MARKER}),
+]
+
+ALL_CASES = CASES + STYLE_CASES
+
 EXPLORER_SETS = ["lr", "steps", "optimizer"]
 
 
@@ -473,14 +555,14 @@ BAD_CALLS = [
     pytest.param(function, valid, argument, bad, NAMED_AS.get((label, argument), argument),
                  SHOWN_AS.get((label, argument)),
                  id=f"{label}-{argument}-{family_name}")
-    for label, function, valid, arguments in CASES
+    for label, function, valid, arguments in ALL_CASES
     for argument, family in arguments.items()
     for family_name, bad in family.items()
 ]
 
 
-@pytest.mark.parametrize("label, function, valid", [(c[0], c[1], c[2]) for c in CASES],
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize("label, function, valid", [(c[0], c[1], c[2]) for c in ALL_CASES],
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(ALL_CASES)])
 def test_the_valid_call_works(label, function, valid):
     call(function, valid)
 
@@ -515,3 +597,46 @@ def test_an_explorer_refuses_to_set_a_value_its_control_cannot_show(lr_explorer,
 def test_a_diverged_path_is_plotted_without_warnings():
     far = np.array([[1.0, 1.0], [1e200, -1e200], [INF, NAN]])
     call(plots.contour_trajectory, {"problem": QUAD, "trajectories": [far]})
+
+
+# ----------------------------------------------------------------- the wrong kind of value is a TypeError
+
+
+@pytest.mark.parametrize("function, name, bad", [
+    (lambda steps: train.run(QUAD, optim.SGD(lr=0.1), QUAD.init(), steps), "steps", 10.0),
+    (lambda batch_size: widgets.noise_floor_explorer(batch_size=batch_size), "batch_size", 16.0),
+    (lambda batch_size: widgets.noise_floor_explorer(batch_size=batch_size), "batch_size", True),
+    (lambda batch_size: widgets.finder_explorer(batch_size=batch_size), "batch_size", 32.0),
+    (lambda batch_size: widgets.generalization_explorer(batch_size=batch_size), "batch_size", True),
+], ids=["run-steps-10.0", "noise_floor-16.0", "noise_floor-True", "finder-32.0", "generalization-True"])
+def test_a_count_given_as_a_float_or_a_bool_is_a_type_error(function, name, bad):
+    with pytest.raises(TypeError, match=rf"^{name} must be .*; got {bad!r}"):
+        call(function, {name: bad})
+
+
+# ----------------------------------------------------------------- extreme but valid values: results, no warnings
+
+QUIET_CALLS = {
+    "sign test, n = 1024": lambda: schedule_experiments.sign_test_p_value(500, 1024),
+    "paired comparison of 1100 runs": lambda: schedule_experiments.paired_comparison(
+        np.arange(1100.0) + 1, np.arange(1100.0) + 2),
+    "rbf kernel, tiny lengthscale": lambda: bayes_opt.rbf_kernel([0.0, 1.0], [0.5], lengthscale=1e-300),
+    "gp posterior, tiny lengthscale": lambda: bayes_opt.gp_posterior([0.0, 1.0], [0.0, 1.0], [0.5],
+                                                                      lengthscale=1e-300),
+    "expected improvement, huge xi": lambda: bayes_opt.expected_improvement(np.zeros(2), np.ones(2), 0.0,
+                                                                             xi=1e300),
+    "expected improvement, huge best": lambda: bayes_opt.expected_improvement(np.zeros(2), np.ones(2), 1e300),
+    "bayes_opt, huge xi": lambda: bayes_opt.bayes_opt(lambda lrs: (np.log10(lrs) + 2) ** 2, 1e-4, 1.0,
+                                                      n_iter=1, xi=1e300),
+    "momentum rate at a huge rate": lambda: QUAD.momentum_rate(1e300, 0.5),
+    "stability plot of a huge rate range": lambda: plots.stability_plot([1.0, 10.0], etas=[0.0, 1e300]),
+    "a diverged 1-D path": lambda: plots.trajectory_1d(VALLEY, [np.array([1.0, 1e200, -1e200, INF, NAN])]),
+}
+
+
+@pytest.mark.parametrize("name", list(QUIET_CALLS))
+def test_an_extreme_valid_value_gives_a_finite_result_without_warnings(name):
+    result = call(lambda: QUIET_CALLS[name](), {})
+    values = [v for v in (result if isinstance(result, tuple) else (result,))
+              if isinstance(v, (float, np.ndarray)) and np.asarray(v).dtype.kind == "f"]
+    assert all(np.all(np.isfinite(v)) for v in values), result

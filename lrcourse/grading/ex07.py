@@ -453,26 +453,26 @@ _SECTION_FAIR = "Lesson 07, section 1 (\"How do you compare learning rates fairl
 _COMPARISON_PROBLEMS = {
     "A": ("budget_read_as_generalization",
           f"Your option reads the small rate's high validation loss after {COMPARE_BUDGET} steps as "
-          "poor generalization. How far had that run trained by then? Find the row that compares "
-          "the rates when each has trained equally far, and check whether its numbers bear out "
+          "poor generalization. How far had that run trained by then? Find the columns that compare "
+          "the rates when each has trained equally far, and check whether their numbers bear out "
           "'clearly the highest'.",
           f"{_SECTION_FAIR}: the bullet on a fixed budget, and the verdict's first bullet."),
     "B": ("gap_read_as_overfitting",
           f"Your option reads the large rate's wide gap after {COMPARE_BUDGET} steps as "
           "overfitting. What else makes a gap grow at a fixed budget? Check the claim against the "
-          "row where every rate has reached the same training loss: is its validation loss "
-          "'clearly the highest' there?",
+          "columns where every rate has reached the same training loss: is η = 0.8's validation "
+          "loss 'clearly the highest' there?",
           f"{_SECTION_FAIR}: the verdict's second bullet, on why the gap grows with η."),
     "D": ("high_rate_regularises",
-          "Your option says the large rate regularises. Read the matched-loss row again: is the "
+          "Your option says the large rate regularises. Read the matched-loss columns again: is the "
           "large rate's validation loss more than 10 % below every other rate's? What did the "
           "lesson find for that claim on the digits?",
           f"{_SECTION_FAIR}: the claim check, and lesson 07 section 2 (\"Does mini-batch noise "
           "regularise?\")."),
     "E": ("chose_by_training_loss",
           f"Your option says the two losses pick the same rate after {COMPARE_BUDGET} steps. Find "
-          "the rate with the lowest training loss in the fixed-budget row, then the rate with the "
-          "lowest validation loss: are they the same run?",
+          "the rate with the lowest training loss in those columns, then the rate with the lowest "
+          "validation loss there: are they the same run?",
           "Part 1 of this exercise, and lesson 07 section 7 (the ◆ and ★ marks of the explorer)."),
 }
 

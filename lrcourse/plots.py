@@ -398,6 +398,8 @@ def _figure_and_axes(ax):
 _LEGEND_LOC = check.OneOf("outside", "below", "best", "upper right", "upper left", "lower left",
                           "lower right", "right", "center left", "center right", "lower center",
                           "upper center", "center")
+#: The same, or None: no legend.
+_LEGEND_LOC_OR_NONE = check.OneOf(*_LEGEND_LOC.choices, None)
 
 
 def _problem_of_dim(problem, dim: int, other: str):
@@ -1789,6 +1791,7 @@ def curves(x, ys, ax=None, *, labels=None, colors=None, linestyle="-", marker=No
         linestyles = [_LINESTYLE("linestyle", linestyle)] * len(items)
     marker = _MARKER("marker", marker)
     _texts(xlabel=xlabel, ylabel=ylabel, title=title)
+    legend_loc = _LEGEND_LOC_OR_NONE("legend_loc", legend_loc)
     fig, ax = _figure_and_axes(ax)
     for label, y, color, dash in zip(labels, items, colors, linestyles):
         ax.plot(x, y, linestyle=dash, marker=marker, color=color, label=label or None)
@@ -1846,6 +1849,7 @@ def prediction_check(x, predicted, measured, ax=None, *, labels=None, colors=Non
            title=title)
     if threshold is not None:
         threshold = check.Interval()("threshold", threshold)
+    legend_loc = _LEGEND_LOC_OR_NONE("legend_loc", legend_loc)
     fig, ax = _figure_and_axes(ax)
     for name, line, dot, color in zip(names, lines, dots, colors):
         ax.plot(x, line, "-", color=color, label=name or None)
@@ -1926,6 +1930,7 @@ def outcome_map(xs, ys, ends, ax=None, *, n_valleys=None, valley_labels=None, lo
     if yticklabels is not None:
         yticklabels = _labels(yticklabels, ys.size, str, "yticklabels", "row")
     _texts(xlabel=xlabel, ylabel=ylabel, title=title)
+    legend_loc = _LEGEND_LOC_OR_NONE("legend_loc", legend_loc)
     limit_label = check.Text(what="a string with {} for the valley's number")("limit_label", limit_label)
     fig, ax = _figure_and_axes(ax)
     cmap = mpl.colors.ListedColormap([_OUTCOME_GREYS[DIVERGES], _OUTCOME_GREYS[BOUNCES]] + colors)
@@ -1962,7 +1967,6 @@ def outcome_map(xs, ys, ends, ax=None, *, n_valleys=None, valley_labels=None, lo
     handles += [Patch(color=_OUTCOME_GREYS[code], label=text) for code, text in
                 ((BOUNCES, "never settles (bounces)"), (DIVERGES, "diverges")) if code in present]
     if handles and legend_loc is not None:
-        legend_loc = _LEGEND_LOC("legend_loc", legend_loc)
         if legend_loc in ("outside", "below"):
             _place_legend(ax, legend_loc, handles=handles, fontsize=9)
         else:
@@ -2040,6 +2044,7 @@ def seed_strips(values, categories, ax=None, *, groups=None, center="median", co
     if colors is None:
         colors = list(style.CYCLE[:G]) if group_names else style.colors_for(names)
     _texts(xlabel=xlabel, ylabel=ylabel, title=title)
+    legend_loc = _LEGEND_LOC_OR_NONE("legend_loc", legend_loc)
     fig, ax = _figure_and_axes(ax)
     summary = np.nanmedian if center == "median" else np.nanmean
     width = 0.13 if logx else 0.3                   # a group's share of the gap between categories

@@ -32,6 +32,8 @@ def as_points(x, dim: int, name: str = "x") -> np.ndarray:
     """
     if type(dim) is not int or dim < 1:  # checked, but not paid for on every call of loss/grad
         dim = check.positive_int("dim", dim)
+    if type(name) is not str:
+        check.text("name", name)
     points = check.real_array(name, x)
     if points.ndim == 0 or points.shape[-1] != dim:
         hint = (

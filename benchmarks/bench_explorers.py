@@ -17,7 +17,6 @@ load of the machine: the load average is printed too.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
@@ -30,16 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from bench_widgets import build, drag, full_redraws, print_load, report  # noqa: E402
+from bench_widgets import build, drag, full_redraws, report, start  # noqa: E402
 from lrcourse import widgets  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10)
-    args = parser.parse_args()
-    n = args.repeats
-    print_load()
+    n = start(__doc__, default_repeats=10)
 
     cases = [
         ("noise_floor_explorer", widgets.noise_floor_explorer,

@@ -27,11 +27,16 @@ import numpy as np  # noqa: E402
 from lrcourse import widgets  # noqa: E402
 
 
-def print_load() -> None:
-    """The machine's load average, which wall times depend on."""
+def start(doc: str, default_repeats: int) -> int:
+    """Read ``--repeats`` from the command line (the script's ``doc`` is its help) and
+    print the machine's load average, which wall times depend on; return the repeats."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=default_repeats)
+    repeats = parser.parse_args().repeats
     if hasattr(os, "getloadavg"):
         print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
               + f" on {os.cpu_count()} CPUs")
+    return repeats
 
 
 def build(factory):
@@ -68,11 +73,7 @@ def report(name: str, build_s: float, updates: list[float], cpu: list[float], re
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=20)
-    args = parser.parse_args()
-    n = args.repeats
-    print_load()
+    n = start(__doc__, default_repeats=20)
 
     cases = [
         ("lr_explorer", widgets.lr_explorer, "lr_slider", np.geomspace(0.5, 1.9, n)),

@@ -77,19 +77,24 @@ def check_choice_once(name: str, points: float, func, *, options: str, example: 
     check_cases(name, points, [0], one, tried=lambda _case: f"{name}()", hidden=hidden)
 
 
-def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str) -> Diagnosis | None:
-    """A multiple-choice answer's Problem that never points at a letter or counts them.
+def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str,
+                    predict=None) -> Diagnosis | None:
+    """A multiple-choice answer's Diagnosis that never points at a letter or counts them.
 
-    ``models``: ``(predicted letters, mistake id, diagnosis, hint)`` for each misconception
-    whose model predicts a definite answer; its diagnosis is given only when ``chosen`` is
-    exactly that prediction (and not empty: an empty answer believes nothing in particular).
-    Any other wrong answer gets one neutral message that sends the learner back to every
+    ``models``: ``(model, mistake id, diagnosis, hint)`` for each misconception whose
+    model predicts a definite answer, the letters ``predict(model)`` (``model`` itself
+    when ``predict`` is None); its diagnosis is given only when ``chosen`` is exactly that
+    prediction (and not empty: an empty answer believes nothing in particular).  Any
+    other wrong answer gets one neutral message that sends the learner back to every
     section the statements rest on (``sections``), not only to the one that is wrong.
     """
     if chosen == true:
         return None
-    for predicted, mistake, diagnosis, hint in models:
-        if chosen and chosen == predicted and predicted != true:
+    for model, mistake, diagnosis, hint in models:
+        if not chosen:
+            break
+        predicted = model if predict is None else predict(model)
+        if chosen == predicted and predicted != true:
             return Diagnosis(mistake, diagnosis, hint, show_returned=False)
     return Diagnosis(
         "wrong_choice",

@@ -53,6 +53,7 @@ from lrcourse._validation import Described, fail
 __all__ = [
     "TIME_LIMIT",
     "format_points",
+    "grade_cell_points",
     "CheckFailed",
     "Problem",
     "call_learner",
@@ -150,6 +151,13 @@ def pass_line(name: str, points: float) -> str:
 
 def _fail_line(name: str, points: float) -> str:
     return f"✘ {name} — not yet: 0/{format_points(points)} points"
+
+
+def grade_cell_points(*parts) -> dict:
+    """``{grade id: points}`` of an exercise's ``parts`` (each with ``name`` and ``points``):
+    the grade cell ``check_<name>`` awards its part's points, which the cell's nbgrader
+    points must equal (``tests/test_exercise_notebooks.py`` checks that they do)."""
+    return {f"check_{part.name}": part.points for part in parts}
 
 
 def format_points(value: float) -> str:

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Diagnosis, close
+from lrcourse.grading.core import CheckFailed, Case, Mistake, Part, Diagnosis, close, grade_cell_points
 from lrcourse.grading.choice import ChoicePart, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes
 from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, NumberOnlyOut, raised_on_list
@@ -1267,9 +1267,8 @@ _RUN_SECTIONS = (f"{_LESSON}, sections 2–4 (each direction's factor 1 − ηλ
 
 
 def _grade_runs(chosen: frozenset) -> Diagnosis | None:
-    models = [(run_truths(model()), mistake, diagnosis, hint)
-              for model, mistake, diagnosis, hint in _RUN_MODELS]
-    return choice_feedback(chosen, _RUNS_TRUE, models, _RUN_SECTIONS)
+    return choice_feedback(chosen, _RUNS_TRUE, _RUN_MODELS, _RUN_SECTIONS,
+                           predict=lambda model: run_truths(model()))
 
 
 FOUR_RUNS = ChoicePart("four_runs", 2)
@@ -1281,12 +1280,7 @@ def check_four_runs(four_runs, *, hidden: bool = False) -> None:
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_gd_step": GD_STEP.points,
-    "check_gradient_descent": GRADIENT_DESCENT.points,
-    "check_largest_stable_lr": LARGEST_STABLE_LR.points,
-    "check_optimal_lr": OPTIMAL_LR.points,
-    "check_contraction_rate": CONTRACTION_RATE.points,
-    "check_divergence_step": DIVERGENCE_STEP.points,
-    "check_four_runs": FOUR_RUNS.points,
-}
+PARTS = grade_cell_points(
+    GD_STEP, GRADIENT_DESCENT, LARGEST_STABLE_LR, OPTIMAL_LR, CONTRACTION_RATE,
+    DIVERGENCE_STEP, FOUR_RUNS,
+)

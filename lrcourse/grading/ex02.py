@@ -33,6 +33,7 @@ import numpy as np
 
 from lrcourse.grading.core import (
     TIME_LIMIT, Case, CheckFailed, Mistake, Part, Diagnosis, call_learner, close, describe, describe_call, report, report_pass,
+    grade_cell_points,
 )
 from lrcourse.grading.choice import ChoicePart, choice_feedback
 from lrcourse.grading.outputs import ARRAY_USE, ArrayOnlyOut, check_new_arrays, NumberOnlyOut
@@ -1840,9 +1841,7 @@ _FLOOR_SECTIONS = ("lesson 02, sections 3–7 (the noise of B distinct examples,
 
 
 def _grade_floor(chosen: frozenset) -> Diagnosis | None:
-    models = [(floor_truths(model), mistake, diagnosis, hint)
-              for model, mistake, diagnosis, hint in _FLOOR_MODELS]
-    return choice_feedback(chosen, _FLOOR_RIGHT, models, _FLOOR_SECTIONS)
+    return choice_feedback(chosen, _FLOOR_RIGHT, _FLOOR_MODELS, _FLOOR_SECTIONS, predict=floor_truths)
 
 
 FLOOR_PREDICTIONS = ChoicePart("floor_predictions", 2)
@@ -1850,14 +1849,13 @@ FLOOR_PREDICTIONS = ChoicePart("floor_predictions", 2)
 
 def check_floor_predictions(floor_predictions, *, hidden: bool = False) -> None:
     """Check ``floor_predictions() -> str of letters`` (part 5's true statements)."""
-    FLOOR_PREDICTIONS.check(floor_predictions, options="ABCDE", example='"CE"', grade=_grade_floor, hidden=hidden)
+    FLOOR_PREDICTIONS.check(floor_predictions, options="ABCDE", example='"CE"', grade=_grade_floor,
+                            hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
 PARTS = {
     "check_minibatches": MINIBATCHES_POINTS,
-    "check_sgd_epoch": SGD_EPOCH.points,
-    "check_minibatch_grad_variance": MINIBATCH_GRAD_VARIANCE.points,
-    "check_stationary_variance": STATIONARY_VARIANCE.points,
-    "check_floor_predictions": FLOOR_PREDICTIONS.points,
+    **grade_cell_points(
+        SGD_EPOCH, MINIBATCH_GRAD_VARIANCE, STATIONARY_VARIANCE, FLOOR_PREDICTIONS),
 }

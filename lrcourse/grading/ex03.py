@@ -35,7 +35,7 @@ import dataclasses
 
 import numpy as np
 
-from lrcourse.grading.core import Case, Mistake, Part, Diagnosis, TupleOut, close
+from lrcourse.grading.core import Case, Mistake, Part, Diagnosis, TupleOut, close, grade_cell_points
 from lrcourse.grading.choice import ChoicePart, choice_feedback
 from lrcourse.grading.diagnose import diagonal_only, step_mistakes, swapped_items
 from lrcourse.grading.outputs import (
@@ -1227,9 +1227,8 @@ _CHOICE_SECTIONS = ("lesson 03, sections 4 and 7 (heavy ball's and Nesterov's ch
 
 
 def _grade_choice(chosen: frozenset) -> Diagnosis | None:
-    models = [(_model_truths(heavy, nesterov), mistake, diagnosis, hint)
-              for (heavy, nesterov), mistake, diagnosis, hint in _CHOICE_MODELS]
-    return choice_feedback(chosen, _CHOICE_RIGHT, models, _CHOICE_SECTIONS)
+    return choice_feedback(chosen, _CHOICE_RIGHT, _CHOICE_MODELS, _CHOICE_SECTIONS,
+                           predict=lambda rates: _model_truths(*rates))
 
 
 _MODEL_TRUTHS: dict = {}
@@ -1247,15 +1246,12 @@ HEAVY_OR_NESTEROV = ChoicePart("heavy_or_nesterov", 2)
 
 def check_heavy_or_nesterov(heavy_or_nesterov, *, hidden: bool = False) -> None:
     """Check ``heavy_or_nesterov() -> str of letters`` (part 6's true statements)."""
-    HEAVY_OR_NESTEROV.check(heavy_or_nesterov, options="ABCDE", example='"CE"', grade=_grade_choice, hidden=hidden)
+    HEAVY_OR_NESTEROV.check(heavy_or_nesterov, options="ABCDE", example='"CE"', grade=_grade_choice,
+                            hidden=hidden)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_sgd_momentum_step": SGD_MOMENTUM_STEP.points,
-    "check_nesterov_step": NESTEROV_STEP.points,
-    "check_largest_stable_lr_momentum": LARGEST_STABLE_LR_MOMENTUM.points,
-    "check_optimal_momentum": OPTIMAL_MOMENTUM.points,
-    "check_momentum_rate": MOMENTUM_RATE.points,
-    "check_heavy_or_nesterov": HEAVY_OR_NESTEROV.points,
-}
+PARTS = grade_cell_points(
+    SGD_MOMENTUM_STEP, NESTEROV_STEP, LARGEST_STABLE_LR_MOMENTUM, OPTIMAL_MOMENTUM,
+    MOMENTUM_RATE, HEAVY_OR_NESTEROV,
+)

@@ -43,7 +43,7 @@ from typing import Callable
 import numpy as np
 
 from lrcourse import schedules
-from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Diagnosis, check_choice
+from lrcourse.grading.core import ArrayOut, Case, Mistake, Part, Diagnosis, check_choice, grade_cell_points
 from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import shifted_step
 from lrcourse.grading.outputs import ArrayOnlyOut, works_when
@@ -770,14 +770,10 @@ def check_one_cycle(one_cycle, *, hidden: bool = False) -> None:
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_step_decay": STEP_DECAY.points,
-    "check_exponential_decay": EXPONENTIAL_DECAY.points,
-    "check_cosine_annealing": COSINE_ANNEALING.points,
-    "check_warmup_cosine": WARMUP_COSINE.points,
-    "check_triangular_cyclic": TRIANGULAR_CYCLIC.points,
-    "check_one_cycle": ONE_CYCLE.points,
-}
+PARTS = grade_cell_points(
+    STEP_DECAY, EXPONENTIAL_DECAY, COSINE_ANNEALING, WARMUP_COSINE, TRIANGULAR_CYCLIC,
+    ONE_CYCLE,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -1245,8 +1241,4 @@ def check_restarts_help(restarts_help, *, hidden: bool = False) -> None:
                  grade=_grade_restarts, hidden=hidden, time_limit=part.time_limit)
 
 
-PARTS.update({
-    "check_sgdr": SGDR.points,
-    "check_plateau_lrs": PLATEAU_LRS.points,
-    "check_restarts_help": RESTARTS_HELP.points,
-})
+PARTS.update(grade_cell_points(SGDR, PLATEAU_LRS, RESTARTS_HELP))

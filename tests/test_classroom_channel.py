@@ -1,8 +1,15 @@
-"""Tests of lrcourse.classroom.channel: the data-only channel between runner and grader."""
+"""Tests of lrcourse.classroom.channel: the data-only channel between runner and grader.
+
+A hole an outside attack found, kept shut: a runner could send one huge line of tiny
+containers (``[{},{},…]``), and parsing it cost the grader ~50× its size in memory.
+Lines are capped, and their items counted before anything is parsed.
+"""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from lrcourse.classroom import channel
 
@@ -29,3 +36,25 @@ def test_channel_round_trips_data_and_never_unpickles_on_the_grader_side():
     for bad in ({"$nd": {"dtype": "O", "shape": [1], "data": ""}}, {"$nd": {"dtype": "<f8", "shape": [5], "data": "AA=="}},
                 {"$obj": {"module": "os", "name": "system", "attrs": {}}}, {"$rng": {"bit_generator": "MT19937"}}):
         assert isinstance(channel.decode(bad, trusted=True), channel.Opaque), bad
+
+
+def test_a_line_of_many_items_is_refused_before_it_is_parsed(monkeypatch):
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed a line that should have been refused first")
+
+    bomb = b"[" + b"{}," * (channel.MAX_ITEMS + 1) + b"{}]"
+    assert len(bomb) < channel.MAX_MESSAGE_BYTES
+    monkeypatch.setattr(channel.json, "loads", no_parsing)
+    with pytest.raises(ValueError, match="too many items"):
+        channel.loads(bomb)
+    with pytest.raises(ValueError, match="too long"):
+        channel.loads(b" " * (channel.MAX_MESSAGE_BYTES + 1))
+
+
+def test_an_ordinary_reply_still_travels():
+    import numpy as np
+
+    line = channel.dumps({"id": 3, "value": channel.encode(np.arange(100_000.0))})
+    assert np.array_equal(channel.decode(channel.loads(line)["value"], trusted=False),
+                          np.arange(100_000.0))
+    assert json.loads(line)  # a plain JSON line

@@ -184,6 +184,17 @@ def _average(previous, beta: float, new: np.ndarray, *, squared: bool = False) -
     return average
 
 
+def _variance(second_moment: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """v − m², clipped at 0, in one new array: the variance estimate of centered RMSprop.
+
+    In exact arithmetic v − m² ≥ 0; rounding may leave it just below 0, where its
+    root would be NaN.
+    """
+    variance = np.square(mean)
+    np.subtract(second_moment, variance, out=variance)
+    return np.maximum(variance, 0.0, out=variance)
+
+
 def _normalised(direction: np.ndarray, second_moment: np.ndarray, eps: float,
                 correction: float = 1.0) -> np.ndarray:
     """direction / (√second_moment / correction + ε), coordinate by coordinate, in one new array.
@@ -710,8 +721,7 @@ class RMSprop(Optimizer):
         if self.centered:
             m = _average(self.grad_avg, alpha, g)              # m_t ← α·m_{t−1} + (1 − α)·g
             self.grad_avg = m
-            second_moment = v - m**2                           # r = √(v_t − m_t²) + ε
-            np.maximum(second_moment, 0.0, out=second_moment)  # rounding may leave v − m² just below 0
+            second_moment = _variance(v, m)                    # r = √(v_t − m_t²) + ε
         normalised = _normalised(g, second_moment, self.eps)  # g / r
         if mu == 0:
             return _descend(x, normalised, rate=lr)            # x_t ← x_{t−1} − η_t·g/r

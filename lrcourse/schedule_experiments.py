@@ -14,6 +14,9 @@ Three small tools for lesson 04's experiments (the first two are pure functions 
 - :class:`BatchOrders` — a mini-batch problem seen through groups of runs that each
   draw their own batch order, so that many seeds (batch orders) go through one
   vectorised :func:`lrcourse.train.run` instead of one run per seed.
+- :class:`PeakSweep` — each schedule shape at its own grid of peak rates (a window
+  around where its best peak lies), laid out as one vectorised run, and read back
+  per shape: the best peak of each seed, and whether it sits at an edge of its grid.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from typing import NamedTuple
 import numpy as np
 
 from lrcourse import _validation as check
+from lrcourse import schedules as _schedules
 
-__all__ = ["PairedComparison", "paired_comparison", "sign_test_p_value", "settled_valley", "BatchOrders"]
+__all__ = ["PairedComparison", "paired_comparison", "sign_test_p_value", "settled_valley", "BatchOrders",
+           "PeakSweep"]
 
 #: Significance level below which :attr:`PairedComparison.verdict` is decided.
 DEFAULT_ALPHA = 0.05
@@ -268,3 +273,127 @@ class BatchOrders:
 
     def __repr__(self) -> str:
         return f"BatchOrders({self.problem!r}, n_groups={self.n_groups})"
+
+
+class _Scaled:
+    """``peak · shape(k)``: a shape with peak 1 scaled to a peak rate (vectorised)."""
+
+    def __init__(self, shape, peak: float):
+        self.shape, self.peak = shape, peak
+
+    def __call__(self, step):
+        return self.peak * np.asarray(self.shape(step), dtype=float)
+
+    def __repr__(self) -> str:
+        return f"{self.peak:g} × {self.shape!r}"
+
+
+class PeakSweep:
+    """Schedule shapes, each at its own grid of peak rates, as one vectorised run.
+
+    A fair comparison of schedules gives each its best peak rate η₀.  The best peak
+    differs between shapes (a schedule that decays early tolerates a larger η₀), so
+    one common grid wide enough for all wastes runs far from every optimum.  Here
+    shape i gets its own grid P_i = (p_i1 < … < p_im_i), and run
+
+        r = g·M + (m_1 + … + m_{i−1}) + j,   M = m_1 + … + m_S,
+
+    follows η_k = p_ij · s_i(k) (shape i with peak 1, scaled to p_ij) in group g of
+    ``tile`` (one group per seed, e.g. per batch order of :class:`BatchOrders`).
+
+    The best peak of shape i in group g is argmin_j of the final values (NaN, a
+    diverged run, never best).  It lies at an **edge** when it is p_i1 or p_im_i:
+    then the grid may have cut the optimum off, and the comparison is not yet fair.
+
+    Parameters
+    ----------
+    shapes : dict name → schedule
+        Vectorised ``step -> lr`` callables with peak 1 (``schedules.cosine(1.0, T)``).
+    peaks : dict name → 1-D array of positive numbers, increasing
+        The grid of each shape (every name of ``shapes``, nothing else).
+    tile : int ≥ 1
+        Groups (seeds); the block of M runs is repeated ``tile`` times.
+
+    Attributes
+    ----------
+    rates : lrcourse.schedules.PerRunSchedule
+        The optimizer's ``lr``: ``rates(k)`` has shape (K, 1), K = tile·M.
+    runs : int
+        K.
+
+    Examples
+    --------
+    >>> from lrcourse import schedules
+    >>> sweep = PeakSweep({"constant": schedules.constant(1.0), "cosine": schedules.cosine(1.0, T_max=10)},
+    ...                   {"constant": [0.1, 0.2], "cosine": [0.2, 0.4, 0.8]}, tile=2)
+    >>> sweep.runs, sweep.rates(0).ravel().tolist()[:5]
+    (10, [0.1, 0.2, 0.2, 0.4, 0.8])
+    >>> sweep.split(np.arange(10.0))["cosine"].tolist()
+    [[2.0, 3.0, 4.0], [7.0, 8.0, 9.0]]
+    """
+
+    def __init__(self, shapes: dict, peaks: dict, tile: int = 1):
+        if not isinstance(shapes, dict) or not shapes:
+            check.fail("shapes", "a non-empty dict name → schedule with peak 1", shapes, error=TypeError)
+        if not isinstance(peaks, dict) or set(peaks) != set(shapes):
+            check.fail("peaks", f"a dict with one grid of peak rates for each shape: keys {list(shapes)}",
+                       check.Described(f"keys {list(peaks) if isinstance(peaks, dict) else type(peaks).__name__}"),
+                       error=TypeError if not isinstance(peaks, dict) else ValueError)
+        self.shapes = {name: check.callable_(f"shapes[{name!r}]", shape, "a vectorised step -> lr schedule")
+                       for name, shape in shapes.items()}
+        self.peaks = {}
+        for name in shapes:
+            grid = check.real_array(f"peaks[{name!r}]", peaks[name], finite=True)
+            if grid.ndim != 1 or grid.size == 0 or np.any(grid <= 0) or np.any(np.diff(grid) <= 0):
+                check.fail(f"peaks[{name!r}]", "a non-empty 1-D array of increasing positive peak rates",
+                           check.Described(f"{grid.tolist()}"))
+            self.peaks[name] = grid
+        self.tile = check.positive_int("tile", tile)
+        scaled = [_Scaled(self.shapes[name], float(p)) for name in shapes for p in self.peaks[name]]
+        self.rates = _schedules.per_run(scaled, tile=self.tile)
+        self.runs = self.rates.runs
+
+    def split(self, values) -> dict:
+        """Final values (K,) → dict name → array (tile, m_i): ``[g, j]`` is group g at peak p_ij."""
+        values = check.real_array("values", values)
+        if values.shape != (self.runs,):
+            check.fail("values", f"an array of shape ({self.runs},): one value per run of the sweep",
+                       check.Described(f"shape {values.shape}"))
+        block = values.reshape(self.tile, -1)
+        bounds = np.cumsum([0] + [grid.size for grid in self.peaks.values()])
+        return {name: block[:, start:end] for name, start, end in zip(self.peaks, bounds[:-1], bounds[1:])}
+
+    def best(self, values) -> dict:
+        """dict name → (best value (tile,), best peak (tile,)) of each group; NaN where all diverged."""
+        out = {}
+        for name, table in self.split(values).items():
+            finite = np.where(np.isnan(table), np.inf, table)
+            index = np.argmin(finite, axis=1)
+            found = np.isfinite(finite[np.arange(self.tile), index])
+            out[name] = (np.where(found, table[np.arange(self.tile), index], np.nan),
+                         np.where(found, self.peaks[name][index], np.nan))
+        return out
+
+    def at_best(self, values, other) -> dict:
+        """dict name → ``other`` (K,) read at each group's best peak by ``values`` (tile,).
+
+        For example the validation accuracy at the peak with the lowest training
+        loss: choosing the peak by the accuracy itself would flatter it (the best of
+        several noisy values is biased upward).  NaN where every run of a group diverged.
+        """
+        chosen = self.split(other)
+        out = {}
+        for name, table in self.split(values).items():
+            finite = np.where(np.isnan(table), np.inf, table)
+            index = np.argmin(finite, axis=1)
+            rows = np.arange(self.tile)
+            out[name] = np.where(np.isfinite(finite[rows, index]), chosen[name][rows, index], np.nan)
+        return out
+
+    def at_edge(self, values) -> dict:
+        """dict name → number of groups whose best peak is the smallest or largest of its grid."""
+        return {name: int(np.sum((peak == self.peaks[name][0]) | (peak == self.peaks[name][-1])))
+                for name, (_, peak) in self.best(values).items()}
+
+    def __repr__(self) -> str:
+        return f"PeakSweep({len(self.shapes)} shapes, {self.runs // self.tile} runs × {self.tile} groups)"

@@ -151,3 +151,67 @@ def test_batch_orders_refuses_bad_input():
         wrapped.loss(np.zeros((2, problem.dim)), batch[:1])
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         next(wrapped.batches(8, seed=-1))
+
+
+def test_peak_sweep_layout_matches_per_run_blocks():
+    from lrcourse import schedules
+    from lrcourse.schedule_experiments import PeakSweep
+    shapes = {"constant": schedules.constant(1.0), "cosine": schedules.cosine(1.0, T_max=10)}
+    sweep = PeakSweep(shapes, {"constant": [0.1, 0.2], "cosine": [0.2, 0.4, 0.8]}, tile=3)
+    assert sweep.runs == 15
+    k = np.arange(10)
+    block = np.concatenate([0.1 * shapes["constant"](k)[None], 0.2 * shapes["constant"](k)[None],
+                            schedules.per_run([shapes["cosine"]], scale=[0.2, 0.4, 0.8])(k)])
+    np.testing.assert_allclose(sweep.rates(k), np.tile(block, (3, 1)), rtol=1e-15)
+    values = np.arange(15.0)
+    parts = sweep.split(values)
+    assert parts["constant"].tolist() == [[0, 1], [5, 6], [10, 11]]
+    assert parts["cosine"].shape == (3, 3)
+
+
+def test_peak_sweep_best_and_edges_with_nan():
+    from lrcourse import schedules
+    from lrcourse.schedule_experiments import PeakSweep
+    sweep = PeakSweep({"a": schedules.constant(1.0)}, {"a": [0.1, 0.2, 0.4]}, tile=3)
+    values = np.array([3.0, 1.0, 2.0,        # group 0: best inside (0.2)
+                       1.0, 2.0, np.nan,     # group 1: best at the bottom edge; NaN never best
+                       np.nan, np.nan, np.nan])   # group 2: all diverged
+    best, peak = sweep.best(values)["a"]
+    assert best[:2].tolist() == [1.0, 1.0] and np.isnan(best[2])
+    assert peak[:2].tolist() == [0.2, 0.1] and np.isnan(peak[2])
+    assert sweep.at_edge(values) == {"a": 1}
+
+
+@pytest.mark.parametrize("shapes, peaks, tile, message", [
+    ([], {}, 1, "shapes"),
+    ({"a": 1.0}, {"a": [0.1]}, 1, r"shapes\['a'\]"),
+    ({"a": np.cos}, {"b": [0.1]}, 1, "peaks"),
+    ({"a": np.cos}, {"a": [0.2, 0.1]}, 1, "increasing positive"),
+    ({"a": np.cos}, {"a": [0.0, 0.1]}, 1, "increasing positive"),
+    ({"a": np.cos}, {"a": [[0.1]]}, 1, "1-D"),
+    ({"a": np.cos}, {"a": [0.1]}, 0, "tile"),
+])
+def test_peak_sweep_refuses_bad_arguments(shapes, peaks, tile, message):
+    from lrcourse.schedule_experiments import PeakSweep
+    with pytest.raises((ValueError, TypeError), match=message):
+        PeakSweep(shapes, peaks, tile=tile)
+
+
+def test_peak_sweep_split_refuses_wrong_length():
+    from lrcourse import schedules
+    from lrcourse.schedule_experiments import PeakSweep
+    sweep = PeakSweep({"a": schedules.constant(1.0)}, {"a": [0.1, 0.2]}, tile=2)
+    with pytest.raises(ValueError, match=r"shape \(4,\)"):
+        sweep.split(np.zeros(3))
+
+
+def test_peak_sweep_reads_another_value_at_the_best_peak():
+    from lrcourse import schedules
+    from lrcourse.schedule_experiments import PeakSweep
+    sweep = PeakSweep({"a": schedules.constant(1.0), "b": schedules.constant(1.0)},
+                      {"a": [0.1, 0.2], "b": [0.3]}, tile=2)
+    loss = np.array([2.0, 1.0, 5.0, np.nan, 3.0, np.nan])
+    accuracy = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    chosen = sweep.at_best(loss, accuracy)
+    assert chosen["a"].tolist() == [0.8, 0.5]        # the accuracy at the lowest loss, not the highest accuracy
+    assert chosen["b"][0] == 0.7 and np.isnan(chosen["b"][1])

@@ -445,9 +445,12 @@ WRONG_PICK = [
     (answer("D"), "minimum_not_divided", "before the test stopped"),
     (answer("E"), "default_rate", "10⁻³"),
     (answer("a"), "steepest_is_noise", "section 3"),
-    (answer("AC"), "choose_one", "you gave 2"),
+    (answer("AC"), "choose_one", "you gave 2 options"),
     (answer("BCD"), "choose_one", "Choose one option"),
-    (answer(""), "choose_one", "you gave 0"),
+    (answer(""), "choose_one", "you gave no option"),
+    # trial 06: a repeated letter is refused, as in the other multiple-choice parts
+    (answer("CC"), "repeated_letter", "more than once"),
+    (answer(["C", "c"]), "repeated_letter", "more than once"),
     (answer("F"), "unknown_option", "F"),
     (answer(3), "wrong_type", "string"),
 ]
@@ -741,3 +744,142 @@ def suggest_always_minimum(lrs, losses, rule):
 ], ids=["beta_power_i", "beta_power_i_floats", "other_zero_division", "records_raw", "spectral", "always_steepest", "always_minimum"])
 def test_trial_mistakes_are_named(check, impl, mistake, phrase):
     rejects(check, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# Outside learner trial of exercise 06 (trial-06): accepted wrong code and off-target messages
+# ---------------------------------------------------------------------------
+
+def suggest_nanargmin(lrs, losses, rule):
+    """Trial 06, accepted before: the stop's point kept, non-finite slopes skipped."""
+    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+    if rule == "steepest":
+        return float(lrs[np.nanargmin(np.gradient(losses, np.log10(lrs)))])
+    return float(lrs[np.nanargmin(losses)] / 10)
+
+
+def suggest_with(steepest=None, minimum=None, cut=None):
+    """suggest_manual with one rule replaced (on the finite curve), or the curve cut first."""
+    def suggest(lrs, losses, rule):
+        if cut is not None:
+            lrs, losses = cut(lrs, losses)
+        keep = np.isfinite(losses)
+        l, v = lrs[keep], losses[keep]
+        wrong = {"steepest": steepest, "minimum": minimum}[rule]
+        return suggest_manual(l, v, rule) if wrong is None else float(wrong(l, v))
+    return suggest
+
+
+WRONG_SUGGEST_TRIAL = [
+    (suggest_nanargmin, "stop_neighbour_skipped", "np.nanargmin"),
+    (suggest_with(cut=lambda l, v: (l[:-1], v[:-1])), "last_point_dropped", "also when it is finite"),
+    (suggest_with(steepest=lambda l, v: l[np.argmin(np.gradient(v, np.log10(l), edge_order=2))]),
+     "edge_order_two", "edge_order=2"),
+    (suggest_with(minimum=lambda l, v: l[np.argmin(v)] * 10), "minimum_times_ten", "multiplied"),
+    (suggest_with(minimum=lambda l, v: l[np.argmin(v) - 1]), "minimum_previous_rate", "one point back"),
+    (suggest_with(minimum=lambda l, v: 10 ** (np.log10(l[np.argmin(v)]) / 10)),
+     "minimum_divided_in_log_space", "logarithm"),
+    (suggest_with(minimum=lambda l, v: l[np.argmin(v) // 10]), "minimum_index_divided", "*index*"),
+]
+
+RIGHT_SUGGEST_TRIAL = [
+    # the exponent lowered by one: a tenth of the rate, written in log space
+    suggest_with(minimum=lambda l, v: 10 ** (np.log10(l[np.argmin(v)]) - 1)),
+    # np.nanargmin after cutting the curve at its first non-finite point
+    lambda lrs, losses, rule: (lambda l, v: float(l[np.nanargmin(np.gradient(v, np.log10(l)))])
+                               if rule == "steepest" else float(l[np.nanargmin(v)] * 0.1))(
+        *finite_part(lrs, losses)),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_SUGGEST_TRIAL)
+def test_trial06_suggest_lr_mistakes_are_named(impl, mistake, phrase):
+    rejects(ex06.check_suggest_lr, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("impl", RIGHT_SUGGEST_TRIAL)
+def test_trial06_suggest_lr_right_forms(impl, capsys):
+    accepts(ex06.check_suggest_lr, impl, capsys, "suggest_lr", 2)
+
+
+def test_stopped_curves_that_fall_fastest_at_their_last_finite_point():
+    """The case that separates np.nanargmin over the whole curve from the rule: on the finite
+    curve the steepest point is the last one, visible and hidden, NaN and inf."""
+    cases = [c for c in [*ex06.SUGGEST_LR.cases, *ex06.SUGGEST_LR.hidden_cases]
+             if "still falling" in c.shown["losses"]]
+    assert any("still falling" in c.shown["losses"] for c in ex06.SUGGEST_LR.cases)
+    assert {bool(np.isnan(c.args["losses"][-1])) for c in cases} == {True, False}
+    for case in cases:
+        lrs, losses = ex06._finite_prefix(case.args["lrs"], case.args["losses"])
+        slopes = np.sort(np.gradient(losses, np.log10(lrs)))
+        assert ex06._steepest_index(lrs, losses) == lrs.size - 1 and slopes[1] - slopes[0] > 0.01
+
+
+def test_edge_order_case_is_decided_by_a_clear_margin():
+    case = ex06._edge_order_case()
+    lrs, losses = case.args["lrs"], case.args["losses"]
+    first = np.gradient(losses, np.log10(lrs))
+    second = np.gradient(losses, np.log10(lrs), edge_order=2)
+    assert 0 < np.argmin(first) < lrs.size - 1 and np.argmin(second) == lrs.size - 1
+    assert first[-1] - first.min() > 0.05 and second.min() < first.min() - 0.05
+
+
+def clip_alias(grad, max_norm):
+    """Trial 06, accepted before: the caller's array itself when nothing needs clipping."""
+    total = float(np.linalg.norm(grad))
+    if total <= max_norm:
+        return grad, total
+    return grad * (max_norm / (total + 1e-6)), total
+
+
+def clip_zeros_like(grad, max_norm):
+    """Trial 06: np.zeros_like keeps an integer gradient's dtype, the clipped values are cut."""
+    total = float(np.sqrt(np.sum(grad ** 2)))
+    out = np.zeros_like(grad)
+    out[...] = grad * min(1.0, max_norm / (total + 1e-6))
+    return out, total
+
+
+def clip_with(scale=None, norm=None):
+    def clip(grad, max_norm):
+        total = float(np.linalg.norm(np.ravel(grad))) if norm is None else float(norm(grad))
+        factor = min(1.0, max_norm / (total + 1e-6)) if scale is None else scale(total, max_norm)
+        return grad * factor, total
+    return clip
+
+
+WRONG_CLIP_TRIAL = [
+    (clip_alias, "returned_input", "np.shares_memory"),
+    (lambda g, c: (g.reshape(g.shape) if np.linalg.norm(g) <= c else g * c / (np.linalg.norm(g) + 1e-6),
+                   np.linalg.norm(g)), "returned_input", "or a view"),
+    (clip_zeros_like, "integer_gradient_truncated", "whole numbers"),
+    (clip_with(norm=lambda g: np.max(np.abs(g))), "inf_norm", "∞-norm"),
+    (clip_with(norm=lambda g: np.linalg.norm(np.ravel(g), ord=np.inf)), "inf_norm", "largest entry"),
+    (clip_with(norm=lambda g: np.sqrt(np.mean(g ** 2))), "rms_norm", "*mean*"),
+    (clip_with(scale=lambda t, c: min(1.0, c / t + 1e-6) if t else 1.0), "eps_outside_ratio", "to the ratio"),
+    (clip_with(scale=lambda t, c: max(1.0, c / (t + 1e-6))), "max_not_min", "takes the min"),
+]
+
+RIGHT_CLIP_TRIAL = [
+    # a copy when nothing needs clipping: a new array, as the notebook asks
+    lambda g, c: (g.copy() if np.linalg.norm(g) <= c else g * c / (np.linalg.norm(g) + 1e-6),
+                  np.linalg.norm(g)),
+    # floats first, then an in-place scale of the new array
+    lambda g, c: (lambda f, t: (f.__imul__(min(1.0, c / (t + 1e-6))), t))(
+        np.array(g, dtype=float), float(np.linalg.norm(np.ravel(g)))),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_CLIP_TRIAL)
+def test_trial06_clip_mistakes_are_named(impl, mistake, phrase):
+    rejects(ex06.check_clip_grad_norm, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("impl", RIGHT_CLIP_TRIAL)
+def test_trial06_clip_right_forms(impl, capsys):
+    accepts(ex06.check_clip_grad_norm, impl, capsys, "clip_grad_norm", 2)
+
+
+def test_clip_cases_include_integer_gradients():
+    for cases in (ex06.CLIP_GRAD_NORM.cases, ex06.CLIP_GRAD_NORM.hidden_cases):
+        assert any(c.args["grad"].dtype.kind == "i" for c in cases)

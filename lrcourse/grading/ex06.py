@@ -38,6 +38,7 @@ and ramps, random finder curves, random gradient shapes and scales).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import warnings
 
@@ -45,8 +46,8 @@ import numpy as np
 
 from lrcourse import optim, schedules, train, tune
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, check_choice, close, describe,
-    describe_call,
+    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, close, describe,
+    describe_call, report, report_pass,
 )
 from lrcourse.grading.choice import ChoicePart
 from lrcourse.grading.outputs import ArrayOnlyOut
@@ -481,6 +482,47 @@ def _edge_case(rule, at_start: bool) -> Case:
                        "losses": f"a curve that falls fastest at its {end} point"})
 
 
+def _stopped_while_falling(tail, *, finder: bool) -> Case:
+    """A curve that falls fastest at its last finite point, then the stop's NaN or +∞ (trial
+    06: np.nanargmin over the whole curve's slopes can never pick that point, since its
+    central difference reads the stop's point).  ``finder``: a finder curve cut inside its
+    fall; else the parabola of :func:`_edge_case`."""
+    if finder:
+        lrs, losses = _finder_curve(60, 1e-5, 10.0, -1.5, 0.5, 0.0, 1)
+        cut = int(np.searchsorted(np.log10(lrs), -1.6))
+        lrs, losses, text = lrs[:cut + 1], losses[:cut], f"np.geomspace(1e-05, 10, 60)[:{cut + 1}]"
+    else:
+        lrs = np.geomspace(1e-4, 1.0, 25)
+        u = np.log10(lrs)
+        losses, text = (2.0 - (u - u[0]) ** 2 / 8)[:-1], "np.geomspace(0.0001, 1, 25)"
+    return Case({"lrs": lrs, "losses": np.append(losses, tail), "rule": "steepest"},
+                shown={"lrs": text, "losses": f"a curve still falling fast when the test stopped, "
+                                              f"ending in {tail}"})
+
+
+def _edge_order_case() -> Case:
+    """A steep fall in the middle, then a fall that speeds up again at the last points: the
+    first-order one-sided slope at the end (np.gradient's default) loses to the middle,
+    a second-order one (edge_order=2) wins, by about 0.1 either way."""
+    lrs = np.geomspace(1e-4, 1.0, 25)
+    u = np.log10(lrs)
+    losses = 2.3 - 1 / (1 + np.exp(-6 * (u + 2.5))) - 1.25 * np.maximum(u + 0.6, 0) ** 2
+    return Case({"lrs": lrs, "losses": losses, "rule": "steepest"},
+                shown={"lrs": "np.geomspace(0.0001, 1, 25)",
+                       "losses": "a curve with a steep fall in the middle whose fall speeds up "
+                                 "again at its last points"})
+
+
+def _nanargmin_rules(lrs, losses, rule):
+    """The rules on the whole curve, skipping NaN slopes and losses (np.nanargmin): the slope
+    at the last finite point reads the stop's point, so it is never a candidate."""
+    lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
+    with np.errstate(all="ignore"):
+        if rule == "steepest":
+            return float(lrs[int(np.nanargmin(np.gradient(losses, np.log10(lrs))))])
+        return float(lrs[int(np.nanargmin(losses))] / 10)
+
+
 def _suggest_variant(steepest=None, minimum=None):
     """A wrong rule for one of the two names (the other one right)."""
     def suggest(lrs, losses, rule):
@@ -546,8 +588,14 @@ SUGGEST_LR = Part(
         # a range test that stopped on a NaN keeps it as its last point
         _stopped_case("steepest", np.nan, 60, 1e-5, 10.0, -1.5, -0.2, 0.03, 5),
         _stopped_case("minimum", np.nan, 60, 1e-5, 10.0, -1.5, -0.2, 0.03, 5),
+        # ... and it may stop while the loss still falls fastest at its last finite point
+        _stopped_while_falling(np.nan, finder=False),
+        # one-sided first differences at the ends, as np.gradient's default edge_order=1
+        _edge_order_case(),
     ],
     hidden_cases=[
+        _stopped_while_falling(np.inf, finder=True),
+        _stopped_while_falling(np.nan, finder=True),
         _edge_case("steepest", at_start=True),
         _stopped_case("steepest", np.inf, 80, 1e-6, 1.0, -3.0, -0.9, 0.02, 6),
         _stopped_case("minimum", np.nan, 80, 1e-6, 1.0, -3.0, -0.9, 0.02, 6),
@@ -557,6 +605,18 @@ SUGGEST_LR = Part(
         *[_suggest_case(rule, *curve) for curve in _random_curves(6) for rule in ("steepest", "minimum")],
     ],
     mistakes=[
+        Mistake(
+            "stop_neighbour_skipped",
+            "Your steepest rule can never pick the last finite point before the stop: you kept "
+            "the stop's NaN or ∞ in the curve and skipped the non-finite slopes (np.nanargmin), "
+            "but np.gradient's slope at the last finite point is a difference with its "
+            "neighbour — the stop's point — so it is not finite either, and that point is "
+            "skipped with it, even when the loss falls fastest there. The rules read the "
+            "finite curve alone, on which the last point has its one-sided slope.",
+            "Cut the curve at its first non-finite point before taking slopes (np.isfinite), "
+            "then apply the rule to what is left.",
+            variant=_nanargmin_rules,
+        ),
         Mistake(
             "non_finite_point_used",
             "Your rule read the curve's non-finite last point (the NaN or +∞ the range test "
@@ -614,6 +674,26 @@ SUGGEST_LR = Part(
             "one-sided at the ends.",
             _one_rule_wrong(steepest=lambda lrs, losses: lrs[int(np.argmin(np.diff(losses))) + 1]),
         ),
+        Mistake(
+            "last_point_dropped",
+            "Your rules always drop the curve's last point (lrs[:-1], losses[:-1]), also when it "
+            "is finite. Only a non-finite point — the NaN or ∞ a range test stopped on — is "
+            "left out; a finite last point is part of the curve and can be the suggestion (the "
+            "steepest fall may be there).",
+            "Decide what to drop by looking at the values (np.isfinite), not by position.",
+            variant=lambda lrs, losses, rule: _suggest_lr(np.asarray(lrs)[:-1],
+                                                          np.asarray(losses)[:-1], rule),
+        ),
+        _rule_mistake(
+            "edge_order_two",
+            "Your slopes at the two ends are second-order (np.gradient(..., edge_order=2)); the "
+            "rule, as part 2 states it, uses the one-sided difference of the end point and its "
+            "neighbour there, as np.gradient computes it by default. On a curve whose fall "
+            "speeds up at its end the two disagree about which point falls fastest.",
+            "Use np.gradient(losses, np.log10(lrs)) without edge_order.",
+            _one_rule_wrong(steepest=lambda lrs, losses: lrs[int(np.argmin(
+                np.gradient(losses, np.log10(lrs), edge_order=2)))]),
+        ),
         _rule_mistake(
             "ends_skipped",
             "Your steepest rule never picks the first or the last point: it only has slopes "
@@ -629,6 +709,40 @@ SUGGEST_LR = Part(
             "states it, is not that rate.",
             "Re-read the rule 'minimum' in part 2: what does it do to the rate at the lowest loss?",
             _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))]),
+        ),
+        _rule_mistake(
+            "minimum_times_ten",
+            "For 'minimum' you multiplied the rate at the lowest loss by 10: that moves further "
+            "into the rates where the loss blows up. Re-read the rule and why it moves away "
+            "from the lowest point.",
+            "Re-read the rule 'minimum' in part 2: in which direction does it move from the "
+            "rate at the lowest loss, and why?",
+            _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses))] * 10),
+        ),
+        _rule_mistake(
+            "minimum_previous_rate",
+            "For 'minimum' you stepped one point back along the ramp from the lowest loss "
+            "(lrs[i − 1]); the rule scales the rate at the lowest loss by a fixed factor, "
+            "whatever the ramp's spacing (one point is a small fraction of a decade on a long "
+            "ramp).",
+            "Re-read the rule 'minimum' in part 2: it is stated in terms of the rate, not of the "
+            "points of the ramp.",
+            _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses)) - 1]),
+        ),
+        _rule_mistake(
+            "minimum_divided_in_log_space",
+            "For 'minimum' you divided the rate's logarithm (or the exponent) by 10, not the "
+            "rate: 10^(log10(lr)/10) is not a tenth of lr.",
+            "Take the rate at the lowest loss itself, then apply the rule to it.",
+            _one_rule_wrong(minimum=lambda lrs, losses: 10 ** (np.log10(lrs[int(np.argmin(losses))]) / 10)),
+        ),
+        _rule_mistake(
+            "minimum_index_divided",
+            "For 'minimum' you divided the *index* of the lowest loss by 10 (lrs[i // 10]), "
+            "which lands on a rate many decades lower on a long ramp; the rule divides the "
+            "rate itself.",
+            "Pick the rate at the lowest loss first, then apply the rule to that rate.",
+            _one_rule_wrong(minimum=lambda lrs, losses: lrs[int(np.argmin(losses)) // 10]),
         ),
         _rule_mistake(
             "returned_index",
@@ -681,6 +795,23 @@ def _right_scale(total, max_norm):
 
 class _ClippedOut(ArrayOnlyOut):
     def accept(self, value, args):
+        grad = args["grad"]
+        if (isinstance(value, np.ndarray) and value.dtype.kind in "iu"
+                and isinstance(grad, np.ndarray) and grad.dtype.kind in "iu"):
+            truncated = np.trunc(_clip_grad_norm(grad, args["max_norm"])[0])
+            if value.shape != grad.shape or not np.array_equal(value, truncated):
+                # integers, but not the right clipping cut to whole numbers (grad returned
+                # unscaled, np.clip of integers, …): the value comparison names the mistake
+                return super().accept(value.astype(float), args)
+            raise Diagnosis(
+                "integer_gradient_truncated",
+                f"For an integer gradient it returned an integer array (dtype {value.dtype}): "
+                "the clipped entries are fractions of grad's entries, and an integer array cuts "
+                "them to whole numbers. np.zeros_like(grad), grad.copy() and in-place updates "
+                "keep grad's integer dtype.",
+                "Make the result a float array: grad * factor gives floats, or start from "
+                "np.asarray(grad, dtype=float).",
+            )
         try:
             return super().accept(value, args)
         except Diagnosis as problem:
@@ -718,8 +849,8 @@ def _per_row(grad, max_norm):
     return clipped.reshape(np.shape(grad)), float(np.sqrt(np.sum(grad * grad)))
 
 
-def _clip_case(grad, max_norm) -> Case:
-    return Case({"grad": np.array(grad, dtype=float), "max_norm": max_norm})
+def _clip_case(grad, max_norm, dtype=float) -> Case:
+    return Case({"grad": np.array(grad, dtype=dtype), "max_norm": max_norm})
 
 
 def _clip_random(seed: int) -> Case:
@@ -752,8 +883,11 @@ CLIP_GRAD_NORM = Part(
         _clip_case(_GRAD_MATRIX, 2.0),
         _clip_case([0.03, -0.04], 0.01),
         _clip_case([[0.0, 0.0], [0.0, 0.0]], 1.0),
+        # an integer gradient and an integer max_norm: the clipped entries are fractions
+        _clip_case([6, -8], 2, dtype=int),
     ],
     hidden_cases=[
+        _clip_case([[1, 2], [-2, 0]], 1, dtype=int),
         _clip_case(np.linspace(-2, 2, 7), 0.5),
         _clip_case([[1e-3, 2e-3]], 1e-3),
         _clip_case([[[1.0, 2.0], [2.0, 4.0]]], 10.0),
@@ -817,6 +951,40 @@ CLIP_GRAD_NORM = Part(
                 np.linalg.norm(g, ord=2) if np.ndim(g) == 2 else np.sqrt(np.sum(g * g)))),
         ),
         Mistake(
+            "max_not_min",
+            "You scale by max(1, max_norm/(‖g‖ + 1e-6)) where the rule takes the min: long "
+            "gradients are left alone and short ones are stretched up to length max_norm — the "
+            "opposite of clipping, which only ever shrinks.",
+            "Which of the two, 1 or max_norm/(‖g‖ + 1e-6), must the factor be when the gradient "
+            "is already short enough?",
+            variant=_clip_variant(lambda total, c: max(1.0, c / (total + train.CLIP_NORM_EPS))),
+        ),
+        Mistake(
+            "eps_outside_ratio",
+            "You added the 1e-6 to the ratio, max_norm/‖g‖ + 1e-6; clip_grad_norm_ adds it to "
+            "the norm in the denominator, max_norm/(‖g‖ + 1e-6), so that it guards the "
+            "division.",
+            "Put the parentheses around the norm and the 1e-6.",
+            variant=_clip_variant(lambda total, c: min(1.0, c / total + train.CLIP_NORM_EPS)
+                                  if total > 0 else 1.0),
+        ),
+        Mistake(
+            "inf_norm",
+            "You measured the gradient by its largest entry in absolute value (the ∞-norm, "
+            "np.max(np.abs(g)) or ord=np.inf); clip_grad_norm_ uses the Euclidean (L2) norm of "
+            "all the entries together.",
+            "total_norm = √(sum of the squares of all the entries).",
+            variant=_clip_variant(_right_scale, norm=lambda g: float(np.max(np.abs(g))) if g.size else 0.0),
+        ),
+        Mistake(
+            "rms_norm",
+            "You took the root of the *mean* of the squared entries (an RMS); the norm is the "
+            "root of their *sum*, so yours is smaller by √(number of entries) and clips too "
+            "rarely.",
+            "total_norm = √(sum of the squares of all the entries), not of their mean.",
+            variant=_clip_variant(_right_scale, norm=lambda g: float(np.sqrt(np.mean(g * g)))),
+        ),
+        Mistake(
             "l1_norm",
             "You used the L1 norm Σ|g|; clip_grad_norm_ uses the Euclidean (L2) norm by default.",
             "total_norm = √(Σg²).",
@@ -829,8 +997,31 @@ CLIP_GRAD_NORM = Part(
 
 
 def check_clip_grad_norm(clip_grad_norm, *, hidden: bool = False) -> None:
-    """Check ``clip_grad_norm(grad, max_norm) -> (clipped, total_norm)``."""
-    CLIP_GRAD_NORM.check(clip_grad_norm, hidden=hidden)
+    """Check ``clip_grad_norm(grad, max_norm) -> (clipped, total_norm)``; once every value
+    is right, a clipped gradient that shares memory with ``grad`` (``return grad, total``
+    when nothing needs clipping, or a view of grad) is refused: the notebook asks for new
+    arrays."""
+    part = CLIP_GRAD_NORM
+    cases = part.hidden_cases if hidden else part.cases
+    dataclasses.replace(part, hidden_cases=cases).check(clip_grad_norm, hidden=True)
+    for case in cases:
+        given = copy.deepcopy(case.args)
+        out = call_learner(clip_grad_norm, list(given.values()), name=part.name,
+                           time_limit=part.time_limit)
+        clipped = out[0] if isinstance(out, (tuple, list)) and out else None
+        if isinstance(clipped, np.ndarray) and np.shares_memory(clipped, given["grad"]):
+            raise report(part.name, part.points, Diagnosis(
+                "returned_input",
+                "The clipped gradient it returned shares its memory with the grad it was given "
+                "(np.shares_memory(clipped, grad) is True): you returned grad itself, or a view "
+                "of it, not a new array. The notebook asks for new arrays: the caller's "
+                "gradient and your result are then one array, so changing either in place (an "
+                "in-place update, the next gradient accumulated into it) changes the other.",
+                "Return a new array in every branch, also when nothing needs clipping: "
+                "grad * factor makes one, and so does grad.copy().",
+            ), tried=describe_call(part.name, case.args, case.shown))
+    if not hidden:
+        report_pass(part.name, part.points)
 
 
 # ---------------------------------------------------------------------------
@@ -1168,9 +1359,10 @@ _PICK_PROBLEMS = {
 
 def _grade_pick(chosen: frozenset) -> Diagnosis | None:
     if len(chosen) != 1:
+        given = "no option" if not chosen else f"{len(chosen)} options"
         return Diagnosis(
             "choose_one",
-            f"Choose one option: you gave {len(chosen)}. You will train with one rate — which, "
+            f"Choose one option: you gave {given}. You will train with one rate — which, "
             "and for which reason?",
             "Return a string with one letter, for example \"B\".",
             show_returned=False,
@@ -1187,9 +1379,9 @@ PICK_SUGGESTION = ChoicePart("pick_suggestion", 2)
 
 def check_pick_suggestion(pick_suggestion, *, hidden: bool = False) -> None:
     """Check ``pick_suggestion() -> one letter``: which finder suggestion to train with, and why."""
-    part = PICK_SUGGESTION
-    check_choice(part.name, part.points, pick_suggestion, options="ABCDE", example='"B"',
-                 grade=_grade_pick, hidden=hidden, time_limit=part.time_limit)
+    # as in the other multiple-choice parts, a letter named twice ("CC") is refused
+    PICK_SUGGESTION.check(pick_suggestion, options="ABCDE", example='"B"', grade=_grade_pick,
+                          hidden=hidden)
 
 
 # ---------------------------------------------------------------------------

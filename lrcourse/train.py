@@ -54,11 +54,16 @@ Mini-batches
 With ``batch_size`` the problem must offer ``batches(batch_size, seed)`` (an iterator
 of index arrays) and accept them as ``loss(x, batch)`` / ``grad(x, batch)``.  All K
 runs see the same sequence of batches, so runs in a sweep differ only in their
-hyperparameters, not in the luck of the draw.
+hyperparameters, not in the luck of the draw.  ``drop_last=True`` asks for
+``batches(batch_size, seed, drop_last=True)``: as with PyTorch's
+``DataLoader(drop_last=True)``, the last, smaller batch of each epoch is dropped, so
+every step uses exactly ``batch_size`` examples (an epoch of n examples then has
+⌊n / batch_size⌋ steps instead of ⌈n / batch_size⌉).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -340,6 +345,30 @@ def _check_batch_size(batch_size, problem) -> int | None:
     return batch_size
 
 
+def _check_drop_last(drop_last, batch_size, problem) -> bool:
+    drop_last = check.boolean("drop_last", drop_last)
+    if drop_last and batch_size is None:
+        check.fail("drop_last", "False with full-batch gradients (batch_size=None)", drop_last,
+                   "pass a batch_size to drop the last, smaller batch of each epoch")
+    if drop_last:
+        parameters = inspect.signature(problem.batches).parameters
+        if "drop_last" not in parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            check.fail("drop_last", "False for a problem whose batches() has no drop_last argument", drop_last,
+                       f"{type(problem).__name__}.batches(batch_size, seed) keeps the last, smaller batch")
+    return drop_last
+
+
+def _batch_stream(problem, batch_size, seed, drop_last):
+    """The iterator of mini-batches (None for full-batch gradients).
+
+    drop_last is passed only when True, so problems whose ``batches`` lack it keep working."""
+    if batch_size is None:
+        return None
+    if drop_last:
+        return iter(problem.batches(batch_size, seed, drop_last=True))
+    return iter(problem.batches(batch_size, seed))
+
+
 def _check_clipping(clip_norm, clip_value) -> tuple[float | None, float | None]:
     if clip_norm is not None:
         clip_norm = check.positive("clip_norm", clip_norm)
@@ -469,8 +498,8 @@ class _Records:
 # ------------------------------------------------------------------ run
 
 
-def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=None,
-        clip_value=None, divergence_factor=1e4, eval_every=None,
+def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, drop_last=False,
+        clip_norm=None, clip_value=None, divergence_factor=1e4, eval_every=None,
         keep_trajectory=False) -> RunResult:
     """Train ``K`` runs of ``problem`` with ``optimizer`` for ``steps`` steps.
 
@@ -508,6 +537,11 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
         ``problem.batches(batch_size, seed)``, shared by all runs.
     seed : int
         Seeds the order of the mini-batches.
+    drop_last : bool
+        False (default): every epoch ends with the smaller batch of the n mod
+        ``batch_size`` examples left over.  True: that batch is dropped, as with
+        PyTorch's ``DataLoader(drop_last=True)``; the problem's ``batches`` must
+        accept ``drop_last``.  Needs ``batch_size``.
     clip_norm, clip_value : float or None
         Clip each run's gradient by L2 norm or by value (at most one of the two);
         see the module docstring for the exact rules.
@@ -532,6 +566,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
     steps = check.step_count("steps", steps)
     seed = check.nonnegative_int("seed", seed)
     batch_size = _check_batch_size(batch_size, problem)
+    drop_last = _check_drop_last(drop_last, batch_size, problem)
     clip_norm, clip_value = _check_clipping(clip_norm, clip_value)
     divergence_factor = _DIVERGENCE_FACTOR("divergence_factor", divergence_factor)
     eval_every = None if eval_every is None else check.positive_int("eval_every", eval_every)
@@ -540,7 +575,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, clip_norm=Non
     x = _start_point(x0, problem, optimizer)
     K, dim = x.shape
     _check_record_size(steps, K, dim, keep_trajectory)
-    batches = None if batch_size is None else iter(problem.batches(batch_size, seed))
+    batches = _batch_stream(problem, batch_size, seed, drop_last)
     loss_and_grad = _loss_and_grad(problem, batches)
     records = _Records(problem, steps, x, eval_every, keep_trajectory)
     alive = np.ones(K, dtype=bool)

@@ -681,6 +681,52 @@ def test_batches_cover_every_example_once_per_epoch_and_reshuffle():
     assert np.isfinite(problem.loss(problem.init(), epochs[0][0]))
 
 
+def _old_batches(n, size, seed, epochs):
+    """The batches before drop_last existed: a permutation per epoch, cut into pieces, the last kept."""
+    rng = np.random.default_rng(seed)
+    return [order[start:start + size] for order in (rng.permutation(n) for _ in range(epochs))
+            for start in range(0, n, size)]
+
+
+@pytest.mark.parametrize("size", [1, 3, 16, 100, 449, 1347])
+def test_drop_last_gives_full_batches_and_floor_n_over_b_steps(size):
+    problem = SoftmaxRegression()
+    n = problem.n_train
+    steps = problem.steps_per_epoch(size, drop_last=True)
+    assert steps == n // size
+    stream = problem.batches(size, seed=4, drop_last=True)
+    epochs = [[next(stream) for _ in range(steps)] for _ in range(3)]
+    kept = _old_batches(n, size, 4, 3)
+    per_epoch = problem.steps_per_epoch(size)
+    for e, epoch in enumerate(epochs):
+        assert all(batch.size == size for batch in epoch)               # every batch has exactly B rows
+        used = np.concatenate(epoch)
+        assert np.unique(used).size == steps * size                     # no example twice in an epoch
+        # the same permutation as without dropping, minus its last n mod B examples
+        for mine, theirs in zip(epoch, kept[e * per_epoch:(e + 1) * per_epoch]):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+@pytest.mark.parametrize("size", [1, 16, 100, 1347])
+def test_drop_last_false_is_bit_identical_to_the_batches_before(size):
+    problem = SoftmaxRegression()
+    n, per_epoch = problem.n_train, problem.steps_per_epoch(size)
+    assert per_epoch == problem.steps_per_epoch(size, drop_last=False) == -(-n // size)
+    for stream in (problem.batches(size, seed=2), problem.batches(size, seed=2, drop_last=False)):
+        for mine, theirs in zip((next(stream) for _ in range(3 * per_epoch)), _old_batches(n, size, 2, 3)):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+def test_drop_last_is_validated():
+    problem = SoftmaxRegression()
+    for bad in (1, 0, "yes", None):
+        with pytest.raises(TypeError, match="^drop_last must be True or False; got"):
+            problem.batches(16, drop_last=bad)
+        with pytest.raises(TypeError, match="^drop_last must be True or False; got"):
+            problem.steps_per_epoch(16, drop_last=bad)
+    assert problem.steps_per_epoch(16, drop_last=np.bool_(True)) == 84
+
+
 def test_batches_and_batch_sizes_are_validated_eagerly():
     problem = SoftmaxRegression()
     with pytest.raises(ValueError, match=r"^batch_size must be a positive integer ≤ n_train = 1347; got 2000. .*batch=None"):

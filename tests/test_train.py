@@ -542,6 +542,61 @@ def test_rotated_quadratic_diverges_exactly_above_its_stability_limit():
             np.testing.assert_allclose(result.loss[:, k], losses, rtol=1e-12, atol=1e-300)
 
 
+def test_drop_last_runs_on_full_batches_only():
+    from lrcourse.problems import SoftmaxRegression
+
+    problem, size, epochs = SoftmaxRegression(), 64, 3
+    steps = epochs * problem.steps_per_epoch(size, drop_last=True)
+    assert steps == epochs * (problem.n_train // size) == 63
+    lrs = np.array([[0.2], [0.8]])
+    result = run(problem, optim.SGD(lr=lrs), problem.init(), steps, batch_size=size, seed=1, drop_last=True)
+    x, batches = np.tile(problem.init(), (2, 1)), problem.batches(size, 1, drop_last=True)
+    for t in range(steps):  # the same steps by hand: every batch has exactly B rows
+        batch = next(batches)
+        assert batch.size == size
+        np.testing.assert_array_equal(result.loss[t], problem.loss(x, batch))
+        x = x - lrs * problem.grad(x, batch)
+    np.testing.assert_array_equal(result.x, x)
+    kept = run(problem, optim.SGD(lr=lrs), problem.init(), steps, batch_size=size, seed=1)
+    assert not np.array_equal(kept.x, result.x)    # 1347 = 21·64 + 3: the 3-example batch is step 22
+
+
+def test_drop_last_false_is_bit_identical_to_the_default():
+    from lrcourse.problems import SoftmaxRegression
+
+    problem = SoftmaxRegression()
+    lrs = np.array([[0.1], [0.5]])
+    steps = 2 * problem.steps_per_epoch(100) + 1    # across two epoch ends (14 steps, the last of 47)
+    default = run(problem, optim.SGD(lr=lrs, momentum=0.9), problem.init(), steps, batch_size=100, seed=3,
+                  eval_every=5)
+    explicit = run(problem, optim.SGD(lr=lrs, momentum=0.9), problem.init(), steps, batch_size=100, seed=3,
+                   eval_every=5, drop_last=False)
+    for name in ("loss", "grad_norm", "lr", "x", "final_loss", "train_loss", "val_loss"):
+        np.testing.assert_array_equal(getattr(explicit, name), getattr(default, name))
+    x, rng = np.tile(problem.init(), (2, 1)), np.random.default_rng(3)   # the batches as before drop_last
+    velocity = np.zeros_like(x)
+    for order in (rng.permutation(problem.n_train) for _ in range(3)):
+        for start in range(0, problem.n_train, 100):
+            if steps == 0:
+                break
+            velocity = 0.9 * velocity + problem.grad(x, order[start:start + 100])
+            x, steps = x - lrs * velocity, steps - 1
+    np.testing.assert_allclose(default.x, x, rtol=0, atol=1e-12)
+
+
+def test_drop_last_is_validated_by_run():
+    from lrcourse.problems import SoftmaxRegression
+
+    with pytest.raises(TypeError, match="^drop_last must be True or False; got 1"):
+        run(SoftmaxRegression(), optim.SGD(lr=0.1), np.zeros(650), 3, batch_size=8, drop_last=1)
+    with pytest.raises(ValueError, match=r"^drop_last must be False with full-batch gradients \(batch_size=None\)"):
+        run(SoftmaxRegression(), optim.SGD(lr=0.1), np.zeros(650), 3, drop_last=True)
+    problem = LinearLeastSquares()                 # its batches(batch_size, seed) has no drop_last
+    with pytest.raises(ValueError, match="^drop_last must be False for a problem whose batches"):
+        run(problem, optim.SGD(lr=0.1), problem.init(), 3, batch_size=4, drop_last=True)
+    run(problem, optim.SGD(lr=0.1), problem.init(), 3, batch_size=4, drop_last=False)   # still fine
+
+
 def test_digits_softmax_minibatch_run():
     from lrcourse.problems import SoftmaxRegression
 

@@ -47,14 +47,19 @@ _SHARED_DOCS = """
         ``cross_entropy(x, "val")``.
     predict(x, split="val"), accuracy(x, split="val")
         Predicted classes (shape ``(..., n)``), fraction correct (shape ``(...)``).
-    batches(batch_size, seed=0)
+    batches(batch_size, seed=0, drop_last=False)
         Endless iterator of mini-batch index arrays: every epoch is a fresh
         permutation (``np.random.default_rng(seed)``) of the n_train examples cut
-        into consecutive pieces of ``batch_size``; the last, smaller piece is kept,
-        so each example is used exactly once per epoch.  ``batch_size`` must be
-        ≤ n_train (use full-batch evaluation, ``batch=None``, for all examples).
-    steps_per_epoch(batch_size)
-        ⌈n_train / batch_size⌉.
+        into consecutive pieces of ``batch_size``.  By default the last, smaller
+        piece (n_train mod batch_size examples) is kept, so each example is used
+        exactly once per epoch.  ``drop_last=True`` drops it, as PyTorch's
+        ``DataLoader(drop_last=True)``: every batch then has exactly ``batch_size``
+        rows and the n_train mod batch_size examples left over are skipped that
+        epoch (the next epoch's permutation is the same as without dropping).
+        ``batch_size`` must be ≤ n_train (use full-batch evaluation,
+        ``batch=None``, for all examples).
+    steps_per_epoch(batch_size, drop_last=False)
+        ⌈n_train / batch_size⌉, or ⌊n_train / batch_size⌋ with ``drop_last``.
 
     ``batch`` is a 1-D array of integer indices in 0 … n_train − 1 (repeats allowed).
     Points may have any leading shape; they are never modified.
@@ -124,16 +129,19 @@ class _DigitsModel(Problem):
         correct = self.predict(x, split) == self._labels[split]
         return correct.mean(axis=-1)[()]
 
-    def batches(self, batch_size, seed=0):
-        """Endless iterator of index arrays: seeded reshuffle per epoch, last partial batch kept."""
+    def batches(self, batch_size, seed=0, drop_last=False):
+        """Endless iterator of index arrays: a seeded reshuffle per epoch, cut into
+        pieces of ``batch_size``; the last partial piece is kept unless ``drop_last``."""
         batch_size = self._batch_size(batch_size)
         seed = check.nonnegative_int("seed", seed)
-        return _epochs(self.n_train, batch_size, seed)
+        drop_last = check.boolean("drop_last", drop_last)
+        return _epochs(self.n_train, batch_size, seed, drop_last)
 
-    def steps_per_epoch(self, batch_size) -> int:
-        """⌈n_train / batch_size⌉: the number of batches in one epoch."""
+    def steps_per_epoch(self, batch_size, drop_last=False) -> int:
+        """Batches in one epoch: ⌈n_train / batch_size⌉, or ⌊n_train / batch_size⌋ with ``drop_last``."""
         batch_size = self._batch_size(batch_size)
-        return -(-self.n_train // batch_size)
+        drop_last = check.boolean("drop_last", drop_last)
+        return self.n_train // batch_size if drop_last else -(-self.n_train // batch_size)
 
     # ---------------------------------------------------------------- the machinery
     def _batch_size(self, batch_size) -> int:
@@ -215,11 +223,12 @@ def _cross_entropy(logits, labels, example_axis, class_axis, want_grad):
     return loss
 
 
-def _epochs(n: int, batch_size: int, seed: int):
+def _epochs(n: int, batch_size: int, seed: int, drop_last: bool):
     rng = np.random.default_rng(seed)
+    end = n - n % batch_size if drop_last else n  # first index not used this epoch
     while True:
         order = rng.permutation(n)
-        for start in range(0, n, batch_size):
+        for start in range(0, end, batch_size):
             yield order[start:start + batch_size]
 
 

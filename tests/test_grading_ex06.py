@@ -5,6 +5,7 @@ formulas, smoothing from explicit weights, the library itself, np.linalg.norm, o
 samplers); wrong ones are the mistakes the lesson discusses.
 """
 
+import itertools
 import math
 import re
 import types
@@ -536,12 +537,20 @@ WRONG_CURVES = [
     (answer(swap("A", "D")), "clipped_read_as_too_low", "smooth or jagged"),
     (answer(swap("C", "D")), "clipped_read_as_decayed", "can the loss still jump"),
     (answer(TRUTH.replace("E", "B")), "noise_read_as_too_high", "falls at every evaluation"),
-    # other wrong mappings: one message, no count, no curve named
-    (answer(TRUTH[::-1]), "curves_misread", "does not say which curves or how many"),
-    (answer(swap("A", "E")), "curves_misread", "section 1"),
-    (answer(TRUTH.replace("A", "B")), "curves_misread", "section 4"),
-    (answer("ABCD"), "curves_misread", "by elimination"),
-    (answer("BCDE" if TRUTH != "BCDE" else "EDCB"), "curves_misread", "match it"),
+    # trial 06: one curve's misreading is named whatever the other curves say (never which
+    # other curves are right), so answers with several errors are named too
+    (answer(TRUTH[::-1]), "jumps_read_as_too_low", "smooth or jagged"),
+    (answer(swap("A", "E")), "still_falling_read_as_too_low", "does that alone say"),
+    (answer(TRUTH.replace("A", "B")), "smooth_read_as_too_high", "which of them does this curve show"),
+    (answer("ABCD"), "clipped_read_as_diverging", "says nothing about your other curves"),
+    (answer("BCDE" if TRUTH != "BCDE" else "EDCB"), "jumps_read_as_decayed", "can the"),
+    (answer(mapping(curve_1="B")), "plateau_read_as_too_high", "A monotone flat curve with no jumps"),
+    (answer(TRUTH.replace("D", "B").replace("E", "D")), "clipping_read_as_rescue",
+     "did they also train"),
+    (answer(mapping(curve_1="E", curve_4="B")), "flat_read_as_converged", "Does a flat curve mean"),
+    (answer(mapping(curve_2="E", curve_4="D")), "rising_read_as_good", "step 0 and at step 300"),
+    (answer(mapping(curve_1="B", curve_3="E", curve_4="A")), "plateau_read_as_too_high",
+     "one misreading at a time"),
     # forms the answer cannot take
     (answer(TRUTH[:3]), "wrong_length", "3 letters"),
     (answer(TRUTH + "B"), "wrong_length", "5 letters"),
@@ -569,10 +578,15 @@ def test_diagnose_curves_rejects(impl, mistake, phrase):
     rejects(ex06.check_diagnose_curves, impl, mistake, phrase)
 
 
+def all_wrong_answers():
+    """Every answer of four different cause letters but the truth (119 of them)."""
+    return ["".join(p) for p in itertools.permutations("ABCDE", 4) if "".join(p) != TRUTH]
+
+
 def test_diagnose_curves_messages_name_no_curve_and_no_cause_letter():
     """No message says which curve has which cause: no curve number, no option letter of the
     truth, no rate of a run."""
-    wrong = [impl for impl, mistake, _ in WRONG_CURVES[:12]]
+    wrong = [answer(a) for a in all_wrong_answers()]
     for impl in wrong:
         with pytest.raises(CheckFailed) as info:
             ex06.check_diagnose_curves(impl)
@@ -883,3 +897,30 @@ def test_trial06_clip_right_forms(impl, capsys):
 def test_clip_cases_include_integer_gradients():
     for cases in (ex06.CLIP_GRAD_NORM.cases, ex06.CLIP_GRAD_NORM.hidden_cases):
         assert any(c.args["grad"].dtype.kind == "i" for c in cases)
+
+
+def test_every_wrong_answer_names_a_misreading_and_never_the_curves_cause():
+    """Trial 06: all 119 wrong answers get a named misreading (none the neutral message); a
+    one-curve message never names the cause of the curve it is about, nor clipping for the
+    clipped run, and always says it tells nothing about the other curves."""
+    for letters in all_wrong_answers():
+        problem = ex06._grade_curves(letters)
+        assert problem is not None and problem.mistake != "curves_misread", letters
+        assert "says nothing about your other curves" in problem.diagnosis, letters
+        if "as the cause of the curve" in problem.diagnosis:
+            (true, given), = [(t, g) for t, g in zip(TRUTH, letters)
+                              if problem.diagnosis.startswith(f"Your answer gives {ex06._CAUSE_WORDS[g]} "
+                                                              f"as the cause of the curve that "
+                                                              f"{ex06._CURVE_SHAPES[t]}")]
+            assert ex06._CAUSE_WORDS[true] not in problem.diagnosis + problem.hint, letters
+    for letters in [a for a in all_wrong_answers() if a[TRUTH.index("D")] == "B"]:
+        problem = ex06._grade_curves(letters)
+        if problem.mistake == "clipped_read_as_diverging":   # the CBAE message gives nothing away
+            assert "section 4" not in problem.hint and "held back" not in problem.diagnosis
+            assert "clipping" not in problem.diagnosis.replace("without clipping", "")
+
+
+def test_every_curve_pair_has_a_question():
+    """A question for every (cause of a curve, other cause) pair, shapes for every curve."""
+    assert set(ex06._CURVE_SHAPES) == set(TRUTH) == set(ex06._CURVE_PRIORITY)
+    assert {(t, g) for t in TRUTH for g in "ABCDE" if g != t} == set(ex06._CURVE_PAIRS)

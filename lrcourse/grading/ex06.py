@@ -1450,10 +1450,16 @@ def _replaced(answer: str, a: str, b: str) -> str:
 _SECTION_1 = "lesson 06, section 1 (\"What does a loss curve tell you about η?\")"
 _SECTION_4 = "the verdict of section 4 (clipping)"
 
-#: Misreadings of the curves: (the answer it predicts from the truth, mistake id, diagnosis,
-#: hint).  A misreading is named only when the answer is exactly what it predicts; its
-#: message restates what the learner's answer says about the shapes and asks the question
-#: that decides it, never which curve has which cause.
+#: Said with every named misreading: naming one curve's misreading must not tell whether the
+#: other curves are right (a count or a list of the right curves would allow elimination).
+_ONE_AT_A_TIME = (" (The check names one misreading at a time; it says nothing about your "
+                  "other curves.)")
+
+#: Misreadings of the whole answer: (the answer it predicts from the truth, mistake id,
+#: diagnosis, hint).  Named when the answer is exactly what it predicts (a swap of two
+#: causes, or one coherent belief behind two curves); its message restates what the answer
+#: says about the shapes and asks the question that decides it, never which curve has
+#: which cause.
 _CURVE_MISREADINGS = [
     (lambda t: _swapped(t, "A", "C"), "slow_curves_swapped",
      "Your answer calls a curve that drops fast and then goes flat 'too low', and a curve that "
@@ -1468,13 +1474,12 @@ _CURVE_MISREADINGS = [
      "last 100 steps, and at what level did its decayed schedule go flat?",
      f"Re-read {_SECTION_1}: 'about right', 'schedule too aggressive', and the sentence "
      "after the bullets on flat curves."),
-    (lambda t: _replaced(t, "D", "B"), "clipped_read_as_diverging",
-     "Your answer reads a run whose loss jumps up at once and then stays high for 300 steps, "
-     "never stopped, as a rate too high without clipping. What did the lesson's runs at "
-     "rates too high and no clipping do: did they make progress first, and how long did a "
-     "run last whose loss jumped up in its first steps? And what does clipping by norm "
-     "prevent, and what does it not?",
-     f"Re-read {_SECTION_1}: the too-high rates (✕); then {_SECTION_4}."),
+    (lambda t: _swapped(t, "A", "E"), "still_falling_read_as_too_low",
+     "Your answer calls a curve that drops steeply in its first steps and still falls at "
+     "the end 'too low', and a curve that falls at one slow pace from its first step to its "
+     "last a good rate. Still falling at the end: does that alone say the rate is too low? "
+     "Which of the two drops steeply at the start, and where does each one end?",
+     f"Re-read {_SECTION_1}: the bullets on a rate too low and 'about right'."),
     (lambda t: _swapped(t, "A", "D"), "clipped_read_as_too_low",
      "Your answer calls a curve that jumps up and down 'too low', and a smooth curve that "
      "falls a little at every evaluation a rate far too high held back by clipping. Is a "
@@ -1488,12 +1493,157 @@ _CURVE_MISREADINGS = [
      "clipping. Once a schedule has made the rate tiny, can the loss still jump like that? "
      "What does a clipped run far above the stable rates look like?",
      f"Re-read {_SECTION_1}: the schedule too aggressive; then {_SECTION_4}."),
-    (lambda t: _replaced(t, "E", "B"), "noise_read_as_too_high",
-     "Your answer reads a run whose loss on the whole training set falls at every evaluation "
-     "as a rate too high. What are the tells of a rate too high in section 1, and how does "
-     "the curve you chose compare with them (its largest jump, its trend, was it stopped)?",
-     f"Re-read {_SECTION_1}: 'about right' and 'too high'."),
+    (lambda t: _replaced(_replaced(t, "D", "B"), "E", "D"), "clipping_read_as_rescue",
+     "Your answer reads the curve that falls at every evaluation to the lowest loss as a rate "
+     "far too high that clipping rescued, and a run whose loss jumps up at once and is never "
+     "stopped as a rate too high without clipping. Section 4 found that clipping keeps such "
+     "rates from being stopped: did they also train? And what did section 1's unclipped runs "
+     "at rates too high do — how long did they last, and did they make progress first?",
+     f"Re-read {_SECTION_4}: \"does not diverge\" is not \"trains\"; and the too-high "
+     f"rates (✕) of {_SECTION_1}."),
 ]
+
+#: How each curve looks (by the cause its run was made with), in section 1's terms: what a
+#: message about that curve says it shows.  Never the cause itself.
+_CURVE_SHAPES = {
+    "A": "falls at one slow, smooth pace from its first evaluation to its last, with no knee",
+    "C": "drops steeply in its first steps and then goes flat (no change over its last 100 "
+         "steps), far above the lowest curve",
+    "D": "jumps up at once, stays above its start, jumps by large factors between evaluations "
+         "and is never stopped",
+    "E": "drops steeply in its first steps and then falls at every evaluation, still halving "
+         "over its last 100 steps, to the lowest loss of the four",
+}
+
+#: What each cause is called in the messages (the learner's reading).
+_CAUSE_WORDS = {
+    "A": "a rate too low",
+    "B": "a rate too high without clipping",
+    "C": "a schedule that decayed too soon",
+    "D": "a rate far too high held back by clipping",
+    "E": "a good constant rate",
+}
+
+#: One curve misread: (the curve's cause, the cause the answer gives it) -> (mistake id, the
+#: question that decides it, hint).  Named for that curve whatever the other curves say; the
+#: question refutes the reading without naming the curve's cause.
+_CURVE_PAIRS = {
+    ("C", "E"): ("flat_read_as_converged",
+                 "Does a flat curve mean the model has converged? What did section 1's good rate "
+                 "still do over its last 100 steps, and what does this curve do there?",
+                 f"Re-read {_SECTION_1}: 'about right', and the sentence after the bullets on "
+                 "flat curves."),
+    ("C", "B"): ("plateau_read_as_too_high",
+                 "Section 1's rates too high either made progress first and then jumped by "
+                 "large factors and trended upwards, or were stopped within a few steps. Does "
+                 "this curve jump anywhere (its largest jump between evaluations), or trend "
+                 "upwards? A monotone flat curve with no jumps: can a too-high rate do that?",
+                 f"Re-read {_SECTION_1}: 'too high', and what a flat curve can mean."),
+    ("C", "A"): ("knee_read_as_too_low",
+                 "Section 1 gives a rate too low a smooth curve with no knee, falling at the same "
+                 "slow pace from the first step to the last. Does this curve have a knee? How "
+                 "much did it fall in its first 20 steps?",
+                 f"Re-read {_SECTION_1}: the bullet on a rate too low."),
+    ("C", "D"): ("plateau_read_as_clipped",
+                 "What did section 4 find a clipped run far above the stable rates does: settle "
+                 "smoothly onto a level, or something else? Compare this curve's largest jump "
+                 "between evaluations.",
+                 f"Re-read {_SECTION_4}."),
+    ("D", "B"): ("clipped_read_as_diverging",
+                 "Section 1's rates too high either made progress first and then trended "
+                 "upwards, or were stopped within a few steps (✕). Does this curve do either: "
+                 "did it make progress first, and was it stopped in 300 steps?",
+                 f"Re-read {_SECTION_1}: the too-high rates (✕); then go through the five "
+                 "causes again for this curve."),
+    ("D", "A"): ("jumps_read_as_too_low",
+                 "Is a too-low rate's curve smooth or jagged? Can a rate too low make the loss "
+                 "jump above its start?",
+                 f"Re-read {_SECTION_1}: the too-low rate; then go through the five causes "
+                 "again for this curve."),
+    ("D", "C"): ("jumps_read_as_decayed",
+                 "A schedule that decays too soon starts at a good rate: would its loss jump "
+                 "above its start at once? And once the schedule has made the rate tiny, can the "
+                 "loss still jump by large factors between evaluations?",
+                 f"Re-read {_SECTION_1}: the schedule too aggressive; then go through the five "
+                 "causes again for this curve."),
+    ("D", "E"): ("rising_read_as_good",
+                 "Can a good constant rate end above the loss it started from? Compare this "
+                 "curve's loss at step 0 and at step 300.",
+                 f"Re-read {_SECTION_1}: 'about right'; then go through the five causes again "
+                 "for this curve."),
+    ("A", "E"): ("slow_read_as_good",
+                 "Section 1's good rate drops steeply in its first tens of steps. Does this "
+                 "curve? Where does it end at step 300, next to the other curves?",
+                 f"Re-read {_SECTION_1}: 'about right' and the rate too low."),
+    ("A", "C"): ("slow_read_as_decayed",
+                 "A schedule that decays too soon follows the good rate's steep drop first and "
+                 "then goes flat. Does this curve drop steeply anywhere, and is it flat over its "
+                 "last 100 steps?",
+                 f"Re-read {_SECTION_1}: the schedule too aggressive and the rate too low."),
+    ("A", "B"): ("smooth_read_as_too_high",
+                 "Which tells of a rate too high does section 1 give (jumps by large factors, an "
+                 "upward trend, a stop), and which of them does this curve show?",
+                 f"Re-read {_SECTION_1}: 'too high' and the rate too low."),
+    ("A", "D"): ("smooth_read_as_clipped",
+                 "What does section 4's clipped run far above the stable rates look like: smooth "
+                 "or bouncing? Does this curve ever jump between evaluations?",
+                 f"Re-read {_SECTION_4}; then {_SECTION_1}: the rate too low."),
+    ("E", "A"): ("still_falling_read_as_too_low",
+                 "Still falling at the end: does that alone say the rate is too low? Does a rate "
+                 "too low drop steeply in its first steps, as this curve does?",
+                 f"Re-read {_SECTION_1}: the bullets on a rate too low and 'about right'."),
+    ("E", "B"): ("noise_read_as_too_high",
+                 "What are the tells of a rate too high in section 1, and how does this curve "
+                 "compare with them (its largest jump, its trend, was it stopped)? The loss of "
+                 "each mini-batch scatters for every rate: read the loss on the whole training "
+                 "set.",
+                 f"Re-read {_SECTION_1}: 'about right' and 'too high'."),
+    ("E", "C"): ("falling_read_as_decayed",
+                 "A schedule that decayed too soon leaves the curve flat over its last 100 steps. "
+                 "What does this curve do over its last 100 steps?",
+                 f"Re-read {_SECTION_1}: the schedule too aggressive and 'about right'."),
+    ("E", "D"): ("good_read_as_clipped",
+                 "Far above the stable rates, section 4 found that clipping keeps a run from "
+                 "being stopped: did such runs also train? This curve falls at every evaluation "
+                 "to the lowest loss of the four.",
+                 f"Re-read {_SECTION_4}: \"does not diverge\" is not \"trains\"."),
+}
+
+#: The order in which misread curves are named when several are: the curves whose misreading
+#: is most often the root of the others first (a misread clipped run or plateau drags the
+#: rest of the answer along).
+_CURVE_PRIORITY = "DCEA"
+
+
+def _grade_curves(answer: str) -> Diagnosis | None:
+    truth = _curves_truth()
+    if answer == truth:
+        return None
+    for predict, mistake, diagnosis, hint in _CURVE_MISREADINGS:
+        if answer == predict(truth):
+            return Diagnosis(mistake, diagnosis + _ONE_AT_A_TIME, hint, show_returned=False)
+    misread = {true: given for true, given in zip(truth, answer) if true != given}
+    for true in sorted(misread, key=_CURVE_PRIORITY.index):
+        pair = _CURVE_PAIRS.get((true, misread[true]))
+        if pair is not None:
+            mistake, question, hint = pair
+            return Diagnosis(
+                mistake,
+                f"Your answer gives {_CAUSE_WORDS[misread[true]]} as the cause of the curve "
+                f"that {_CURVE_SHAPES[true]}. "
+                + question + _ONE_AT_A_TIME, hint, show_returned=False)
+    return Diagnosis(
+        "curves_misread",
+        "Your causes are not right yet, and the check recognises no misreading it can name in "
+        "this answer: read each curve again on its own — the loss at the start and at the "
+        "end, its change over the last 100 steps, its largest jump between evaluations, "
+        "whether the run was stopped — and match it with the shapes the lesson describes.",
+        f"Re-read {_SECTION_1}, and {_SECTION_4}.",
+        show_returned=False)
+
+
+DIAGNOSE_CURVES = ChoicePart("diagnose_curves", 2)
+
 
 _CURVES_EXAMPLE = '"ABCD"'
 _CURVES_FORMAT = (f"Return one string of four letters, the cause of curve 1 first, for example "
@@ -1551,25 +1701,6 @@ def _curve_letters(value) -> str:
     return "".join(letters)
 
 
-def _grade_curves(answer: str) -> Diagnosis | None:
-    truth = _curves_truth()
-    if answer == truth:
-        return None
-    for predict, mistake, diagnosis, hint in _CURVE_MISREADINGS:
-        if answer == predict(truth):
-            return Diagnosis(mistake, diagnosis, hint, show_returned=False)
-    return Diagnosis(
-        "curves_misread",
-        "Your causes are not right yet. The check does not say which curves or how many are "
-        "off (that would let you find the answer by elimination): read each curve again on "
-        "its own — the loss at the start and at the end, its change over the last 100 steps, "
-        "its largest jump between evaluations, whether the run was stopped — and match it "
-        "with the shapes the lesson describes.",
-        f"Re-read {_SECTION_1}, and {_SECTION_4}.",
-        show_returned=False)
-
-
-DIAGNOSE_CURVES = ChoicePart("diagnose_curves", 2)
 
 
 def check_diagnose_curves(diagnose_curves, *, hidden: bool = False) -> None:

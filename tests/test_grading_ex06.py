@@ -924,3 +924,89 @@ def test_every_curve_pair_has_a_question():
     """A question for every (cause of a curve, other cause) pair, shapes for every curve."""
     assert set(ex06._CURVE_SHAPES) == set(TRUTH) == set(ex06._CURVE_PRIORITY)
     assert {(t, g) for t in TRUTH for g in "ABCDE" if g != t} == set(ex06._CURVE_PAIRS)
+
+
+def range_test_with(ramp=None, correction=None, average=None, bar=None, stop_on="smoothed",
+                    rate_ahead=False, ascent=False, first_loss_start=False, corrected_in_place=False,
+                    swap_outputs=False):
+    """range_test_loop with one of the trial's slips switched on (learner-style code)."""
+    def run(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+        lrs = np.geomspace(start_lr, end_lr, num_steps) if ramp is None else ramp(start_lr, end_lr, num_steps)
+        x, avg, best, smoothed = x0, 0.0, np.inf, []
+        for i in range(num_steps):
+            loss = problem.loss(x)
+            if first_loss_start and i == 0:
+                avg = loss
+            else:
+                avg = beta * avg + (1 - beta) * loss if average is None else average(avg, beta, loss)
+            corr = 1 - beta ** (i + 1) if correction is None else correction(beta, i)
+            if corrected_in_place:
+                avg = np.float64(avg) / corr
+                value = avg
+            else:
+                value = np.float64(avg) / corr
+            smoothed.append(value)
+            tested = value if stop_on == "smoothed" else loss
+            limit = diverge_threshold * best if bar is None else bar(best, diverge_threshold)
+            if not np.isfinite(tested) or tested > limit:
+                break
+            best = min(best, tested)
+            rate = start_lr * (end_lr / start_lr) ** ((i + 1) / (num_steps - 1)) if rate_ahead else lrs[i]
+            x = x + rate * problem.grad(x) if ascent else x - rate * problem.grad(x)
+        out = (lrs[:len(smoothed)], np.array(smoothed))
+        return out[::-1] if swap_outputs else out
+    return run
+
+
+WRONG_RANGE_TRIAL = [
+    (range_test_with(swap_outputs=True), "swapped_outputs", "(smoothed, lrs)"),
+    (range_test_with(bar=lambda best, t: best + t), "threshold_added", "*plus*"),
+    (range_test_with(correction=lambda b, i: 1 - b ** (i + 2)), "bias_correction_power_too_high", "β^(i+2)"),
+    (range_test_with(average=lambda a, b, loss: (1 - b) * a + b * loss), "ema_weights_swapped",
+     "the bias correction is right"),
+    (range_test_with(stop_on="raw"), "stopped_on_raw_loss", "raw loss"),
+    (range_test_with(rate_ahead=True), "stepped_with_next_rate", "lr_(i+1)"),
+    (range_test_with(ramp=lambda s, e, n: s * (e / s) ** (np.arange(1, n + 1) / (n - 1)),
+                     rate_ahead=True), "stepped_with_next_rate", "one ratio above start_lr"),
+    (range_test_with(first_loss_start=True), "average_starts_at_first_loss", "weight 1 instead of 1 − β"),
+    (range_test_with(first_loss_start=True, correction=lambda b, i: 1.0), "average_starts_at_first_loss",
+     "not bias-corrected"),
+    (range_test_with(ramp=lambda s, e, n: s * (e / s) ** (np.arange(n) // (n - 1))),
+     "exponent_integer_division", "integer division"),
+    (range_test_with(corrected_in_place=True), "correction_stored_in_average", "already corrected"),
+    (range_test_with(ascent=True), "gradient_ascent", "*up*"),
+    (range_test_with(ramp=lambda s, e, n: np.logspace(s, e, n)), "logspace_of_rates", "*exponents*"),
+    (range_test_with(correction=lambda b, i: 1 - b ** i), "bias_correction_off_by_one", "1 − β⁰ = 0"),
+]
+
+
+def range_test_cumulative(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    """The ramp as a running product and the average in the 'avg += (1 − β)(loss − avg)' form."""
+    ratio = (end_lr / start_lr) ** (1.0 / (num_steps - 1))
+    lrs = start_lr * np.cumprod(np.r_[1.0, np.full(num_steps - 1, ratio)])
+    lrs[-1] = end_lr
+    x, avg, best, smoothed = np.array(x0, dtype=float), 0.0, np.inf, []
+    for i in range(num_steps):
+        avg += (1 - beta) * (problem.loss(x) - avg)
+        smoothed.append(avg / (1 - beta ** (i + 1)))
+        if np.isnan(smoothed[-1]) or smoothed[-1] == np.inf or smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x -= lrs[i] * problem.grad(x)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_RANGE_TRIAL)
+def test_trial06_range_test_mistakes_are_named(impl, mistake, phrase):
+    rejects(ex06.check_lr_range_test, impl, mistake, phrase)
+
+
+def test_trial06_range_test_right_form(capsys):
+    accepts(ex06.check_lr_range_test, range_test_cumulative, capsys, "lr_range_test", 3)
+
+
+def test_range_cases_have_losses_far_from_one():
+    """The 4× rule is a ratio: some visible case starts far above 1 and some far below, so
+    best + 4 and 4 × the first loss are told apart from it."""
+    starts = [c.args["problem"].loss(c.args["x0"]) for c in ex06.LR_RANGE_TEST.cases]
+    assert max(starts) > 20 and min(starts) < 0.1

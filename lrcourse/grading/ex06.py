@@ -81,13 +81,31 @@ def _lr_range_test(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_
 
 
 def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_stop=True,
-                        loss_after=False, ties_stop=False):
-    """The range test written out, with switches for the common mistakes."""
+                        loss_after=False, ties_stop=False, step_rate="same", ascent=False):
+    """The range test written out, with switches for the common mistakes.
+
+    ramp: "right", "fastai" (i/n), "linear", "int_division" (i // (n − 1)), "logspace"
+    (np.logspace(start, end, n), the bounds taken as exponents); smoothing: "right", "raw",
+    "uncorrected", "record_raw" (stops on the smoothed loss, records the raw one),
+    "beta_swapped" (β and 1 − β swapped everywhere), "ema_beta_swapped" (only in the
+    average), "beta_power_i" (1 − βⁱ), "beta_power_i_plus_2", "first_loss_start" (avg
+    starts at the first loss, then corrected), "first_loss_uncorrected", "corrected_in_place"
+    (avg itself divided by 1 − β^(i+1)); stop: "best", "first", "never", "no_finite_check",
+    "additive" (best + threshold), "raw_loss" (the stop test on the raw loss and its best);
+    step_rate: "same", "next" (steps with lr_{i+1}, records lr_i), "next_recorded" (records
+    lr_{i+1} too); ascent: x + lr·∇f."""
     def run(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
         i = np.arange(num_steps)
-        lrs = {"right": start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)),
-               "fastai": start_lr * (end_lr / start_lr) ** (i / num_steps),
-               "linear": np.linspace(start_lr, end_lr, num_steps)}[ramp]
+        with np.errstate(all="ignore"):
+            lrs = {"right": start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)),
+                   "fastai": start_lr * (end_lr / start_lr) ** (i / num_steps),
+                   "linear": np.linspace(start_lr, end_lr, num_steps),
+                   "int_division": start_lr * (end_lr / start_lr) ** (i // (num_steps - 1)),
+                   "logspace": np.logspace(start_lr, end_lr, num_steps)}[ramp]
+            steps = (lrs if step_rate == "same"
+                     else start_lr * (end_lr / start_lr) ** ((i + 1) / (num_steps - 1)))
+        if step_rate == "next_recorded":
+            lrs = steps
         x = np.array(x0, dtype=float)
         avg, best, first, out = 0.0, math.inf, None, []
         with np.errstate(all="ignore"):
@@ -95,36 +113,75 @@ def _range_test_variant(*, ramp="right", smoothing="right", stop="best", keep_st
                 if loss_after:
                     x = x - lrs[k] * problem.grad(x)
                 loss = float(problem.loss(x))
+                correction = 1 - beta ** (k + 1)
                 if smoothing == "raw":
                     value = loss
                 elif smoothing == "beta_swapped":
                     avg = (1 - beta) * avg + beta * loss
                     value = avg / (1 - (1 - beta) ** (k + 1))
-                elif smoothing == "beta_power_i":
-                    avg = beta * avg + (1 - beta) * loss
-                    value = float(np.float64(avg) / np.float64(1 - beta ** k))
+                elif smoothing == "ema_beta_swapped":
+                    avg = (1 - beta) * avg + beta * loss
+                    value = float(np.float64(avg) / np.float64(correction))
+                elif smoothing in ("first_loss_start", "first_loss_uncorrected"):
+                    avg = loss if k == 0 else beta * avg + (1 - beta) * loss
+                    value = avg / correction if smoothing == "first_loss_start" else avg
+                elif smoothing == "corrected_in_place":
+                    avg = float(np.float64(beta * avg + (1 - beta) * loss) / np.float64(correction))
+                    value = avg
                 else:
                     avg = beta * avg + (1 - beta) * loss
-                    value = avg / (1 - beta ** (k + 1)) if smoothing in ("right", "record_raw") else avg
+                    power = {"beta_power_i": k, "beta_power_i_plus_2": k + 2}.get(smoothing, k + 1)
+                    value = (float(np.float64(avg) / np.float64(1 - beta ** power))
+                             if smoothing not in ("uncorrected",) else avg)
                 first = value if first is None else first
-                bar = {"best": best, "first": first, "never": math.inf, "no_finite_check": best}[stop]
-                above = (value >= diverge_threshold * bar if ties_stop
-                         else value > diverge_threshold * bar)
-                if (stop != "no_finite_check" and not math.isfinite(value)) or (
+                tested = loss if stop == "raw_loss" else value
+                bar = {"best": best, "first": first, "never": math.inf, "no_finite_check": best,
+                       "additive": best, "raw_loss": best}[stop]
+                if stop == "additive":
+                    above = tested > bar + diverge_threshold
+                elif ties_stop:
+                    above = tested >= diverge_threshold * bar
+                else:
+                    above = tested > diverge_threshold * bar
+                if (stop != "no_finite_check" and not math.isfinite(tested)) or (
                         stop != "never" and above):
                     if keep_stop:
                         out.append(loss if smoothing == "record_raw" else value)
                     break
                 out.append(loss if smoothing == "record_raw" else value)
-                best = min(best, value)
+                best = min(best, tested)
                 if not loss_after:
-                    x = x - lrs[k] * problem.grad(x)
-        return lrs[:len(out)], np.array(out)
+                    x = x + steps[k] * problem.grad(x) if ascent else x - steps[k] * problem.grad(x)
+        # a NaN stop compared as +∞, as _CurveOut reads the learner's curve
+        out = np.array(out, dtype=float)
+        return lrs[:len(out)], np.where(np.isnan(out), np.inf, out)
     return run
 
 
 _CURVE_USE = ("The exercise asks for two 1-D arrays, and the notebook's next cell reads "
               "lrs.size, which a list does not have.")
+
+
+def _looks_swapped(value, args) -> bool:
+    """(smoothed, lrs): the second array is the start of a ramp from start_lr (the right one,
+    fastai's or a linear one) and the first is not."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        return False
+    try:
+        first, second = (np.asarray(v, dtype=float) for v in value)
+    except (TypeError, ValueError):
+        return False
+    if second.ndim != 1 or second.size == 0 or first.shape != second.shape:
+        return False
+    start, end, n = args["start_lr"], args["end_lr"], args["num_steps"]
+    i = np.arange(n)
+    ramps = (start * (end / start) ** (i / max(n - 1, 1)), start * (end / start) ** (i / n),
+             np.linspace(start, end, n))
+
+    def is_ramp(a):
+        return a.size <= n and any(np.allclose(a, r[:a.size], rtol=1e-9, atol=0) for r in ramps)
+    with np.errstate(all="ignore"):
+        return is_ramp(second) and not is_ramp(first)
 
 
 class _CurveOut(Output):
@@ -139,6 +196,14 @@ class _CurveOut(Output):
             names=("lrs", "smoothed"))
 
     def accept(self, value, args):
+        if _looks_swapped(value, args):
+            raise Diagnosis(
+                "swapped_outputs",
+                "The two arrays are in the wrong order: it returned (smoothed, lrs) — its second "
+                "array is the ramp of learning rates. Return (lrs, smoothed).",
+                "The first array holds the rates of the steps taken, the second their smoothed "
+                "losses (the next cells unpack lrs, smoothed = lr_range_test(...)).",
+            )
         lrs, smoothed = self._items.accept(value, args)
         for name, array in (("lrs", lrs), ("smoothed", smoothed)):
             if array.ndim != 1:
@@ -240,6 +305,10 @@ def _range_cases(hidden: bool) -> list[Case]:
         _nan_case([0.5], 1e-3, 10.0, 80, 0.98),
         # a smoothed loss of exactly 4× the best: "exceeds" does not stop there (trial 4567)
         _staircase_case(0.05, 1.0, 12),
+        # losses far from 1 (50 and 0.03 at the start): the 4× rule is a ratio, so a bar of
+        # best + 4 or 4 × the first loss stops elsewhere (trial 06)
+        _range_case(Quadratic([20.0, 80.0]), "Quadratic([20.0, 80.0])", 1e-4, 1.0, 80, 0.9),
+        _range_case(Quadratic([0.01, 0.05]), "Quadratic([0.01, 0.05])", 1e-2, 1000.0, 80, 0.9),
     ]
 
 
@@ -282,6 +351,7 @@ LR_RANGE_TEST = Part(
     reference=_lr_range_test,
     returns=_CurveOut(),
     rediagnose_raised=_range_raised,
+    case_properties=(),
     cases=_range_cases(hidden=False),
     hidden_cases=_range_cases(hidden=True),
     rtol=1e-6,
@@ -344,6 +414,103 @@ LR_RANGE_TEST = Part(
             "average, so that it averages over about 1/(1 − β) = 50 steps.",
             "avg ← β·avg + (1 − β)·loss.",
             variant=_range_test_variant(smoothing="beta_swapped"),
+        ),
+        Mistake(
+            "threshold_added",
+            "Your test stops when the smoothed loss exceeds the best so far *plus* "
+            "diverge_threshold; the rule is a ratio: it stops when the smoothed loss exceeds "
+            "diverge_threshold *times* the best, so that it means the same whatever the scale "
+            "of the loss.",
+            "Re-read the stop rule in part 1: how are diverge_threshold and the lowest smoothed "
+            "loss combined?",
+            variant=_range_test_variant(stop="additive"),
+        ),
+        Mistake(
+            "stopped_on_raw_loss",
+            "Your stop test reads the raw loss (and its best so far), not the smoothed one: a "
+            "single noisy loss can then end the test. The rule compares the smoothed loss with "
+            "diverge_threshold × the lowest smoothed loss so far.",
+            "Use the smoothed value both in the stop test and for the best so far.",
+            variant=_range_test_variant(stop="raw_loss"),
+        ),
+        Mistake(
+            "bias_correction_power_too_high",
+            "Your bias correction divides by 1 − β^(i+2): after the first step the average has "
+            "seen one loss, with weight 1 − β, so it must be divided by 1 − β¹ there; yours "
+            "divides by a larger number and the first smoothed losses come out too low.",
+            "How many losses has the average seen after step i (counted from 0), and what do "
+            "their weights add up to?",
+            variant=_range_test_variant(smoothing="beta_power_i_plus_2"),
+        ),
+        Mistake(
+            "ema_weights_swapped",
+            "β and 1 − β are swapped in your moving average (the bias correction is right): β "
+            "(0.98) is the weight of the old average, so that the average spans about "
+            "1/(1 − β) = 50 steps; yours weighs the new loss by β and barely smooths.",
+            "avg ← β·avg + (1 − β)·loss.",
+            variant=_range_test_variant(smoothing="ema_beta_swapped"),
+        ),
+        Mistake(
+            "average_starts_at_first_loss",
+            "Your moving average starts at the first loss, then divides by 1 − β^(i+1) as if it "
+            "had started at 0: the first loss is counted with weight 1 instead of 1 − β, so the "
+            "early smoothed losses are inflated. The average starts at 0, and the bias "
+            "correction is what removes that start's pull towards 0.",
+            "Start with avg = 0 and apply the same update at every step, the first one included.",
+            variant=_range_test_variant(smoothing="first_loss_start"),
+        ),
+        Mistake(
+            "average_starts_at_first_loss",
+            "Your moving average starts at the first loss and is not bias-corrected: a common "
+            "smoothing, but not the one the range test specifies — the average starts at 0 and "
+            "is divided by 1 − β^(i+1), which weighs the first losses differently.",
+            "Start with avg = 0, update it at every step, and divide by 1 − β^(i+1).",
+            variant=_range_test_variant(smoothing="first_loss_uncorrected"),
+        ),
+        Mistake(
+            "correction_stored_in_average",
+            "You divided the average itself by 1 − β^(i+1) and kept the result as the running "
+            "average: the next step then corrects an already corrected average again. The "
+            "correction makes the smoothed value of this step; the running average stays "
+            "uncorrected.",
+            "Keep two names: avg (updated, never divided) and smoothed = avg/(1 − β^(i+1)).",
+            variant=_range_test_variant(smoothing="corrected_in_place"),
+        ),
+        Mistake(
+            "stepped_with_next_rate",
+            "You record lr_i but take the step of iteration i with lr_(i+1): each loss you "
+            "record belongs to a rate one step higher than the one next to it.",
+            "At step i, use lr_i both in the record and in x ← x − lr_i·∇f(x).",
+            variant=_range_test_variant(step_rate="next"),
+        ),
+        Mistake(
+            "stepped_with_next_rate",
+            "Your rates start at start_lr·(end_lr/start_lr)^(1/(num_steps − 1)), one ratio "
+            "above start_lr: i counted from 1 in the exponent. The first rate is start_lr "
+            "itself (i = 0) and the last one end_lr.",
+            "Check your ramp at i = 0: it must give start_lr.",
+            variant=_range_test_variant(step_rate="next_recorded"),
+        ),
+        Mistake(
+            "exponent_integer_division",
+            "Your exponent i // (num_steps − 1) is an integer division: it is 0 for every step "
+            "but the last, so the rate stays at start_lr and jumps to end_lr at the end.",
+            "Divide with / (true division), so the exponent goes from 0 to 1 in even steps.",
+            variant=_range_test_variant(ramp="int_division"),
+        ),
+        Mistake(
+            "logspace_of_rates",
+            "np.logspace(start_lr, end_lr, num_steps) reads its bounds as *exponents*: it runs "
+            "from 10^start_lr to 10^end_lr. The ramp runs from start_lr to end_lr themselves.",
+            "np.geomspace takes the bounds themselves (or give np.logspace their log10).",
+            variant=_range_test_variant(ramp="logspace"),
+        ),
+        Mistake(
+            "gradient_ascent",
+            "Your steps go *up* the gradient (x + lr·∇f): the loss grows from the first step. "
+            "Gradient descent moves against the gradient.",
+            "x ← x − lr_i·∇f(x).",
+            variant=_range_test_variant(ascent=True),
         ),
         Mistake(
             "compared_with_first_loss",
@@ -581,6 +748,7 @@ SUGGEST_LR = Part(
     points=2,
     reference=_suggest_lr,
     returns=NumberOut(what="the suggested learning rate"),
+    case_properties=(),
     cases=[
         *[_suggest_case(rule, *curve) for curve in _CURVES for rule in ("steepest", "minimum")],
         # the steepest fall at an end: np.gradient's one-sided slope there (trial 4567)
@@ -617,15 +785,19 @@ SUGGEST_LR = Part(
             "then apply the rule to what is left.",
             variant=_nanargmin_rules,
         ),
-        Mistake(
+        *[Mistake(
             "non_finite_point_used",
             "Your rule read the curve's non-finite last point (the NaN or +∞ the range test "
             "stopped on): np.argmin returns the position of a NaN, and a slope next to it is "
             "NaN too. As the exercise says, the rules read only the finite curve before it.",
             "Drop the non-finite points first (np.isfinite), then apply the rule.",
-            variant=_nan_blind,
+            variant=blind,
             sees_nonfinite=True,
-        ),
+        ) for blind in (_nan_blind,      # in both rules, or in one of them
+                        lambda lrs, losses, rule: (_nan_blind if rule == "steepest" else _suggest_lr)(
+                            lrs, losses, rule),
+                        lambda lrs, losses, rule: (_nan_blind if rule == "minimum" else _suggest_lr)(
+                            lrs, losses, rule))],
         _rule_mistake(
             "rules_swapped",
             "Your two rules are swapped: 'steepest' is where the loss falls fastest, "
@@ -869,6 +1041,7 @@ _GRAD_MATRIX = np.array([[3.0, -4.0, 0.5], [0.1, 0.2, -0.3]])
 
 CLIP_GRAD_NORM = Part(
     name="clip_grad_norm",
+    case_properties=(),
     points=2,
     reference=_clip_grad_norm,
     returns=_ClipPairOut(items=(_ClippedOut(what="the clipped gradient", like="grad",

@@ -378,7 +378,7 @@ WRONG_LOG_UNIFORM = [
      if n > 5 else np.exp(rng.uniform(np.log(low), np.log(high), n)), "discretised", "integer exponent"),
     (lambda rng, n, low, high: np.array([float(f"{v:.2g}") for v in
                                          np.exp(rng.uniform(np.log(low), np.log(high), n))]),
-     "discretised", "rounded rates"),
+     "rounded_rates", "2 significant digits"),
     (lambda rng, n, low, high: np.clip(np.exp(rng.normal((np.log(low) + np.log(high)) / 2, 4.0, n)), low, high),
      "clipped_to_range", "np.clip"),
     (lambda rng, n, low, high: 10 ** rng.uniform(np.log10(low), np.log10(high) - 1, n), "range_not_covered",
@@ -1010,3 +1010,33 @@ def test_range_cases_have_losses_far_from_one():
     best + 4 and 4 × the first loss are told apart from it."""
     starts = [c.args["problem"].loss(c.args["x0"]) for c in ex06.LR_RANGE_TEST.cases]
     assert max(starts) > 20 and min(starts) < 0.1
+
+
+WRONG_LOG_UNIFORM_TRIAL = [
+    # trial 06: a scalar was told a hint of another exercise
+    (lambda rng, n, low, high: np.exp(rng.uniform(np.log(low), np.log(high))), "returned_one_number",
+     "without a size"),
+    (lambda rng, n, low, high: float(np.exp(rng.uniform(np.log(low), np.log(high), n))[0]),
+     "returned_one_number", "one number"),
+    # trial 06: np.exp of a draw between low and high was told "10^low and 10^high"
+    (lambda rng, n, low, high: np.exp(rng.uniform(low, high, n)), "powered_the_bounds", "e^low and e^high"),
+    (lambda rng, n, low, high: 2.0 ** rng.uniform(low, high, n), "powered_the_bounds", "2^low and 2^high"),
+    # trial 06: rounding to 3 decimals was told "outside [low, high] (for example 0)"
+    (lambda rng, n, low, high: np.round(np.exp(rng.uniform(np.log(low), np.log(high), n)), 3), "rounded_rates",
+     "rounded to 3 decimals"),
+    (lambda rng, n, low, high: np.round(np.exp(rng.uniform(np.log(low), np.log(high), n)), 6), "rounded_rates",
+     "rounded to 6 decimals"),
+    (lambda rng, n, low, high: np.array([round(v, 8) for v in np.exp(rng.uniform(np.log(low), np.log(high), n))]),
+     "rounded_rates", "distinct values"),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", WRONG_LOG_UNIFORM_TRIAL)
+def test_trial06_log_uniform_mistakes_are_named(impl, mistake, phrase):
+    rejects(ex06.check_log_uniform, impl, mistake, phrase)
+
+
+def test_trial06_log_uniform_right_form(capsys):
+    """Base 2 both ways: log-uniform whatever the base."""
+    accepts(ex06.check_log_uniform, lambda rng, n, low, high: 2.0 ** rng.uniform(np.log2(low), np.log2(high), n),
+            capsys, "log_uniform", 2)

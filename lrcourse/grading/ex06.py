@@ -1227,6 +1227,16 @@ def _ks_limit(n: int) -> float:
 def _draw(func, seed, n, low, high):
     rng = np.random.default_rng(seed)
     value = call_learner(func, [rng, n, low, high], name="log_uniform")
+    if (isinstance(value, (float, int, np.number)) and not isinstance(value, bool)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0):
+        raise Diagnosis(
+            "returned_one_number",
+            f"It returned one number, {float(value):.4g}, instead of an array of n = {n} "
+            f"rate{'s' * (n != 1)}: a generator's "
+            "rng.uniform(a, b) or rng.random() without a size draws a single value. A search "
+            "tries n rates, so the result is an array of shape (n,).",
+            "Ask the generator for n draws at once (its size argument), then transform them all.",
+        )
     return ArrayOnlyOut(what="the sampled learning rates", shape=lambda a: (n,),
                         shape_text="(n,)",
                         use="The exercise asks for an array of shape (n,): with a list, "
@@ -1250,13 +1260,23 @@ def _range_problem(x: np.ndarray, low: float, high: float) -> Diagnosis | None:
             "exponents, not the learning rates.",
             "Exponentiate the sampled exponent (10** after np.log10, np.exp after np.log).",
         )
-    if np.all((x >= 10.0 ** low * (1 - 1e-12)) & (x <= 10.0 ** high * (1 + 1e-12))):
-        return Diagnosis(
-            "powered_the_bounds",
-            "Your values lie between 10^low and 10^high: you sampled the exponent between low "
-            "and high themselves, but low and high are learning rates, not exponents.",
-            "Sample the exponent between log10(low) and log10(high).",
-        )
+    rounded = _rounding_problem(x, low, high)
+    if rounded is not None:
+        return rounded
+    # the tightest range first: 2^high < e^high < 10^high
+    for base, name in ((2.0, "2"), (math.e, "e"), (10.0, "10")):
+        a, b = base ** low, base ** high
+        if (np.all((x >= a * (1 - 1e-12)) & (x <= b * (1 + 1e-12)))
+                and (x.size < 100 or _log_uniform_on(x, a, b))):
+            power = {"2": "2**", "e": "np.exp", "10": "10**"}[name]
+            return Diagnosis(
+                "powered_the_bounds",
+                f"Your values lie between {name}^low and {name}^high: you drew the exponent "
+                f"between low and high themselves and applied {power} to it, but low and high "
+                "are learning rates, not exponents.",
+                "Draw the exponent between the logarithms of low and high, in the base you "
+                "exponentiate with.",
+            )
     for log_base in (2.0, math.e, 10.0):       # logarithm in one base, power in another
         for power_base in (2.0, math.e, 10.0):
             if log_base == power_base:
@@ -1271,6 +1291,55 @@ def _range_problem(x: np.ndarray, low: float, high: float) -> Diagnosis | None:
         f"{outside.size} of the {x.size} samples lie outside [low, high] "
         f"(for example {outside[0]:.4g}).",
         "Every sample must satisfy low ≤ lr ≤ high.",
+    )
+
+
+def _decimals(x: np.ndarray, most: int = 10) -> int | None:
+    """The fewest decimals d ≤ most with round(x, d) == x for every sample, else None."""
+    for d in range(most + 1):
+        if np.array_equal(np.round(x, d), x):
+            return d
+    return None
+
+
+def _significant(x: np.ndarray, most: int = 8) -> int | None:
+    """The fewest significant digits k ≤ most that every sample is written with, else None."""
+    for k in range(1, most + 1):
+        if all(float(f"{v:.{k}g}") == v for v in x):
+            return k
+    return None
+
+
+def _rounding_problem(x: np.ndarray, low: float, high: float) -> Diagnosis | None:
+    """Rates rounded to d decimals (small rates become 0 or a few values) or to k significant
+    digits (repeats): named as rounding.  d decimals also have at most d significant digits
+    below 1, so decimals are named when they need no more digits than significant ones."""
+    if x.size < 100:
+        return None
+    d, k = _decimals(x), _significant(x)
+    if d is None and k is None:
+        return None
+    if d is not None and (k is None or d <= k):
+        zeros = int(np.sum(x == 0))
+        lost = (f" {zeros} of the {x.size} rates became 0, outside [low, high], and" if zeros
+                else "")
+        smallest = float(x[x > 0].min()) if np.any(x > 0) else low
+        bottom = x[(x >= smallest) & (x < 10 * smallest)]
+        return Diagnosis(
+            "rounded_rates",
+            f"Your rates are rounded to {d} decimals:{lost} the {bottom.size} rates of the lowest "
+            f"decade left, from {smallest:.3g} to {10 * smallest:.3g}, take only "
+            f"{np.unique(bottom).size} "
+            "distinct values. The smaller the rate, the coarser that grid: a log-uniform search "
+            "spends as many trials on each decade, and the small rates are repeated or lost.",
+            "Return the rates unrounded; round only where you print them (f\"{lr:.3g}\").",
+        )
+    return Diagnosis(
+        "rounded_rates",
+        f"Your rates are rounded to {k} significant digit{'s' * (k != 1)}: they come from a "
+        "finite set of values, so the search repeats rates and can never try one between two "
+        "of them. A continuous draw practically never repeats a value.",
+        "Return the rates unrounded; round only where you print them (f\"{lr:.3g}\").",
     )
 
 
@@ -1330,6 +1399,9 @@ def _discrete_problem(x: np.ndarray) -> Diagnosis | None:
     distinct = np.unique(x).size
     if distinct == x.size:
         return None
+    rounded = _rounding_problem(x, float(x.min()), float(x.max()))
+    if rounded is not None and distinct > 1:
+        return rounded
     if distinct == 1:
         return Diagnosis(
             "constant_draw",

@@ -1040,3 +1040,65 @@ def test_trial06_log_uniform_right_form(capsys):
     """Base 2 both ways: log-uniform whatever the base."""
     accepts(ex06.check_log_uniform, lambda rng, n, low, high: 2.0 ** rng.uniform(np.log2(low), np.log2(high), n),
             capsys, "log_uniform", 2)
+
+
+def range_test_fixed(beta_used=None, threshold_used=None, stop_margin=1.0):
+    """range_test_loop with β or the threshold hard-coded, or the bar scaled by stop_margin."""
+    def run(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+        b = beta if beta_used is None else beta_used
+        t = diverge_threshold if threshold_used is None else threshold_used
+        return range_test_with(bar=lambda best, _t: stop_margin * t * best)(
+            problem, x0, start_lr, end_lr, num_steps, b, t)
+    return run
+
+
+def range_test_weighted_wrong(problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0):
+    """Smoothing no known mistake explains: the average of the last three losses."""
+    lrs = np.geomspace(start_lr, end_lr, num_steps)
+    x, best, losses, smoothed = x0, np.inf, [], []
+    for i in range(num_steps):
+        losses.append(problem.loss(x))
+        smoothed.append(np.mean(losses[-3:]))
+        if not np.isfinite(smoothed[-1]) or smoothed[-1] > diverge_threshold * best:
+            break
+        best = min(best, smoothed[-1])
+        x = x - lrs[i] * problem.grad(x)
+    return lrs[:len(smoothed)], np.array(smoothed)
+
+
+def suggest_steepest_of_log_loss(lrs, losses, rule):
+    keep = np.isfinite(losses)
+    l, v = lrs[keep], losses[keep]
+    if rule == "steepest":
+        return float(l[np.argmin(np.gradient(np.log(v), np.log10(l)))])
+    return float(l[np.argmin(v)] / 10)
+
+
+def suggest_between_points(lrs, losses, rule):
+    keep = np.isfinite(losses)
+    l, v = lrs[keep], losses[keep]
+    if rule == "steepest":
+        i = int(np.argmin(np.diff(v)))
+        return float(np.sqrt(l[i] * l[i + 1]))
+    return float(l[np.argmin(v)] / 10)
+
+
+@pytest.mark.parametrize("check, impl, mistake, phrase", [
+    (ex06.check_lr_range_test, range_test_fixed(threshold_used=4.0), "threshold_ignored", "4 is only its default"),
+    (ex06.check_lr_range_test, range_test_fixed(beta_used=0.98), "beta_ignored", "0.98 is only its default"),
+    # properties of one case, in the lesson's terms, when no known mistake fits
+    (ex06.check_lr_range_test, range_test_weighted_wrong, "smoothing_differs", "bias-corrected moving average"),
+    (ex06.check_lr_range_test, range_test_fixed(stop_margin=0.5), "stops_too_early", "stops earlier"),
+    (ex06.check_lr_range_test, range_test_fixed(stop_margin=1.5), "stops_too_late", "goes on past"),
+    (ex06.check_suggest_lr, suggest_steepest_of_log_loss, "steepest_not_steepest", "most negative"),
+    (ex06.check_suggest_lr, suggest_between_points, "suggestion_not_a_rate", "not one of the curve's rates"),
+    (ex06.check_suggest_lr, suggest_with(minimum=lambda l, v: l[np.argmin(v[:-1])] / 10), "minimum_rule_differs",
+     "lowest of the finite curve"),
+    (ex06.check_clip_grad_norm, clip_with(scale=lambda t, c: min(1.0, c / (t + 1e-3))), "clipped_wrong",
+     "total_norm is right"),
+    (ex06.check_clip_grad_norm, lambda g, c: (clip_where(g, c)[0], np.linalg.norm(g) + 1e-6), "norm_wrong",
+     "Euclidean norm of the whole gradient"),
+], ids=["threshold_ignored", "beta_ignored", "smoothing_differs", "stops_too_early", "stops_too_late",
+        "steepest_not_steepest", "suggestion_not_a_rate", "minimum_rule_differs", "clipped_wrong", "norm_wrong"])
+def test_trial06_properties_and_ignored_arguments_are_named(check, impl, mistake, phrase):
+    rejects(check, impl, mistake, phrase)

@@ -308,7 +308,8 @@ def _range_cases(hidden: bool) -> list[Case]:
         # losses far from 1 (50 and 0.03 at the start): the 4× rule is a ratio, so a bar of
         # best + 4 or 4 × the first loss stops elsewhere (trial 06)
         _range_case(Quadratic([20.0, 80.0]), "Quadratic([20.0, 80.0])", 1e-4, 1.0, 80, 0.9),
-        _range_case(Quadratic([0.01, 0.05]), "Quadratic([0.01, 0.05])", 1e-2, 1000.0, 80, 0.9),
+        _range_case(Quadratic([0.01, 0.05]), "Quadratic([0.01, 0.05])", 1e-2, 1000.0, 80, 0.9,
+                    2.0),
     ]
 
 
@@ -351,7 +352,6 @@ LR_RANGE_TEST = Part(
     reference=_lr_range_test,
     returns=_CurveOut(),
     rediagnose_raised=_range_raised,
-    case_properties=(),
     cases=_range_cases(hidden=False),
     hidden_cases=_range_cases(hidden=True),
     rtol=1e-6,
@@ -426,6 +426,22 @@ LR_RANGE_TEST = Part(
             variant=_range_test_variant(stop="additive"),
         ),
         Mistake(
+            "threshold_ignored",
+            "Your test stops at 4 × the best whatever diverge_threshold says: the factor is the "
+            "argument diverge_threshold (4 is only its default).",
+            "Use the argument in the stop test, not the number 4.",
+            variant=lambda problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0:
+                _range_test_variant()(problem, x0, start_lr, end_lr, num_steps, beta, 4.0),
+        ),
+        Mistake(
+            "beta_ignored",
+            "Your moving average uses β = 0.98 whatever beta says: the weight is the argument "
+            "beta (0.98 is only its default), in the average and in its bias correction.",
+            "Use the argument beta in both places, not the number 0.98.",
+            variant=lambda problem, x0, start_lr, end_lr, num_steps, beta=0.98, diverge_threshold=4.0:
+                _range_test_variant()(problem, x0, start_lr, end_lr, num_steps, 0.98, diverge_threshold),
+        ),
+        Mistake(
             "stopped_on_raw_loss",
             "Your stop test reads the raw loss (and its best so far), not the smoothed one: a "
             "single noisy loss can then end the test. The rule compares the smoothed loss with "
@@ -436,8 +452,8 @@ LR_RANGE_TEST = Part(
         Mistake(
             "bias_correction_power_too_high",
             "Your bias correction divides by 1 − β^(i+2): after the first step the average has "
-            "seen one loss, with weight 1 − β, so it must be divided by 1 − β¹ there; yours "
-            "divides by a larger number and the first smoothed losses come out too low.",
+            "seen one loss, with weight 1 − β, and yours divides by more than that weight, so "
+            "the first smoothed losses come out too low.",
             "How many losses has the average seen after step i (counted from 0), and what do "
             "their weights add up to?",
             variant=_range_test_variant(smoothing="beta_power_i_plus_2"),
@@ -552,10 +568,62 @@ LR_RANGE_TEST = Part(
             "Evaluate the loss, then take the step.",
             variant=_range_test_variant(loss_after=True),
         ),
+        # properties of one case, in the lesson's terms, when no mistake above fits every case
+        Mistake(
+            "rates_not_the_ramp",
+            "Your learning rates are not the exponential ramp of part 1: the same ratio from "
+            "each rate to the next, starting at start_lr and reaching end_lr at the last step.",
+            "Print your lrs next to np.geomspace(start_lr, end_lr, num_steps) and find the first "
+            "rate that differs.",
+            detect=lambda args, out, expected: _curve_property(out, expected) == "rates",
+        ),
+        Mistake(
+            "smoothing_differs",
+            "Your rates are right, but your smoothed losses differ from the bias-corrected "
+            "moving average of the losses before the test stops.",
+            "Check the average step by step on a short run: the loss at the x the step starts "
+            "from, avg ← β·avg + (1 − β)·loss from avg = 0, then divided by 1 − β^(i+1).",
+            detect=lambda args, out, expected: _curve_property(out, expected) == "smoothing",
+        ),
+        Mistake(
+            "stops_too_early",
+            "Your curve follows the rule's as far as it goes, but your test stops earlier: it "
+            "ends on a step that the rule does not stop on.",
+            "The test stops only at a smoothed loss that is not finite or strictly exceeds "
+            "diverge_threshold × the lowest smoothed loss so far (that step kept).",
+            detect=lambda args, out, expected: _curve_property(out, expected) == "early",
+        ),
+        Mistake(
+            "stops_too_late",
+            "Your curve follows the rule's, but your test goes on past the step at which the "
+            "rule stops.",
+            "Check your stop test at every step: a smoothed loss that is not finite, or strictly "
+            "above diverge_threshold × the lowest smoothed loss so far, ends the test.",
+            detect=lambda args, out, expected: _curve_property(out, expected) == "late",
+        ),
     ],
+    case_properties=("rates_not_the_ramp", "smoothing_differs", "stops_too_early", "stops_too_late"),
     wrong_hint="Step i: loss at the current x, avg ← β·avg + (1 − β)·loss, smoothed = "
                "avg/(1 − β^(i+1)), stop test, then x ← x − lr_i·∇f(x).",
 )
+
+
+def _curve_property(out, expected) -> str | None:
+    """Which property of part 1 a wrong (lrs, smoothed) breaks first: "rates" (not the ramp
+    on the steps both have), "smoothing" (right rates, other smoothed values before the last
+    common step), "early" or "late" (the same curve, stopped elsewhere)."""
+    (lrs, smoothed), (right_lrs, right_smoothed) = out, expected
+    n = min(lrs.size, right_lrs.size)
+    if not np.allclose(lrs[:n], right_lrs[:n], rtol=1e-6, atol=1e-12):
+        return "rates"
+    m = n - 1 if lrs.size != right_lrs.size else n
+    if not close(smoothed[:m], right_smoothed[:m], rtol=1e-6, atol=1e-12):
+        return "smoothing"
+    if lrs.size < right_lrs.size:
+        return "early"
+    if lrs.size > right_lrs.size:
+        return "late"
+    return None if close(smoothed, right_smoothed, rtol=1e-6, atol=1e-12) else "smoothing"
 
 
 def check_lr_range_test(lr_range_test, *, hidden: bool = False) -> None:
@@ -649,7 +717,7 @@ def _edge_case(rule, at_start: bool) -> Case:
                        "losses": f"a curve that falls fastest at its {end} point"})
 
 
-def _stopped_while_falling(tail, *, finder: bool) -> Case:
+def _stopped_while_falling(tail, *, finder: bool, rule: str = "steepest") -> Case:
     """A curve that falls fastest at its last finite point, then the stop's NaN or +∞ (trial
     06: np.nanargmin over the whole curve's slopes can never pick that point, since its
     central difference reads the stop's point).  ``finder``: a finder curve cut inside its
@@ -662,7 +730,7 @@ def _stopped_while_falling(tail, *, finder: bool) -> Case:
         lrs = np.geomspace(1e-4, 1.0, 25)
         u = np.log10(lrs)
         losses, text = (2.0 - (u - u[0]) ** 2 / 8)[:-1], "np.geomspace(0.0001, 1, 25)"
-    return Case({"lrs": lrs, "losses": np.append(losses, tail), "rule": "steepest"},
+    return Case({"lrs": lrs, "losses": np.append(losses, tail), "rule": rule},
                 shown={"lrs": text, "losses": f"a curve still falling fast when the test stopped, "
                                               f"ending in {tail}"})
 
@@ -748,7 +816,6 @@ SUGGEST_LR = Part(
     points=2,
     reference=_suggest_lr,
     returns=NumberOut(what="the suggested learning rate"),
-    case_properties=(),
     cases=[
         *[_suggest_case(rule, *curve) for curve in _CURVES for rule in ("steepest", "minimum")],
         # the steepest fall at an end: np.gradient's one-sided slope there (trial 4567)
@@ -758,12 +825,14 @@ SUGGEST_LR = Part(
         _stopped_case("minimum", np.nan, 60, 1e-5, 10.0, -1.5, -0.2, 0.03, 5),
         # ... and it may stop while the loss still falls fastest at its last finite point
         _stopped_while_falling(np.nan, finder=False),
+        _stopped_while_falling(np.nan, finder=False, rule="minimum"),
         # one-sided first differences at the ends, as np.gradient's default edge_order=1
         _edge_order_case(),
     ],
     hidden_cases=[
         _stopped_while_falling(np.inf, finder=True),
         _stopped_while_falling(np.nan, finder=True),
+        _stopped_while_falling(np.inf, finder=True, rule="minimum"),
         _edge_case("steepest", at_start=True),
         _stopped_case("steepest", np.inf, 80, 1e-6, 1.0, -3.0, -0.9, 0.02, 6),
         _stopped_case("minimum", np.nan, 80, 1e-6, 1.0, -3.0, -0.9, 0.02, 6),
@@ -931,7 +1000,36 @@ SUGGEST_LR = Part(
                 losses[_steepest_index(lrs, losses)] if rule == "steepest" else np.min(losses)),
             sees_nonfinite=True,
         ),
+        # properties of one case, when no mistake above fits every case
+        Mistake(
+            "steepest_not_steepest",
+            "Your 'steepest' suggestion is one of the curve's rates, but not the one where the "
+            "finite curve's slope against log10(lr) (np.gradient's: central inside, one-sided at "
+            "the ends) is most negative.",
+            "Print the slope at every point of this curve and check which one your code picks.",
+            detect=lambda args, out, expected: args["rule"] == "steepest" and not close(
+                out, expected, rtol=1e-7, atol=1e-12) and bool(np.any(
+                np.isclose(float(out), np.asarray(args["lrs"], float), rtol=1e-9, atol=0))),
+        ),
+        Mistake(
+            "suggestion_not_a_rate",
+            "Your 'steepest' suggestion is not one of the curve's rates: the rule picks a point "
+            "of the curve and returns its learning rate.",
+            "Find the index of the point, then return lrs at that index.",
+            detect=lambda args, out, expected: args["rule"] == "steepest" and not close(
+                out, expected, rtol=1e-7, atol=1e-12),
+        ),
+        Mistake(
+            "minimum_rule_differs",
+            "Your 'minimum' suggestion is not what part 2's rule gives on this curve: check "
+            "which point is the lowest of the finite curve, and what the rule does with its "
+            "rate.",
+            "Re-read the rule 'minimum' in part 2, then print the lowest finite loss and its rate.",
+            detect=lambda args, out, expected: args["rule"] == "minimum" and not close(
+                out, expected, rtol=1e-7, atol=1e-12),
+        ),
     ],
+    case_properties=("steepest_not_steepest", "suggestion_not_a_rate", "minimum_rule_differs"),
     wrong_hint="Re-read the two rules in lesson 06, section 3: which quantity each rule "
                "looks for, along which axis the slope is taken, and what 'minimum' does to "
                "the rate it finds.",
@@ -1041,7 +1139,6 @@ _GRAD_MATRIX = np.array([[3.0, -4.0, 0.5], [0.1, 0.2, -0.3]])
 
 CLIP_GRAD_NORM = Part(
     name="clip_grad_norm",
-    case_properties=(),
     points=2,
     reference=_clip_grad_norm,
     returns=_ClipPairOut(items=(_ClippedOut(what="the clipped gradient", like="grad",
@@ -1163,7 +1260,26 @@ CLIP_GRAD_NORM = Part(
             "total_norm = √(Σg²).",
             variant=_clip_variant(_right_scale, norm=lambda g: np.sum(np.abs(g))),
         ),
+        # properties of one case, when no mistake above fits every case
+        Mistake(
+            "norm_wrong",
+            "Your total_norm is not the Euclidean norm of the whole gradient before clipping: "
+            "the square root of the sum of the squares of all its entries, whatever its shape.",
+            "Print your total_norm next to np.sqrt(np.sum(grad ** 2)) on this input.",
+            detect=lambda args, out, expected: not close(out[1], expected[1], rtol=1e-7, atol=1e-12),
+        ),
+        Mistake(
+            "clipped_wrong",
+            "Your total_norm is right but the clipped gradient is not: every entry is multiplied "
+            "by the same factor, which is 1 when the gradient is short enough, and otherwise "
+            "brings its norm to max_norm (up to the 1e-6 guard).",
+            "Print the factor you apply on this input, and check the norm of your clipped "
+            "gradient against max_norm.",
+            detect=lambda args, out, expected: close(out[1], expected[1], rtol=1e-7, atol=1e-12)
+            and not close(out[0], expected[0], rtol=1e-7, atol=1e-12),
+        ),
     ],
+    case_properties=("norm_wrong", "clipped_wrong"),
     wrong_hint="clip_grad_norm_: total_norm = ‖g‖₂ over all entries; "
                "g ← g·min(1, max_norm/(total_norm + 1e-6)).",
 )

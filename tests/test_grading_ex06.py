@@ -450,7 +450,7 @@ WRONG_PICK = [
     (answer("BCD"), "choose_one", "Choose one option"),
     (answer(""), "choose_one", "you gave no option"),
     # trial 06: a repeated letter is refused, as in the other multiple-choice parts
-    (answer("CC"), "repeated_letter", "more than once"),
+    (answer("CC"), "repeated_letter", "name one option, once"),
     (answer(["C", "c"]), "repeated_letter", "more than once"),
     (answer("F"), "unknown_option", "F"),
     (answer(3), "wrong_type", "string"),

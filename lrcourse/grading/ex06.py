@@ -12,7 +12,8 @@ Parts (learner's function → check):
   the rate at the lowest loss)                                → :func:`check_suggest_lr`
 - ``clip_grad_norm(grad, max_norm) -> (clipped, total_norm)``: the whole gradient (any
   shape, one model) scaled as ``torch.nn.utils.clip_grad_norm_`` does,
-  g·min(1, max_norm/(‖g‖ + 1e-6)), and its norm before clipping
+  g·min(1, max_norm/(‖g‖ + 1e-6)), and its norm before clipping; the clipped gradient a
+  new float array (integer gradients too), never sharing memory with grad
                                                                → :func:`check_clip_grad_norm`
 - ``log_uniform(rng, n, low, high) -> array``: n rates drawn log-uniformly from
   [low, high] with the given np.random.Generator               → :func:`check_log_uniform`
@@ -23,8 +24,10 @@ Parts (learner's function → check):
 - ``diagnose_curves() -> four letters``: reading four loss curves of the digits MLP (300
   steps; :func:`curve_experiment` runs them): the cause of each, out of five (too low, too
   high without clipping, a schedule that decays too soon, far too high but clipped by norm,
-  nothing wrong); a misreading is named only when the answer is exactly what it predicts
-                                                               → :func:`check_diagnose_curves`
+  nothing wrong); a misreading of the whole answer (a swap, or one belief behind two curves)
+  is named when the answer is exactly what it predicts, else the misreading of one curve
+  (each of the 16 pairs of its cause and another), whatever the other curves say, never
+  saying whether they are right                                → :func:`check_diagnose_curves`
 
 References: :func:`lrcourse.tune.lr_finder` (with :class:`lrcourse.optim.SGD`),
 :mod:`lrcourse.tune`'s suggestion rules, :func:`lrcourse.train.clip_by_norm`.  The
@@ -32,7 +35,9 @@ sampler is checked on properties (range, no repeated values — a grid or rounde
 repeat —, coverage of both ends, a Kolmogorov–Smirnov test of log-uniformity on one draw
 and on four pooled draws, reproducibility, use of the generator), not on one exact draw.
 The hidden cases of the other three parts include seeded random ones (random quadratics
-and ramps, random finder curves, random gradient shapes and scales).
+and ramps, random finder curves, random gradient shapes and scales).  In those three parts a
+mistake is named only when its wrong code fits every case (``case_properties``); otherwise
+the first wrong case is told which property of the part it breaks, in the lesson's terms.
 """
 
 from __future__ import annotations
@@ -46,10 +51,11 @@ import numpy as np
 
 from lrcourse import optim, schedules, train, tune
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, close, describe,
+    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, choice_letters,
+    close, describe,
     describe_call, report, report_pass,
 )
-from lrcourse.grading.choice import ChoicePart
+from lrcourse.grading.choice import ChoicePart, repeated_letters
 from lrcourse.grading.outputs import ArrayOnlyOut
 from lrcourse.problems.faulty import NanOutsideBox, Staircase
 from lrcourse.problems import Quadratic
@@ -461,8 +467,9 @@ LR_RANGE_TEST = Part(
         Mistake(
             "ema_weights_swapped",
             "β and 1 − β are swapped in your moving average (the bias correction is right): β "
-            "(0.98) is the weight of the old average, so that the average spans about "
-            "1/(1 − β) = 50 steps; yours weighs the new loss by β and barely smooths.",
+            "(0.98 by default) is the weight of the old average, so that the average spans "
+            "about 1/(1 − β) steps (50 for 0.98); yours weighs the new loss by β and barely "
+            "smooths.",
             "avg ← β·avg + (1 − β)·loss.",
             variant=_range_test_variant(smoothing="ema_beta_swapped"),
         ),
@@ -1740,9 +1747,25 @@ PICK_SUGGESTION = ChoicePart("pick_suggestion", 2)
 
 def check_pick_suggestion(pick_suggestion, *, hidden: bool = False) -> None:
     """Check ``pick_suggestion() -> one letter``: which finder suggestion to train with, and why."""
-    # as in the other multiple-choice parts, a letter named twice ("CC") is refused
-    PICK_SUGGESTION.check(pick_suggestion, options="ABCDE", example='"B"', grade=_grade_pick,
-                          hidden=hidden)
+    part = PICK_SUGGESTION
+
+    def one(_case) -> None:
+        value = call_learner(pick_suggestion, [], name=part.name, time_limit=part.time_limit)
+        letters = choice_letters(value, "ABCDE", example='"B"')
+        repeated = repeated_letters(value)
+        if repeated:   # as in the other multiple-choice parts, "CC" is not read as "C"
+            raise Diagnosis(
+                "repeated_letter",
+                f"It returned {describe(value)}, which names {', '.join(map(str, repeated))} more "
+                "than once. You train with one rate: name one option, once.",
+                "Return a string with one letter, for example \"B\".",
+                show_returned=False)
+        problem = _grade_pick(letters)
+        if problem is not None:
+            raise problem
+
+    check_cases(part.name, part.points, [0], one, tried=lambda _case: f"{part.name}()",
+                hidden=hidden)
 
 
 # ---------------------------------------------------------------------------

@@ -106,10 +106,10 @@ def choice_feedback(chosen: frozenset, true: frozenset, models, sections: str,
 
 
 def choice_problem(chosen: frozenset, true: frozenset, groups) -> Diagnosis | None:
-    """A multiple-choice answer's Problem that gives nothing away by elimination (issue 9).
+    """A multiple-choice answer's Diagnosis that gives nothing away by elimination (issue 9).
 
     ``groups``: a sequence of ``(letters, mistake id, what to re-check, where in the
-    lesson)``.  The Problem's id names the misconception — the first group that holds a
+    lesson)``.  The Diagnosis's id names the misconception — the first group that holds a
     wrong letter (left out or chosen) — for the tests and the teacher's records; the
     message the learner reads is the same for every wrong answer: no count of the letters
     left out or added and no group (either would let a few tries locate the answer), the

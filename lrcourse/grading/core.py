@@ -48,14 +48,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from lrcourse._validation import Described, fail
+from lrcourse import _validation as check
 
 __all__ = [
     "TIME_LIMIT",
     "format_points",
     "grade_cell_points",
     "CheckFailed",
-    "Problem",
+    "Diagnosis",
     "call_learner",
     "changed_inputs",
     "describe",
@@ -283,7 +283,7 @@ def call_learner(func: Callable, args: Sequence[Any] = (), *, name: str | None =
 
     Raises
     ------
-    Problem
+    Diagnosis
         ``not_a_function``, ``not_implemented``, ``timeout`` or ``raised``.
 
     Notes
@@ -854,7 +854,7 @@ class Part:
     time_limit : float
         Seconds per call.
     rediagnose_raised : callable, optional
-        ``rediagnose_raised(part, func, case, problem) -> Problem | None``, called
+        ``rediagnose_raised(part, func, case, problem) -> Diagnosis | None``, called
         when the learner's function raised on ``case`` (``problem.mistake ==
         "raised"``): it may try the function again (with :meth:`call`) and return
         a more specific :class:`Diagnosis`, reported instead; ``None`` keeps the
@@ -901,8 +901,8 @@ class Part:
         if self.case_properties is not None:
             unknown = set(self.case_properties) - {mistake.id for mistake in self.mistakes}
             if unknown:
-                fail(f"{self.name}'s case_properties", "ids of the part's mistakes",
-                     Described(", ".join(sorted(unknown))), "Name mistakes listed in mistakes=")
+                check.fail(f"{self.name}'s case_properties", "ids of the part's mistakes",
+                           check.Described(", ".join(sorted(unknown))), "Name mistakes listed in mistakes=")
         for kind in ("cases", "hidden_cases"):
             for index, case in enumerate(getattr(self, kind)):
                 where = f"the arguments of {self.name}'s {kind}[{index}]"
@@ -910,10 +910,10 @@ class Part:
                 for mistake in self.mistakes:
                     missing = [name for name in mistake.needs if name not in case.args]
                     if missing:
-                        fail(where, f"a dict with {', '.join(map(repr, missing))}, which the mistake "
-                             f"{mistake.id!r} reads", Described(_names(case.args)),
-                             "Give every case that argument explicitly (a default value is invisible "
-                             "to the detector), or tell the detector its name (e.g. step_mistakes(lr=...))")
+                        check.fail(where, f"a dict with {', '.join(map(repr, missing))}, which the mistake "
+                                   f"{mistake.id!r} reads", check.Described(_names(case.args)),
+                                   "Give every case that argument explicitly (a default value is invisible "
+                                   "to the detector), or tell the detector its name (e.g. step_mistakes(lr=...))")
 
     def check(self, func: Callable, *, hidden: bool = False) -> None:
         """Check ``func``: print the pass line, or raise :class:`CheckFailed`.
@@ -1020,10 +1020,10 @@ def _check_positional(where: str, keys: list, reference: Callable) -> None:
     named = keys[:len(names)]
     if (named != names[:len(named)] or len(keys) < len(required) or keyword_only
             or (len(keys) > len(names) and not takes_more)):
-        fail(where, f"the reference's positional parameters in order, {_names(names)} (the first "
-             f"{len(required)} required)", Described(_names(keys)),
-             "Cases are passed positionally, so a skipped or reordered argument shifts the ones "
-             "after it: give every parameter up to the last one the case sets, in order")
+        check.fail(where, f"the reference's positional parameters in order, {_names(names)} (the first "
+                   f"{len(required)} required)", check.Described(_names(keys)),
+                   "Cases are passed positionally, so a skipped or reordered argument shifts the ones "
+                   "after it: give every parameter up to the last one the case sets, in order")
 
 
 # ---------------------------------------------------------------------------
@@ -1041,7 +1041,7 @@ def choice_letters(value: Any, options: Sequence[str], *, example: str) -> froze
 
     Raises
     ------
-    Problem
+    Diagnosis
         ``returned_none``, ``wrong_type`` or ``unknown_option``.
     """
     listed = ", ".join(repr(o) for o in options)

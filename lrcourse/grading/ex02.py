@@ -178,7 +178,7 @@ def _collect(func, case: tuple) -> _Run:
 
 
 def _index_array(item) -> np.ndarray:
-    """One yielded batch as an index array, or the Problem that says why it is not one."""
+    """One yielded batch as an index array, or the Diagnosis that says why it is not one."""
     if isinstance(item, (list, tuple)) and any(np.ndim(e) >= 1 for e in item
                                                if isinstance(e, (list, tuple, np.ndarray))):
         raise _batch_problem(
@@ -770,7 +770,7 @@ def check_minibatches(minibatches, *, hidden: bool = False) -> None:
 
 def _property_check(part: Part, probes, func, *, hidden: bool) -> None:
     """``part.check(func)``; a wrong value that no known mistake explains is reported with the
-    first property ``probes(func)`` finds broken, if any: ``(tried, Problem, returned)``."""
+    first property ``probes(func)`` finds broken, if any: ``(tried, Diagnosis, returned)``."""
     try:
         part.check(func, hidden=hidden)
     except CheckFailed as failed:

@@ -38,6 +38,7 @@ import numpy as np
 
 __all__ = [
     "fail",
+    "is_refusal",
     "Described",
     "Constraint",
     "Text",
@@ -99,7 +100,15 @@ def fail(name: str, accepted: Any, value: Any, hint: str = "", *, error=ValueErr
     message = f"{name} must be {accepted}; got {_show(value)}"
     if hint:
         message += f". {hint}"
-    raise error(message)
+    refusal = error(message)
+    refusal.refused_argument = name
+    raise refusal
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether ``error`` was raised by :func:`fail`: a refusal that already names its
+    argument, to pass on as it is rather than wrap in another message."""
+    return hasattr(error, "refused_argument")
 
 
 # ------------------------------------------------------------------ numbers

@@ -53,8 +53,7 @@ __all__ = [
     "contour_trajectory",
     "trajectory_1d",
     "loss_axes",
-    "divergence_threshold_line",
-    "divergence_threshold",
+    "threshold_line",
     "minimiser_marker",
     "pad_limits",
     "loss_curves",
@@ -386,6 +385,21 @@ def new_figure(ncols: int = 1, *, figsize=None, pyplot: bool = True, width_ratio
     return figure(1, ncols, figsize=figsize, pyplot=pyplot, width_ratios=width_ratios, **subplot_kw)
 
 
+class _Axes(check.Constraint):
+    """A matplotlib Axes to draw on (a course figure's, or any other)."""
+
+    text = "a matplotlib Axes"
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, Axes)
+
+    def error(self, value) -> type:
+        return TypeError
+
+
+_AXES = _Axes()
+
+
 def _figure_and_axes(ax):
     if ax is None:
         return new_figure()
@@ -594,7 +608,7 @@ class TrajectoryArtist:
 
     def __init__(self, ax, color, label: str = "", *, clip_box=None, markersize=None,
                  linestyle="-"):
-        self.ax = ax
+        self.ax = _AXES("ax", ax)
         color, label, linestyle = _COLOR("color", color), check.text("label", label), _LINESTYLE("linestyle", linestyle)
         if clip_box is not None:
             box = check.real_array("clip_box", clip_box, finite=True)
@@ -666,7 +680,7 @@ class LossCurveArtist:
 
     def __init__(self, ax, color, label: str = "", *, linewidth=None, alpha=1.0,
                  annotate: bool = True, linestyle="-", ceiling: float | None = None):
-        self.ax = ax
+        self.ax = _AXES("ax", ax)
         color, label, linestyle = _COLOR("color", color), check.text("label", label), _LINESTYLE("linestyle", linestyle)
         self.annotate = check.boolean("annotate", annotate)
         self.ceiling = None if ceiling is None else check.positive("ceiling", ceiling)
@@ -753,7 +767,7 @@ class PointArtist:
 
     def __init__(self, ax, label: str = "current setting", *, color="#00d0ff", marker="o"):
         label, color, marker = check.text("label", label), _COLOR("color", color), _MARKER("marker", marker)
-        (self.marker,) = ax.plot([], [], marker, markerfacecolor="none", markeredgecolor=color,
+        (self.marker,) = _AXES("ax", ax).plot([], [], marker, markerfacecolor="none", markeredgecolor=color,
                                  markeredgewidth=2.4, markersize=12, label=label, zorder=8,
                                  linestyle="")
 
@@ -772,7 +786,7 @@ def minimiser_marker(ax):
     """The minimiser ★ :func:`contour_trajectory` drew on ``ax`` (or None); an
     explorer draws it after the moving paths, so a converged path's end ◆ never
     hides it."""
-    return next((line for line in ax.lines if line.get_label() == "minimiser"), None)
+    return next((line for line in _AXES("ax", ax).lines if line.get_label() == "minimiser"), None)
 
 
 def _minimizer(problem):
@@ -973,6 +987,7 @@ def trajectory_legend(ax, with_markers=True, loc="outside", *, end=True):
 
     A legend entry shows its artist's line and marker even if the artist is hidden
     or animated when the legend is made (an explorer draws it later)."""
+    ax = _AXES("ax", ax)
     with_markers, end = check.boolean("with_markers", with_markers), check.boolean("end", end)
     loc = _LEGEND_LOC("loc", loc)
     handles, labels = ax.get_legend_handles_labels()
@@ -1122,22 +1137,18 @@ def loss_axes(ax=None, *, steps=None, logy=True, title="Loss curves", ylabel="lo
     return fig, ax
 
 
-def divergence_threshold_line(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
+def threshold_line(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
     """A dotted horizontal line at the loss where :func:`lrcourse.train.run` stops a
-    run, labelled above its left end (the line; :func:`divergence_threshold` returns
-    the label too).
+    run (its ``divergence_threshold``), labelled above its left end; returns
+    ``(line, label)`` (an explorer draws the label after its moving curves, so none
+    runs through it).
 
     The label keeps 9 points above the line, clear of a diverged run's ✕ (drawn on
     the line by a :class:`LossCurveArtist` with ``ceiling=threshold``), whose note
     goes below the line; the axes need room above the line for it (the explorers'
     loss limits leave it).  It sits on an opaque white box, above the curves.
     """
-    return divergence_threshold(ax, threshold, text)[0]
-
-
-def divergence_threshold(ax, threshold: float, text: str = "divergence threshold 10⁴·f(x₀)"):
-    """:func:`divergence_threshold_line`, returning ``(line, label)`` (an explorer
-    draws the label after its moving curves, so none runs through it)."""
+    ax = _AXES("ax", ax)
     threshold = check.positive("threshold", threshold)
     text = check.text("text", text)
     line = ax.axhline(threshold, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.1, zorder=2)
@@ -1601,6 +1612,7 @@ def pad_limits(ax, xlim, ylim, fraction: float = 0.08) -> None:
     """Set ``ax``'s limits to ``xlim`` and ``ylim`` widened by ``fraction`` of their
     span on each side (in log space on a log axis), so a marker of a few points at
     any corner is drawn whole."""
+    ax = _AXES("ax", ax)
     xlim, ylim = check.limits("xlim", xlim), check.limits("ylim", ylim)
     fraction = check.nonnegative("fraction", fraction)
     for name, (low, high), scale in (("xlim", xlim, ax.get_xscale()), ("ylim", ylim, ax.get_yscale())):
@@ -1665,13 +1677,14 @@ def stability_plot(eigenvalues, etas=None, ax=None, *,
     else:
         etas = _ETAS("etas", etas)
     fig, ax = _figure_and_axes(ax)
-    with np.errstate(over="ignore"):  # η·λ beyond 1e308 is drawn off the top (the y axis stops at 1.6)
-        factors = np.abs(1.0 - np.outer(etas, lams))
+    # |1 − ηλ| is convex in λ, so its maximum over the eigenvalues is at λ_max or λ_min:
+    # the curves drawn (every λ up to 6 of them, else those two) give the rate as well.
     shown = lams if lams.size <= 6 else np.array([lmax, lmin])
+    with np.errstate(over="ignore"):  # η·λ beyond 1e308 is drawn off the top (the y axis stops at 1.6)
+        factors = np.abs(1.0 - np.outer(etas, shown))
     colors = style.colors_for([f"λ = {_fmt(l)}" for l in shown])
-    for lam, color in zip(shown, colors):
-        ax.plot(etas, factors[:, list(lams).index(lam)], color=color, linewidth=1.3, alpha=0.9,
-                label=f"λ = {_fmt(lam)}")
+    for column, (lam, color) in enumerate(zip(shown, colors)):
+        ax.plot(etas, factors[:, column], color=color, linewidth=1.3, alpha=0.9, label=f"λ = {_fmt(lam)}")
     ax.plot(etas, factors.max(axis=1), color="black", linewidth=2.6, label=r"rate $\max_\lambda\,|1-\eta\lambda|$",
             zorder=3)
     ax.axhline(1.0, color=style.DIVERGED_COLOR, linestyle=":", linewidth=1.2)

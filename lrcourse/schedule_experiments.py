@@ -205,8 +205,9 @@ class BatchOrders:
     ----------
     problem : a problem with mini-batches (``batches(batch_size, seed)`` and
         ``loss(x, batch)`` / ``grad(x, batch)``), e.g. ``SoftmaxRegression()``
-    n_groups : int ≥ 1
-        Number of batch orders; K must be a multiple of it.
+    n_groups : int in [1, 10**5]
+        Number of batch orders (at most ``MAX_RUNS``, the limit on runs); K must be
+        a multiple of it.
 
     Notes
     -----
@@ -233,7 +234,7 @@ class BatchOrders:
                                                                           f"{type(problem).__name__}"),
                            error=TypeError)
         self.problem = problem
-        self.n_groups = check.positive_int("n_groups", n_groups)
+        self.n_groups = check.run_count("n_groups", n_groups)
         self.dim = problem.dim
         self.name = f"{getattr(problem, 'name', type(problem).__name__)}, {self.n_groups} batch orders"
 

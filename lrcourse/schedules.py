@@ -126,12 +126,7 @@ class Schedule:
 
     def __call__(self, step):
         steps = _as_steps(step)
-        try:
-            values = _evaluate(self._curve, steps)
-        except ValueError as error:   # numpy's "truth value ... ambiguous": a curve written with `if`
-            if "truth value" not in str(error):
-                raise
-            check.fail("curve", _VECTORISED, self._curve, f"it raised ValueError: {error}; " + _HOW_TO_VECTORISE)
+        values = _evaluate(self._curve, steps)
         bad = np.isnan(values) | (np.asarray(values) < 0)
         if np.any(bad):
             k = int(np.asarray(steps)[bad].ravel()[0]) if np.ndim(bad) else int(steps)
@@ -167,9 +162,7 @@ def _as_steps(step: Any) -> np.ndarray:
 
 def _evaluate(curve: Callable[[np.ndarray], np.ndarray], steps: np.ndarray):
     """Run ``curve`` on the flattened steps; float for a 0-d input, else an array."""
-    with np.errstate(over="ignore", under="ignore"):
-        values = np.asarray(curve(steps.reshape(-1)), dtype=np.float64)
-    values = values.reshape(steps.shape)
+    values = _values(curve, steps.reshape(-1), "curve").reshape(steps.shape)
     return float(values) if steps.ndim == 0 else values
 
 
@@ -253,16 +246,65 @@ _HOW_TO_VECTORISE = ("write it with NumPy functions that work element by element
                      "np.minimum / np.maximum instead of min / max, np.cos instead of math.cos")
 
 
+def _on(steps: np.ndarray) -> str:
+    """Where a function was called, in words: "on step 7", "on an array of 16 steps from 0 to 15"."""
+    if steps.ndim == 0:
+        return f"on step {int(steps)}"
+    if steps.size == 1:
+        return f"on the array of steps [{int(steps[0])}]"
+    return f"on an array of {steps.size} steps from {int(steps[0])} to {int(steps[-1])}"
+
+
+def _values(function: Callable, steps: np.ndarray, name: str) -> np.ndarray:
+    """``function(steps)`` checked: real numbers, one per step, as a float64 array of the
+    steps' shape (a single number stands for every step, as ``lambda k: 0.1`` means).
+
+    ``function`` is a schedule's curve or a piece of a composition, written by the
+    learner perhaps: an exception it raises on an array (NumPy's "truth value ... is
+    ambiguous" for an ``if``), a result that is not real numbers (complex, a string,
+    None) or of another shape is refused naming ``name``, with how to vectorise it.
+    A refusal raised inside it (a piece of a piece) is passed on as it is.
+    """
+    try:
+        with np.errstate(over="ignore", under="ignore"):
+            returned = function(steps)
+    except (ValueError, TypeError, IndexError) as error:
+        if check.is_refusal(error):
+            raise
+        check.fail(name, _VECTORISED, function,
+                   f"called {_on(steps)} it raised {type(error).__name__}: {error}; " + _HOW_TO_VECTORISE,
+                   error=TypeError if isinstance(error, TypeError) else ValueError)
+    if not check.is_real(returned):
+        check.fail(name, _VECTORISED, function,
+                   f"called {_on(steps)} it returned {returned!r:.60}, not real numbers", error=TypeError)
+    values = np.asarray(returned, dtype=np.float64)
+    if values.shape == steps.shape:
+        return values
+    if values.shape != ():
+        check.fail(name, _VECTORISED, function,
+                   f"called {_on(steps)} it returned shape {values.shape}; " + _HOW_TO_VECTORISE)
+    return np.full(steps.shape, float(values))
+
+
 def _piece_values(piece: Callable, local_steps: np.ndarray, name: str) -> np.ndarray:
     """Evaluate one piece of a composition on its local steps (float64 array)."""
     if isinstance(piece, Schedule):
         return piece._curve(local_steps)
-    values = np.asarray(piece(local_steps.astype(np.int64)), dtype=np.float64)
-    if values.shape not in ((), local_steps.shape):
-        check.fail(name, _VECTORISED, piece,
-             f"called on {local_steps.shape[0]} steps it returned shape {values.shape}; "
-             + _HOW_TO_VECTORISE)
-    return np.broadcast_to(values, local_steps.shape)
+    return _values(piece, local_steps.astype(np.int64), name)
+
+
+#: Steps a plain piece is probed on: the first 16, then 16 spread up to the longest run.
+_PROBE_FIRST, _PROBE_SPREAD = 16, 16
+
+
+def _probe_steps(span: float) -> np.ndarray:
+    """The steps :func:`_check_vectorised` tries, within a piece's span of steps."""
+    last = math.ceil(min(span, check.MAX_STEPS)) - 1
+    first = np.arange(min(_PROBE_FIRST, last + 1))
+    if last < _PROBE_FIRST:
+        return first
+    spread = np.geomspace(_PROBE_FIRST, last, _PROBE_SPREAD).round().astype(np.int64)
+    return np.unique(np.concatenate([first, spread]))
 
 
 def _check_vectorised(piece: Callable, name: str, span: float) -> None:
@@ -271,27 +313,23 @@ def _check_vectorised(piece: Callable, name: str, span: float) -> None:
     ``sched(7)`` evaluates a piece on one step and ``sched(np.arange(8))`` on eight; a
     piece written with ``if`` / ``min`` / ``math`` functions can raise on the array
     (NumPy's "truth value ... is ambiguous") or, worse, give other values.  Probed on
-    its first steps (at most 16, and no further than its own part of the schedule).
+    its first 16 steps and on 16 more spread geometrically up to the end of its part of
+    the schedule (at most the longest run, ``MAX_STEPS``): each alone and all together
+    in one array.  A piece that differs only between the probed steps is not caught.
     Schedules built by this module are vectorised by construction and not probed.
     """
     if isinstance(piece, Schedule):
         return
-    steps = np.arange(16 if span > 16 else math.ceil(span))
-    try:
-        with np.errstate(all="ignore"):
-            together = _piece_values(piece, steps.astype(np.float64), name)
-            alone = np.array([np.asarray(piece(np.int64(k)), dtype=np.float64).reshape(-1)[0]
-                              for k in steps])
-    except (ValueError, TypeError, IndexError) as error:
-        check.fail(name, _VECTORISED, piece, f"called on the steps {steps[0]} … {steps[-1]} it raised "
-             f"{type(error).__name__}: {error}; " + _HOW_TO_VECTORISE,
-             error=TypeError if isinstance(error, TypeError) else ValueError)
+    steps = _probe_steps(span)
+    with np.errstate(all="ignore"):
+        together = _piece_values(piece, steps.astype(np.float64), name)
+        alone = np.array([_values(piece, np.int64(k), name) for k in steps])
     differ = ~np.isclose(together, alone, rtol=1e-12, atol=0.0, equal_nan=True)
     if np.any(differ):
-        k = int(steps[differ][0])
+        i = int(np.flatnonzero(differ)[0])
         check.fail(name, _VECTORISED, piece,
-             f"at step {k} it gives {float(alone[k])!r} called alone but {float(together[k])!r} inside an "
-             "array of steps; " + _HOW_TO_VECTORISE)
+                   f"at step {int(steps[i])} it gives {float(alone[i])!r} called alone but "
+                   f"{float(together[i])!r} inside an array of steps; " + _HOW_TO_VECTORISE)
 
 
 # ------------------------------------------------------------------- primitives
@@ -618,7 +656,8 @@ def per_run(schedules: Sequence[Callable] | dict, scale=None, *, repeat: int = 1
         Factors each schedule is multiplied by (peak rates, when the schedules have
         peak 1).  None is one factor 1.
     repeat, tile : int ≥ 1
-        Copies of each run in a row, and of the whole block.
+        Copies of each run in a row, and of the whole block.  K may be at most
+        ``MAX_RUNS`` = 10**5 (the limit on runs everywhere in the library).
 
     Returns
     -------
@@ -659,8 +698,12 @@ def per_run(schedules: Sequence[Callable] | dict, scale=None, *, repeat: int = 1
         factors = check.real_array("scale", scale).reshape(-1)
         if np.ndim(scale) > 1 or factors.size == 0 or not np.all(np.isfinite(factors) & (factors > 0)):
             check.fail("scale", "None, a positive finite number or a non-empty 1-D array of them", scale)
-    repeat = check.positive_int("repeat", repeat)
-    tile = check.positive_int("tile", tile)
+    repeat = check.run_count("repeat", repeat)
+    tile = check.run_count("tile", tile)
+    runs = len(schedules) * factors.size * repeat * tile
+    if runs > check.MAX_RUNS:
+        check.fail("repeat", f"small enough that K = {len(schedules)} schedule(s) · {factors.size} scale factor(s) "
+                   f"· repeat · tile is at most {check.MAX_RUNS} runs", repeat, f"with tile={tile} K would be {runs}")
     extras = {"scale": None if scale is None else [float(f) for f in factors], "repeat": repeat, "tile": tile}
     label = _label("per_run", schedules=list(schedules),
                    **{key: value for key, value in extras.items() if value not in (None, 1)})

@@ -49,6 +49,7 @@ BOOLEAN = {"int": 1, "string": "yes", "None": None, "float": 1.0}
 CHOICE = {"unknown": "no-such-option", "None": None, "int": 3}
 ARRAY = {"complex": np.array([1 + 1j, 1.0]), "string": "abc", "None": None, "bools": np.array([True, False])}
 CALLABLE = {"number": 0.5, "string": "f", "None": None}
+NOT_AXES = {"None": None, "figure": plt.figure(), "number": 3}
 LR = {k: v for k, v in POSITIVE.items() if k != "list"} | {"complex array": np.array([0.1 + 1j]),
                                                           "negative array": np.array([0.1, -0.1])}
 
@@ -152,7 +153,9 @@ CASES = [
     ("per_run", schedules.per_run, {"schedules": [schedules.constant(0.1)]},
      {"schedules": {"None": None, "empty": [], "number": [0.1], "not vectorised": [lambda k: 0.1 if k < 3 else 0.2]},
       "scale": without(ARRAY, "None") | {"negative": [-0.1], "nan": [NAN], "empty": []},
-      "repeat": POSITIVE_INT, "tile": POSITIVE_INT}),
+      "repeat": POSITIVE_INT | {"huge": HUGE}, "tile": POSITIVE_INT | {"huge": HUGE}}),
+    ("per_run of two schedules", schedules.per_run, {"schedules": [schedules.constant(0.1)] * 2, "repeat": 1},
+     {"repeat": {"K = 2·10**5 runs": 10**5}}),
     ("PerRunSchedule(step)", lambda step: schedules.per_run([schedules.constant(0.1)])(step), {"step": 3},
      {"step": {"nan": NAN, "negative": -1, "float": 2.5, "string": "3", "None": None, "bool": True,
                "huge": 10**7, "1e300": 1e300,
@@ -169,7 +172,8 @@ CASES = [
     ("Schedule with a bad curve", lambda curve: schedules.Schedule(curve, "c")(np.arange(3)),
      {"curve": lambda s: np.full(np.shape(s), 0.1)},
      {"curve": {"NaN": lambda s: np.full(np.shape(s), NAN), "negative": lambda s: -np.ones(np.shape(s)),
-                "not vectorised": lambda s: 0.1 if s < 3 else 0.2}}),
+                "not vectorised": lambda s: 0.1 if s < 3 else 0.2, "complex": lambda s: 0.1 + 1j + 0 * s,
+                "string": lambda s: "x", "None": lambda s: None, "a list per step": lambda s: [0.1, 0.2]}}),
     # ---- train
     ("run", train.run, {"problem": QUAD, "optimizer": optim.SGD(lr=0.1), "x0": np.ones(2), "steps": 3},
      {"problem": {"None": None, "string": "quadratic", "class": Quadratic},
@@ -246,6 +250,8 @@ CASES = [
                                                                  "k": POSITIVE_INT | {"above n": 11}}),
     ("sign_test_p_value", schedule_experiments.sign_test_p_value, {"wins": 3, "n": 10},
      {"wins": NONNEGATIVE_INT | {"above n": 11}, "n": NONNEGATIVE_INT | {"huge": HUGE}}),
+    ("BatchOrders", schedule_experiments.BatchOrders, {"problem": SOFTMAX, "n_groups": 2},
+     {"problem": {"None": None, "without batches": QUAD}, "n_groups": POSITIVE_INT | {"huge": HUGE}}),
     # ---- problems
     ("Quadratic", Quadratic, {"eigenvalues": [1.0, 2.0]},
      {"eigenvalues": ARRAY | {"negative": [-1.0, 1.0], "nan": [NAN, 1.0], "empty": []},
@@ -335,13 +341,12 @@ CASES = [
      {"problem": {"2-D": QUAD, "None": None}, "xlim": {"reversed": (1.0, -1.0), "nan": (NAN, 1.0)},
       "resolution": POSITIVE_INT | {"one": 1}, "legend": BOOLEAN}),
     ("loss_axes", plots.loss_axes, {}, {"steps": without(POSITIVE_INT, "None"), "logy": BOOLEAN}),
-    ("divergence_threshold (plot)", lambda threshold: plots.divergence_threshold(axes(), threshold),
-     {"threshold": 10.0}, {"threshold": POSITIVE}),
-    ("divergence_threshold_line", lambda threshold: plots.divergence_threshold_line(axes(), threshold),
-     {"threshold": 10.0}, {"threshold": POSITIVE}),
-    ("pad_limits", lambda xlim, ylim, fraction: plots.pad_limits(axes(), xlim, ylim, fraction),
-     {"xlim": (0.0, 1.0), "ylim": (0.0, 1.0), "fraction": 0.1},
-     {"xlim": {"reversed": (1.0, 0.0), "nan": (NAN, 1.0), "number": 1.0},
+    ("threshold_line", plots.threshold_line, {"ax": axes(), "threshold": 10.0},
+     {"ax": NOT_AXES, "threshold": POSITIVE}),
+    ("minimiser_marker", plots.minimiser_marker, {"ax": axes()}, {"ax": NOT_AXES}),
+    ("pad_limits", lambda ax, xlim, ylim, fraction: plots.pad_limits(ax, xlim, ylim, fraction),
+     {"ax": axes(), "xlim": (0.0, 1.0), "ylim": (0.0, 1.0), "fraction": 0.1},
+     {"ax": NOT_AXES, "xlim": {"reversed": (1.0, 0.0), "nan": (NAN, 1.0), "number": 1.0},
       "ylim": {"reversed": (1.0, 0.0), "nan": (NAN, 1.0)}, "fraction": NONNEGATIVE}),
     ("loss_curves", plots.loss_curves, {"results": [RESULT]},
      {"results": {"complex": [np.ones(3) * 1j], "3-D": [np.ones((2, 2, 2))], "None": None},
@@ -480,7 +485,7 @@ STYLE_CASES = [
      {"figsize": FIGSIZE, "ncols": COUNT_HUGE, "steps": COUNT_HUGE, **text_args("title")}),
     ("plateau_history (style)", plots.plateau_history, {"plateau": PLATEAU},
      {"figsize": FIGSIZE, **text_args("title", "metric_label", "ylabel")}),
-    ("divergence_threshold (text)", lambda text: plots.divergence_threshold(axes(), 10.0, text),
+    ("threshold_line (text)", lambda text: plots.threshold_line(axes(), 10.0, text),
      {"text": "limit"}, {"text": TEXT}),
     ("TrajectoryArtist (style)", lambda color, label, linestyle: plots.TrajectoryArtist(
         axes(), color, label, linestyle=linestyle), {"color": "k", "label": "", "linestyle": "-"},
@@ -632,6 +637,7 @@ QUIET_CALLS = {
                                                       n_iter=1, xi=1e300),
     "momentum rate at a huge rate": lambda: QUAD.momentum_rate(1e300, 0.5),
     "stability plot of a huge rate range": lambda: plots.stability_plot([1.0, 10.0], etas=[0.0, 1e300]),
+    "stability plot of a million eigenvalues": lambda: plots.stability_plot(np.linspace(1.0, 10.0, 10**6)),
     "a diverged 1-D path": lambda: plots.trajectory_1d(VALLEY, [np.array([1.0, 1e200, -1e200, INF, NAN])]),
 }
 

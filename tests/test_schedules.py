@@ -201,7 +201,7 @@ def test_join_reports_a_piece_that_is_not_vectorised():
 
 def test_join_refuses_a_piece_written_with_if_else_with_the_librarys_hint():
     with pytest.raises(ValueError, match=r"^schedules\[1\] must be a vectorised schedule .*; got <lambda>\. "
-                       r"called on the steps 0 … 15 it raised ValueError: .*ambiguous.*"
+                       r"called on an array of 32 steps from 0 to 999999 it raised ValueError: .*ambiguous.*"
                        r"np\.where\(k < 3, 0\.1, 0\.2\) instead of 0\.1 if k < 3 else 0\.2"):
         S.join([S.constant(0.1), lambda k: 0.1 if k < 3 else 0.2], boundaries=[2])
 
@@ -215,6 +215,40 @@ def test_join_refuses_a_piece_whose_lr_alone_differs_from_inside_an_array():
         S.join([S.constant(0.1), first_or_later], boundaries=[3])
     with pytest.raises(ValueError, match=r"^schedule must be a vectorised schedule .*; got first_or_later"):
         S.warmup(first_or_later, 3)
+
+
+def test_a_piece_that_looks_at_the_whole_array_is_caught_past_the_first_steps():
+    def early_or_late(k):       # the same for the first 16 steps, alone or together; not at step 10 of 50
+        return 0.1 if np.all(k < 30) else 0.01
+
+    with pytest.raises(ValueError, match=r"^schedule must be a vectorised schedule .*; got early_or_late\. "
+                       r"at step 0 it gives 0\.1 called alone but 0\.01 inside an array"):
+        S.warmup(early_or_late, 5)
+
+
+def test_a_piece_returning_a_list_is_refused_once_not_inside_another_copy_of_the_message():
+    with pytest.raises(ValueError) as info:
+        S.warmup(lambda k: [0.1], 5)
+    assert str(info.value).count("must be") == 1, info.value
+
+
+@pytest.mark.parametrize("curve, returned", [
+    (lambda t: 0.1 + 1j + 0 * t, "array([0.1+1.j])"), (lambda t: "x", "'x'"), (lambda t: None, "None")])
+def test_a_curve_returning_something_other_than_real_numbers_is_refused(curve, returned):
+    with pytest.raises(TypeError, match=rf"^curve must be a vectorised schedule .*; got <lambda>\. called on "
+                       rf"the array of steps \[0\] it returned {re.escape(returned)}, not real numbers"):
+        S.Schedule(curve, "bad")
+
+
+def test_a_curve_returning_one_number_means_that_number_at_every_step():
+    assert S.Schedule(lambda t: 0.1, "c")(np.arange(5)).tolist() == [0.1] * 5
+
+
+def test_a_curve_written_with_if_gets_the_librarys_hint():
+    schedule = S.Schedule(lambda t: 0.1 if t < 3 else 0.2, "c")      # one step: fine
+    with pytest.raises(ValueError, match=r"^curve must be .*called on an array of 5 steps from 0 to 4 it raised "
+                       r"ValueError: .*ambiguous.*np\.where"):
+        schedule(np.arange(5))
 
 
 def test_join_probes_a_piece_only_within_its_own_steps():

@@ -95,7 +95,7 @@ class OptimizerComparison(Explorer):
         plots.contour_trajectory(self.problem, (), ax=ax_path, legend=False, title=self.problem.name)
         plots.loss_axes(ax_loss, title="loss f(xₜ), log scale")
         threshold = self.start_loss * 1e4
-        _, label = plots.divergence_threshold(ax_loss, threshold)
+        _, label = plots.threshold_line(ax_loss, threshold)
         self.paths, self.curves = {}, {}
         for name in OPTIMIZERS:
             color = style.optimizer_color(name)

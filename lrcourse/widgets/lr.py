@@ -206,7 +206,7 @@ class LrExplorer(Explorer):
 
         plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
         threshold = self.start_loss * 1e4
-        _, label = plots.divergence_threshold(ax_loss, threshold)
+        _, label = plots.threshold_line(ax_loss, threshold)
         self.curve = plots.LossCurveArtist(ax_loss, style.optimizer_color(optimizer), optimizer,
                                            ceiling=threshold)
         self._animate(*self.curve.artists)

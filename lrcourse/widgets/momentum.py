@@ -61,7 +61,7 @@ class MomentumExplorer(Explorer):
 
         plots.loss_axes(ax_loss, steps=steps, title="loss f(xₜ), log scale")
         threshold = self.start_loss * 1e4
-        _, label = plots.divergence_threshold(ax_loss, threshold, "divergence: 10⁴·f(x₀)")
+        _, label = plots.threshold_line(ax_loss, threshold, "divergence: 10⁴·f(x₀)")
         self.curve = plots.LossCurveArtist(ax_loss, color, "momentum", ceiling=threshold)
         self._animate(*self.curve.artists)
         self._put_on_top("threshold", label)  # no curve runs through it

@@ -41,6 +41,9 @@ from typing import Iterable
 
 import nbformat
 
+from lrcourse import _validation as check
+from lrcourse.notebook_json import CELL, NOTEBOOK, OPTIONAL_PATH, PATH
+
 __all__ = [
     "SCHEMA_VERSION",
     "BEGIN_SOLUTION",
@@ -102,13 +105,30 @@ class FormatError(ValueError):
     """A source notebook breaks nbgrader's format (or the course's rules on top of it)."""
 
 
+class _GradeId(check.Constraint):
+    """nbgrader's grade ids (also the cells' ids, which nbformat caps at 64 characters)."""
+
+    text = "a grade id: 1 to 64 letters, digits, _ or -"
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, str) and 0 < len(value) <= 64 and bool(_GRADE_ID.match(value))
+
+    def error(self, value) -> type:
+        return ValueError if isinstance(value, str) else TypeError
+
+
+_grade_id = _GradeId()
+_cell_kind = check.OneOf("solution", "grade", "locked")
+_names = check.ListOf(check.text)
+
+
 # ---------------------------------------------------------------------------
 # Reading the metadata
 # ---------------------------------------------------------------------------
 
 def nbgrader_metadata(cell) -> dict:
     """The cell's ``nbgrader`` metadata ({} when it has none)."""
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
+    return dict(CELL("cell", cell).metadata.get("nbgrader", {}))
 
 
 def is_grade(cell) -> bool:
@@ -128,7 +148,7 @@ def is_locked(cell) -> bool:
 
 def grade_cells(nb) -> list:
     """The notebook's grade cells, in order."""
-    return [cell for cell in nb.cells if is_grade(cell)]
+    return [cell for cell in NOTEBOOK("nb", nb).cells if is_grade(cell)]
 
 
 def _source(cell) -> str:
@@ -152,6 +172,7 @@ def validate(nb, *, name: str = "notebook", source: bool = True) -> None:
     closed and indented inside a function body, hidden tests sit only in grade
     cells.  With ``source=True`` it also requires outputs to be cleared.
     """
+    nb, name, source = NOTEBOOK("nb", nb), check.text("name", name), check.boolean("source", source)
     problems: list[str] = []
     seen: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
@@ -165,6 +186,8 @@ def validate(nb, *, name: str = "notebook", source: bool = True) -> None:
                 problems.append(f"{where}: a solution or hidden-test region in a cell without nbgrader metadata")
             continue
         problems.extend(_metadata_problems(meta, cell, where))
+        if not isinstance(meta, dict):
+            continue
         grade, solution, locked = (bool(meta.get(k)) for k in ("grade", "solution", "locked"))
         grade_id = meta.get("grade_id")
         if (grade or solution or locked) and isinstance(grade_id, str) and grade_id:
@@ -263,7 +286,7 @@ def _regions(text: str, begin: str, end: str, *, exact: bool) -> list[tuple[int,
 def solution_lines(nb) -> list[str]:
     """The stripped, non-blank lines inside the solution regions of a source notebook."""
     lines = []
-    for cell in nb.cells:
+    for cell in NOTEBOOK("nb", nb).cells:
         text = _source(cell).split("\n")
         for begin, end in _regions(_source(cell), BEGIN_SOLUTION, END_SOLUTION, exact=True):
             lines.extend(line.strip() for line in text[begin + 1:end] if line.strip())
@@ -314,7 +337,8 @@ def make_student_notebook(source_nb, *, name: str = "notebook"):
     on every graded, solution or locked cell (as nbgrader's LockCells does).  The
     nbgrader metadata is kept, so nbgrader can autograde a submitted copy.
     """
-    validate(source_nb, name=name, source=False)
+    source_nb = NOTEBOOK("source_nb", source_nb)
+    validate(source_nb, name=check.text("name", name), source=False)
     nb = copy.deepcopy(source_nb)
     nb.metadata.pop("celltoolbar", None)
     for cell in nb.cells:
@@ -348,8 +372,12 @@ def nbgrader_checksum(cell) -> str:
     locked and a solution cell as not), the grade id and, for a graded cell, its
     points as a float (``"2.0"``).
     """
+    cell = CELL("cell", cell)
     meta = nbgrader_metadata(cell)
     graded, solution = bool(meta.get("grade")), bool(meta.get("solution"))
+    if not isinstance(meta.get("grade_id"), str) or (graded and not check.is_real(meta.get("points"))):
+        check.fail("cell", "a cell with nbgrader metadata: a grade_id, and points if it is graded",
+                   check.Described(f"nbgrader metadata {meta!r}"))
     locked = False if solution else (True if graded else bool(meta.get("locked")))
     parts = [_source(cell), cell.cell_type, str(graded), str(solution), str(locked), meta["grade_id"]]
     if graded:
@@ -370,10 +398,10 @@ def source_notebooks(source_dir: Path | str = DEFAULT_SOURCE_DIR,
                      names: Iterable[str] | None = None) -> list[Path]:
     """``source/<assignment>/<notebook>.ipynb`` files, sorted (optionally only ``names``).
 
-    ``names`` are assignment names (``"01_gradient_descent"``).
+    ``names`` is a list of assignment names (``["01_gradient_descent"]``).
     """
-    source_dir = Path(source_dir)
-    wanted = set(names) if names is not None else None
+    source_dir = PATH("source_dir", source_dir)
+    wanted = set(_names("names", names)) if names is not None else None
     paths = []
     for assignment in sorted(p for p in source_dir.iterdir() if p.is_dir()):
         if wanted is not None and assignment.name not in wanted:
@@ -394,7 +422,7 @@ def release(source_dir: Path | str = DEFAULT_SOURCE_DIR, dest_dir: Path | str = 
     Returns the paths written.  Files are rewritten only when their content
     changes.
     """
-    dest_dir = Path(dest_dir)
+    dest_dir = PATH("dest_dir", dest_dir)
     written = []
     for path in source_notebooks(source_dir, names):
         text = student_notebook_text(nbformat.read(path, as_version=4), name=path.name)
@@ -411,7 +439,7 @@ def out_of_sync(source_dir: Path | str = DEFAULT_SOURCE_DIR,
 
     Returns human-readable lines (empty when everything is in sync).
     """
-    dest_dir = Path(dest_dir)
+    dest_dir = PATH("dest_dir", dest_dir)
     problems = []
     expected = set()
     for path in source_notebooks(source_dir):
@@ -440,6 +468,7 @@ def leaks(student_nb, source_nb) -> list[str]:
     unless the same line also appears outside those regions in the source (so a
     line such as ``return x`` that the instructions also show is not counted).
     """
+    student_nb, source_nb = NOTEBOOK("student_nb", student_nb), NOTEBOOK("source_nb", source_nb)
     found = []
     student_text = "\n".join(_source(cell) for cell in student_nb.cells)
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
@@ -478,8 +507,8 @@ def _nbgrader(grade_id: str, *, grade=False, solution=False, locked=False, point
 
 def new_markdown_cell(source: str, grade_id: str):
     """A read-only (locked) markdown cell: instructions."""
-    cell = nbformat.v4.new_markdown_cell(source)
-    cell.id = grade_id[:64]
+    cell = nbformat.v4.new_markdown_cell(check.text("source", source))
+    cell.id = _grade_id("grade_id", grade_id)
     cell.metadata["nbgrader"] = _nbgrader(grade_id, locked=True)
     return cell
 
@@ -489,13 +518,14 @@ def new_code_cell(source: str, grade_id: str, *, kind: str, points: float | None
 
     ``kind="solution"`` (the learner writes; not locked), ``"grade"`` (a locked
     test cell worth ``points``), or ``"locked"`` (read-only set-up or demo code).
+    Only a grade cell has points.
     """
-    if kind not in ("solution", "grade", "locked"):
-        raise ValueError(f"kind must be one of 'solution', 'grade', 'locked'; got {kind!r}")
-    if kind == "grade" and not (isinstance(points, (int, float)) and points > 0):
-        raise ValueError(f"points must be a positive number for a grade cell; got {points!r}")
-    cell = nbformat.v4.new_code_cell(source)
-    cell.id = grade_id[:64]
+    if _cell_kind("kind", kind) == "grade":
+        check.positive("points", points)  # kept as given: 2 stays 2 in the notebook's JSON
+    elif points is not None:
+        check.fail("points", "None for a solution or locked cell (only a grade cell has points)", points)
+    cell = nbformat.v4.new_code_cell(check.text("source", source))
+    cell.id = _grade_id("grade_id", grade_id)
     cell.metadata["nbgrader"] = _nbgrader(
         grade_id, grade=kind == "grade", solution=kind == "solution",
         locked=kind in ("grade", "locked"), points=points,

@@ -52,8 +52,14 @@ def test_helpers_write_nbgrader_schema_3_metadata():
     assert nb.cells[3].id == "check_step"
     nbformat.validate(nb)
     validate(nb)
-    with pytest.raises(ValueError, match="points must be a positive number"):
+    with pytest.raises(TypeError, match="^points must be a positive finite number; got None"):
         new_code_cell("x", "g", kind="grade")
+    with pytest.raises(TypeError, match="^points must be a positive finite number; got True"):
+        new_code_cell("x", "g", kind="grade", points=True)
+    with pytest.raises(ValueError, match="^points must be a positive finite number; got inf"):
+        new_code_cell("x", "g", kind="grade", points=float("inf"))
+    with pytest.raises(ValueError, match="^points must be None for a solution or locked cell"):
+        new_code_cell("x", "g", kind="locked", points=2)
     with pytest.raises(ValueError, match="kind must be one of"):
         new_code_cell("x", "g", kind="test")
 

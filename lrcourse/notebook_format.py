@@ -539,6 +539,7 @@ def new_code_cell(source: str, grade_id: str, *, kind: str, points: float | None
 
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the learners' notebooks, or (``--check``) verify they are in sync."""
+    argv = None if argv is None else _names("argv", argv)
     parser = argparse.ArgumentParser(
         prog="python -m lrcourse.notebook_format",
         description="Generate exercises/<name>.ipynb from exercises/source/<name>/<name>.ipynb.",

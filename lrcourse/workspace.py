@@ -32,6 +32,9 @@ import shutil
 import sys
 from pathlib import Path
 
+from lrcourse import _validation as check
+from lrcourse.notebook_json import OPTIONAL_PATH, PATH
+
 __all__ = ["course_root", "workspace_dir", "exercises_dir", "prepare", "fingerprint"]
 
 WORKSPACE_NAME = "my-work"
@@ -47,11 +50,27 @@ def course_root() -> Path | None:
     or ``$LRCOURSE_COURSE_ROOT``; ``None`` when lrcourse was installed on its own."""
     override = os.environ.get("LRCOURSE_COURSE_ROOT")
     root = Path(override) if override else Path(__file__).resolve().parent.parent
-    return root if (root / "course.py").is_file() and (root / "exercises").is_dir() else None
+    return root if _is_course(root) else None
+
+
+def _is_course(root: Path) -> bool:
+    return (root / "course.py").is_file() and (root / "exercises").is_dir()
+
+
+def _course(root) -> Path | None:
+    """``root`` checked to be a course repository, or :func:`course_root` when it is None."""
+    root = OPTIONAL_PATH("root", root)
+    if root is None:
+        return course_root()
+    if not _is_course(root):
+        check.fail("root", "None or a course repository (a folder with course.py and exercises/)", str(root))
+    return root
 
 
 def workspace_dir(root: Path | None = None) -> Path | None:
-    root = root or course_root()
+    """The learner's workspace, ``my-work/`` in the course at ``root`` (by default
+    :func:`course_root`); None when there is no course."""
+    root = _course(root)
     return None if root is None else root / WORKSPACE_NAME
 
 
@@ -64,7 +83,14 @@ def exercises_dir() -> Path | None:
 
 def fingerprint(path: Path) -> str:
     """A hash of a notebook's cell types and sources (not its outputs or metadata)."""
-    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    path = PATH("path", path)
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # not JSON (or not UTF-8)
+        notebook = None
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        check.fail("path", "a notebook file (JSON with a list of 'cells')", str(path))
     text = json.dumps([[cell.get("cell_type"), _source(cell)] for cell in cells])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -94,7 +120,7 @@ def prepare(root: Path | None = None) -> tuple[Path, list[str]]:
 
     Raises ``FileNotFoundError`` when no course repository is found.
     """
-    root = root or course_root()
+    root = _course(root)
     if root is None:
         raise FileNotFoundError("no course repository found: run `python3 course.py lab` "
                                 "from a clone of the course")
@@ -170,7 +196,7 @@ def _mirror(source: Path, target: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """``python -m lrcourse.workspace --prepare``: prepare, print what was done, then
     the workspace's path on the last line (``course.py lab`` reads it)."""
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else check.ListOf(check.text)("argv", argv)
     if argv != ["--prepare"]:
         print("usage: python -m lrcourse.workspace --prepare", file=sys.stderr)
         return 2

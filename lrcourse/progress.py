@@ -52,9 +52,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from lrcourse import _validation as check
 from lrcourse import workspace
 from lrcourse.classroom import score
 from lrcourse.grading.core import format_points
+from lrcourse.notebook_json import PATH
 # the statuses are grade's: one vocabulary (see lrcourse.classroom.score)
 from lrcourse.classroom.score import (  # noqa: F401 — re-exported for learners' code
     ERROR, FAILED, GRADER_ERROR, INVALID_NOTEBOOK, NOT_IMPLEMENTED, NOT_RUN, PASSED, REFUSED,
@@ -241,9 +243,8 @@ def find_exercise_notebooks(paths_or_dir: str | Path | Iterable[str | Path] | No
     if paths_or_dir is None:
         folder = default_exercises_dir()
         return _notebooks_in(folder) if folder is not None else []
-    items = [paths_or_dir] if isinstance(paths_or_dir, (str, Path)) else list(paths_or_dir)
     found: list[Path] = []
-    for item in map(Path, items):
+    for item in _paths("paths_or_dir", paths_or_dir):
         if item.is_dir():
             found.extend(_notebooks_in(item))
         elif item.exists():
@@ -252,6 +253,16 @@ def find_exercise_notebooks(paths_or_dir: str | Path | Iterable[str | Path] | No
         else:
             raise FileNotFoundError(f"no such notebook or directory: {item}")
     return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+def _paths(name: str, value) -> list[Path]:
+    """A path, or a list (or tuple) of paths, as a list of :class:`Path`."""
+    if isinstance(value, (list, tuple)):
+        return [PATH(f"{name}[{index}]", item) for index, item in enumerate(value)]
+    if not PATH.accepts(value):
+        check.fail(name, "a path (a string or a pathlib.Path) or a list of paths", value,
+                   error=TypeError if value != "" else ValueError)
+    return [Path(value)]
 
 
 def _notebooks_in(directory: Path) -> list[Path]:
@@ -333,23 +344,34 @@ def run_exercises(paths: Sequence[str | Path], *, timeout: float | None = None, 
     verbose : bool
         A progress bar on stderr.
     """
-    # imported here: the engine's modules are only needed when notebooks are run
-    from lrcourse.classroom.batch import grade_notebooks
-    from lrcourse.classroom.limits import Limits
-
-    paths = [Path(path) for path in paths]
-    limits = Limits() if limits is None else limits
-    if timeout is not None:
-        limits = Limits(**{**limits.as_dict(), "cell_timeout": float(timeout)})
+    paths = _paths("paths", paths)
+    settings = _run_settings(timeout, limits, sandbox, workers, verbose)
     source_dir = default_source_dir()
     if source_dir is None:
         return [ExerciseResult(path.stem, (), problem=(
             "not checked: the course's source exercises (exercises/source) were not found; "
             "run progress from the course's folder")) for path in paths]
+    # imported here: the engine's modules are only needed when notebooks are run
+    from lrcourse.classroom.batch import grade_notebooks
+
     with _running_flag():
-        batch = grade_notebooks(paths, source_dir, limits=limits, workers=workers, sandbox=sandbox,
-                                progress=verbose, stream=sys.stderr)
+        batch = grade_notebooks(paths, source_dir, stream=sys.stderr, **settings)
     return [_exercise_result(grade) for grade in batch.grades]
+
+
+def _run_settings(timeout, limits, sandbox, workers, verbose) -> dict:
+    """:func:`run_exercises`' options checked, as ``grade_notebooks``' keyword arguments."""
+    from lrcourse.classroom.limits import SANDBOX_MODES, Limits
+
+    if limits is None:
+        limits = Limits()
+    elif not isinstance(limits, Limits):
+        check.fail("limits", "None or a lrcourse.classroom.limits.Limits", limits, error=TypeError)
+    if timeout is not None:
+        limits = Limits(**{**limits.as_dict(), "cell_timeout": check.positive("timeout", timeout)})
+    return {"limits": limits, "sandbox": SANDBOX_MODES("sandbox", sandbox),
+            "workers": None if workers is None else check.positive_int("workers", workers),
+            "progress": check.boolean("verbose", verbose)}
 
 
 def saved_results(path: str | Path) -> ExerciseResult:
@@ -361,7 +383,7 @@ def saved_results(path: str | Path) -> ExerciseResult:
     implemented"`` when the message says so); another exception is an ``"error"``;
     a cell without a saved run is ``"not run"``.  Points are the cells' nbgrader points.
     """
-    path = Path(path)
+    path = PATH("path", path)
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         graded = [cell for cell in cells if cell.get("cell_type") == "code"
@@ -407,13 +429,16 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def run_exercise(path: str | Path, *, timeout: float | None = None, **options) -> ExerciseResult:
+def run_exercise(path: str | Path, *, timeout: float | None = None, limits=None, sandbox: str = "auto",
+                 workers: int | None = None, verbose: bool = False) -> ExerciseResult:
     """Check one exercise notebook (see :func:`run_exercises`)."""
-    return run_exercises([path], timeout=timeout, **options)[0]
+    return run_exercises([PATH("path", path)], timeout=timeout, limits=limits, sandbox=sandbox,
+                         workers=workers, verbose=verbose)[0]
 
 
 def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
-             timeout: float | None = None, verbose: bool = False, **options) -> Progress:
+             timeout: float | None = None, verbose: bool = False, limits=None, sandbox: str = "auto",
+             workers: int | None = None) -> Progress:
     """Run the exercise notebooks and return the progress table.
 
     On the desktop each saved exercise notebook runs from the top in a fresh runner
@@ -431,14 +456,17 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
         Seconds per cell before it is stopped (default: ``grade``'s, 60).
     verbose : bool
         Show a progress bar (on stderr).
-    **options
-        ``limits``, ``sandbox``, ``workers``: see :func:`run_exercises`.
+    limits, sandbox, workers
+        See :func:`run_exercises`.
 
     Returns
     -------
     Progress
         Shows itself as the table; ``.exercises`` holds the per-part results.
     """
+    options = {"timeout": timeout, "limits": limits, "sandbox": sandbox, "workers": workers,
+               "verbose": verbose}
+    _run_settings(**options)  # checked even when nothing is run
     if os.environ.get(RUNNING_FLAG):
         return Progress((), note="(progress() is skipped inside a notebook that progress() is running.)")
     notebooks = find_exercise_notebooks(paths_or_dir)
@@ -456,12 +484,13 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
         if folder.resolve() == _REPO_EXERCISES.resolve():
             note += ("\n(these are the course's unsolved copies: `python3 course.py lab` makes "
                      "your own in my-work/exercises)")
-    results = run_exercises(notebooks, timeout=timeout, verbose=verbose, **options)
+    results = run_exercises(notebooks, **options)
     return Progress(tuple(results), note=note)
 
 
 def main(argv: list[str] | None = None) -> int:
     """``lrcourse progress [notebooks or folders] [--parts] [--timeout S]``."""
+    argv = None if argv is None else check.ListOf(check.text)("argv", argv)
     parser = argparse.ArgumentParser(
         prog="lrcourse progress",
         description="Run your exercise notebooks as `lrcourse grade` does and show the parts "

@@ -11,7 +11,11 @@ from dataclasses import asdict, dataclass
 
 from lrcourse import _validation as check
 
-__all__ = ["Limits", "parse_size", "format_size"]
+__all__ = ["Limits", "SANDBOX_MODES", "parse_size", "format_size"]
+
+#: Where learner code runs: in bubblewrap when it can start (``auto``), only there
+#: (``require``), or never (``off``).
+SANDBOX_MODES = check.OneOf("auto", "require", "off")
 
 _UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 2**10, "kib": 2**10, "m": 2**20, "mb": 2**20,
           "mib": 2**20, "g": 2**30, "gb": 2**30, "gib": 2**30}

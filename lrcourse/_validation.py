@@ -53,12 +53,12 @@ __all__ = [
     "nonnegative",
     "positive_int",
     "nonnegative_int",
+    "at_least_two",
     "unit_interval",
     "boolean",
     "callable_",
     "one_of",
     "real_array",
-    "finite_array",
     "limits",
     "is_real",
     "learning_rate",
@@ -247,6 +247,7 @@ nonnegative = Interval(0, math.inf, "left")
 unit_interval = Interval(0, 1, "left")
 positive_int = Interval(1, math.inf, "left", integer=True)
 nonnegative_int = Interval(0, math.inf, "left", integer=True)
+at_least_two = Interval(2, math.inf, "left", integer=True)
 
 #: Upper limits on counts.  A course run takes at most tens of thousands of steps and a
 #: sweep hundreds of rates; 10**6 steps of one run already take about 40 s and their
@@ -405,10 +406,6 @@ def real_array(name: str, value: Any, *, finite: bool = False) -> np.ndarray:
         first = float(array[~np.isfinite(array)].ravel()[0])
         fail(name, "an array of finite real numbers", value, f"the first bad entry is {first!r}")
     return array
-
-
-#: The older name of :func:`real_array` (NaN/inf are allowed; the name is not a promise).
-finite_array = real_array
 
 
 def limits(name: str, value: Any) -> tuple[float, float]:

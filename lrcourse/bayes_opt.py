@@ -68,11 +68,9 @@ _HOW_TO_VECTORISE = ("it must take the whole 1-D array of rates at once: write i
 
 
 def _points(name: str, value) -> np.ndarray:
-    array = check.finite_array(name, value)
+    array = check.real_array(name, value, finite=True)
     if array.ndim != 1:
         check.fail(name, "a 1-D array of points", check.Described(f"shape {array.shape}"))
-    if not np.all(np.isfinite(array)):
-        check.fail(name, "finite", array)
     return array
 
 

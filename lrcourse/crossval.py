@@ -140,9 +140,7 @@ def kfold_splits(data, k, *, seed=0, stratified=True) -> list[TrainValSplit]:
     if not isinstance(data, TrainValSplit):
         check.fail("data", "a lrcourse.data.TrainValSplit (e.g. lrcourse.data.digits())", data,
                    error=TypeError)
-    if not isinstance(stratified, (bool, np.bool_)):
-        check.fail("stratified", "True or False", stratified, error=TypeError)
-    labels = data.y_train if stratified else None
+    labels = data.y_train if check.boolean("stratified", stratified) else None
     return [fold_data(data, train, val)
             for train, val in kfold_indices(data.n_train, k, seed=seed, labels=labels)]
 

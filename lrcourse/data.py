@@ -117,9 +117,7 @@ def digits(standardize: bool = True) -> TrainValSplit:
     TrainValSplit
         Cached: every call with the same argument returns the same read-only object.
     """
-    if not isinstance(standardize, (bool, np.bool_)):
-        check.fail("standardize", "True or False", standardize, error=TypeError)
-    return _digits(bool(standardize))
+    return _digits(check.boolean("standardize", standardize))
 
 
 def _stratified_split(labels: np.ndarray, val_fraction: float, seed: int):

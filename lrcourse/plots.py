@@ -498,7 +498,7 @@ def _as_xy(name: str, trajectory) -> np.ndarray:
         if trajectory.trajectory is None:
             check.fail(name, "a RunResult recorded with keep_trajectory=True", "a RunResult without trajectory")
         trajectory = trajectory.trajectory
-    xy = check.finite_array(name, trajectory)
+    xy = check.real_array(name, trajectory)
     if xy.ndim == 3 and xy.shape[1] == 1:
         xy = xy[:, 0, :]
     if xy.ndim != 2 or xy.shape[1] != 2 or xy.shape[0] < 1:
@@ -854,7 +854,7 @@ def _box_around(anchors, trajectories, minimizer, base):
 def _levels(Z: np.ndarray, levels) -> np.ndarray:
     """Contour levels: log-spaced when the values span decades and are positive."""
     if not isinstance(levels, (int, np.integer)) or isinstance(levels, bool):
-        array = check.finite_array("levels", levels).ravel()
+        array = check.real_array("levels", levels).ravel()
         if array.size < 2 or not np.all(np.diff(array) > 0):
             check.fail("levels", "an int or an increasing array of at least 2 levels", levels)
         return array
@@ -1196,7 +1196,7 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
         if _is_run_result(item):
             losses, diverged_at, lrs = _result_curves(item)
         else:
-            losses = check.finite_array(f"results[{i}]", item)
+            losses = check.real_array(f"results[{i}]", item)
             if losses.ndim == 1:
                 losses = losses[:, None]
             if losses.ndim != 2:
@@ -1379,11 +1379,11 @@ def finder_curve(finder_result, ax=None, *, title="LR range test (LR finder)", s
                       ("lrs", "smoothed"))
     show_raw = check.boolean("show_raw", show_raw)
     title = check.optional_text("title", title)
-    lrs = check.finite_array("finder_result.lrs", finder_result.lrs).ravel()
-    raw = check.finite_array("finder_result.losses", getattr(finder_result, "losses", None)
+    lrs = check.real_array("finder_result.lrs", finder_result.lrs).ravel()
+    raw = check.real_array("finder_result.losses", getattr(finder_result, "losses", None)
                          if getattr(finder_result, "losses", None) is not None
                          else finder_result.raw_losses).ravel()
-    smooth = check.finite_array("finder_result.smoothed", finder_result.smoothed).ravel()
+    smooth = check.real_array("finder_result.smoothed", finder_result.smoothed).ravel()
     n = min(lrs.size, raw.size, smooth.size)
     lrs, raw, smooth = lrs[:n], raw[:n], smooth[:n]
     fig, ax = _figure_and_axes(ax)
@@ -1451,7 +1451,7 @@ def _needs_attributes(name: str, value, accepted: str, attributes: tuple) -> Non
 
 def _sweep_arrays(sweep):
     _needs_attributes("sweep_result", sweep, "a SweepResult with lrs and final_loss", ("lrs",))
-    lrs = check.finite_array("sweep_result.lrs", sweep.lrs).ravel()
+    lrs = check.real_array("sweep_result.lrs", sweep.lrs).ravel()
     final = None
     for name in ("final_loss", "final_losses", "loss"):
         value = getattr(sweep, name, None)

@@ -1178,9 +1178,7 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_st
     Part 1. arXiv:1803.09820.
     """
     max_lr = check.positive("max_lr", max_lr)
-    total_steps = check.positive_int("total_steps", total_steps)
-    if total_steps < 2:
-        check.fail("total_steps", "an integer >= 2", total_steps, "a cycle needs at least two steps")
+    total_steps = check.at_least_two("total_steps", total_steps, "a cycle needs at least two steps")
     pct_start = _OPEN_UNIT("pct_start", pct_start)
     anneal_strategy = check.one_of("anneal_strategy", anneal_strategy, ("cos", "linear"))
     div_factor = _AT_LEAST_ONE("div_factor", div_factor)

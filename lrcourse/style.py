@@ -134,8 +134,7 @@ def optimizer_color(name: str) -> str | None:
     >>> optimizer_color("RMSprop") == optimizer_color("rms_prop")
     True
     """
-    if not isinstance(name, str):
-        check.fail("name", "a string", name, error=TypeError)
+    name = check.text("name", name)
     key = _normalise(name)
     if key in OPTIMIZER_COLORS:
         return OPTIMIZER_COLORS[key]
@@ -194,7 +193,7 @@ def lr_norm(lrs) -> LogNorm:
 
     A single rate gets a range of one decade around it, so a colorbar still reads.
     """
-    lrs = check.finite_array("lrs", lrs).ravel()
+    lrs = check.real_array("lrs", lrs).ravel()
     if lrs.size == 0 or not np.all(np.isfinite(lrs) & (lrs > 0)):
         check.fail("lrs", "positive finite learning rates", lrs)
     low, high = float(lrs.min()), float(lrs.max())

@@ -46,7 +46,6 @@ _RUN_KEYWORDS = ("batch_size", "seed", "clip_norm", "clip_value", "divergence_fa
                  "eval_every", "keep_trajectory")
 _PICK_BY = ("final_loss", "best_loss", "val_loss")
 #: Counts that need two (a grid's ends, a ramp's ends, a halving factor) and multiples above one.
-_AT_LEAST_TWO = check.Interval(2, np.inf, closed="left", integer=True)
 #: a grid's size and a finder's ramp length: at least both ends, at most the library's limits
 _GRID_SIZE = check.Interval(2, check.MAX_RUNS, closed="both", integer=True)
 _RAMP_LENGTH = check.Interval(2, check.MAX_STEPS, closed="both", integer=True)
@@ -59,7 +58,7 @@ _ABOVE_ONE = check.Interval(1, np.inf, closed="neither")
 
 def _check_lrs(lrs) -> np.ndarray:
     accepted = f"a 1-D array of 1 to {check.MAX_RUNS} positive finite learning rates"
-    array = check.finite_array("lrs", lrs)
+    array = check.real_array("lrs", lrs)
     if array.ndim != 1 or not 0 < array.size <= check.MAX_RUNS:
         check.fail("lrs", accepted, check.Described(f"shape {array.shape}"),
                    "pass e.g. np.geomspace(1e-4, 1, 20)")
@@ -306,7 +305,7 @@ def smooth_losses(losses, beta=0.98) -> np.ndarray:
     returns the losses unchanged.  A non-finite loss makes every later value
     non-finite.
     """
-    losses = check.finite_array("losses", losses)
+    losses = check.real_array("losses", losses)
     if losses.ndim != 1:
         check.fail("losses", "a 1-D array", check.Described(f"shape {losses.shape}"))
     beta = check.unit_interval("beta", beta)
@@ -322,7 +321,7 @@ def smooth_losses(losses, beta=0.98) -> np.ndarray:
 def finder_stop_index(smoothed, diverge_threshold=4.0) -> int | None:
     """First ``i`` with ``smoothed_i > diverge_threshold · min_{j≤i} smoothed_j`` or a
     non-finite ``smoothed_i``; None if the curve never stops."""
-    smoothed = check.finite_array("smoothed", smoothed)
+    smoothed = check.real_array("smoothed", smoothed)
     if smoothed.ndim != 1:
         check.fail("smoothed", "a 1-D array (a smoothed loss curve)",
                    check.Described(f"shape {smoothed.shape}") if smoothed.ndim else float(smoothed))
@@ -343,8 +342,8 @@ def _check_threshold(diverge_threshold) -> float:
 # suggestion rules ------------------------------------------------------------------
 
 def _curve(lrs, losses) -> tuple[np.ndarray, np.ndarray]:
-    lrs = check.finite_array("lrs", lrs)
-    losses = check.finite_array("losses", losses)
+    lrs = check.real_array("lrs", lrs)
+    losses = check.real_array("losses", losses)
     if lrs.ndim != 1 or lrs.size < 2:
         check.fail("lrs", "a 1-D array of at least 2 learning rates",
                    check.Described(f"shape {lrs.shape}"),
@@ -352,12 +351,10 @@ def _curve(lrs, losses) -> tuple[np.ndarray, np.ndarray]:
     if losses.shape != lrs.shape:
         check.fail("losses", f"an array of the shape of lrs {lrs.shape}",
                    check.Described(f"shape {losses.shape}"))
-    if not np.all(np.isfinite(lrs) & (lrs > 0)):
-        check.fail("lrs", "positive and finite", lrs)
-    if not np.all(np.diff(lrs) > 0):
-        check.fail("lrs", "strictly increasing", lrs)
+    if not (np.all(np.isfinite(lrs) & (lrs > 0)) and np.all(np.diff(lrs) > 0)):
+        check.fail("lrs", "a strictly increasing array of positive finite learning rates", lrs)
     if not np.all(np.isfinite(losses)):
-        check.fail("losses", "finite", losses, "drop the points after the loss blew up")
+        check.fail("losses", "an array of finite losses", losses, "drop the points after the loss blew up")
     return lrs, losses
 
 
@@ -694,7 +691,7 @@ def successive_halving(problem, optimizer_cls, lrs, min_steps, *, eta=3, metric=
     _check_problem_and_optimizer_cls(problem, optimizer_cls)
     lrs = _check_lrs(lrs)
     min_steps = check.step_count("min_steps", min_steps)
-    eta = _AT_LEAST_TWO("eta", eta, "each round keeps the best 1/eta of the rates")
+    eta = check.at_least_two("eta", eta, "each round keeps the best 1/eta of the rates")
     last_round, survivors = 0, lrs.size
     while survivors > 1:
         survivors, last_round = max(1, survivors // eta), last_round + 1
@@ -710,7 +707,7 @@ def successive_halving(problem, optimizer_cls, lrs, min_steps, *, eta=3, metric=
     run_kwargs = _check_run_kwargs(run_kwargs, "successive_halving")
     seed = check.nonnegative_int("seed", run_kwargs.pop("seed", 0))
 
-    x = check.finite_array("x0", _start(problem, x0, seed))
+    x = check.real_array("x0", _start(problem, x0, seed))
     if x.ndim == 1:
         x = np.tile(x, (lrs.size, 1))
     if x.ndim != 2 or x.shape[0] != lrs.size:

@@ -141,7 +141,7 @@ def test_batch_orders_refuses_bad_input():
         BatchOrders(object(), 2)
     with pytest.raises(TypeError, match="problem must be"):
         BatchOrders(SoftmaxRegression, 2)
-    with pytest.raises(ValueError, match="n_groups must be a positive integer"):
+    with pytest.raises(ValueError, match=r"n_groups must be an integer in \[1, 100000\]; got 0"):
         BatchOrders(problem, 0)
     wrapped = BatchOrders(problem, 2)
     batch = next(wrapped.batches(8))

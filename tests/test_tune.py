@@ -282,11 +282,12 @@ def test_rules_reject_curves_they_cannot_read(rule):
         rule([1e-3], [1.0])
     with pytest.raises(ValueError, match="losses must be an array of the shape of lrs"):
         rule([1e-3, 1e-2], [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="lrs must be strictly increasing"):
+    accepted = r"lrs must be a strictly increasing array of positive finite learning rates; got array\("
+    with pytest.raises(ValueError, match=accepted):
         rule([1e-2, 1e-3], [1.0, 0.5])
-    with pytest.raises(ValueError, match="lrs must be positive and finite"):
+    with pytest.raises(ValueError, match=accepted):
         rule([0.0, 1e-3], [1.0, 0.5])
-    with pytest.raises(ValueError, match="losses must be finite"):
+    with pytest.raises(ValueError, match="losses must be an array of finite losses; got .*drop the points"):
         rule([1e-3, 1e-2], [1.0, np.nan])
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lrcourse import _validation as check
 
-__all__ = ["main", "build_parser", "default_source_dir"]
+__all__ = ["main", "build_parser"]
 
 _GRADE_EXAMPLES = """\
 layout of SUBMISSIONS (nbgrader's: one folder per learner, notebooks named as the exercise):
@@ -74,8 +74,11 @@ Files are copied (never moved); names that fit no exercise are listed, not guess
 """
 
 
-def default_source_dir() -> Path:
-    """``exercises/source`` of the current folder if there is one, else of the course."""
+def _source_dir() -> Path:
+    """The ``--source`` default: ``exercises/source`` of the current folder if there is
+    one (an instructor's own course, as the help says), else of the course lrcourse came
+    with.  (:func:`lrcourse.progress.default_source_dir`, for a learner, looks in the
+    course only.)"""
     local = Path("exercises") / "source"
     if local.is_dir():
         return local
@@ -204,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _release(options) -> int:
     from lrcourse.notebook_format import FormatError, release
 
-    source = options.source or default_source_dir()
+    source = options.source or _source_dir()
     options.to.mkdir(parents=True, exist_ok=True)
     try:
         written = release(source, options.to, options.names or None)
@@ -220,7 +223,7 @@ def _release(options) -> int:
 def _collect(options) -> int:
     from lrcourse.classroom.submissions import find_exercises, layout_flat_folder
 
-    exercises = find_exercises(options.source or default_source_dir())
+    exercises = find_exercises(options.source or _source_dir())
     report = layout_flat_folder(options.flat_dir, options.to, exercises)
     for submission in report.copied:
         print(f"copied {submission.learner}/{submission.exercise}.ipynb")
@@ -246,7 +249,7 @@ def _grade(options) -> int:
                     max_file_bytes=options.max_file)
     mode = "require" if options.require_sandbox else "off" if options.no_sandbox else "auto"
     try:
-        result = grade_class(options.submissions, options.source or default_source_dir(), options.out,
+        result = grade_class(options.submissions, options.source or _source_dir(), options.out,
                              exercises=options.exercise, learners=options.learner, limits=limits,
                              workers=options.workers, progress=not options.quiet, sandbox=mode,
                              scheduler=options.scheduler)

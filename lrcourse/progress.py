@@ -467,6 +467,8 @@ def progress(paths_or_dir: str | Path | Sequence[str | Path] | None = None, *,
     options = {"timeout": timeout, "limits": limits, "sandbox": sandbox, "workers": workers,
                "verbose": verbose}
     _run_settings(**options)  # checked even when nothing is run
+    if paths_or_dir is not None:
+        _paths("paths_or_dir", paths_or_dir)
     if os.environ.get(RUNNING_FLAG):
         return Progress((), note="(progress() is skipped inside a notebook that progress() is running.)")
     notebooks = find_exercise_notebooks(paths_or_dir)

@@ -648,3 +648,138 @@ def test_an_extreme_valid_value_gives_a_finite_result_without_warnings(name):
     values = [v for v in (result if isinstance(result, tuple) else (result,))
               if isinstance(v, (float, np.ndarray)) and np.asarray(v).dtype.kind == "f"]
     assert all(np.all(np.isfinite(v)) for v in values), result
+
+
+# ----------------------------------------------------------------- the notebook-file modules
+# (notebook_format, notebook_json, workspace, progress; the table has its own test functions)
+
+import nbformat  # noqa: E402
+
+from lrcourse import notebook_format, notebook_json, progress, workspace  # noqa: E402
+
+ROOT = workspace.Path(__file__).resolve().parent.parent
+SOURCE_DIR = ROOT / "exercises" / "source"
+SOURCE_FILE = SOURCE_DIR / "01_gradient_descent" / "01_gradient_descent.ipynb"
+SOURCE_NB = nbformat.read(SOURCE_FILE, as_version=4)
+STUDENT_NB = notebook_format.make_student_notebook(SOURCE_NB)
+GRADED_CELL = notebook_format.grade_cells(SOURCE_NB)[0]
+NOT_A_NOTEBOOK = {"None": None, "string": "nb.ipynb", "number": 3, "cells not a list": {"cells": 3, "metadata": {}},
+                  "a cell not a dict": {"cells": [3], "metadata": {}}}
+NOT_A_CELL = {"None": None, "string": "x = 1", "number": 3, "no cell_type": {"metadata": {}}}
+NOT_A_PATH = {"None": None, "number": 3, "empty": "", "list of numbers": [3]}
+NOT_TEXT = {"None": None, "number": 3, "list": ["a"]}
+NOT_ARGV = {"number": 3, "string": "--check", "None entry": [None]}
+
+# (label, function, valid keyword arguments or None when a valid call writes or runs notebooks,
+#  {argument: bad-value family})
+NOTEBOOK_FILE_CASES = [
+    ("validate", notebook_format.validate, {"nb": SOURCE_NB},
+     {"nb": NOT_A_NOTEBOOK, "name": NOT_TEXT, "source": BOOLEAN}),
+    ("grade_cells", notebook_format.grade_cells, {"nb": SOURCE_NB}, {"nb": NOT_A_NOTEBOOK}),
+    ("solution_lines", notebook_format.solution_lines, {"nb": SOURCE_NB}, {"nb": NOT_A_NOTEBOOK}),
+    *[(function.__name__, function, {"cell": GRADED_CELL}, {"cell": NOT_A_CELL})
+      for function in (notebook_format.nbgrader_metadata, notebook_format.is_grade,
+                       notebook_format.is_solution, notebook_format.is_locked)],
+    ("nbgrader_checksum", notebook_format.nbgrader_checksum, {"cell": GRADED_CELL},
+     {"cell": {**NOT_A_CELL, "no nbgrader metadata": nbformat.v4.new_code_cell("x = 1")}}),
+    ("make_student_notebook", notebook_format.make_student_notebook, {"source_nb": SOURCE_NB},
+     {"source_nb": NOT_A_NOTEBOOK, "name": NOT_TEXT}),
+    ("student_notebook_text", notebook_format.student_notebook_text, {"source_nb": SOURCE_NB},
+     {"source_nb": NOT_A_NOTEBOOK, "name": NOT_TEXT}),
+    ("source_notebooks", notebook_format.source_notebooks,
+     {"source_dir": SOURCE_DIR, "names": ["01_gradient_descent"]},
+     {"source_dir": NOT_A_PATH, "names": {"string": "01_gradient_descent", "number": 3, "None entry": [None]}}),
+    ("release", notebook_format.release, None, {"dest_dir": NOT_A_PATH, "names": {"string": "01_x"}}),
+    ("out_of_sync", notebook_format.out_of_sync, None, {"source_dir": NOT_A_PATH, "dest_dir": NOT_A_PATH}),
+    ("leaks", notebook_format.leaks, {"student_nb": STUDENT_NB, "source_nb": SOURCE_NB},
+     {"student_nb": NOT_A_NOTEBOOK, "source_nb": NOT_A_NOTEBOOK}),
+    ("new_markdown_cell", notebook_format.new_markdown_cell, {"source": "text", "grade_id": "intro"},
+     {"source": NOT_TEXT, "grade_id": {**NOT_TEXT, "empty": "", "space": "a b", "too long": "a" * 65}}),
+    ("new_code_cell", notebook_format.new_code_cell,
+     {"source": "check()", "grade_id": "check_it", "kind": "grade", "points": 2},
+     {"source": NOT_TEXT, "grade_id": {**NOT_TEXT, "empty": "", "slash": "a/b"}, "kind": CHOICE,
+      "points": without(POSITIVE, "list")}),
+    ("notebook_format.main", notebook_format.main, None, {"argv": NOT_ARGV}),
+    ("browser_stable", notebook_json.browser_stable, {"value": {"a": [1.0, "x", None]}},
+     {"value": {"complex": 1j, "array": np.array([1.0]), "set": {1}, "nested complex": {"a": [1j]},
+                "number key": {1: 2}}}),
+    ("normalize", notebook_json.normalize, {"notebook": SOURCE_NB},
+     {"notebook": {**NOT_A_NOTEBOOK, "complex metadata": {"cells": [], "metadata": {"x": 1j}}}}),
+    ("notebook_json.write", notebook_json.write, None, {"notebook": NOT_A_NOTEBOOK, "path": NOT_A_PATH}),
+    ("fingerprint", workspace.fingerprint, {"path": SOURCE_FILE},
+     {"path": {**NOT_A_PATH, "not a notebook": ROOT / "README.md"}}),
+    ("workspace_dir", workspace.workspace_dir, {"root": ROOT},
+     {"root": {"number": 3, "empty": "", "not a course": ROOT / "docs"}}),
+    ("prepare", workspace.prepare, None, {"root": {"number": 3, "empty": "", "not a course": ROOT / "docs"}}),
+    ("workspace.main", workspace.main, None, {"argv": NOT_ARGV}),
+    ("find_exercise_notebooks", progress.find_exercise_notebooks, {"paths_or_dir": ROOT / "exercises"},
+     {"paths_or_dir": without(NOT_A_PATH, "None")}),
+    ("saved_results", progress.saved_results, {"path": ROOT / "exercises" / SOURCE_FILE.name},
+     {"path": NOT_A_PATH}),
+    ("run_exercise", progress.run_exercise, None,
+     {"path": NOT_A_PATH, "timeout": without(POSITIVE, "None"), "sandbox": CHOICE,
+      "workers": without(POSITIVE_INT, "None"), "verbose": BOOLEAN, "limits": {"dict": {}, "number": 3}}),
+    ("progress", progress.progress, None,
+     {"paths_or_dir": without(NOT_A_PATH, "None"), "timeout": without(POSITIVE, "None"), "sandbox": CHOICE,
+      "workers": without(POSITIVE_INT, "None"), "verbose": BOOLEAN, "limits": {"dict": {}, "number": 3}}),
+    ("progress.main", progress.main, None, {"argv": NOT_ARGV}),
+]
+#: Values a message shows by what is wrong with them: (case, argument, family) -> text.
+NOTEBOOK_FILE_SHOWN_AS = {
+    ("validate", "nb", "cells not a list"): "a dict with the keys ['cells', 'metadata']",
+    ("grade_cells", "nb", "cells not a list"): "a dict with the keys ['cells', 'metadata']",
+    ("nbgrader_checksum", "cell", "no nbgrader metadata"): "nbgrader metadata {}",
+    ("browser_stable", "value", "nested complex"): "1j",
+    ("browser_stable", "value", "number key"): "got 1",
+    ("normalize", "notebook", "complex metadata"): "1j",
+    ("fingerprint", "path", "not a notebook"): "README.md",
+    ("workspace_dir", "root", "not a course"): "docs",
+    ("prepare", "root", "not a course"): "docs",
+}
+#: Arguments a valid call needs besides the one made bad (the file's cases start from these).
+NOTEBOOK_FILE_DEFAULTS = {
+    "release": {"source_dir": SOURCE_DIR, "dest_dir": ROOT / "no-such-folder"},
+    "out_of_sync": {"source_dir": SOURCE_DIR, "dest_dir": ROOT / "exercises"},
+    "notebook_json.write": {"notebook": SOURCE_NB, "path": ROOT / "no-such-folder" / "x.ipynb"},
+    "run_exercise": {"path": ROOT / "exercises" / SOURCE_FILE.name},
+    "progress": {"paths_or_dir": ROOT / "exercises"},
+}
+
+
+def _shown_as(label, argument, family_name, bad):
+    special = NOTEBOOK_FILE_SHOWN_AS.get((label, argument, family_name))
+    if special is None:
+        special = NOTEBOOK_FILE_SHOWN_AS.get((label.split(".")[-1], argument, family_name))
+    if special is None and isinstance(bad, dict) and family_name in ("cells not a list", "a cell not a dict"):
+        special = "3" if family_name == "a cell not a dict" else "a dict with the keys"
+    if special is None and family_name == "no cell_type":
+        special = "a dict with the keys ['metadata']"
+    return [special] if special else shown(bad)
+
+
+NOTEBOOK_FILE_BAD_CALLS = [
+    pytest.param(function, {**(valid or NOTEBOOK_FILE_DEFAULTS.get(label, {}))}, argument, bad,
+                 _shown_as(label, argument, family_name, bad), id=f"{label}-{argument}-{family_name}")
+    for label, function, valid, arguments in NOTEBOOK_FILE_CASES
+    for argument, family in arguments.items()
+    for family_name, bad in family.items()
+]
+
+
+@pytest.mark.parametrize("label, function, valid", [(c[0], c[1], c[2]) for c in NOTEBOOK_FILE_CASES
+                                                    if c[2] is not None], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_notebook_file_function_accepts_its_valid_call(label, function, valid):
+    call(function, valid)
+
+
+@pytest.mark.parametrize("function, valid, argument, bad, shown_as", NOTEBOOK_FILE_BAD_CALLS)
+def test_a_notebook_file_function_refuses_a_bad_value_naming_the_parameter_and_the_value(
+        function, valid, argument, bad, shown_as, monkeypatch):
+    monkeypatch.setenv(progress.RUNNING_FLAG, "1")  # progress() runs nothing, whatever it is given
+    with pytest.raises((ValueError, TypeError)) as info:
+        call(function, {**valid, argument: bad})
+    message = str(info.value)
+    head = message.split(" must be ")[0]
+    assert " must be " in message and (head == argument or head.startswith((f"{argument}[", f"{argument}.",
+                                                                             f"{argument}'"))), message
+    assert any(text in message for text in shown_as), f"{bad!r} not shown in: {message}"

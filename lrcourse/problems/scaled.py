@@ -1,0 +1,102 @@
+"""A problem whose loss is a constant multiple of another's (exercise 07's capstone).
+
+:class:`ScaledLoss` wraps a problem and multiplies its loss by a factor c > 0:
+
+    L_c(x) = c·L(x),   ∇L_c(x) = c·∇L(x),   ∇²L_c(x) = c·∇²L(x).
+
+The minimisers, the model and every prediction are those of the wrapped problem; only
+the loss's *units* change — as when a loss is summed over a batch instead of averaged
+(c = the batch size) or weighted by a constant.  The curvature scales with c, so the
+rates at which gradient descent is stable and fast scale with 1/c (lesson 01: stable
+for η < 2/λ_max).  SGD with or without momentum at rate η on L_c takes exactly the
+steps SGD at rate c·η takes on L (its update is linear in the gradient); adaptive
+methods (Adagrad, RMSprop, Adam) divide the gradient by a running scale of itself and
+hardly notice c (lesson 05).
+
+The validation accuracy is the wrapped problem's; the validation loss is multiplied by
+c like the training loss.  Kept outside :mod:`lrcourse.grading` so that it pickles into
+the grading sandbox.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from lrcourse import _validation as check
+
+__all__ = ["ScaledLoss"]
+
+
+class ScaledLoss:
+    """``problem`` with its loss (training and validation) multiplied by ``factor``.
+
+    Parameters
+    ----------
+    problem : a problem with ``dim``, ``loss``, ``grad`` and ``init`` (for the capstone,
+        an :class:`lrcourse.problems.MLP`); ``loss_and_grad``, ``val_loss``,
+        ``accuracy``, ``batches`` and ``steps_per_epoch`` are passed through when the
+        problem has them (``train.run`` and ``tune`` use them).
+    factor : float > 0, finite
+        The constant c.
+
+    Examples
+    --------
+    >>> from lrcourse.problems import MLP
+    >>> mlp = MLP(hidden=8)
+    >>> x = mlp.init(seed=0)
+    >>> bool(np.isclose(ScaledLoss(mlp, 10.0).loss(x), 10 * mlp.loss(x)))
+    True
+    """
+
+    def __init__(self, problem, factor):
+        for method in ("loss", "grad", "init"):
+            if not callable(getattr(problem, method, None)):
+                check.fail("problem", "a problem with loss, grad and init", problem, error=TypeError)
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            check.fail("factor", "a positive finite number", factor, error=TypeError)
+        if not (np.isfinite(factor) and factor > 0):
+            check.fail("factor", "a positive finite number", factor)
+        self.problem = problem
+        self.factor = float(factor)
+        self.dim = problem.dim
+        self.name = f"{getattr(problem, 'name', type(problem).__name__)} (loss × {self.factor:g})"
+
+    def loss(self, x, *batch):
+        """``factor · problem.loss(x, *batch)``."""
+        return self.factor * np.asarray(self.problem.loss(x, *batch))
+
+    def grad(self, x, *batch):
+        """``factor · problem.grad(x, *batch)``."""
+        return self.factor * np.asarray(self.problem.grad(x, *batch))
+
+    def loss_and_grad(self, x, *batch):
+        """Both at once (one forward pass when the wrapped problem has ``loss_and_grad``)."""
+        both = getattr(self.problem, "loss_and_grad", None)
+        loss, grad = both(x, *batch) if callable(both) else (self.problem.loss(x, *batch),
+                                                            self.problem.grad(x, *batch))
+        return self.factor * np.asarray(loss), self.factor * np.asarray(grad)
+
+    def val_loss(self, x):
+        """``factor · problem.val_loss(x)``."""
+        return self.factor * np.asarray(self.problem.val_loss(x))
+
+    def accuracy(self, x, split="val"):
+        """The wrapped problem's accuracy: the model is the same."""
+        return self.problem.accuracy(x, split)
+
+    def init(self, seed=0):
+        """The wrapped problem's start point."""
+        return self.problem.init(seed=seed)
+
+    def batches(self, batch_size, seed=0):
+        """The wrapped problem's mini-batches."""
+        return self.problem.batches(batch_size, seed=seed)
+
+    def steps_per_epoch(self, batch_size):
+        """The wrapped problem's batches per epoch."""
+        return self.problem.steps_per_epoch(batch_size)
+
+    def __repr__(self) -> str:
+        return f"ScaledLoss({self.problem!r}, factor={self.factor:g})"

@@ -1,0 +1,58 @@
+"""ScaledLoss: the capstone's problem, a loss multiplied by a constant c."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from lrcourse import optim
+from lrcourse.problems import MLP
+from lrcourse.problems.scaled import ScaledLoss
+from lrcourse.train import run
+
+
+@pytest.fixture(scope="module")
+def mlp():
+    return MLP(hidden=8)
+
+
+def test_loss_gradient_and_validation_loss_are_scaled_and_accuracy_is_not(mlp):
+    scaled = ScaledLoss(mlp, 20.0)
+    x = np.stack([mlp.init(seed=0), mlp.init(seed=1)])
+    batch = next(mlp.batches(16, seed=0))
+    assert np.allclose(scaled.loss(x), 20 * mlp.loss(x))
+    assert np.allclose(scaled.grad(x, batch), 20 * mlp.grad(x, batch))
+    loss, grad = scaled.loss_and_grad(x, batch)
+    assert np.allclose(loss, 20 * mlp.loss(x, batch)) and np.allclose(grad, 20 * mlp.grad(x, batch))
+    assert np.allclose(scaled.val_loss(x), 20 * mlp.val_loss(x))
+    assert np.array_equal(scaled.accuracy(x), mlp.accuracy(x))
+    assert np.array_equal(scaled.init(seed=3), mlp.init(seed=3)) and scaled.dim == mlp.dim
+    assert scaled.steps_per_epoch(64) == mlp.steps_per_epoch(64)
+    assert "loss × 20" in scaled.name and "factor=20" in repr(scaled)
+
+
+def test_sgd_at_rate_eta_on_c_times_the_loss_is_sgd_at_c_eta(mlp):
+    """The update is linear in the gradient, with or without momentum."""
+    for momentum in (0.0, 0.9):
+        a = run(ScaledLoss(mlp, 0.05), optim.SGD(lr=4.0, momentum=momentum), mlp.init(seed=0), 30,
+                batch_size=32, seed=0)
+        b = run(mlp, optim.SGD(lr=0.2, momentum=momentum), mlp.init(seed=0), 30, batch_size=32, seed=0)
+        assert np.allclose(a.x, b.x)
+
+
+def test_it_pickles(mlp):
+    scaled = pickle.loads(pickle.dumps(ScaledLoss(mlp, 5.0)))
+    x = mlp.init(seed=0)
+    assert scaled.factor == 5.0 and np.isclose(scaled.loss(x), 5 * mlp.loss(x))
+
+
+@pytest.mark.parametrize("factor, error", [(0.0, ValueError), (-1.0, ValueError), (np.inf, ValueError),
+                                           (np.nan, ValueError), (True, TypeError), ("2", TypeError)])
+def test_bad_factors_are_refused(mlp, factor, error):
+    with pytest.raises(error, match="factor"):
+        ScaledLoss(mlp, factor)
+
+
+def test_a_problem_without_the_interface_is_refused():
+    with pytest.raises(TypeError, match="problem"):
+        ScaledLoss(object(), 2.0)

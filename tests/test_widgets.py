@@ -103,11 +103,12 @@ def test_same_settings_give_the_same_picture(lr_explorer):
 def test_moving_the_lr_slider_changes_the_figure_and_the_result(lr_explorer):
     lr_explorer.set(lr=1.0, steps=50, optimizer="GD")
     before_png, before_text, updates = lr_explorer.png(), lr_explorer.text, len(lr_explorer.update_seconds)
-    quietly(lambda: setattr(lr_explorer.lr_slider, "value", 1.5))
+    quietly(lambda: setattr(lr_explorer.lr_slider, "value", 1.5))   # the handle: on the grid through 1.0
     assert len(lr_explorer.update_seconds) == updates + 1
     assert lr_explorer.png() != before_png
     assert lr_explorer.text != before_text
-    assert lr_explorer.text.startswith("η = 1.50 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.850 per step: "
+    assert lr_explorer.lr_slider.value == pytest.approx(10 ** 0.18)
+    assert lr_explorer.text.startswith("η = 1.51 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 0.849 per step: "
                                        "converging\nafter 50 steps: loss = ")
 
 
@@ -115,7 +116,7 @@ def test_lr_explorer_reports_divergence_with_its_step(lr_explorer):
     quietly(lambda: lr_explorer.set(lr=2.3, steps=40, optimizer="GD"))
     result = lr_explorer.last_result
     assert result.diverged[0]
-    assert lr_explorer.text == ("η = 2.32 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 1.32 per step: growing, it "
+    assert lr_explorer.text == ("η = 2.30 | 2/λ_max = 2.00 | rate max|1 − ηλ| = 1.30 per step: growing, it "
                                 f"diverges\ndiverged at step {int(result.diverged_at[0])} (loss above "
                                 "10⁴·f(x₀): run stopped)")
     cross = lr_explorer.curve.cross
@@ -136,17 +137,27 @@ def test_lr_explorer_draws_the_run_it_reports(lr_explorer):
     # less than half, which loss_trend calls "not converged" rather than "still falling".
     rho = lr_explorer.problem.momentum_rate(lr_explorer.lr_slider.value, 0.9)
     assert 0.5 < rho ** 12 < 0.6
-    assert lr_explorer.text.endswith("after 30 steps: loss = 0.021 (oscillating, not converged)")
+    assert lr_explorer.text.endswith("after 30 steps: loss = 0.019 (oscillating, not converged)")
 
 
 def test_set_updates_once_and_rejects_unknown_controls(lr_explorer):
     updates = len(lr_explorer.update_seconds)
     lr_explorer.set(lr=0.3, steps=20)
     assert len(lr_explorer.update_seconds) == updates + 1
-    assert lr_explorer.lr_slider.value == pytest.approx(0.3, rel=0.012)  # on the slider's grid
+    assert lr_explorer.lr_slider.value == 0.3  # the grid moved to pass through it
     with pytest.raises(TypeError, match="name must be one of the explorer's controls"):
         lr_explorer.set(learning_rate=0.1)
     assert sorted(lr_explorer.control_names()) == ["lr", "optimizer", "steps"]
+
+
+def test_set_runs_exactly_the_rate_asked_for_not_the_nearest_grid_point(lr_explorer):
+    before = lr_explorer.lr_slider.value
+    lr_explorer.set(lr=0.0123)          # between two points of the slider's first grid
+    assert lr_explorer.lr_slider.value == 0.0123
+    assert lr_explorer.text.startswith("η = 0.0123 |")
+    lr_explorer.lr_slider.value = 0.0124   # the learner's handle still moves on the grid
+    assert lr_explorer.lr_slider.value != 0.0124
+    lr_explorer.set(lr=before)
 
 
 def test_lr_explorer_checks_its_problem():

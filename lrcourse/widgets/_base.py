@@ -71,7 +71,10 @@ class LogSlider(widgets.FloatLogSlider):
         if not np.isfinite(value) or value <= 0:
             return self.base ** self.min
         exponent = np.log(value) / np.log(self.base)
-        k = np.clip(np.round((exponent - self.min) / self.step), 0, np.floor((self.max - self.min) / self.step + 1e-9))
+        position = (exponent - self.min) / self.step
+        k = np.clip(np.round(position), 0, np.floor((self.max - self.min) / self.step + 1e-9))
+        if abs(position - k) < 1e-9:
+            return value  # on the grid already (up to rounding): kept exactly as given
         return float(self.base ** (self.min + k * self.step))
 
     def anchor(self, value: float) -> None:
@@ -365,11 +368,17 @@ class Explorer:
         """Set controls by name (``lr=0.5`` sets ``lr_slider``), then update once.
 
         Returns the explorer, so ``explorer.set(lr=0.5)`` displays in a notebook.
+        A log slider's grid is moved to pass through the value (:meth:`LogSlider.anchor`),
+        so the run uses exactly the rate asked for, not the nearest grid point.
         """
         checked = {name: checked_value(name, self._control(name), value) for name, value in values.items()}
         with self.hold():
             for name, value in checked.items():
-                self._control(name).value = value
+                control = self._control(name)
+                if isinstance(control, LogSlider) and control.base == 10:
+                    control.anchor(value)
+                else:
+                    control.value = value
         return self
 
     def _control(self, name: str):

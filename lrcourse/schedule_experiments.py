@@ -276,17 +276,20 @@ class BatchOrders:
         return f"BatchOrders({self.problem!r}, n_groups={self.n_groups})"
 
 
-class _Scaled:
-    """``peak · shape(k)``: a shape with peak 1 scaled to a peak rate (vectorised)."""
+class _Scaled(_schedules.Schedule):
+    """``peak · shape(k)``: a shape with peak 1 scaled to a peak rate (vectorised).
+
+    A :class:`lrcourse.schedules.Schedule`, so that ``per_run`` does not probe it at
+    steps beyond the run (a shape such as ``one_cycle`` refuses steps past its
+    ``total_steps``); :class:`PeakSweep` probes plain-function shapes itself.
+    """
 
     def __init__(self, shape, peak: float):
         self.shape, self.peak = shape, peak
+        super().__init__(self._scaled, f"{peak:g} × {shape!r}")
 
-    def __call__(self, step):
-        return self.peak * np.asarray(self.shape(step), dtype=float)
-
-    def __repr__(self) -> str:
-        return f"{self.peak:g} × {self.shape!r}"
+    def _scaled(self, steps):
+        return self.peak * np.asarray(self.shape(steps), dtype=float)
 
 
 class PeakSweep:
@@ -350,6 +353,9 @@ class PeakSweep:
                            check.Described(f"{grid.tolist()}"))
             self.peaks[name] = grid
         self.tile = check.positive_int("tile", tile)
+        plain = [shape for shape in self.shapes.values() if not isinstance(shape, _schedules.Schedule)]
+        if plain:
+            _schedules.per_run(plain)          # a plain function is probed for vectorisation, as per_run does
         scaled = [_Scaled(self.shapes[name], float(p)) for name in shapes for p in self.peaks[name]]
         self.rates = _schedules.per_run(scaled, tile=self.tile)
         self.runs = self.rates.runs

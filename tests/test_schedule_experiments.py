@@ -215,3 +215,21 @@ def test_peak_sweep_reads_another_value_at_the_best_peak():
     chosen = sweep.at_best(loss, accuracy)
     assert chosen["a"].tolist() == [0.8, 0.5]        # the accuracy at the lowest loss, not the highest accuracy
     assert chosen["b"][0] == 0.7 and np.isnan(chosen["b"][1])
+
+
+def test_peak_sweep_takes_shapes_that_refuse_steps_past_their_run():
+    # one_cycle refuses steps ≥ total_steps; the sweep must not probe it beyond the run
+    from lrcourse import schedules
+    from lrcourse.schedule_experiments import PeakSweep
+    shape = schedules.one_cycle(1.0, total_steps=50)
+    sweep = PeakSweep({"one-cycle": shape, "plain": lambda k: 0.5 + 0 * np.asarray(k)},
+                      {"one-cycle": [0.1, 0.4], "plain": [1.0]}, tile=2)
+    k = np.arange(50)
+    np.testing.assert_allclose(sweep.rates(k)[:2], np.array([0.1, 0.4])[:, None] * shape(k), rtol=1e-15)
+    np.testing.assert_allclose(sweep.rates(k)[2], 0.5)
+
+
+def test_peak_sweep_still_probes_plain_shapes_for_vectorisation():
+    from lrcourse.schedule_experiments import PeakSweep
+    with pytest.raises(ValueError, match=r"schedules\[0\]"):
+        PeakSweep({"bad": lambda k: 1.0 if k < 5 else 0.5}, {"bad": [0.1]})

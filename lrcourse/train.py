@@ -351,7 +351,10 @@ def _check_drop_last(drop_last, batch_size, problem) -> bool:
         check.fail("drop_last", "False with full-batch gradients (batch_size=None)", drop_last,
                    "pass a batch_size to drop the last, smaller batch of each epoch")
     if drop_last:
-        parameters = inspect.signature(problem.batches).parameters
+        try:
+            parameters = inspect.signature(problem.batches).parameters
+        except (TypeError, ValueError):       # no signature to read: let the call decide
+            return drop_last
         if "drop_last" not in parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
             check.fail("drop_last", "False for a problem whose batches() has no drop_last argument", drop_last,
                        f"{type(problem).__name__}.batches(batch_size, seed) keeps the last, smaller batch")

@@ -361,12 +361,9 @@ def run_exercises(paths: Sequence[str | Path], *, timeout: float | None = None, 
 
 def _run_settings(timeout, limits, sandbox, workers, verbose) -> dict:
     """:func:`run_exercises`' options checked, as ``grade_notebooks``' keyword arguments."""
-    from lrcourse.classroom.limits import SANDBOX_MODES, Limits
+    from lrcourse.classroom.limits import SANDBOX_MODES, Limits, limits_or_default
 
-    if limits is None:
-        limits = Limits()
-    elif not isinstance(limits, Limits):
-        check.fail("limits", "None or a lrcourse.classroom.limits.Limits", limits, error=TypeError)
+    limits = limits_or_default("limits", limits)
     if timeout is not None:
         limits = Limits(**{**limits.as_dict(), "cell_timeout": check.positive("timeout", timeout)})
     return {"limits": limits, "sandbox": SANDBOX_MODES("sandbox", sandbox),

@@ -29,7 +29,7 @@ from typing import Iterable, TextIO
 
 from lrcourse import _validation as check
 from lrcourse.classroom import score
-from lrcourse.classroom.limits import Limits
+from lrcourse.classroom.limits import SANDBOX_MODES, Limits, limits_or_default
 from lrcourse.classroom.report import SubmissionGrade, write_reports
 from lrcourse.classroom.restore import load_source, read_submission
 from lrcourse.classroom.sandbox import sandbox_available
@@ -299,9 +299,18 @@ def _within(learner: str, relative: str) -> str:
 
 
 def _grade(learner, exercise, parts_dicts, notes=()) -> SubmissionGrade:
+    """A grading process's result (its parts as dicts) with the batch's ``notes`` added."""
     parts = tuple(score.PartResult(**{**part, "notes": tuple(notes) + tuple(part.get("notes", ()))})
                   for part in parts_dicts)
     return SubmissionGrade(learner, exercise, parts)
+
+
+def _whole(learner: str, exercise: str, status: str, reason: str, source=None, notes=()) -> SubmissionGrade:
+    """A submission that was not run: 0 points with ``status`` on every part of ``source``
+    (:func:`lrcourse.classroom.score.score_whole`), one unnamed part without a source."""
+    parts = score.score_whole(source, status, reason)
+    return SubmissionGrade(learner, exercise, tuple(dataclasses.replace(part, notes=tuple(notes))
+                                                    for part in parts))
 
 
 def _job(learner: str, exercise: str, data: bytes, sources: dict, source_paths: dict,
@@ -335,8 +344,8 @@ def _run_jobs(jobs: list[dict], sources: dict, source_paths: dict, limits: Limit
     grades = []
     for job, result in zip(jobs, results):
         if "error" in result:
-            parts = score.score_whole(sources[job["exercise"]], score.GRADER_ERROR, result["error"])
-            grades.append(SubmissionGrade(job["learner"], job["exercise"], tuple(parts)))
+            grades.append(_whole(job["learner"], job["exercise"], score.GRADER_ERROR, result["error"],
+                                 sources[job["exercise"]]))
         else:
             grades.append(_grade(job["learner"], job["exercise"], result["parts"], job["notes"]))
     return grades
@@ -345,8 +354,7 @@ def _run_jobs(jobs: list[dict], sources: dict, source_paths: dict, limits: Limit
 def _decide_sandbox(sandbox: str, flag: str = "") -> tuple[bool, str]:
     """Whether learner code runs in bubblewrap, and why not: ``auto`` (when it can
     start), ``require`` (``RuntimeError`` when it cannot) or ``off``."""
-    if sandbox not in ("auto", "require", "off"):
-        check.fail("sandbox", "one of 'auto', 'require', 'off'", repr(sandbox))
+    SANDBOX_MODES("sandbox", sandbox)
     use_sandbox, why_not = (False, "turned off") if sandbox == "off" else sandbox_available()
     if sandbox == "require" and not use_sandbox:
         raise RuntimeError(f"no sandbox: {why_not}; refusing to grade{flag}")
@@ -373,12 +381,10 @@ def grade_notebooks(notebooks: Iterable[str | Path], source_dir: str | Path, *,
     Nothing is written.
     """
     started = time.monotonic()
-    limits = Limits() if limits is None else limits
-    use_sandbox, why_not = _decide_sandbox(sandbox)
-    workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
+    limits, workers, (use_sandbox, _) = _engine_settings(limits, workers, progress, sandbox)
+    notebooks = _path_list("notebooks", notebooks)
     source_paths = find_exercises(source_dir)
     sources = {name: load_source(path, name) for name, path in source_paths.items()}
-    notebooks = [Path(path) for path in notebooks]
     grades: list[SubmissionGrade | None] = [None] * len(notebooks)
     jobs, where = [], []
     released: dict[str, dict] = {}
@@ -387,15 +393,12 @@ def grade_notebooks(notebooks: Iterable[str | Path], source_dir: str | Path, *,
         if exercise not in sources:
             reason = (f"no source exercise is named {exercise!r} in {source_dir} (expected one of "
                       f"{', '.join(sources) or '(none)'})")
-            grades[index] = _grade(str(path), exercise, [
-                {"part": "", "points": 0.0, "max_points": 0.0, "status": score.UNKNOWN_EXERCISE,
-                 "reason": reason, "message": reason}])
+            grades[index] = _whole(str(path), exercise, score.UNKNOWN_EXERCISE, reason)
             continue
         data, problem, refused = read_notebook(path)
         if data is None:
             status = score.REFUSED if refused else score.INVALID_NOTEBOOK
-            grades[index] = SubmissionGrade(str(path), exercise, tuple(
-                score.score_whole(sources[exercise], status, f"{path.name}: {problem}")))
+            grades[index] = _whole(str(path), exercise, status, f"{path.name}: {problem}", sources[exercise])
             continue
         jobs.append(_job("", exercise, data, sources, source_paths, released, limits, use_sandbox))
         where.append(index)
@@ -424,7 +427,7 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
     out_dir : path, optional
         Where ``grades.csv``, ``totals.csv`` and ``feedback/`` go; nothing is
         written if None.  Must not be inside ``submissions_dir``.
-    exercises, learners : iterable of str, optional
+    exercises, learners : list of str, optional
         Grade only these.  Every listed exercise is expected from every learner
         (a missing notebook gets ``not submitted`` rows); without a list, the
         exercises that anyone submitted are expected from everyone.
@@ -445,108 +448,23 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
         each dask worker grades in the same sandbox.
     """
     started = time.monotonic()
-    limits = Limits() if limits is None else limits
-    use_sandbox, why_not = _decide_sandbox(sandbox, " (--require-sandbox)")
-    workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
-    submissions_dir = Path(submissions_dir).resolve()
-    if out_dir is not None:
-        resolved_out = Path(out_dir).resolve()
-        if resolved_out == submissions_dir or submissions_dir in resolved_out.parents:
-            check.fail("out_dir", "a folder outside the submissions folder", str(out_dir),
-                       "grading never writes into the submissions")
+    limits, workers, (use_sandbox, why_not) = _engine_settings(limits, workers, progress, sandbox,
+                                                                " (--require-sandbox)")
+    submissions_dir = _checked_folders(submissions_dir, out_dir)
     source_paths = find_exercises(source_dir)
     sources = {name: load_source(path, name) for name, path in source_paths.items()}
     scan = scan_class(submissions_dir)  # the whole class, read before any code runs
-    all_learners, found = scan.learners, scan.submissions
-    wanted_learners = set(learners) if learners is not None else None
-    for name in sorted(wanted_learners or ()):
-        if name not in all_learners:
-            check.fail("learner", f"a folder in {submissions_dir}", name,
-                       f"the learners there are {', '.join(all_learners[:10]) or '(none)'}"
-                       + (", …" if len(all_learners) > 10 else ""))
-    wanted_exercises = list(exercises) if exercises is not None else None
-    for name in wanted_exercises or []:
-        if name not in sources:
-            check.fail("exercise", f"one of {', '.join(sources) or '(none found)'}", name)
+    wanted = _Wanted.checked(learners, exercises, scan, sources, submissions_dir)
+    warnings = [] if use_sandbox or sandbox != "auto" else [
+        f"no sandbox ({why_not}): learner code runs as a plain process under the resource limits "
+        "only (see docs/instructor.md)"]
 
-    warnings: list[str] = []
-    if not use_sandbox and sandbox == "auto":
-        warnings.append(f"no sandbox ({why_not}): learner code runs as a plain process under "
-                        "the resource limits only (see docs/instructor.md)")
-    grades: list[SubmissionGrade] = []
-    chosen: dict[tuple[str, str], Submission] = {}
-    copies: dict[tuple[str, str], list[Submission]] = {}
-    for skipped in scan.skipped:
-        if wanted_learners is not None and skipped.learner not in wanted_learners:
-            continue
-        grades.append(_grade(skipped.learner, _within(skipped.learner, skipped.relative), [
-            {"part": "", "points": 0.0, "max_points": 0.0, "status": skipped.status,
-             "reason": skipped.reason, "message": skipped.reason}]))
-    # of two copies of one notebook, the one nearer the learner's folder is graded
-    for submission in sorted(found, key=lambda s: (s.learner, s.exercise, s.relative.count("/"), s.relative)):
-        if wanted_learners is not None and submission.learner not in wanted_learners:
-            continue
-        if wanted_exercises is not None and submission.exercise not in wanted_exercises:
-            continue
-        key = (submission.learner, submission.exercise)
-        if key in chosen:
-            copies.setdefault(key, []).append(submission)
-            continue
-        chosen[key] = submission
-    for key, extra in sorted(copies.items()):
-        graded = chosen[key].relative
-        for submission in extra:
-            reason = (f"{submission.relative} is a second notebook for {key[0]}/{key[1]}: "
-                      f"{graded} was graded, not this one")
-            warnings.append(reason)
-            grades.append(_grade(submission.learner, _within(submission.learner, submission.relative), [
-                {"part": "", "points": 0.0, "max_points": 0.0, "status": score.NOT_GRADED,
-                 "reason": reason, "message": reason}]))
-
-    jobs = []
-    released: dict[str, dict] = {}
-    strays: dict[str, list[str]] = {}
-    for (learner, exercise), submission in sorted(chosen.items()):
-        if exercise not in sources:
-            strays.setdefault(learner, []).append(submission.path.name)
-            guess = _closest_exercise(submission.data, sources)
-            hint = f"; it looks like {guess}: rename it {guess}.ipynb" if guess else ""
-            reason = (f"no source exercise is named {exercise!r} (expected one of "
-                      f"{', '.join(sources)}){hint}")
-            grades.append(_grade(learner, exercise, [
-                {"part": "", "points": 0.0, "max_points": 0.0, "status": score.UNKNOWN_EXERCISE,
-                 "reason": reason, "message": reason}]))
-            continue
-        notes = ()
-        if (learner, exercise) in copies:
-            others = ", ".join(s.relative for s in copies[(learner, exercise)])
-            notes = (f"graded {submission.relative}; another copy ({others}) was not graded",)
-        if submission.data is None:
-            status = score.REFUSED if submission.refused else score.INVALID_NOTEBOOK
-            parts = score.score_whole(sources[exercise], status, submission.problem)
-            grades.append(SubmissionGrade(learner, exercise, tuple(
-                dataclasses.replace(part, notes=notes) for part in parts)))
-            continue
-        jobs.append(_job(learner, exercise, submission.data, sources, source_paths, released,
-                         limits, use_sandbox, notes))
-
-    expected = wanted_exercises if wanted_exercises is not None else sorted(
-        {exercise for (_, exercise) in chosen if exercise in sources})
-    roster = [name for name in all_learners if wanted_learners is None or name in wanted_learners]
-    for learner in roster:
-        for exercise in expected:
-            if (learner, exercise) not in chosen:
-                if learner in scan.refused_learners:
-                    status, reason = score.REFUSED, scan.refused_learners[learner]
-                else:
-                    status, reason = score.NOT_SUBMITTED, f"no notebook {exercise}.ipynb in {learner}/"
-                    if learner in strays:
-                        reason += f" (found {', '.join(strays[learner])} instead)"
-                grades.append(SubmissionGrade(learner, exercise, tuple(
-                    score.score_whole(sources[exercise], status, reason))))
-
+    chosen, copies = _choose(scan.submissions, wanted)
+    grades = _set_aside(scan, chosen, copies, wanted, warnings)
+    jobs, not_run, strays = _jobs(chosen, copies, sources, source_paths, limits, use_sandbox)
+    grades += not_run + _missing(scan, chosen, strays, sources, wanted)
     bar = ProgressBar(len(jobs), stream=stream, enabled=progress)
-    grades.extend(_run_jobs(jobs, sources, source_paths, limits, workers, bar, use_sandbox, scheduler))
+    grades += _run_jobs(jobs, sources, source_paths, limits, workers, bar, use_sandbox, scheduler)
 
     grades.sort(key=lambda g: (g.learner.casefold(), g.learner, g.exercise))
     refused = sum(1 for g in grades if any(p.status == score.REFUSED for p in g.parts))
@@ -557,3 +475,151 @@ def grade_class(submissions_dir: str | Path, source_dir: str | Path, out_dir: st
     return BatchResult(grades=grades, paths=paths, warnings=warnings,
                        seconds=time.monotonic() - started, workers=workers,
                        sandbox="bubblewrap" if use_sandbox else "none")
+
+
+# ---------------------------------------------------------------------------
+# The phases of grade_class (and the checks it shares with grade_notebooks)
+# ---------------------------------------------------------------------------
+
+def _engine_settings(limits, workers, progress, sandbox, flag: str = "") -> tuple[Limits, int, tuple[bool, str]]:
+    """The checked limits, number of workers and sandbox decision (``(use it, why not)``)."""
+    limits = limits_or_default("limits", limits)
+    workers = (os.cpu_count() or 1) if workers is None else check.positive_int("workers", workers)
+    check.boolean("progress", progress)
+    return limits, workers, _decide_sandbox(sandbox, flag)
+
+
+def _path_list(name: str, value) -> list[Path]:
+    """A list (or tuple) of paths, each a string or an ``os.PathLike``."""
+    if isinstance(value, (str, bytes, os.PathLike)) or not isinstance(value, (list, tuple)):
+        check.fail(name, "a list of paths", value, error=TypeError)
+    for index, item in enumerate(value):
+        if not isinstance(item, (str, os.PathLike)):
+            check.fail(f"{name}[{index}]", "a path (a string or a pathlib.Path)", item, error=TypeError)
+    return [Path(item) for item in value]
+
+
+def _checked_folders(submissions_dir, out_dir) -> Path:
+    """The submissions folder, resolved; ``out_dir`` must lie outside it (grading never writes there)."""
+    submissions_dir = Path(submissions_dir).resolve()
+    if out_dir is not None:
+        resolved_out = Path(out_dir).resolve()
+        if resolved_out == submissions_dir or submissions_dir in resolved_out.parents:
+            check.fail("out_dir", "a folder outside the submissions folder", str(out_dir),
+                       "grading never writes into the submissions")
+    return submissions_dir
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """Which learners and exercises to grade (None: all of them)."""
+
+    learners: frozenset | None
+    exercises: list | None
+
+    @classmethod
+    def checked(cls, learners, exercises, scan, sources: dict, submissions_dir: Path) -> "_Wanted":
+        """Each listed learner must have a folder, each listed exercise a source."""
+        names = check.ListOf(check.text)
+        learners = None if learners is None else frozenset(names("learners", learners))
+        exercises = None if exercises is None else names("exercises", exercises)
+        everyone = scan.learners
+        for name in sorted(learners or ()):
+            if name not in everyone:
+                check.fail("learner", f"a folder in {submissions_dir}", name,
+                           f"the learners there are {', '.join(everyone[:10]) or '(none)'}"
+                           + (", …" if len(everyone) > 10 else ""))
+        for name in exercises or []:
+            if name not in sources:
+                check.fail("exercise", f"one of {', '.join(sources) or '(none found)'}", name)
+        return cls(learners, exercises)
+
+    def learner(self, name: str) -> bool:
+        return self.learners is None or name in self.learners
+
+    def exercise(self, name: str) -> bool:
+        return self.exercises is None or name in self.exercises
+
+
+def _choose(found, wanted: _Wanted) -> tuple[dict, dict]:
+    """The notebook graded per (learner, exercise), and the other copies of it.
+
+    Of two copies of one notebook, the one nearer the learner's folder is graded.
+    """
+    chosen: dict[tuple[str, str], Submission] = {}
+    copies: dict[tuple[str, str], list[Submission]] = {}
+    for submission in sorted(found, key=lambda s: (s.learner, s.exercise, s.relative.count("/"), s.relative)):
+        if not (wanted.learner(submission.learner) and wanted.exercise(submission.exercise)):
+            continue
+        key = (submission.learner, submission.exercise)
+        if key in chosen:
+            copies.setdefault(key, []).append(submission)
+        else:
+            chosen[key] = submission
+    return chosen, copies
+
+
+def _set_aside(scan, chosen: dict, copies: dict, wanted: _Wanted, warnings: list) -> list[SubmissionGrade]:
+    """Rows for the files the scan skipped and for the copies not graded (each also a warning)."""
+    grades = [_whole(skipped.learner, _within(skipped.learner, skipped.relative), skipped.status,
+                     skipped.reason)
+              for skipped in scan.skipped if wanted.learner(skipped.learner)]
+    for key, extra in sorted(copies.items()):
+        for submission in extra:
+            reason = (f"{submission.relative} is a second notebook for {key[0]}/{key[1]}: "
+                      f"{chosen[key].relative} was graded, not this one")
+            warnings.append(reason)
+            grades.append(_whole(submission.learner, _within(submission.learner, submission.relative),
+                                 score.NOT_GRADED, reason))
+    return grades
+
+
+def _jobs(chosen: dict, copies: dict, sources: dict, source_paths: dict, limits: Limits,
+          use_sandbox: bool) -> tuple[list[dict], list[SubmissionGrade], dict]:
+    """A grading job per chosen notebook that can run; rows for those that cannot (no such
+    exercise, unreadable); and per learner the notebooks named after no exercise."""
+    jobs, grades, released = [], [], {}
+    strays: dict[str, list[str]] = {}
+    for (learner, exercise), submission in sorted(chosen.items()):
+        if exercise not in sources:
+            strays.setdefault(learner, []).append(submission.path.name)
+            guess = _closest_exercise(submission.data, sources)
+            hint = f"; it looks like {guess}: rename it {guess}.ipynb" if guess else ""
+            grades.append(_whole(learner, exercise, score.UNKNOWN_EXERCISE,
+                                 f"no source exercise is named {exercise!r} (expected one of "
+                                 f"{', '.join(sources)}){hint}"))
+            continue
+        notes = ()
+        if (learner, exercise) in copies:
+            others = ", ".join(s.relative for s in copies[(learner, exercise)])
+            notes = (f"graded {submission.relative}; another copy ({others}) was not graded",)
+        if submission.data is None:
+            status = score.REFUSED if submission.refused else score.INVALID_NOTEBOOK
+            grades.append(_whole(learner, exercise, status, submission.problem, sources[exercise], notes))
+        else:
+            jobs.append(_job(learner, exercise, submission.data, sources, source_paths, released,
+                             limits, use_sandbox, notes))
+    return jobs, grades, strays
+
+
+def _missing(scan, chosen: dict, strays: dict, sources: dict, wanted: _Wanted) -> list[SubmissionGrade]:
+    """``not submitted`` (or ``refused``) rows for every expected notebook nobody handed in.
+
+    Expected: the listed exercises, else every exercise someone submitted, from every
+    (listed) learner.
+    """
+    expected = wanted.exercises if wanted.exercises is not None else sorted(
+        {exercise for (_, exercise) in chosen if exercise in sources})
+    grades = []
+    for learner in filter(wanted.learner, scan.learners):
+        for exercise in expected:
+            if (learner, exercise) in chosen:
+                continue
+            if learner in scan.refused_learners:
+                status, reason = score.REFUSED, scan.refused_learners[learner]
+            else:
+                status, reason = score.NOT_SUBMITTED, f"no notebook {exercise}.ipynb in {learner}/"
+                if learner in strays:
+                    reason += f" (found {', '.join(strays[learner])} instead)"
+            grades.append(_whole(learner, exercise, status, reason, sources[exercise]))
+    return grades

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from lrcourse import _validation as check
 
-__all__ = ["Limits", "SANDBOX_MODES", "parse_size", "format_size"]
+__all__ = ["Limits", "SANDBOX_MODES", "limits_or_default", "parse_size", "format_size"]
 
 #: Where learner code runs: in bubblewrap when it can start (``auto``), only there
 #: (``require``), or never (``off``).
@@ -74,6 +74,15 @@ class Limits:
     def as_dict(self) -> dict:
         """Plain dict (JSON-ready) for handing the limits to a worker process."""
         return asdict(self)
+
+
+def limits_or_default(name: str, value) -> Limits:
+    """``value`` if it is a :class:`Limits`, the default limits if it is None, else TypeError."""
+    if value is None:
+        return Limits()
+    if not isinstance(value, Limits):
+        check.fail(name, "None or a lrcourse.classroom.limits.Limits", value, error=TypeError)
+    return value
 
 
 def parse_size(text: str) -> int:

@@ -799,6 +799,11 @@ def _scale_text(c: float) -> str:
     return f"c = {c:g}"
 
 
+def _times(ratio: float) -> str:
+    """A ratio as people say it: 1350, 83, 2.3 (not 1.35e+03)."""
+    return f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.2g}"
+
+
 def _peak(checked: dict) -> float:
     """The largest rate a configuration uses over its steps (its constant rate, or its
     schedule's peak); NaN when the schedule cannot be evaluated step by step."""
@@ -876,7 +881,7 @@ def _plan_problem(failures: dict, peaks: dict, scales, checked: dict) -> Diagnos
         spread = max(normalised.values()) / min(normalised.values())
         low, high = min(scales), max(scales)
         moved = (f"from {_scale_text(low)} to {_scale_text(high)} the curvature grows "
-                 f"{high / low:g} times and your plan's rate fell {finite[low] / finite[high]:.3g} "
+                 f"{high / low:g} times and your plan's rate fell {_times(finite[low] / finite[high])} "
                  "times")
         everywhere = len(failures) == len(scales)
         if spread <= _MOVES_FACTOR and everywhere and all(

@@ -36,6 +36,7 @@ from lrcourse.classroom.sandbox import sandbox_available
 from lrcourse.classroom.submissions import Submission, find_exercises, read_notebook, scan_class
 from lrcourse.classroom.integrity import protected_imports
 from lrcourse.classroom.worker import preload_modules, released_cells, remove_tree
+from lrcourse.notebook_json import PATH
 
 __all__ = ["BatchResult", "ProgressBar", "grade_class", "grade_notebooks", "grade_jobs"]
 
@@ -491,12 +492,9 @@ def _engine_settings(limits, workers, progress, sandbox, flag: str = "") -> tupl
 
 def _path_list(name: str, value) -> list[Path]:
     """A list (or tuple) of paths, each a string or an ``os.PathLike``."""
-    if isinstance(value, (str, bytes, os.PathLike)) or not isinstance(value, (list, tuple)):
+    if not isinstance(value, (list, tuple)):
         check.fail(name, "a list of paths", value, error=TypeError)
-    for index, item in enumerate(value):
-        if not isinstance(item, (str, os.PathLike)):
-            check.fail(f"{name}[{index}]", "a path (a string or a pathlib.Path)", item, error=TypeError)
-    return [Path(item) for item in value]
+    return [PATH(f"{name}[{index}]", item) for index, item in enumerate(value)]
 
 
 def _checked_folders(submissions_dir, out_dir) -> Path:

@@ -411,8 +411,10 @@ def real_array(name: str, value: Any, *, finite: bool = False) -> np.ndarray:
 def limits(name: str, value: Any) -> tuple[float, float]:
     """A pair ``(low, high)`` of finite numbers with low < high (an axis range, an interval)."""
     accepted = "a pair (low, high) of finite numbers with low < high"
-    if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
+    if not isinstance(value, (tuple, list, np.ndarray)) or (isinstance(value, np.ndarray) and value.ndim == 0):
         fail(name, accepted, value, error=TypeError)
+    if len(value) != 2:  # a sequence of the wrong length: a wrong value, as for ListOf
+        fail(name, accepted, value)
     if not all(is_real(item) and np.ndim(item) == 0 for item in value):
         fail(name, accepted, value, error=TypeError)
     low, high = (float(item) for item in value)

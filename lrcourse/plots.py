@@ -1024,6 +1024,28 @@ def _show_handles(legend) -> None:
             handle.set_animated(False)
 
 
+def _path_xlim(problem, paths: list, minimizer) -> tuple[float, float]:
+    """:func:`trajectory_1d`'s default x range: the starts, the minimiser and the
+    problem's ``plot_range`` (the anchors), and the iterates within 2.5 times the
+    anchors' reach of the centre (the minimiser, else the anchors' mean); padded by a
+    tenth unless the problem's own range is among the anchors.  A diverged path's far
+    iterates are left off."""
+    anchors = [p[0] for p in paths if p.size and np.isfinite(p[0])]
+    if minimizer is not None:
+        anchors.append(float(minimizer.reshape(-1)[0]))
+    base = _plot_range(problem, 1)
+    if base is not None:
+        anchors += [float(base[0]), float(base[1])]
+    anchors = np.array(anchors) if anchors else np.array([-1.0, 1.0])
+    center = float(minimizer.reshape(-1)[0]) if minimizer is not None else float(anchors.mean())
+    reach = max(float(np.max(np.abs(anchors - center))), 0.5)
+    near = [p[np.isfinite(p) & (np.abs(p - center) <= 2.5 * reach)] for p in paths]
+    points = np.concatenate([anchors] + near)
+    low, high = float(points.min()), float(points.max())
+    pad = 0.0 if base is not None else 0.1 * max(high - low, reach)
+    return low - pad, high + pad
+
+
 @_styled
 def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
                   colors=None, resolution=600, title=None, legend=True):
@@ -1065,20 +1087,7 @@ def trajectory_1d(problem, trajectories=(), labels=None, ax=None, xlim=None, *,
     fig, ax = _figure_and_axes(ax)
     minimizer = _minimizer(problem)
     if xlim is None:
-        anchors = [p[0] for p in paths if p.size and np.isfinite(p[0])]
-        if minimizer is not None:
-            anchors.append(float(minimizer.reshape(-1)[0]))
-        base = _plot_range(problem, 1)
-        if base is not None:
-            anchors += [float(base[0]), float(base[1])]
-        anchors = np.array(anchors) if anchors else np.array([-1.0, 1.0])
-        center = float(minimizer.reshape(-1)[0]) if minimizer is not None else float(anchors.mean())
-        reach = max(float(np.max(np.abs(anchors - center))), 0.5)
-        near = [p[np.isfinite(p) & (np.abs(p - center) <= 2.5 * reach)] for p in paths]
-        pts = np.concatenate([anchors] + near)
-        low, high = float(pts.min()), float(pts.max())
-        pad = 0.0 if base is not None else 0.1 * max(high - low, reach)
-        xlim = (low - pad, high + pad)
+        xlim = _path_xlim(problem, paths, minimizer)
     grid = np.linspace(float(xlim[0]), float(xlim[1]), resolution)
     with np.errstate(over="ignore", invalid="ignore"):
         f = np.asarray(problem.loss(grid[:, None]), dtype=float)

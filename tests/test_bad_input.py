@@ -621,6 +621,14 @@ def test_a_count_given_as_a_float_or_a_bool_is_a_type_error(function, name, bad)
         call(function, {name: bad})
 
 
+@pytest.mark.parametrize("bad, error", [((0.0, 1.0, 2.0), ValueError), ([0.5], ValueError),
+                                        (np.zeros(3), ValueError), (1.0, TypeError), ("ab", TypeError),
+                                        (np.float64(1.0), TypeError)])
+def test_a_pair_of_the_wrong_length_is_a_value_error_as_for_a_list_of_values(bad, error):
+    with pytest.raises(error, match=r"^xlim must be a pair \(low, high\) of finite numbers with low < high; got "):
+        call(plots.pad_limits, {"ax": axes(), "xlim": bad, "ylim": (0.0, 1.0)})
+
+
 # ----------------------------------------------------------------- extreme but valid values: results, no warnings
 
 QUIET_CALLS = {

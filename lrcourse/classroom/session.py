@@ -848,16 +848,15 @@ def become_subreaper() -> bool:
 
 def kill_orphans() -> None:
     """SIGKILL every child of this process (a subreaper: the runner's detached leftovers)."""
-    if not _SUBREAPER:
-        return
+    if _SUBREAPER:
+        _kill_children()
+
+
+def _kill_children(keep=()) -> None:
+    """SIGKILL and reap every child of this process but ``keep``, until none is left (the
+    children of a killed child come back here as orphans when this process is a subreaper)."""
     for _ in range(100):
-        children = set()
-        try:
-            for task in os.listdir("/proc/self/task"):
-                with open(f"/proc/self/task/{task}/children") as handle:
-                    children.update(int(pid) for pid in handle.read().split())
-        except OSError:
-            return
+        children = [pid for pid in _children(os.getpid()) if pid not in keep]
         if not children:
             return
         for pid in children:
@@ -868,7 +867,7 @@ def kill_orphans() -> None:
         for pid in children:
             try:
                 os.waitpid(pid, 0)
-            except OSError:
+            except OSError:  # not our child after all, or already reaped
                 pass
 
 

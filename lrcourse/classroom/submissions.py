@@ -243,25 +243,28 @@ def scan_class(root: str | Path) -> ClassScan:
                                        f"{name}/ is a hidden folder: not a learner"))
                 continue
             learners.append(name)
-            _scan_learner(root, root_fd, name, found, skipped)
+            _scan_folder(root, name, root_fd, name, found, skipped, nested=False)
     finally:
         os.close(root_fd)
     return ClassScan(learners, sorted(found), sorted(skipped), refused_learners)
 
 
-def _scan_learner(root: Path, root_fd: int, learner: str, found: list, skipped: list) -> None:
+def _scan_folder(root: Path, learner: str, parent_fd: int, relative: str, found: list, skipped: list, *,
+                 nested: bool) -> None:
+    """Scan the folder at ``relative`` (its last name under ``parent_fd``): a learner's folder
+    (``nested=False``, whose sub-folders are scanned too) or one of its sub-folders."""
     try:
-        learner_fd = _open_dir(learner, root_fd)
+        folder_fd = _open_dir(relative.rsplit("/", 1)[-1], parent_fd)
     except OSError as error:
-        skipped.append(Skipped(learner, learner + "/", NOT_GRADED,
-                               f"{learner}/ cannot be read ({os.strerror(error.errno or 0)})"))
+        skipped.append(Skipped(learner, relative + "/", NOT_GRADED,
+                               f"{relative}/ cannot be read ({os.strerror(error.errno or 0)})"))
         return
     try:
-        for entry in _entries(learner_fd):
-            relative = f"{learner}/{entry.name}"
-            _scan_entry(root, learner, learner_fd, entry, relative, found, skipped, nested=False)
+        for entry in _entries(folder_fd):
+            _scan_entry(root, learner, folder_fd, entry, f"{relative}/{entry.name}", found, skipped,
+                        nested=nested)
     finally:
-        os.close(learner_fd)
+        os.close(folder_fd)
 
 
 def _scan_entry(root, learner, dir_fd, entry, relative, found, skipped, *, nested: bool) -> None:
@@ -282,18 +285,7 @@ def _scan_entry(root, learner, dir_fd, entry, relative, found, skipped, *, neste
                                f"{relative} is {what}: not graded"))
         return
     if is_dir and not nested:
-        try:
-            sub_fd = _open_dir(name, dir_fd)
-        except OSError as error:
-            skipped.append(Skipped(learner, relative + "/", NOT_GRADED,
-                                   f"{relative}/ cannot be read ({os.strerror(error.errno or 0)})"))
-            return
-        try:
-            for sub in _entries(sub_fd):
-                _scan_entry(root, learner, sub_fd, sub, f"{relative}/{sub.name}", found, skipped,
-                            nested=True)
-        finally:
-            os.close(sub_fd)
+        _scan_folder(root, learner, dir_fd, relative, found, skipped, nested=True)
         return
     if is_dir:
         skipped.append(Skipped(learner, relative + "/", NOT_GRADED,

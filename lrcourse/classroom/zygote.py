@@ -206,22 +206,9 @@ class _Zygote:
 
     def _kill_orphans(self) -> None:
         """End the processes a runner detached (they were adopted here: subreaper)."""
-        from lrcourse.classroom.session import _children
+        from lrcourse.classroom.session import _kill_children
 
-        for _ in range(50):
-            orphans = [pid for pid in _children(os.getpid()) if pid not in self.children]
-            if not orphans:
-                return
-            for pid in orphans:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            for pid in orphans:
-                try:
-                    os.waitpid(pid, 0)
-                except ChildProcessError:
-                    pass
+        _kill_children(keep=self.children)
 
 
 def main(argv: list[str] | None = None) -> None:

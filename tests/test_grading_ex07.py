@@ -373,6 +373,43 @@ def test_early_stopping_cases_have_a_best_evaluation():
         assert p >= 1 and np.any(np.isfinite(val[:p])), case
 
 
+def test_early_stopping_random_cases_explore_the_rule():
+    """The seeded random curves stop early and run to the end, hold NaN, ties and p = 1."""
+    random = ex07.EARLY_STOPPING.hidden_cases[-12:]
+    outcomes = [ex07._early_stopping(*case.args.values()) for case in random]
+    assert any(stop < len(case.args["val_losses"]) - 1 for case, (_, stop) in zip(random, outcomes))
+    assert any(stop == len(case.args["val_losses"]) - 1 for case, (_, stop) in zip(random, outcomes))
+    assert any(np.isnan(case.args["val_losses"]).any() for case in random)
+    assert any(case.args["patience"] == 1 for case in random)
+    assert any(len(set(case.args["val_losses"])) < len(case.args["val_losses"]) for case in random)
+
+
+def test_pick_lr_random_cases_explore_the_rule():
+    """The seeded random sweeps: unsorted and sorted rates, diverged runs, ties for the lowest loss."""
+    random = ex07.PICK_LR.hidden_cases[-10:]
+    vals = [case.args["val_losses"] for case in random]
+    assert any(np.isnan(v).any() for v in vals) and all(np.isfinite(v).any() for v in vals)
+    assert any(np.sum(v == np.nanmin(v)) > 1 for v in vals)
+    assert any(np.any(np.diff(case.args["lrs"]) < 0) for case in random)
+
+
+@pytest.mark.parametrize("check, table", [(ex07.check_pick_lr, WRONG_PICK_LR),
+                                          (ex07.check_early_stopping, WRONG_EARLY_STOPPING)],
+                         ids=["pick_lr", "early_stopping"])
+def test_the_hidden_check_names_the_same_mistake(check, table):
+    """The grade cell runs the hidden check first.  It tries the visible cases again before its
+    own, so a wrong implementation is named there as the visible check names it — except a loop
+    that skips the last run, which returns None on the hidden one-run sweep (and is told so)."""
+    named = []
+    for impl, mistake, _ in table:
+        with pytest.raises(CheckFailed) as info:
+            check(impl, hidden=True)
+        if info.value.mistake != mistake:
+            named.append((mistake, info.value.mistake))
+    expected = [("skipped_last_run", "returned_none")] if check is ex07.check_pick_lr else []
+    assert named == expected, named
+
+
 PARTS = [(ex07.check_pick_lr, ex07.PICK_LR), (ex07.check_early_stopping, ex07.EARLY_STOPPING)]
 
 

@@ -127,7 +127,8 @@ def _sweep_case(lrs, train, val) -> Case:
 
 def _sweep_random(seed: int) -> Case:
     """A seeded random sweep: 2-10 runs, rates drawn on a log scale in any order (or sorted),
-    losses rounded to 2 decimals (so ties happen), diverged runs anywhere but not all."""
+    losses rounded to 2 decimals, diverged runs anywhere but not all, and in every other
+    draw a tie for the lowest validation loss."""
     rng = np.random.default_rng(700 + seed)
     n = int(rng.integers(2, 11))
     lrs = np.round(10.0 ** rng.uniform(-4, 0.5, size=n), 5)
@@ -139,6 +140,9 @@ def _sweep_random(seed: int) -> Case:
     diverged[rng.integers(n)] = False                     # at least one run trained
     val[diverged] = np.nan
     train[diverged & (rng.random(n) < 0.5)] = np.nan      # some blew up before the last record
+    finite = np.flatnonzero(~diverged)
+    if seed % 2 and finite.size > 1:                      # a tie for the lowest loss
+        val[rng.choice(finite[finite != np.nanargmin(val)])] = np.nanmin(val)
     return _sweep_case(lrs, train, val)
 
 
@@ -150,6 +154,15 @@ def _first_run_kept_when_nan(lrs, train, val):
     ``min()`` over the losses): a NaN there is never replaced, every comparison with it being
     False."""
     best, best_lr = val[0], lrs[0]
+    for lr, loss in zip(lrs[1:], val[1:]):
+        if loss < best:
+            best, best_lr = loss, lr
+    return float(best_lr)
+
+
+def _skipped_first_run(lrs, train, val):
+    """A loop over positions 1, 2, … (the first run's rate kept only if nothing beats inf)."""
+    best, best_lr = np.inf, lrs[0]
     for lr, loss in zip(lrs[1:], val[1:]):
         if loss < best:
             best, best_lr = loss, lr
@@ -196,39 +209,44 @@ def _returned_no_rate(args, output, expected):
     return _on_run(args["lrs"], args["val_losses"], output).size == 0
 
 
+#: The visible cases; the hidden check tries them again with boundary and seeded random ones, so
+#: that a mistake it names fits the inputs the visible check names it on.
+_SWEEPS = [
+    _sweep_case([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+                [2.10, 1.45, 0.62, 0.21, 0.05, 0.02, _NAN],
+                [2.12, 1.50, 0.70, 0.33, 0.24, 0.29, _NAN]),
+    _sweep_case([1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+                [1.90, 0.80, 0.30, 0.10, 0.03],
+                [1.95, 0.85, 0.38, 0.31, 0.45]),
+    # near ties that are not ties: a larger rate within 5 % of the lowest loss, then an
+    # earlier run 1 % above it (rounding or a tolerance makes either one "the lowest")
+    _sweep_case([0.01, 0.03, 0.1, 0.3], [0.45, 0.22, 0.15, 0.30], [0.50, 0.30, 0.31, 0.45]),
+    _sweep_case([0.01, 0.03, 0.1, 0.3], [0.45, 0.22, 0.15, 0.30], [0.50, 0.304, 0.301, 0.45]),
+    # the first run diverged: a search that starts from it never leaves it
+    _sweep_case([0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
+                [_NAN, 0.30, 0.12, 0.05, _NAN, _NAN],
+                [_NAN, 0.36, 0.27, 0.33, _NAN, _NAN]),
+    # a random search: rates unsorted, two runs tie for the lowest validation loss (the
+    # first in the sweep's order is kept), one run's training loss still finite when its
+    # validation loss is NaN (trial 4567)
+    _sweep_case([0.02, 0.5, 0.004, 0.09, 0.2, 0.9],
+                [0.35, 0.03, 1.20, 0.11, 0.06, 0.08],
+                [0.40, _NAN, 1.22, 0.30, 0.45, 0.30]),
+    # the best run is the first one, then the last one (a loop that skips either end)
+    _sweep_case([0.01, 0.03, 0.1, 0.3], [0.15, 0.12, 0.08, _NAN], [0.20, 0.25, 0.31, _NAN]),
+    _sweep_case([0.001, 0.01, 0.1], [0.85, 0.45, 0.22], [0.90, 0.50, 0.30]),
+    # a tie where the first run is the LARGER rate (trial 07: a tie broken by the rate)
+    _sweep_case([0.3, 0.1, 1.0], [0.18, 0.21, 0.50], [0.25, 0.25, _NAN]),
+]
+
 PICK_LR = Part(
     name="pick_lr",
     points=1,
     reference=_pick_lr,
     returns=_RateOut(what="the chosen learning rate"),
-    cases=[
-        _sweep_case([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-                    [2.10, 1.45, 0.62, 0.21, 0.05, 0.02, _NAN],
-                    [2.12, 1.50, 0.70, 0.33, 0.24, 0.29, _NAN]),
-        _sweep_case([1e-4, 1e-3, 1e-2, 1e-1, 1.0],
-                    [1.90, 0.80, 0.30, 0.10, 0.03],
-                    [1.95, 0.85, 0.38, 0.31, 0.45]),
-        # near ties that are not ties: a larger rate within 5 % of the lowest loss, then an
-        # earlier run 1 % above it (rounding or a tolerance makes either one "the lowest")
-        _sweep_case([0.01, 0.03, 0.1, 0.3], [0.45, 0.22, 0.15, 0.30], [0.50, 0.30, 0.31, 0.45]),
-        _sweep_case([0.01, 0.03, 0.1, 0.3], [0.45, 0.22, 0.15, 0.30], [0.50, 0.304, 0.301, 0.45]),
-        # the first run diverged: a search that starts from it never leaves it
-        _sweep_case([0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
-                    [_NAN, 0.30, 0.12, 0.05, _NAN, _NAN],
-                    [_NAN, 0.36, 0.27, 0.33, _NAN, _NAN]),
-        # a random search: rates unsorted, two runs tie for the lowest validation loss (the
-        # first in the sweep's order is kept), one run's training loss still finite when its
-        # validation loss is NaN (trial 4567)
-        _sweep_case([0.02, 0.5, 0.004, 0.09, 0.2, 0.9],
-                    [0.35, 0.03, 1.20, 0.11, 0.06, 0.08],
-                    [0.40, _NAN, 1.22, 0.30, 0.45, 0.30]),
-        # the best run is the first one, then the last one (a loop that skips either end)
-        _sweep_case([0.01, 0.03, 0.1, 0.3], [0.15, 0.12, 0.08, _NAN], [0.20, 0.25, 0.31, _NAN]),
-        _sweep_case([0.001, 0.01, 0.1], [0.85, 0.45, 0.22], [0.90, 0.50, 0.30]),
-        # a tie where the first run is the LARGER rate (trial 07: a tie broken by the rate)
-        _sweep_case([0.3, 0.1, 1.0], [0.18, 0.21, 0.50], [0.25, 0.25, _NAN]),
-    ],
+    cases=_SWEEPS,
     hidden_cases=[
+        *_SWEEPS,
         _sweep_case(np.round(np.geomspace(1e-4, 1.0, 9), 6),
                     [2.2, 1.7, 1.1, 0.6, 0.3, 0.12, 0.05, _NAN, _NAN],
                     [2.2, 1.7, 1.1, 0.62, 0.35, 0.26, 0.30, _NAN, _NAN]),
@@ -314,7 +332,7 @@ PICK_LR = Part(
             "Your search never considers the first run of the sweep (a loop over "
             "range(1, len(lrs)), say): every run, from the first to the last, is a candidate.",
             "Check which positions your loop visits: print them for a sweep of three runs.",
-            variant=lambda lrs, train, val: float(lrs[1 + np.nanargmin(val[1:])]),
+            variant=_skipped_first_run,
         ),
         Mistake(
             "skipped_last_run",
@@ -544,6 +562,13 @@ def _stopping_random(seed: int) -> Case:
     return _stopping_case(values, patience)
 
 
+def _shown_value(value) -> str:
+    """A returned value with its type, a float with its decimal point (5.0, not 5)."""
+    if isinstance(value, (float, np.floating)):
+        return f"the float {float(value)!r}"
+    return f"{type(value).__name__} {describe(value)}"
+
+
 @dataclasses.dataclass(frozen=True)
 class _IndexOut(Output):
     """A position in val_losses: an int or a NumPy integer (the next cell indexes with it)."""
@@ -568,7 +593,7 @@ class _IndexOut(Output):
             )
         raise Diagnosis(
             "wrong_type",
-            f"It returned {type(value).__name__} {describe(value)} instead of {self.what} as an "
+            f"It returned {_shown_value(value)} instead of {self.what} as an "
             "integer: the next cell of the notebook uses it to index arrays (steps[stop]), and "
             "NumPy refuses a float or an array as an index.",
             "Return Python ints (or the NumPy integers np.argmin gives); int(...) converts.",
@@ -579,36 +604,40 @@ _INDEX = _IndexOut()
 
 _NAN_COMPARES_FALSE = "every comparison with NaN is False"
 
+#: The visible cases; the hidden check tries them again with boundary and seeded random ones.
+_CURVES = [
+    _stopping_case([2.0, 1.5, 1.2, 1.1, 1.15, 1.05, 1.08, 1.12, 1.20, 1.0, 1.3], 3),
+    _stopping_case([1.0, 0.8, 0.8, 0.8, 0.7], 2),
+    _stopping_case([1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77], 3),
+    _stopping_case([0.9, 0.7, 0.6, 0.55, 0.5], 2),
+    _stopping_case([0.5, 0.6, 0.4, 0.45, 0.47, 0.3, 0.31, 0.32, 0.33, 0.2], 3),
+    _stopping_case([3.0, 2.0, 2.5, _NAN, _NAN, _NAN, 1.0], 2),
+    # patience 1, the smallest the exercise allows (patience ≥ 1): the first evaluation
+    # without improvement stops
+    _stopping_case([1.0, 0.9, 0.85, 0.86, 0.8], 1),
+    # improvements far smaller than 10⁻⁴ of the loss still count: "strictly below"
+    _stopping_case([0.5, 0.49999, 0.49998, 0.49997, 0.49998, 0.49999, 0.5], 2),
+    # ... and steps of 2·10⁻⁶ of the loss, which np.isclose calls equal (trial 07)
+    _stopping_case([0.5, 0.499999, 0.499998, 0.499999, 0.5, 0.499997], 2),
+    # a NaN before the stop, with the best after it
+    _stopping_case([2.0, _NAN, 1.0, _NAN, 1.5, 1.2], 3),
+    # the first evaluation is NaN: the best is a later one (trial 07)
+    _stopping_case([_NAN, 1.0, 0.9, 0.95, 0.96], 2),
+    # a NaN right after the best, then a loss that beats the best (NaN must not end the
+    # search for a better loss)
+    _stopping_case([1.2, 1.0, _NAN, 0.9, 0.95, 0.97, 0.99, 0.98], 3),
+    # patience longer than the run: it never stops early
+    _stopping_case([1.0, 0.9, 0.95], 5),
+]
+
 EARLY_STOPPING = Part(
     name="early_stopping",
     points=2,
     reference=_early_stopping,
     returns=TupleOut(items=(_INDEX, _INDEX), names=("best_index", "stop_index")),
-    cases=[
-        _stopping_case([2.0, 1.5, 1.2, 1.1, 1.15, 1.05, 1.08, 1.12, 1.20, 1.0, 1.3], 3),
-        _stopping_case([1.0, 0.8, 0.8, 0.8, 0.7], 2),
-        _stopping_case([1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77], 3),
-        _stopping_case([0.9, 0.7, 0.6, 0.55, 0.5], 2),
-        _stopping_case([0.5, 0.6, 0.4, 0.45, 0.47, 0.3, 0.31, 0.32, 0.33, 0.2], 3),
-        _stopping_case([3.0, 2.0, 2.5, _NAN, _NAN, _NAN, 1.0], 2),
-        # patience 1, the smallest the exercise allows (patience ≥ 1): the first evaluation
-        # without improvement stops
-        _stopping_case([1.0, 0.9, 0.85, 0.86, 0.8], 1),
-        # improvements far smaller than 10⁻⁴ of the loss still count: "strictly below"
-        _stopping_case([0.5, 0.49999, 0.49998, 0.49997, 0.49998, 0.49999, 0.5], 2),
-        # ... and steps of 2·10⁻⁶ of the loss, which np.isclose calls equal (trial 07)
-        _stopping_case([0.5, 0.499999, 0.499998, 0.499999, 0.5, 0.499997], 2),
-        # a NaN before the stop, with the best after it
-        _stopping_case([2.0, _NAN, 1.0, _NAN, 1.5, 1.2], 3),
-        # the first evaluation is NaN: the best is a later one (trial 07)
-        _stopping_case([_NAN, 1.0, 0.9, 0.95, 0.96], 2),
-        # a NaN right after the best, then a loss that beats the best (NaN must not end the
-        # search for a better loss)
-        _stopping_case([1.2, 1.0, _NAN, 0.9, 0.95, 0.97, 0.99, 0.98], 3),
-        # patience longer than the run: it never stops early
-        _stopping_case([1.0, 0.9, 0.95], 5),
-    ],
+    cases=_CURVES,
     hidden_cases=[
+        *_CURVES,
         _stopping_case([1.0, 0.99995, 0.9999, 0.99985, 0.9998, 0.99979, 0.9998, 0.9999], 2),
         _stopping_case([1.0, 1.0, 1.0, 1.0], 3),
         _stopping_case([0.4, 0.3, 0.35, 0.36, 0.2, 0.25, 0.26, 0.27, 0.28, 0.1], 4),
@@ -629,7 +658,7 @@ EARLY_STOPPING = Part(
             "one_evaluation_early",
             "You stop one evaluation early: patience p allows p − 1 evaluations in a row without "
             "improvement and stops at the p-th, when the counter reaches p (a test such as "
-            "`counter + 1 >= p` or `counter == p - 1` after adding 1 stops when it reaches p − 1).",
+            "`counter + 1 >= p` or `counter >= p - 1` after adding 1 stops when it reaches p − 1).",
             "Count by hand on a short run with p = 2: what is the counter at the evaluation where "
             "training should stop?",
             variant=_walk(stops=lambda waited, p: waited >= p - 1),
@@ -776,14 +805,16 @@ EARLY_STOPPING = Part(
         Mistake(
             "best_is_stop",
             "You returned the stop index as the best one; early stopping keeps the parameters "
-            "of the best evaluation, which is `patience` evaluations before the stop.",
+            "of the best evaluation, the last improvement before the stop (`patience` "
+            "evaluations before it, when training stops early).",
             "Remember the index of the best evaluation when it happens.",
             variant=lambda val, p: (_early_stopping(val, p)[1],) * 2,
         ),
         Mistake(
             "best_just_before_stop",
             "You returned the evaluation just before the stop as the best one; the best is the "
-            "last improvement, `patience` evaluations before the stop.",
+            "last improvement before the stop (`patience` evaluations before it, when training "
+            "stops early).",
             "Remember the index of the best evaluation when it happens.",
             variant=lambda val, p: (_early_stopping(val, p)[1] - 1, _early_stopping(val, p)[1]),
         ),

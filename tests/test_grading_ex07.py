@@ -88,6 +88,16 @@ def pick_lr_largest_near_best(lrs, train_losses, val_losses):
     return float(np.max(lrs[val_losses <= 1.05 * best]))
 
 
+def pick_lr_skip_first_ties_later(lrs, train_losses, val_losses):
+    # two mistakes at once (the first run skipped, ties to the later run): no one mistake explains
+    # every case, so the first wrong case's property is named
+    best_lr, best = lrs[0], np.inf
+    for i in range(1, len(lrs)):
+        if val_losses[i] <= best:
+            best_lr, best = lrs[i], val_losses[i]
+    return best_lr
+
+
 def pick_lr_sorted_runs(lrs, train_losses, val_losses):
     runs = sorted((lr, loss) for lr, loss in zip(lrs, val_losses) if not math.isnan(loss))
     return min(runs, key=lambda run: run[1])[0]
@@ -136,6 +146,9 @@ WRONG_PICK_LR = [
     # the first wrong case's property is named
     (lambda lrs, train, val: min(zip(val, lrs))[1], "diverged_run_returned", "diverged run"),
     (lambda lrs, train, val: float(np.mean(lrs)), "not_a_swept_rate", "not one of the sweep's rates"),
+    (pick_lr_skip_first_ties_later, "later_tie_returned", "an earlier run in the order of lrs"),
+    (lambda lrs, train, val: lrs[np.argsort(val, kind="stable")[min(1, len(val) - 1)]], "not_the_lowest",
+     "another run of the sweep has a lower one"),
 ]
 
 
@@ -286,6 +299,13 @@ def stopping_one_after_window(val_losses, patience):
     return best_index, len(val_losses) - 1
 
 
+def stopping_best_by_previous(val_losses, patience):
+    # the stop is right, but the best is the last evaluation below its predecessor
+    stop = early_stopping_loop(val_losses, patience)[1]
+    dips = [i for i in range(1, stop + 1) if val_losses[i] < val_losses[i - 1]]
+    return (dips[-1] if dips else 0), stop
+
+
 def shifted(dbest=0, dstop=0, same=False, swap=False):
     def early_stopping(val_losses, patience):
         best, stop = early_stopping_loop(val_losses, patience)
@@ -336,9 +356,14 @@ WRONG_EARLY_STOPPING = [
     # trial 4567: was named "the stop index as the best one"
     (lambda val, p: (int(np.argmin(val[:early_stopping_loop(val, p)[1] + 1])), early_stopping_loop(val, p)[1]),
      "nan_taken_as_best", "never the best"),
-    # two mistakes at once (no reset, and ≤): the first wrong case's property is named
+    # two mistakes at once: the first wrong case's property is named
     (stopping(reset=False, improves=lambda loss, best: loss <= best), "stopped_too_early",
      "fewer than `patience` evaluations"),
+    (stopping(stop_test=lambda waited, p: waited > p, improves=lambda loss, best: loss <= best),
+     "stopped_too_late", "had already reached patience"),
+    (lambda val, p: (int(np.argmin(val)), early_stopping_loop(val, p)[1]), "best_after_stop",
+     "comes after your stop index"),
+    (stopping_best_by_previous, "best_not_lowest_before_stop", "not the evaluation with the lowest loss"),
 ]
 
 

@@ -628,6 +628,8 @@ _CURVES = [
     _stopping_case([1.2, 1.0, _NAN, 0.9, 0.95, 0.97, 0.99, 0.98], 3),
     # patience longer than the run: it never stops early
     _stopping_case([1.0, 0.9, 0.95], 5),
+    # a plateau of equal losses that never ends: it must stop on it
+    _stopping_case([1.2, 0.9, 0.9, 0.9, 0.9, 0.9], 2),
 ]
 
 EARLY_STOPPING = Part(

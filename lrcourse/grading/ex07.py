@@ -33,6 +33,7 @@ Parts (learner's function → check):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import numbers
 
@@ -40,9 +41,10 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Part, Diagnosis, TupleOut, call_learner, check_cases, describe,
+    Case, Mistake, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, choice_letters, describe,
 )
-from lrcourse.grading.choice import ChoicePart, check_choice_once
+from lrcourse.grading.choice import ChoicePart, repeated_letters
+from lrcourse.grading.outputs import NumberOnlyOut
 from lrcourse.problems import MLP
 from lrcourse.problems.scaled import ScaledLoss
 from lrcourse.train import RunResult, run
@@ -58,6 +60,7 @@ __all__ = [
     "check_pick_lr",
     "check_early_stopping",
     "check_read_comparison",
+    "at_training_loss",
     "comparison_experiment",
     "comparison_truth",
     "check_training_plan",
@@ -66,51 +69,198 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------
+# Showing short input arrays in full
+# ---------------------------------------------------------------------------
+
+#: Input arrays up to this length are shown value by value in a failure message (``describe``
+#: shows only the shape of an array longer than 8), so that the learner can rerun the case.
+_SHOWN_IN_FULL = 24
+
+
+def _listed(values) -> str:
+    """``np.array([...])`` of a 1-D float array, as code the learner can paste into a cell
+    (NaN as ``np.nan``); the array's shape when it is longer than :data:`_SHOWN_IN_FULL`."""
+    values = np.asarray(values, dtype=float)
+    if values.size > _SHOWN_IN_FULL:
+        return describe(values)
+    items = ("np.nan" if np.isnan(v) else repr(float(v)) for v in values)
+    return f"np.array([{', '.join(items)}])"
+
+
+def _case_shown_in_full(**args) -> Case:
+    """A :class:`Case` whose 1-D float arrays are shown value by value in messages."""
+    shown = {name: _listed(value) for name, value in args.items() if isinstance(value, np.ndarray)}
+    return Case(args, shown=shown)
+
+
+# ---------------------------------------------------------------------------
 # Part 1: pick the learning rate by validation loss
 # ---------------------------------------------------------------------------
+#
+# The instructions: the inputs are 1-D NumPy arrays of floats of the same length (one run per
+# entry, at least one run not diverged); a diverged run has a NaN validation loss (its
+# training loss may be a number); the rates need not be sorted; ties go to the first run in
+# the order of lrs.  The result is one number (the notebook prints it with f"{lr:.3g}").
 
 def _pick_lr(lrs, train_losses, val_losses):
     """The first rate (in the sweep's order) with the lowest validation loss; NaN skipped."""
     return float(np.asarray(lrs)[np.nanargmin(val_losses)])
 
 
+@dataclasses.dataclass(frozen=True)
+class _RateOut(NumberOnlyOut):
+    """The chosen rate: one float64 number; None is told what usually leaves it."""
+
+    def accept(self, value, args):
+        if value is None:
+            raise Diagnosis(
+                "returned_none",
+                f"It returned None instead of {self.what}: if your code starts from None and "
+                "replaces it with each better run, it never found a best run on this sweep.",
+                "Which runs does your loop visit, and does every path end with a `return` of a "
+                "rate?",
+                show_returned=False,
+            )
+        return super().accept(value, args)
+
+
 def _sweep_case(lrs, train, val) -> Case:
-    return Case({"lrs": np.array(lrs, dtype=float), "train_losses": np.array(train, dtype=float),
-                 "val_losses": np.array(val, dtype=float)})
+    return _case_shown_in_full(lrs=np.array(lrs, dtype=float), train_losses=np.array(train, dtype=float),
+                               val_losses=np.array(val, dtype=float))
+
+
+def _sweep_random(seed: int) -> Case:
+    """A seeded random sweep: 2-10 runs, rates drawn on a log scale in any order (or sorted),
+    losses rounded to 2 decimals, diverged runs anywhere but not all, and in every other
+    draw a tie for the lowest validation loss."""
+    rng = np.random.default_rng(700 + seed)
+    n = int(rng.integers(2, 11))
+    lrs = np.round(10.0 ** rng.uniform(-4, 0.5, size=n), 5)
+    if seed % 3 == 0:
+        lrs = np.sort(lrs)
+    train = np.round(rng.uniform(0.01, 2.0, size=n), 2)
+    val = np.round(train + rng.uniform(0.0, 0.4, size=n), 2)
+    diverged = rng.random(n) < 0.3
+    diverged[rng.integers(n)] = False                     # at least one run trained
+    val[diverged] = np.nan
+    train[diverged & (rng.random(n) < 0.5)] = np.nan      # some blew up before the last record
+    finite = np.flatnonzero(~diverged)
+    if seed % 2 and finite.size > 1:                      # a tie for the lowest loss
+        val[rng.choice(finite[finite != np.nanargmin(val)])] = np.nanmin(val)
+    return _sweep_case(lrs, train, val)
 
 
 _NAN = np.nan
+
+
+def _first_run_kept_when_nan(lrs, train, val):
+    """A search whose best starts at the first run (a loop from ``best = val[0]``, Python's
+    ``min()`` over the losses): a NaN there is never replaced, every comparison with it being
+    False."""
+    best, best_lr = val[0], lrs[0]
+    for lr, loss in zip(lrs[1:], val[1:]):
+        if loss < best:
+            best, best_lr = loss, lr
+    return float(best_lr)
+
+
+def _skipped_first_run(lrs, train, val):
+    """A loop over positions 1, 2, … (the first run's rate kept only if nothing beats inf)."""
+    best, best_lr = np.inf, lrs[0]
+    for lr, loss in zip(lrs[1:], val[1:]):
+        if loss < best:
+            best, best_lr = loss, lr
+    return float(best_lr)
+
+
+def _tie_to_smaller_rate(lrs, train, val):
+    """``min`` over (loss, rate) pairs, or sorting the runs by rate first: equal losses are
+    told apart by the rate, so a tie goes to the smaller rate."""
+    finite = np.isfinite(val)
+    return float(min(zip(val[finite], lrs[finite]))[1])
+
+
+def _on_run(lrs, val, output):
+    """The positions of the runs whose rate is ``output``."""
+    return np.flatnonzero(np.isclose(lrs, output, rtol=1e-9, atol=0.0))
+
+
+def _returned_a_diverged_run(args, output, expected):
+    runs = _on_run(args["lrs"], args["val_losses"], output)
+    return runs.size > 0 and bool(np.all(np.isnan(args["val_losses"][runs])))
+
+
+def _returned_a_later_tie(args, output, expected):
+    val = args["val_losses"]
+    runs = _on_run(args["lrs"], val, output)
+    return runs.size > 0 and bool(np.all(val[runs] == np.nanmin(val)))
+
+
+def _returned_a_close_run(args, output, expected):
+    val = args["val_losses"]
+    runs = _on_run(args["lrs"], val, output)
+    best = np.nanmin(val)
+    return runs.size > 0 and bool(np.all((val[runs] > best) & (val[runs] <= 1.1 * best)))
+
+
+def _returned_a_worse_run(args, output, expected):
+    val = args["val_losses"]
+    runs = _on_run(args["lrs"], val, output)
+    return runs.size > 0 and bool(np.all(val[runs] > np.nanmin(val)))
+
+
+def _returned_no_rate(args, output, expected):
+    return _on_run(args["lrs"], args["val_losses"], output).size == 0
+
+
+#: The visible cases; the hidden check tries them again with boundary and seeded random ones, so
+#: that a mistake it names fits the inputs the visible check names it on.
+_SWEEPS = [
+    _sweep_case([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+                [2.10, 1.45, 0.62, 0.21, 0.05, 0.02, _NAN],
+                [2.12, 1.50, 0.70, 0.33, 0.24, 0.29, _NAN]),
+    _sweep_case([1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+                [1.90, 0.80, 0.30, 0.10, 0.03],
+                [1.95, 0.85, 0.38, 0.31, 0.45]),
+    # near ties that are not ties: a larger rate within 5 % of the lowest loss, then an
+    # earlier run 1 % above it (rounding or a tolerance makes either one "the lowest")
+    _sweep_case([0.01, 0.03, 0.1, 0.3], [0.45, 0.22, 0.15, 0.30], [0.50, 0.30, 0.31, 0.45]),
+    _sweep_case([0.01, 0.03, 0.1, 0.3], [0.45, 0.22, 0.15, 0.30], [0.50, 0.304, 0.301, 0.45]),
+    # the first run diverged: a search that starts from it never leaves it
+    _sweep_case([0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
+                [_NAN, 0.30, 0.12, 0.05, _NAN, _NAN],
+                [_NAN, 0.36, 0.27, 0.33, _NAN, _NAN]),
+    # a random search: rates unsorted, two runs tie for the lowest validation loss (the
+    # first in the sweep's order is kept), one run's training loss still finite when its
+    # validation loss is NaN (trial 4567)
+    _sweep_case([0.02, 0.5, 0.004, 0.09, 0.2, 0.9],
+                [0.35, 0.03, 1.20, 0.11, 0.06, 0.08],
+                [0.40, _NAN, 1.22, 0.30, 0.45, 0.30]),
+    # the best run is the first one, then the last one (a loop that skips either end)
+    _sweep_case([0.01, 0.03, 0.1, 0.3], [0.15, 0.12, 0.08, _NAN], [0.20, 0.25, 0.31, _NAN]),
+    _sweep_case([0.001, 0.01, 0.1], [0.85, 0.45, 0.22], [0.90, 0.50, 0.30]),
+    # a tie where the first run is the LARGER rate (trial 07: a tie broken by the rate)
+    _sweep_case([0.3, 0.1, 1.0], [0.18, 0.21, 0.50], [0.25, 0.25, _NAN]),
+]
 
 PICK_LR = Part(
     name="pick_lr",
     points=1,
     reference=_pick_lr,
-    returns=NumberOut(what="the chosen learning rate"),
-    cases=[
-        _sweep_case([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-                    [2.10, 1.45, 0.62, 0.21, 0.05, 0.02, _NAN],
-                    [2.12, 1.50, 0.70, 0.33, 0.24, 0.29, _NAN]),
-        _sweep_case([1e-4, 1e-3, 1e-2, 1e-1, 1.0],
-                    [1.90, 0.80, 0.30, 0.10, 0.03],
-                    [1.95, 0.85, 0.38, 0.31, 0.45]),
-        _sweep_case([0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
-                    [_NAN, 0.30, 0.12, 0.05, _NAN, _NAN],
-                    [_NAN, 0.36, 0.27, 0.33, _NAN, _NAN]),
-        # a random search: rates unsorted, two runs tie for the lowest validation loss (the
-        # first in the sweep's order is kept), one run's training loss still finite when its
-        # validation loss is NaN (trial 4567)
-        _sweep_case([0.02, 0.5, 0.004, 0.09, 0.2, 0.9],
-                    [0.35, 0.03, 1.20, 0.11, 0.06, 0.08],
-                    [0.40, _NAN, 1.22, 0.30, 0.45, 0.30]),
-    ],
+    returns=_RateOut(what="the chosen learning rate"),
+    cases=_SWEEPS,
     hidden_cases=[
-        _sweep_case(np.geomspace(1e-4, 1.0, 9),
+        *_SWEEPS,
+        _sweep_case(np.round(np.geomspace(1e-4, 1.0, 9), 6),
                     [2.2, 1.7, 1.1, 0.6, 0.3, 0.12, 0.05, _NAN, _NAN],
                     [2.2, 1.7, 1.1, 0.62, 0.35, 0.26, 0.30, _NAN, _NAN]),
         _sweep_case([0.01, 0.02], [0.5, 0.4], [0.55, 0.6]),
         _sweep_case([0.3, 0.01, 0.1, 0.03, 1.0], [0.02, 0.60, 0.05, 0.21, _NAN],
                     [0.31, 0.70, 0.27, 0.27, _NAN]),
         _sweep_case([0.2, 0.05, 0.8], [0.10, 0.30, 0.04], [0.28, 0.36, _NAN]),
+        _sweep_case([0.1], [0.3], [0.4]),                          # a sweep of one run
+        _sweep_case([1.0, 0.1, 0.01], [_NAN, _NAN, 0.9], [_NAN, _NAN, 0.95]),   # one survivor, last
+        *[_sweep_random(seed) for seed in range(10)],
     ],
     mistakes=[
         Mistake(
@@ -118,7 +268,7 @@ PICK_LR = Part(
             "You picked the rate with the lowest *training* loss. The training loss rewards "
             "fitting the training set, not generalizing: a rate can reach a lower training "
             "loss and a higher validation loss. Choose by the validation loss.",
-            "Look at val_losses, not train_losses.",
+            "Which of the two losses is measured on examples the model never trained on?",
             variant=lambda lrs, train, val: float(lrs[np.nanargmin(train)]),
         ),
         Mistake(
@@ -131,24 +281,37 @@ PICK_LR = Part(
         ),
         Mistake(
             "nan_picked",
-            "You picked a diverged run: np.argmin returns the position of the first NaN when "
-            "there is one. Diverged runs (NaN loss) must be skipped.",
-            "np.nanargmin ignores NaN values (or mask them out with np.isfinite first).",
+            "You returned the rate of the first diverged run (the first NaN validation loss). "
+            "np.argmin treats NaN as smaller than every number, and np.nan_to_num turns it into "
+            "0, the lowest loss of all: either way a diverged run wins. It must never be picked.",
+            "A diverged run has no loss to compare: leave it out of the comparison instead of "
+            "giving it a value — and keep each remaining loss next to its own rate.",
             variant=lambda lrs, train, val: float(lrs[np.argmin(val)]),
+        ),
+        Mistake(
+            "first_run_kept_when_nan",
+            "Your search starts from the first run and keeps it when its validation loss is NaN: "
+            "every comparison with NaN is False, so no later loss ever replaces it (a loop whose "
+            "best starts at val_losses[0], or Python's min() over the losses, works this way; "
+            "and `loss is np.nan` is False for a NaN read from an array, which is a new float "
+            "object).",
+            "Start the search from a best that any finite loss beats, or leave the diverged runs "
+            "out before comparing; test for NaN with np.isnan or math.isnan, not `is`.",
+            variant=_first_run_kept_when_nan,
         ),
         Mistake(
             "filtered_index_into_all_rates",
             "You found the best position among the *finite* losses only, then used it as a "
             "position in the full lrs: once a diverged run comes before the best one, the "
             "positions no longer line up and you return another run's rate.",
-            "Keep positions aligned: filter lrs with the same mask as the losses, or use an "
-            "argmin that skips NaN on the full array.",
+            "Keep positions aligned: whatever you leave out of the losses, leave out of the "
+            "rates too (or work on the full arrays).",
             variant=lambda lrs, train, val: float(lrs[np.argmin(val[np.isfinite(val)])]),
         ),
         Mistake(
             "worst_picked",
             "You picked the rate with the highest validation loss: the best one has the lowest.",
-            "Use argmin, not argmax.",
+            "A loss is better when it is smaller: which end of the losses does your code keep?",
             variant=lambda lrs, train, val: float(lrs[np.nanargmax(val)]),
         ),
         Mistake(
@@ -156,7 +319,8 @@ PICK_LR = Part(
             "You picked the rate with the smallest gap between validation and training loss. "
             "A small gap is not a good model (an untrained model has no gap at all); the "
             "validation loss itself is what to minimise.",
-            "Choose the lowest validation loss.",
+            "Lesson 07 section 1: the gap and the validation loss answer different questions. "
+            "Which one says how well the model does on new data?",
             variant=lambda lrs, train, val: float(lrs[np.nanargmin(val - train)]),
         ),
         Mistake(
@@ -168,10 +332,33 @@ PICK_LR = Part(
             variant=lambda lrs, train, val: float(np.max(lrs[np.isfinite(val)])),
         ),
         Mistake(
+            "skipped_first_run",
+            "Your search never considers the first run of the sweep (a loop over "
+            "range(1, len(lrs)), say): every run, from the first to the last, is a candidate.",
+            "Check which positions your loop visits: print them for a sweep of three runs.",
+            variant=_skipped_first_run,
+        ),
+        Mistake(
+            "skipped_last_run",
+            "Your search never considers the last run of the sweep (a loop over "
+            "range(len(lrs) - 1), say): every run, from the first to the last, is a candidate.",
+            "Check which positions your loop visits: print them for a sweep of three runs.",
+            variant=lambda lrs, train, val: float(lrs[np.nanargmin(val[:-1])]),
+        ),
+        Mistake(
+            "tie_to_smaller_rate",
+            "Two runs tie for the lowest validation loss and you kept the one with the smaller "
+            "rate; the exercise keeps the first of them in the order of lrs — the rates are not "
+            "sorted, so the first is not always the smaller. Comparing (loss, rate) pairs, or "
+            "sorting the runs by rate first, lets the rate break the tie.",
+            "Compare the losses alone, visiting the runs in the order given.",
+            variant=_tie_to_smaller_rate,
+        ),
+        Mistake(
             "last_of_ties",
             "Two runs tie for the lowest validation loss and you kept the later one; as the "
             "exercise says, the first of them in the sweep's order is kept.",
-            "Take the first position of the minimum (np.argmin and np.nanargmin do).",
+            "When does your code replace the best run: on a lower loss, or also on an equal one?",
             variant=lambda lrs, train, val: float(
                 lrs[len(val) - 1 - np.nanargmin(val[::-1])]),
         ),
@@ -180,7 +367,7 @@ PICK_LR = Part(
             "You took the position of the best run in a sorted copy of lrs: the rates of a "
             "sweep need not be sorted (a random search draws them in any order), so the "
             "position must index lrs as given.",
-            "Index lrs itself with the position of the lowest validation loss.",
+            "A position found in val_losses belongs to the arrays as they were given.",
             variant=lambda lrs, train, val: float(np.sort(lrs)[np.nanargmin(val)]),
         ),
         Mistake(
@@ -188,26 +375,64 @@ PICK_LR = Part(
             "You skipped the runs whose *training* loss is NaN; the run to avoid is one whose "
             "validation loss is NaN (its training loss can still be a number). NaN in "
             "val_losses must never be picked.",
-            "Skip NaN in val_losses itself.",
+            "Which array says that a run diverged by the end?",
             variant=lambda lrs, train, val: float(
                 lrs[np.isfinite(train)][np.argmin(val[np.isfinite(train)])]),
         ),
         Mistake(
             "returned_index",
-            "You returned the index of the best run, not its learning rate.",
-            "Return lrs[i].",
+            "You returned the position of the best run, not its learning rate.",
+            "The function returns a rate: which of the three arrays holds the rates?",
             variant=lambda lrs, train, val: float(np.nanargmin(val)),
         ),
         Mistake(
             "returned_loss",
             "You returned the best validation loss, not the learning rate that reached it.",
-            "Use the position of the minimum to pick from lrs.",
+            "The function returns a rate: which of the three arrays holds the rates?",
             variant=lambda lrs, train, val: float(np.nanmin(val)),
         ),
+        # Properties of one case, named when no mistake above explains every case:
+        Mistake(
+            "diverged_run_returned",
+            "You returned the rate of a diverged run: its validation loss is NaN. A diverged "
+            "run is never picked, wherever it sits in the sweep.",
+            "How does your code compare a NaN with a number? Every such comparison is False.",
+            detect=_returned_a_diverged_run,
+        ),
+        Mistake(
+            "not_a_swept_rate",
+            "You returned a number that is not one of the sweep's rates (lrs).",
+            "The answer is one of the entries of lrs, as given.",
+            detect=_returned_no_rate,
+        ),
+        Mistake(
+            "later_tie_returned",
+            "The run you returned ties for the lowest validation loss, but an earlier run in "
+            "the order of lrs has the same loss; the exercise keeps the first of them.",
+            "When does your code replace the best run: on a lower loss, or also on an equal one?",
+            detect=_returned_a_later_tie,
+        ),
+        Mistake(
+            "close_loss_taken_as_lowest",
+            "The run you returned has a validation loss close to the lowest but above it. Only "
+            "exactly equal losses tie: no rounding, no tolerance, no preference for a larger "
+            "rate among good ones.",
+            "Compare the losses exactly as they are given.",
+            detect=_returned_a_close_run,
+        ),
+        Mistake(
+            "not_the_lowest",
+            "The run you returned is not the one with the lowest validation loss: another run "
+            "of the sweep has a lower one.",
+            "Go through every run and keep the one whose validation loss is lowest.",
+            detect=_returned_a_worse_run,
+        ),
     ],
-    wrong_hint="The learning rate whose validation loss is lowest, skipping diverged (NaN) runs.",
-    # trial 4567: "largest stable rate" was named "lowest training loss" on one case
-    case_properties=(),
+    wrong_hint="Go through every run, skip the diverged ones, and keep the rate whose validation "
+               "loss is lowest.",
+    # a mistake is named when it explains every case; otherwise the first wrong case's property
+    case_properties=("diverged_run_returned", "not_a_swept_rate", "later_tie_returned",
+                     "close_loss_taken_as_lowest", "not_the_lowest"),
 )
 
 
@@ -219,133 +444,385 @@ def check_pick_lr(pick_lr, *, hidden: bool = False) -> None:
 # ---------------------------------------------------------------------------
 # Part 2: early stopping on the validation loss
 # ---------------------------------------------------------------------------
+#
+# The instructions: val_losses is a 1-D NumPy array of floats (finite or NaN), patience an int
+# ≥ 1; among the first `patience` evaluations at least one loss is finite, so there is a best
+# evaluation at the stop (the check never passes the undefined case).  The two indices must be
+# ints: the notebook's next cell indexes arrays with them (steps[stop]).
 
-def _early_stopping_rule(*, improves=lambda value, best: value < best, stop_after=lambda p: p,
-                         reset=True, best_overall=False, never_stopped=lambda n: n - 1):
-    """Early stopping written out, with switches for the common mistakes."""
+def _early_stopping(val_losses, patience):
+    """The rule as the instructions state it (a NaN never improves: ``nan < best`` is False)."""
+    best, best_index, waited = np.inf, 0, 0
+    for i, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_index, waited = loss, i, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_index, i
+    return best_index, len(val_losses) - 1
+
+
+def _walk(*, improves=lambda loss, best: loss < best, stops=lambda waited, p: waited >= p,
+          reset=True, first_best=None, skip_nan=False, last_visited=lambda n: n, best_after=None,
+          never_stopped=lambda n: n - 1):
+    """Early stopping written out the way a learner writes it, with switches for the mistakes.
+
+    ``improves(loss, best)``: the test for an improvement; ``stops(waited, p)``: the stop test,
+    made after each evaluation without improvement; ``reset``: the counter goes back to 0 at an
+    improvement; ``first_best(values)``: ``(best, best_index, first evaluation visited, waited)``
+    to start from (default: no best yet, from evaluation 0); ``skip_nan``: NaN evaluations are
+    passed over without counting; ``last_visited(n)``: how many evaluations the loop visits;
+    ``best_after(values, best_index, stop)``: the best index returned, from the stop;
+    ``never_stopped(n)``: the stop index when the counter never reaches p.
+    """
     def early_stopping(val_losses, patience):
         values = np.asarray(val_losses, dtype=float)
-        best, best_index, waited = np.inf, 0, 0
+        best, best_index, start, waited = (np.inf, 0, 0, 0) if first_best is None else first_best(values)
         stop = never_stopped(values.size)
-        for i, value in enumerate(values):
-            if improves(value, best):
-                best, best_index = value, i
+        for i in range(start, last_visited(values.size)):
+            loss = values[i]
+            if skip_nan and np.isnan(loss):
+                continue
+            if improves(loss, best):
+                best, best_index = loss, i
                 if reset:
                     waited = 0
             else:
                 waited += 1
-            if waited >= stop_after(patience):
-                stop = i
-                break
-        if best_overall:
-            best_index = int(np.nanargmin(values))
+                if stops(waited, patience):
+                    stop = i
+                    break
+        if best_after is not None:
+            best_index = best_after(values, best_index, stop)
         return best_index, stop
     return early_stopping
 
 
-_early_stopping = _early_stopping_rule()
+def _lesson06_formula(val_losses, patience):
+    """Lesson 06 section 5's two lines, which assume no NaN: np.argmin returns the first NaN's
+    position, so after a NaN the "best" is the NaN and the count since it restarts there."""
+    val = np.asarray(val_losses, dtype=float)
+    since_best = np.array([i - int(np.argmin(val[: i + 1])) for i in range(val.size)])
+    stop = int(np.argmax(since_best >= patience)) if np.any(since_best >= patience) else val.size - 1
+    return int(np.argmin(val[: stop + 1])), stop
+
+
+def _compared_with_previous(*, from_first: bool):
+    """An "improvement" when the loss is below the previous evaluation's, not the best so far;
+    the loop starts at evaluation 0 (against no previous loss) or at 1 (against val_losses[0])."""
+    def early_stopping(val_losses, patience):
+        values = np.asarray(val_losses, dtype=float)
+        best_index, waited = 0, 0
+        for i in range(0 if from_first else 1, values.size):
+            if values[i] < (values[i - 1] if i > 0 else np.inf):
+                best_index, waited = i, 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    return best_index, i
+        return best_index, values.size - 1
+    return early_stopping
+
+
+def _running_min_with_nan(val_losses, patience):
+    """The best so far as ``np.min(val_losses[:i])``: NaN once a NaN has been seen, after which
+    nothing improves."""
+    val = np.asarray(val_losses, dtype=float)
+    best_index, waited = 0, 0
+    for i in range(1, val.size):
+        if val[i] < np.min(val[:i]):
+            best_index, waited = i, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                return best_index, i
+    return best_index, val.size - 1
+
+
+def _global_best_plus_patience(val_losses, patience):
+    """The best evaluation over the whole array, and the stop p evaluations after it."""
+    val = np.asarray(val_losses, dtype=float)
+    best = int(np.nanargmin(val))
+    return best, min(best + patience, val.size - 1)
 
 
 def _stopping_case(val_losses, patience) -> Case:
-    return Case({"val_losses": np.array(val_losses, dtype=float), "patience": patience})
+    return _case_shown_in_full(val_losses=np.array(val_losses, dtype=float), patience=patience)
 
 
-_INDEX = NumberOut(what="an evaluation index")
+def _stopping_random(seed: int) -> Case:
+    """A seeded random validation curve: a noisy fall that levels off or turns up, values
+    rounded to 3 decimals (ties), NaN now and then (never all of the first p), p from 1 to 5."""
+    rng = np.random.default_rng(7000 + seed)
+    n = int(rng.integers(3, 21))
+    patience = int(rng.integers(1, 6))
+    steps = np.arange(n)
+    trend = 0.3 + 1.5 * np.exp(-steps / rng.uniform(1.0, 6.0)) + rng.uniform(0.0, 0.03) * steps
+    values = np.round(trend + rng.normal(0.0, rng.choice([0.002, 0.02, 0.08]), size=n), 3)
+    values[rng.random(n) < 0.1] = np.nan
+    if np.all(np.isnan(values[:patience])):
+        values[int(rng.integers(min(patience, n)))] = 1.9
+    return _stopping_case(values, patience)
+
+
+def _shown_value(value) -> str:
+    """A returned value with its type, a float with its decimal point (5.0, not 5)."""
+    if isinstance(value, (float, np.floating)):
+        return f"the float {float(value)!r}"
+    return f"{type(value).__name__} {describe(value)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _IndexOut(Output):
+    """A position in val_losses: an int or a NumPy integer (the next cell indexes with it)."""
+
+    what: str = "an evaluation index"
+
+    def accept(self, value, args):
+        if value is None:
+            raise Diagnosis("returned_none", f"It returned None instead of {self.what}.",
+                            "Every path through your function must end with a `return` of both "
+                            "indices.", show_returned=False)
+        if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            return int(value)
+        losses = np.asarray(args["val_losses"], dtype=float)
+        if (isinstance(value, (numbers.Real, np.floating)) and not isinstance(value, (bool, np.bool_))
+                and np.any(losses == value) and float(value) != int(value)):
+            raise Diagnosis(
+                "returned_best_loss",
+                f"It returned {describe(value)}, one of the validation losses, instead of "
+                f"{self.what}: the position of the evaluation in val_losses, counted from 0.",
+                "Keep the position of the evaluation where the best loss occurs, not the loss.",
+            )
+        raise Diagnosis(
+            "wrong_type",
+            f"It returned {_shown_value(value)} instead of {self.what} as an "
+            "integer: the next cell of the notebook uses it to index arrays (steps[stop]), and "
+            "NumPy refuses a float or an array as an index.",
+            "Return Python ints (or the NumPy integers np.argmin gives); int(...) converts.",
+        )
+
+
+_INDEX = _IndexOut()
+
+_NAN_COMPARES_FALSE = "every comparison with NaN is False"
+
+#: The visible cases; the hidden check tries them again with boundary and seeded random ones.
+_CURVES = [
+    _stopping_case([2.0, 1.5, 1.2, 1.1, 1.15, 1.05, 1.08, 1.12, 1.20, 1.0, 1.3], 3),
+    _stopping_case([1.0, 0.8, 0.8, 0.8, 0.7], 2),
+    _stopping_case([1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77], 3),
+    _stopping_case([0.9, 0.7, 0.6, 0.55, 0.5], 2),
+    _stopping_case([0.5, 0.6, 0.4, 0.45, 0.47, 0.3, 0.31, 0.32, 0.33, 0.2], 3),
+    _stopping_case([3.0, 2.0, 2.5, _NAN, _NAN, _NAN, 1.0], 2),
+    # patience 1, the smallest the exercise allows (patience ≥ 1): the first evaluation
+    # without improvement stops
+    _stopping_case([1.0, 0.9, 0.85, 0.86, 0.8], 1),
+    # improvements far smaller than 10⁻⁴ of the loss still count: "strictly below"
+    _stopping_case([0.5, 0.49999, 0.49998, 0.49997, 0.49998, 0.49999, 0.5], 2),
+    # ... and steps of 2·10⁻⁶ of the loss, which np.isclose calls equal (trial 07)
+    _stopping_case([0.5, 0.499999, 0.499998, 0.499999, 0.5, 0.499997], 2),
+    # a NaN before the stop, with the best after it
+    _stopping_case([2.0, _NAN, 1.0, _NAN, 1.5, 1.2], 3),
+    # the first evaluation is NaN: the best is a later one (trial 07)
+    _stopping_case([_NAN, 1.0, 0.9, 0.95, 0.96], 2),
+    # a NaN right after the best, then a loss that beats the best (NaN must not end the
+    # search for a better loss)
+    _stopping_case([1.2, 1.0, _NAN, 0.9, 0.95, 0.97, 0.99, 0.98], 3),
+    # patience longer than the run: it never stops early
+    _stopping_case([1.0, 0.9, 0.95], 5),
+    # a plateau of equal losses that never ends: it must stop on it
+    _stopping_case([1.2, 0.9, 0.9, 0.9, 0.9, 0.9], 2),
+]
 
 EARLY_STOPPING = Part(
     name="early_stopping",
     points=2,
     reference=_early_stopping,
     returns=TupleOut(items=(_INDEX, _INDEX), names=("best_index", "stop_index")),
-    cases=[
-        _stopping_case([2.0, 1.5, 1.2, 1.1, 1.15, 1.05, 1.08, 1.12, 1.20, 1.0, 1.3], 3),
-        _stopping_case([1.0, 0.8, 0.8, 0.8, 0.7], 2),
-        _stopping_case([1.0, 1.1, 0.9, 1.0, 0.8, 0.85, 0.7, 0.75, 0.76, 0.77], 3),
-        _stopping_case([0.9, 0.7, 0.6, 0.55, 0.5], 2),
-        _stopping_case([0.5, 0.6, 0.4, 0.45, 0.47, 0.3, 0.31, 0.32, 0.33, 0.2], 3),
-        _stopping_case([3.0, 2.0, 2.5, _NAN, _NAN, _NAN, 1.0], 2),
-        # patience 1, the smallest the exercise allows (patience ≥ 1): the first evaluation
-        # without improvement stops
-        _stopping_case([1.0, 0.9, 0.85, 0.86, 0.8], 1),
-        # improvements far smaller than 10⁻⁴ of the loss still count: "strictly below"
-        _stopping_case([0.5, 0.49999, 0.49998, 0.49997, 0.49998, 0.49999, 0.5], 2),
-        # a NaN before the stop, with the best after it
-        _stopping_case([2.0, _NAN, 1.0, _NAN, 1.5, 1.2], 3),
-    ],
+    cases=_CURVES,
     hidden_cases=[
+        *_CURVES,
         _stopping_case([1.0, 0.99995, 0.9999, 0.99985, 0.9998, 0.99979, 0.9998, 0.9999], 2),
         _stopping_case([1.0, 1.0, 1.0, 1.0], 3),
         _stopping_case([0.4, 0.3, 0.35, 0.36, 0.2, 0.25, 0.26, 0.27, 0.28, 0.1], 4),
         _stopping_case([2.0, 1.0], 1),
+        _stopping_case([0.7], 1),                                   # one evaluation
+        _stopping_case([_NAN, _NAN, 0.8, 0.9, 0.7, 0.75], 3),       # the first finite loss is the third
+        *[_stopping_random(seed) for seed in range(12)],
     ],
     mistakes=[
         Mistake(
             "one_evaluation_late",
             "You stop one evaluation late: with patience p, training stops at the p-th "
             "evaluation in a row without improvement (the counter reaching p), not after p + 1.",
-            "Stop when the counter of evaluations without improvement reaches patience.",
-            variant=_early_stopping_rule(stop_after=lambda p: p + 1),
+            "Count by hand on a short run with p = 1: at which evaluation should it stop?",
+            variant=_walk(stops=lambda waited, p: waited >= p + 1),
         ),
         Mistake(
             "one_evaluation_early",
-            "You stop one evaluation early: patience p allows p − 1 evaluations without "
-            "improvement and stops at the p-th.",
-            "Count evaluations without improvement since the best one; stop when the count "
-            "reaches patience.",
-            variant=_early_stopping_rule(stop_after=lambda p: p - 1),
+            "You stop one evaluation early: patience p allows p − 1 evaluations in a row without "
+            "improvement and stops at the p-th, when the counter reaches p (a test such as "
+            "`counter + 1 >= p` or `counter >= p - 1` after adding 1 stops when it reaches p − 1).",
+            "Count by hand on a short run with p = 2: what is the counter at the evaluation where "
+            "training should stop?",
+            variant=_walk(stops=lambda waited, p: waited >= p - 1),
+        ),
+        Mistake(
+            "one_evaluation_early",
+            "You stop one evaluation early: patience p allows p − 1 evaluations in a row without "
+            "improvement and stops at the p-th, when the counter reaches p (your test `counter == "
+            "p - 1` after adding 1 stops when it reaches p − 1, and never with p = 1).",
+            "Count by hand on a short run with p = 2: what is the counter at the evaluation where "
+            "training should stop?",
+            variant=_walk(stops=lambda waited, p: waited == p - 1),
         ),
         Mistake(
             "ties_improve",
             "You counted an equal loss as an improvement; an improvement must be strictly "
             "lower than the best so far (otherwise a flat plateau never stops).",
-            "Use <, not <=.",
-            variant=_early_stopping_rule(improves=lambda value, best: value <= best),
+            "What should happen on a plateau of equal losses?",
+            variant=_walk(improves=lambda loss, best: loss <= best),
         ),
         Mistake(
             "nan_improves",
             "A NaN loss (a diverged evaluation) counted as an improvement: a test such as "
             "`not (loss >= best)` is True for NaN. NaN is never better than the best so far.",
-            "Test for an improvement with `loss < best`, which is False for NaN.",
-            variant=_early_stopping_rule(improves=lambda value, best: not value >= best),
+            f"Write the test so that it is False for NaN ({_NAN_COMPARES_FALSE}).",
+            variant=_walk(improves=lambda loss, best: not loss >= best),
+        ),
+        Mistake(
+            "nan_not_counted",
+            "You passed over NaN evaluations without counting them: a NaN loss is an evaluation "
+            "without improvement like any other, so it adds 1 to the counter (a diverging run "
+            "must stop, not wait forever).",
+            "Let a NaN go through the same test as any loss: it is not an improvement.",
+            variant=_walk(skip_nan=True),
         ),
         Mistake(
             "counter_not_reset",
             "Your counter of evaluations without improvement is never reset: it must go back "
             "to 0 whenever the loss improves (patience counts evaluations *in a row*).",
-            "Set the counter to 0 at every improvement.",
-            variant=_early_stopping_rule(reset=False),
+            "What should the counter be right after an improvement?",
+            variant=_walk(reset=False),
+        ),
+        Mistake(
+            "first_counted_as_no_improvement",
+            "Your best starts at the first evaluation's loss and the loop starts at that same "
+            "evaluation, so evaluation 0 counts as one without improvement (it does not beat "
+            "itself). The first evaluation is an improvement: there is no best before it.",
+            "Trace your loop on its first evaluation: what is the counter after it?",
+            variant=_walk(first_best=lambda v: (v[0], 0, 0, 0)),
+        ),
+        Mistake(
+            "best_started_at_first",
+            "Your best starts at the first evaluation's loss; when that loss is NaN, no later "
+            f"loss is ever below it ({_NAN_COMPARES_FALSE}), so the NaN evaluation stays the "
+            "best and the counter only grows.",
+            "Start from a best that any finite loss beats.",
+            variant=_walk(first_best=lambda v: (v[0], 0, 1, 0)),
+        ),
+        Mistake(
+            "best_started_at_zero",
+            "Your best starts at 0: no loss is ever below 0, so nothing improves and the run "
+            "stops at the p-th evaluation whatever the losses are.",
+            "Start from a best that any finite loss beats.",
+            variant=_walk(first_best=lambda v: (0.0, 0, 0, 0)),
+        ),
+        Mistake(
+            "compared_with_previous",
+            "You compare each loss with the previous evaluation's, not with the best so far: a "
+            "loss that dips after a bump counts as an improvement (and resets the counter) "
+            "although it is not below the best.",
+            "Keep the best loss seen so far, and compare with that.",
+            variant=_compared_with_previous(from_first=True),
+        ),
+        Mistake(
+            "compared_with_previous",
+            "You compare each loss with the previous evaluation's, not with the best so far: a "
+            "loss that dips after a bump counts as an improvement (and resets the counter) "
+            "although it is not below the best.",
+            "Keep the best loss seen so far, and compare with that.",
+            variant=_compared_with_previous(from_first=False),
+        ),
+        Mistake(
+            "running_min_with_nan",
+            "You compare each loss with the minimum of the earlier losses (np.min): once a NaN "
+            "has been seen that minimum is NaN, and no later loss ever improves.",
+            "Keep the best loss yourself as you go, or use a minimum that ignores NaN.",
+            variant=_running_min_with_nan,
+        ),
+        Mistake(
+            "lesson06_formula",
+            "You used lesson 06 section 5's formula with np.argmin, which returns the position "
+            "of the first NaN: after a NaN evaluation your 'best' is that NaN and the count "
+            "restarts from it. That formula assumed no NaN.",
+            "A NaN is never the best: leave NaN out when you look for the best so far.",
+            variant=_lesson06_formula,
         ),
         Mistake(
             "looked_past_the_stop",
             "Your best evaluation is the minimum over *all* the losses, including evaluations "
             "after the stop — those were never computed in a real run. Keep the best among "
             "the evaluations up to the stop.",
-            "Track the best index inside the loop, and stop the loop at the stop.",
-            variant=_early_stopping_rule(best_overall=True),
+            "Which evaluations exist when training stops?",
+            variant=_walk(best_after=lambda v, best, stop: int(np.nanargmin(v))),
+        ),
+        Mistake(
+            "global_best_plus_patience",
+            "You found the best over the whole run first, then put the stop p evaluations after "
+            "it. The rule walks forward: it stops at the first run of p evaluations without "
+            "improvement, which can come before the overall best (whose loss a real run never "
+            "sees).",
+            "Walk through the evaluations in order, as training would produce them.",
+            variant=_global_best_plus_patience,
         ),
         Mistake(
             "relative_improvement",
             "You count an evaluation as an improvement only when it beats the best by a "
             "relative margin; here an improvement is any loss strictly below the best so far, "
             "however small the difference.",
-            "Compare loss < best, with no threshold.",
-            variant=_early_stopping_rule(improves=lambda value, best: value < best * (1 - 1e-4)),
+            "Compare the losses as they are, with no threshold.",
+            variant=_walk(improves=lambda loss, best: loss < best * (1 - 1e-4)),
+        ),
+        Mistake(
+            "tolerance_as_tie",
+            "You treated losses within a tolerance of the best as equal (np.isclose, say): a "
+            "loss below the best by less than the tolerance is still an improvement here, "
+            "however small the difference.",
+            "Compare the losses as they are, with no tolerance.",
+            variant=_walk(improves=lambda loss, best: loss < best and not np.isclose(loss, best)),
+        ),
+        Mistake(
+            "loop_one_short",
+            "Your loop never looks at the last evaluation (range(len(val_losses) - 1), say): "
+            "it can be the best one, or the one where training stops.",
+            "Check which positions your loop visits: print them for a run of three evaluations.",
+            variant=_walk(last_visited=lambda n: n - 1),
         ),
         Mistake(
             "nan_taken_as_best",
             "Your best index is a NaN evaluation: np.argmin returns the position of the first "
             "NaN in the losses. A NaN loss (a diverged evaluation) is never the best.",
-            "Track the best inside the loop with `loss < best` (False for NaN), or use "
-            "np.nanargmin on the losses up to the stop.",
-            variant=lambda val, p: (int(np.argmin(np.asarray(val, float)[:_early_stopping(val, p)[1] + 1])),
-                                    _early_stopping(val, p)[1]),
+            "A NaN is never the best: leave NaN out when you look for the best.",
+            variant=_walk(best_after=lambda v, best, stop: int(np.argmin(v[:stop + 1]))),
         ),
         Mistake(
             "best_is_stop",
             "You returned the stop index as the best one; early stopping keeps the parameters "
-            "of the best evaluation, which is `patience` evaluations before the stop.",
+            "of the best evaluation, the last improvement before the stop (`patience` "
+            "evaluations before it, when training stops early).",
             "Remember the index of the best evaluation when it happens.",
             variant=lambda val, p: (_early_stopping(val, p)[1],) * 2,
+        ),
+        Mistake(
+            "best_just_before_stop",
+            "You returned the evaluation just before the stop as the best one; the best is the "
+            "last improvement before the stop (`patience` evaluations before it, when training "
+            "stops early).",
+            "Remember the index of the best evaluation when it happens.",
+            variant=lambda val, p: (_early_stopping(val, p)[1] - 1, _early_stopping(val, p)[1]),
         ),
         Mistake(  # as diagnose.swapped_items, as a variant: it fits every case (equal items too)
             "swapped_outputs",
@@ -358,22 +835,67 @@ EARLY_STOPPING = Part(
             "one_based_indices",
             "Your indices count the evaluations from 1; they are positions in val_losses, "
             "which Python counts from 0 (the first evaluation is index 0).",
-            "Use enumerate's i (from 0), not a counter started at 1.",
+            "Where does your counter of positions start?",
             variant=lambda val, p: tuple(i + 1 for i in _early_stopping(val, p)),
+        ),
+        Mistake(
+            "stop_minus_one",
+            "Your stop index is one before the evaluation where training stops: the stop is "
+            "the evaluation at which the counter reaches p, itself.",
+            "Return the position of the evaluation where the counter reaches patience.",
+            variant=lambda val, p: (_early_stopping(val, p)[0], _early_stopping(val, p)[1] - 1),
         ),
         Mistake(
             "stop_past_the_end",
             "When training never stops early, the stop index is the last evaluation, "
-            "len(val_losses) − 1, not len(val_losses).",
-            "Indices run from 0 to len(val_losses) − 1.",
-            variant=_early_stopping_rule(never_stopped=lambda n: n),
+            "not one past it.",
+            "Indices of val_losses run from 0 to len(val_losses) − 1.",
+            variant=_walk(never_stopped=lambda n: n),
+        ),
+        # Properties of one case, named when no mistake above explains every case:
+        Mistake(
+            "best_after_stop",
+            "Your best index comes after your stop index: a run that stops never computes the "
+            "evaluations after the stop, so the best is among those up to it.",
+            "Which evaluations exist when training stops?",
+            detect=lambda args, out, expected: out[0] > out[1],
+        ),
+        Mistake(
+            "best_is_nan",
+            "Your best index points at a NaN evaluation (a diverged one); a NaN loss is never "
+            "the best.",
+            f"How does your code compare a NaN with the best so far? ({_NAN_COMPARES_FALSE}.)",
+            detect=lambda args, out, expected: bool(np.isnan(args["val_losses"][out[0]])),
+        ),
+        Mistake(
+            "stopped_too_early",
+            "At your stop index, fewer than `patience` evaluations in a row have gone without "
+            "improvement: training stops only when the counter reaches patience.",
+            "Trace the counter by hand on the input above, evaluation by evaluation.",
+            detect=lambda args, out, expected: out[1] < expected[1],
+        ),
+        Mistake(
+            "stopped_too_late",
+            "Before your stop index, the counter of evaluations without improvement had already "
+            "reached patience: training stops at the first evaluation where it does.",
+            "Trace the counter by hand on the input above, evaluation by evaluation.",
+            detect=lambda args, out, expected: out[1] > expected[1],
+        ),
+        Mistake(
+            "best_not_lowest_before_stop",
+            "Your stop index is right, but your best index is not the evaluation with the lowest "
+            "loss up to it (the first of them, if several tie).",
+            "The best is the last improvement before the stop: remember its index when it happens.",
+            detect=lambda args, out, expected: out[1] == expected[1] and out[0] != expected[0],
         ),
     ],
-    wrong_hint="Walk through the losses: a loss strictly below the best so far is an improvement "
-               "(reset the counter), anything else adds 1; stop when the counter reaches "
-               "patience.",
-    # trial 4567: a NaN best index was named "the stop index as the best one" on one case
-    case_properties=(),
+    wrong_hint="Walk through the losses in order: a loss strictly below the best so far is an "
+               "improvement, anything else (NaN too) adds 1 to a counter that improvements reset; "
+               "stop when the counter reaches patience. Trace your code by hand on the input above.",
+    # trial 4567: a NaN best index was named "the stop index as the best one" on one case; a
+    # mistake is named only when it explains every case, else the first wrong case's property
+    case_properties=("best_after_stop", "best_is_nan", "stopped_too_early", "stopped_too_late",
+                     "best_not_lowest_before_stop"),
 )
 
 
@@ -392,54 +914,97 @@ def check_early_stopping(early_stopping, *, hidden: bool = False) -> None:
 COMPARE_LRS = (0.05, 0.2, 0.8)
 COMPARE_SEEDS = (3, 4, 5)
 COMPARE_STEPS = 600
-COMPARE_EVAL_EVERY = 25
+#: Every 10 steps: η = 0.8 reaches the matched training loss by step ≈ 75, so the
+#: interpolation between two evaluations spans few of its (noisy) steps.
+COMPARE_EVAL_EVERY = 10
 #: The fixed budget of the table, and the training loss every run is compared at.
 COMPARE_BUDGET = 200
 MATCHED_TRAIN_LOSS = 0.1
-#: "About the same" / "clearly" in the statements: validation losses within 10 % of each other.
-CLEAR_MARGIN = 1.10
 
 
-@functools.lru_cache(maxsize=1)
-def comparison_experiment() -> dict:
-    """The runs of part 3, summed up (means over the seeds; one value per rate of COMPARE_LRS).
+def at_training_loss(train_loss, values, eval_steps, target):
+    """Where one run's training loss first comes down to ``target``: ``(step, value)``.
 
-    Returns a dict of 1-D arrays: ``train_at_budget``, ``val_at_budget`` (both losses after
-    COMPARE_BUDGET steps), ``matched_step`` (the first evaluation whose training loss is at
-    or below MATCHED_TRAIN_LOSS, mean over the seeds) and ``val_at_matched`` (the validation
-    loss there); plus ``lrs``.  Cached: the notebook's table and the check read the same runs.
+    As lesson 07 section 1 does (its ``at_training_loss``): find the first evaluation ``i``
+    with ``train_loss[i] <= target`` and interpolate linearly in log(training loss) between
+    evaluations ``i − 1`` and ``i``, with the weight
+
+        w = log(L[i−1] / target) / log(L[i−1] / L[i]),
+
+    so that every run is read at the same training loss, not at whichever evaluation
+    happens to fall below it first.  ``values`` (e.g. the validation loss) and the step are
+    interpolated with the same weight.  Returns ``None`` if the run never gets there, or is
+    there at its first evaluation (nothing to interpolate from).
+    """
+    train_loss = np.asarray(train_loss, dtype=float)
+    below = np.flatnonzero(train_loss <= target)
+    if below.size == 0 or below[0] == 0:
+        return None
+    i = below[0]
+    w = np.log(train_loss[i - 1] / target) / np.log(train_loss[i - 1] / train_loss[i])
+
+    def mix(a):
+        return float(a[i - 1] + w * (a[i] - a[i - 1]))
+
+    return mix(np.asarray(eval_steps, dtype=float)), mix(np.asarray(values, dtype=float))
+
+
+@functools.lru_cache(maxsize=4)
+def comparison_experiment(eval_every: int = COMPARE_EVAL_EVERY) -> dict:
+    """The runs of part 3, summed up: one value per rate of COMPARE_LRS, or per seed and rate.
+
+    Returns a dict of arrays: ``lrs``; ``train_at_budget``, ``val_at_budget`` (both losses
+    after COMPARE_BUDGET steps, means over the seeds) and ``val_at_budget_seeds`` (seed,
+    rate); ``matched_step`` (the step where the training loss comes down to
+    MATCHED_TRAIN_LOSS, interpolated, mean over the seeds), ``val_at_matched`` (the
+    validation loss there, mean) and ``val_at_matched_seeds`` (seed, rate).  Cached: the
+    notebook's table and the check read the same runs.  ``eval_every`` other than the
+    default is for the tests (is the reading the same when the runs are evaluated more or
+    less often?).
     """
     problem = MLP(hidden=HIDDEN_UNITS)
     lrs = np.array(COMPARE_LRS)
     runs = [run(problem, optim.SGD(lr=lrs[:, None]), problem.init(seed=seed), COMPARE_STEPS,
-                batch_size=32, seed=seed, eval_every=COMPARE_EVAL_EVERY) for seed in COMPARE_SEEDS]
+                batch_size=32, seed=seed, eval_every=eval_every) for seed in COMPARE_SEEDS]
     steps = runs[0].eval_steps
     at_budget = int(np.flatnonzero(steps == COMPARE_BUDGET)[0])
-    matched = np.array([[np.flatnonzero(r.train_loss[:, k] <= MATCHED_TRAIN_LOSS)[0]
-                         for k in range(lrs.size)] for r in runs])          # (seed, rate): evaluation
-    val_matched = np.array([[r.val_loss[matched[s, k], k] for k in range(lrs.size)]
-                            for s, r in enumerate(runs)])
+    matched = np.array([[at_training_loss(r.train_loss[:, k], r.val_loss[:, k], steps, MATCHED_TRAIN_LOSS)
+                         for k in range(lrs.size)] for r in runs])        # (seed, rate, [step, val])
     return {
         "lrs": lrs,
         "train_at_budget": np.mean([r.train_loss[at_budget] for r in runs], axis=0),
         "val_at_budget": np.mean([r.val_loss[at_budget] for r in runs], axis=0),
-        "matched_step": steps[matched].mean(axis=0),
-        "val_at_matched": val_matched.mean(axis=0),
+        "val_at_budget_seeds": np.array([r.val_loss[at_budget] for r in runs]),
+        "matched_step": matched[:, :, 0].mean(axis=0),
+        "val_at_matched": matched[:, :, 1].mean(axis=0),
+        "val_at_matched_seeds": matched[:, :, 1],
     }
 
 
-def _clearly_highest(values, k) -> bool:
-    others = np.delete(values, k)
-    return bool(values[k] > CLEAR_MARGIN * others.max())
+def _clearly_above(seeds, k, others) -> bool:
+    """Every seed of rate ``k`` above every seed of each rate in ``others`` (columns of a
+    (seed, rate) array): the difference is larger than the spread between seeds."""
+    return all(seeds[:, k].min() > seeds[:, j].max() for j in others)
+
+
+def _clearly_below(seeds, k, others) -> bool:
+    return all(seeds[:, k].max() < seeds[:, j].min() for j in others)
+
+
+def _ranges_overlap(seeds) -> bool:
+    """No rate clearly above another: every pair of seed ranges overlaps."""
+    n = seeds.shape[1]
+    return not any(_clearly_above(seeds, k, [j]) for k in range(n) for j in range(n) if j != k)
 
 
 #: The statements of part 3 (option letter -> what the runs must show for it to hold).
 #: Each is a reading someone might give of the table; which hold is computed from the runs.
+#: "Clearly" is measured against the seeds: every seed of one rate beyond every seed of another.
 COMPARISON_READINGS = {
-    "A": lambda e: _clearly_highest(e["val_at_matched"], 0),     # the smallest rate generalizes worst
-    "B": lambda e: _clearly_highest(e["val_at_matched"], -1),    # the largest rate overfits
-    "C": lambda e: bool(e["val_at_matched"].max() <= CLEAR_MARGIN * e["val_at_matched"].min()),
-    "D": lambda e: bool(e["val_at_matched"][-1] * CLEAR_MARGIN < np.delete(e["val_at_matched"], -1).min()),
+    "A": lambda e: _clearly_above(e["val_at_matched_seeds"], 0, [1, 2]),   # the smallest rate generalizes worst
+    "B": lambda e: _clearly_above(e["val_at_matched_seeds"], 2, [0, 1]),   # the largest rate overfits
+    "C": lambda e: _ranges_overlap(e["val_at_matched_seeds"]),             # alike at a matched loss
+    "D": lambda e: _clearly_below(e["val_at_matched_seeds"], 2, [0, 1]),   # a high rate regularises
     "E": lambda e: int(np.argmin(e["train_at_budget"])) == int(np.argmin(e["val_at_budget"])),
 }
 
@@ -456,23 +1021,25 @@ _SECTION_FAIR = "Lesson 07, section 1 (\"How do you compare learning rates fairl
 #: lesson looks at it — never the right reading.
 _COMPARISON_PROBLEMS = {
     "A": ("budget_read_as_generalization",
-          f"Your option reads the small rate's high validation loss after {COMPARE_BUDGET} steps as "
-          "poor generalization. How far had that run trained by then? Find the columns that compare "
-          "the rates when each has trained equally far, and check whether their numbers bear out "
-          "'clearly the highest'.",
-          f"{_SECTION_FAIR}: the bullet on a fixed budget, and the verdict's first bullet."),
+          "Option A claims that at the same training loss every seed of η = 0.05 has a higher "
+          "validation loss than every seed of the other rates. Check that claim in the matched-loss "
+          "columns: is η = 0.05's lowest seed above the highest seed of each other rate? (The "
+          f"{COMPARE_BUDGET}-step columns compare the runs after the same number of steps, not at "
+          "the same training loss.)",
+          f"{_SECTION_FAIR}: the bullets on a fixed budget and on a matched training loss."),
     "B": ("gap_read_as_overfitting",
           f"Your option reads the large rate's wide gap after {COMPARE_BUDGET} steps as "
-          "overfitting. What else makes a gap grow at a fixed budget? Check the claim against the "
-          "columns where every rate has reached the same training loss: is η = 0.8's validation "
-          "loss 'clearly the highest' there?",
+          "overfitting. What else makes a gap grow at a fixed budget? Then check the claim where "
+          "every rate has reached the same training loss: is η = 0.8's lowest seed above the "
+          "highest seed of each other rate?",
           f"{_SECTION_FAIR}: the verdict's second bullet, on why the gap grows with η."),
     "D": ("high_rate_regularises",
-          "Your option says the large rate regularises. Read the matched-loss columns again: is the "
-          "large rate's validation loss more than 10 % below every other rate's? What did the "
-          "lesson find for that claim on the digits?",
-          f"{_SECTION_FAIR}: the claim check, and lesson 07 section 2 (\"Does mini-batch noise "
-          "regularise?\")."),
+          "Option D claims that at the same training loss every seed of η = 0.8 has a lower "
+          "validation loss than every seed of the other rates. Check that claim in the "
+          "matched-loss columns: is η = 0.8's highest seed below the lowest seed of each other "
+          "rate?",
+          f"{_SECTION_FAIR}: the bullet on a matched training loss, and how the table shows the "
+          "seeds."),
     "E": ("chose_by_training_loss",
           f"Your option says the two losses pick the same rate after {COMPARE_BUDGET} steps. Find "
           "the rate with the lowest training loss in those columns, then the rate with the lowest "
@@ -480,8 +1047,42 @@ _COMPARISON_PROBLEMS = {
           "Part 1 of this exercise, and lesson 07 section 7 (the ◆ and ★ marks of the explorer)."),
 }
 
+_OPTIONS = "ABCDE"
 
-def _grade_comparison(chosen: frozenset) -> Diagnosis | None:
+
+def _stray_characters(value) -> Diagnosis | None:
+    """An answer string holding characters that are neither option letters nor separators
+    ("C." or "C)"), named plainly (the shared parser's message is about option lists)."""
+    if not isinstance(value, str):
+        return None
+    stray = sorted({c for c in value if c.upper() not in _OPTIONS and c not in " ,"})
+    if not stray:
+        return None
+    shown = ", ".join(repr(c) for c in stray)
+    return Diagnosis(
+        "unknown_option",
+        f"It returned {value!r}: {shown} {'is' if len(stray) == 1 else 'are'} not among the "
+        f"option letters {', '.join(_OPTIONS)} (spaces and commas are ignored).",
+        "Return the letter of your reading alone, as a string such as \"B\".",
+        show_returned=False,
+    )
+
+
+def _grade_comparison(value) -> Diagnosis | None:
+    """The Diagnosis of the learner's answer ``value``, or None when it is the true reading."""
+    problem = _stray_characters(value)
+    if problem is not None:
+        return problem
+    chosen = choice_letters(value, _OPTIONS, example='"B"')
+    repeated = repeated_letters(value)
+    if repeated:
+        return Diagnosis(
+            "repeated_letter",
+            f"It returned {describe(value)}, which names {', '.join(map(str, repeated))} more "
+            "than once. Choose one reading, named once.",
+            "Return one letter, as a string such as \"B\".",
+            show_returned=False,
+        )
     if len(chosen) != 1:
         return Diagnosis(
             "choose_one",
@@ -503,8 +1104,15 @@ READ_COMPARISON = ChoicePart("read_comparison", 2)
 def check_read_comparison(read_comparison, *, hidden: bool = False) -> None:
     """Check ``read_comparison() -> one letter``: which reading the fair comparison supports."""
     part = READ_COMPARISON
-    check_choice_once(part.name, part.points, read_comparison, options="ABCDE", example='"B"',
-                      grade=_grade_comparison, hidden=hidden, time_limit=part.time_limit)
+
+    def grade(_case) -> None:
+        value = call_learner(read_comparison, [], name=part.name, time_limit=part.time_limit)
+        problem = _grade_comparison(value)
+        if problem is not None:
+            raise problem
+
+    check_cases(part.name, part.points, [0], grade, tried=lambda _case: f"{part.name}()",
+                hidden=hidden)
 
 
 # ---------------------------------------------------------------------------

@@ -17,26 +17,30 @@ from __future__ import annotations
 import dataclasses
 
 from lrcourse.grading.core import (
-    TIME_LIMIT, Diagnosis, call_learner, check_cases, choice_letters, describe,
+    TIME_LIMIT, Diagnosis, PartPoints, call_learner, check_cases, check_choice, choice_letters, describe,
 )
 
 __all__ = ["ChoicePart", "check_choice_once", "choice_feedback", "choice_problem", "repeated_letters"]
 
 
 @dataclasses.dataclass
-class ChoicePart:
-    """Name, points and time limit of a multiple-choice part (what the tests' tables read)."""
+class ChoicePart(PartPoints):
+    """Name, points and time limit of a multiple-choice part (what the tests' tables read).
 
-    name: str
-    points: float
+    ``once``: an answer naming a letter twice is refused (:func:`check_choice_once`, exercises
+    01–03 and 06); exercises 04 and 05 read it as the letters it names (``"AAC"`` as ``"AC"``).
+    """
+
     time_limit: float = TIME_LIMIT
+    once: bool = True
 
     def check(self, func, *, options: str, example: str, grade, hidden: bool) -> None:
-        """Check the learner's ``func() -> str of letters``: :func:`check_choice_once` with this
-        part's name, points and time limit; ``grade(chosen letters)`` returns the Diagnosis
-        of a wrong answer or None."""
-        check_choice_once(self.name, self.points, func, options=options, example=example,
-                          grade=grade, hidden=hidden, time_limit=self.time_limit)
+        """Check the learner's ``func() -> str of letters`` with this part's name, points and
+        time limit (:func:`check_choice_once`, or :func:`core.check_choice` when not ``once``);
+        ``grade(chosen letters)`` returns the Diagnosis of a wrong answer or None."""
+        (check_choice_once if self.once else check_choice)(
+            self.name, self.points, func, options=options, example=example, grade=grade, hidden=hidden,
+            time_limit=self.time_limit)
 
 
 def repeated_letters(value) -> list:

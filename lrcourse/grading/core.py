@@ -53,6 +53,7 @@ from lrcourse import _validation as check
 __all__ = [
     "TIME_LIMIT",
     "format_points",
+    "PartPoints",
     "grade_cell_points",
     "CheckFailed",
     "Diagnosis",
@@ -153,10 +154,20 @@ def _fail_line(name: str, points: float) -> str:
     return f"✘ {name} — not yet: 0/{format_points(points)} points"
 
 
+@dataclasses.dataclass
+class PartPoints:
+    """A graded part's name and points, for a check written by hand (not a :class:`Part`):
+    what :func:`grade_cell_points` reads, and the name and points its messages print."""
+
+    name: str
+    points: float
+
+
 def grade_cell_points(*parts) -> dict:
-    """``{grade id: points}`` of an exercise's ``parts`` (each with ``name`` and ``points``):
-    the grade cell ``check_<name>`` awards its part's points, which the cell's nbgrader
-    points must equal (``tests/test_exercise_notebooks.py`` checks that they do)."""
+    """``{grade id: points}`` of an exercise's ``parts`` (each with ``name`` and ``points``:
+    a :class:`Part`, a :class:`PartPoints`, a ``ChoicePart``): the grade cell
+    ``check_<name>`` awards its part's points, which the cell's nbgrader points must equal
+    (``tests/test_exercise_notebooks.py`` checks that they do)."""
     return {f"check_{part.name}": part.points for part in parts}
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from lrcourse.grading.core import (
     TIME_LIMIT, Case, CheckFailed, Mistake, Part, Diagnosis, call_learner, close, describe, describe_call, report, report_pass,
+    PartPoints,
     grade_cell_points,
 )
 from lrcourse.grading.choice import ChoicePart, choice_feedback
@@ -59,7 +60,7 @@ def _cap(text: str) -> str:
 # Part 1: the mini-batch iterator (a check on properties, not on one exact order)
 # ---------------------------------------------------------------------------
 
-MINIBATCHES_POINTS = 3
+MINIBATCHES = PartPoints("minibatches", 3)
 
 _SECTION_2 = "lesson 02, section 2"
 
@@ -716,9 +717,9 @@ def _check_minibatches(func, cases: list[tuple]) -> None:
         try:
             run = _arrays_of(func, case)
         except Diagnosis as problem:
-            raise report("minibatches", MINIBATCHES_POINTS, problem, tried=_tried(case)) from None
+            raise report(MINIBATCHES.name, MINIBATCHES.points, problem, tried=_tried(case)) from None
         if len(run.items) >= run.limit:
-            raise report("minibatches", MINIBATCHES_POINTS, _batch_problem(
+            raise report(MINIBATCHES.name, MINIBATCHES.points, _batch_problem(
                 "never_stops",
                 f"It keeps yielding batches: {run.limit} came out and it had not stopped, far more "
                 f"than {run.epochs} epoch(s) of n = {run.n} in batches of {run.batch_size} hold.",
@@ -740,10 +741,10 @@ def _check_minibatches(func, cases: list[tuple]) -> None:
         try:
             found = step()
         except Diagnosis as problem:  # a later call raised, or yielded something else
-            raise report("minibatches", MINIBATCHES_POINTS, problem) from None
+            raise report(MINIBATCHES.name, MINIBATCHES.points, problem) from None
         if found is not None:
             case, problem = found
-            raise report("minibatches", MINIBATCHES_POINTS, problem, tried=_tried(case))
+            raise report(MINIBATCHES.name, MINIBATCHES.points, problem, tried=_tried(case))
 
 
 def check_minibatches(minibatches, *, hidden: bool = False) -> None:
@@ -761,7 +762,7 @@ def check_minibatches(minibatches, *, hidden: bool = False) -> None:
     """
     _check_minibatches(minibatches, _MINIBATCH_HIDDEN if hidden else _MINIBATCH_CASES)
     if not hidden:
-        report_pass("minibatches", MINIBATCHES_POINTS)
+        report_pass(MINIBATCHES.name, MINIBATCHES.points)
 
 
 # ---------------------------------------------------------------------------
@@ -1854,8 +1855,5 @@ def check_floor_predictions(floor_predictions, *, hidden: bool = False) -> None:
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_minibatches": MINIBATCHES_POINTS,
-    **grade_cell_points(
-        SGD_EPOCH, MINIBATCH_GRAD_VARIANCE, STATIONARY_VARIANCE, FLOOR_PREDICTIONS),
-}
+PARTS = grade_cell_points(MINIBATCHES, SGD_EPOCH, MINIBATCH_GRAD_VARIANCE, STATIONARY_VARIANCE,
+                          FLOOR_PREDICTIONS)

@@ -29,7 +29,7 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    ArrayOut, Case, Mistake, Part, Diagnosis, TupleOut, check_choice, close,
+    ArrayOut, Case, Mistake, Part, Diagnosis, TupleOut, close, grade_cell_points,
 )
 from lrcourse.grading.choice import ChoicePart, choice_problem
 from lrcourse.grading.diagnose import step_mistakes, swapped_items
@@ -1084,9 +1084,7 @@ def _grade_valleys(chosen: frozenset) -> Diagnosis | None:
 def check_adaptive_helps(adaptive_helps, *, hidden: bool = False) -> None:
     """Check ``adaptive_helps() -> str of letters`` (the valleys where a tuned Adagrad ends far
     below a tuned gradient descent)."""
-    part = ADAPTIVE_HELPS
-    check_choice(part.name, part.points, adaptive_helps, options="ABCD", example='"AB"',
-                 grade=_grade_valleys, hidden=hidden, time_limit=part.time_limit)
+    ADAPTIVE_HELPS.check(adaptive_helps, options="ABCD", example='"AB"', grade=_grade_valleys, hidden=hidden)
 
 
 # ---------------------------------------------------------------------------
@@ -1118,22 +1116,14 @@ def _grade_statements(chosen: frozenset) -> Diagnosis | None:
 
 def check_true_statements(true_statements, *, hidden: bool = False) -> None:
     """Check ``true_statements() -> str of letters`` (part 7's true statements)."""
-    part = TRUE_STATEMENTS
-    check_choice(part.name, part.points, true_statements, options="ABCDE", example='"AE"',
-                 grade=_grade_statements, hidden=hidden, time_limit=part.time_limit)
+    TRUE_STATEMENTS.check(true_statements, options="ABCDE", example='"AE"', grade=_grade_statements,
+                          hidden=hidden)
 
 
-ADAPTIVE_HELPS = ChoicePart("adaptive_helps", 2)
-TRUE_STATEMENTS = ChoicePart("true_statements", 2)
+ADAPTIVE_HELPS = ChoicePart("adaptive_helps", 2, once=False)
+TRUE_STATEMENTS = ChoicePart("true_statements", 2, once=False)
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_adagrad_step": ADAGRAD_STEP.points,
-    "check_rmsprop_step": RMSPROP_STEP.points,
-    "check_adam_step": ADAM_STEP.points,
-    "check_adamw_step": ADAMW_STEP.points,
-    "check_train_adam": TRAIN_ADAM.points,
-    "check_adaptive_helps": ADAPTIVE_HELPS.points,
-    "check_true_statements": TRUE_STATEMENTS.points,
-}
+PARTS = grade_cell_points(ADAGRAD_STEP, RMSPROP_STEP, ADAM_STEP, ADAMW_STEP, TRAIN_ADAM, ADAPTIVE_HELPS,
+                          TRUE_STATEMENTS)

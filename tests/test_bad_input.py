@@ -734,8 +734,6 @@ NOTEBOOK_FILE_CASES = [
 ]
 #: Values a message shows by what is wrong with them: (case, argument, family) -> text.
 NOTEBOOK_FILE_SHOWN_AS = {
-    ("validate", "nb", "cells not a list"): "a dict with the keys ['cells', 'metadata']",
-    ("grade_cells", "nb", "cells not a list"): "a dict with the keys ['cells', 'metadata']",
     ("nbgrader_checksum", "cell", "no nbgrader metadata"): "nbgrader metadata {}",
     ("browser_stable", "value", "nested complex"): "1j",
     ("browser_stable", "value", "number key"): "got 1",
@@ -754,14 +752,14 @@ NOTEBOOK_FILE_DEFAULTS = {
 }
 
 
+#: A notebook or cell of the wrong shape is shown by its keys (its text can be long).
+NOTEBOOK_FAMILY_SHOWN_AS = {"cells not a list": "a dict with the keys ['cells', 'metadata']",
+                            "a cell not a dict": "got 3", "no cell_type": "a dict with the keys ['metadata']"}
+
+
 def _shown_as(label, argument, family_name, bad):
-    special = NOTEBOOK_FILE_SHOWN_AS.get((label, argument, family_name))
-    if special is None:
-        special = NOTEBOOK_FILE_SHOWN_AS.get((label.split(".")[-1], argument, family_name))
-    if special is None and isinstance(bad, dict) and family_name in ("cells not a list", "a cell not a dict"):
-        special = "3" if family_name == "a cell not a dict" else "a dict with the keys"
-    if special is None and family_name == "no cell_type":
-        special = "a dict with the keys ['metadata']"
+    special = NOTEBOOK_FILE_SHOWN_AS.get((label, argument, family_name),
+                                         NOTEBOOK_FAMILY_SHOWN_AS.get(family_name))
     return [special] if special else shown(bad)
 
 

@@ -21,6 +21,7 @@ Three small tools for lesson 04's experiments (the first two are pure functions 
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -339,10 +340,11 @@ class PeakSweep:
     def __init__(self, shapes: dict, peaks: dict, tile: int = 1):
         if not isinstance(shapes, dict) or not shapes:
             check.fail("shapes", "a non-empty dict name → schedule with peak 1", shapes, error=TypeError)
-        if not isinstance(peaks, dict) or set(peaks) != set(shapes):
-            check.fail("peaks", f"a dict with one grid of peak rates for each shape: keys {list(shapes)}",
-                       check.Described(f"keys {list(peaks) if isinstance(peaks, dict) else type(peaks).__name__}"),
-                       error=TypeError if not isinstance(peaks, dict) else ValueError)
+        accepted = f"a dict with one grid of peak rates for each shape: keys {list(shapes)}"
+        if not isinstance(peaks, dict):
+            check.fail("peaks", accepted, peaks, error=TypeError)
+        if set(peaks) != set(shapes):
+            check.fail("peaks", accepted, check.Described(f"keys {list(peaks)}"))
         self.shapes = {name: check.callable_(f"shapes[{name!r}]", shape, "a vectorised step -> lr schedule")
                        for name, shape in shapes.items()}
         self.peaks = {}
@@ -352,10 +354,9 @@ class PeakSweep:
                 check.fail(f"peaks[{name!r}]", "a non-empty 1-D array of increasing positive peak rates",
                            check.Described(f"{grid.tolist()}"))
             self.peaks[name] = grid
-        self.tile = check.positive_int("tile", tile)
-        plain = [shape for shape in self.shapes.values() if not isinstance(shape, _schedules.Schedule)]
-        if plain:
-            _schedules.per_run(plain)          # a plain function is probed for vectorisation, as per_run does
+        self.tile = check.run_count("tile", tile)
+        for name, shape in self.shapes.items():     # a plain function is probed, as per_run does
+            _schedules._check_vectorised(shape, f"shapes[{name!r}]", math.inf)
         scaled = [_Scaled(self.shapes[name], float(p)) for name in shapes for p in self.peaks[name]]
         self.rates = _schedules.per_run(scaled, tile=self.tile)
         self.runs = self.rates.runs

@@ -701,9 +701,13 @@ def per_run(schedules: Sequence[Callable] | dict, scale=None, *, repeat: int = 1
     repeat = check.run_count("repeat", repeat)
     tile = check.run_count("tile", tile)
     runs = len(schedules) * factors.size * repeat * tile
-    if runs > check.MAX_RUNS:
-        check.fail("repeat", f"small enough that K = {len(schedules)} schedule(s) · {factors.size} scale factor(s) "
-                   f"· repeat · tile is at most {check.MAX_RUNS} runs", repeat, f"with tile={tile} K would be {runs}")
+    if runs > check.MAX_RUNS:   # named after the last factor that is not 1
+        name, value = next((name, value) for name, value, size in (
+            ("tile", tile, tile), ("repeat", repeat, repeat), ("scale", scale, factors.size),
+            ("schedules", schedules, len(schedules))) if size > 1)
+        check.fail(name, f"small enough that K = schedules · scale · repeat · tile = {len(schedules)} · "
+                   f"{factors.size} · {repeat} · {tile} is at most {check.MAX_RUNS} runs", value,
+                   f"that makes {runs} runs")
     extras = {"scale": None if scale is None else [float(f) for f in factors], "repeat": repeat, "tile": tile}
     label = _label("per_run", schedules=list(schedules),
                    **{key: value for key, value in extras.items() if value not in (None, 1)})

@@ -103,6 +103,9 @@ CASES = [
      {"x": ARRAY, "grad": ARRAY | {"wrong shape": np.ones(3)}}),
     ("SGD.step", lambda x, grad: optim.SGD(lr=0.1).step(x, grad), {"x": np.ones(2), "grad": np.ones(2)},
      {"x": ARRAY, "grad": ARRAY | {"wrong shape": np.ones((2, 2))}}),
+    *[(f"{name}.step", lambda x, grad, name=name: getattr(optim, name)(lr=0.1).step(x, grad),
+       {"x": np.ones(2), "grad": np.ones(2)}, {"x": ARRAY, "grad": ARRAY | {"wrong shape": np.ones(3)}})
+      for name in ("Adagrad", "RMSprop", "AdamW")],
     ("SGD.step with a schedule", lambda schedule: optim.SGD(lr=schedule).step(np.ones(2), np.ones(2)),
      {"schedule": lambda k: 0.1}, {"schedule": {"nan": lambda k: NAN, "zero": lambda k: 0.0,
                                                 "complex": lambda k: 1j, "string": lambda k: "0.1",
@@ -252,6 +255,18 @@ CASES = [
      {"wins": NONNEGATIVE_INT | {"above n": 11}, "n": NONNEGATIVE_INT | {"huge": HUGE}}),
     ("BatchOrders", schedule_experiments.BatchOrders, {"problem": SOFTMAX, "n_groups": 2},
      {"problem": {"None": None, "without batches": QUAD}, "n_groups": POSITIVE_INT | {"huge": HUGE}}),
+    ("settled_valley", schedule_experiments.settled_valley, {"problem": VALLEY, "x": np.zeros(3)},
+     {"problem": {"None": None, "2-D": QUAD}, "x": ARRAY | {"3-D": np.zeros((2, 2, 2))}, "tol": POSITIVE}),
+    ("PeakSweep", schedule_experiments.PeakSweep,
+     {"shapes": {"c": schedules.constant(1.0)}, "peaks": {"c": [0.1, 0.2]}},
+     {"shapes": {"None": None, "empty": {}, "list": [schedules.constant(1.0)]},
+      "peaks": {"None": None, "decreasing": {"c": [0.2, 0.1]},
+                "negative": {"c": [-0.1, 0.1]}, "complex": {"c": [0.1j]}},
+      "tile": POSITIVE_INT | {"huge": HUGE, "K = 2·10**5 runs": 10**5}}),
+    ("PeakSweep (a shape)", lambda shape: schedule_experiments.PeakSweep({"c": shape}, {"c": [0.1]}),
+     {"shape": schedules.constant(1.0)}, {"shape": CALLABLE | {"not vectorised": lambda k: 1.0 if k < 3 else 0.5}}),
+    ("PeakSweep (keys)", lambda peaks: schedule_experiments.PeakSweep({"c": schedules.constant(1.0)}, peaks),
+     {"peaks": {"c": [0.1]}}, {"peaks": {"other keys": {"d": [0.1]}}}),
     # ---- problems
     ("Quadratic", Quadratic, {"eigenvalues": [1.0, 2.0]},
      {"eigenvalues": ARRAY | {"negative": [-1.0, 1.0], "nan": [NAN, 1.0], "empty": []},
@@ -271,6 +286,9 @@ CASES = [
     ("WavyValley", WavyValley, {},
      {"c": POSITIVE | {"huge": 1e6}, "a": POSITIVE | {"tiny": 1e-12},
       "plot_range": {"reversed": (6.0, -6.0), "nan": (NAN, 1.0), "None": None, "number": 6.0}}),
+    *[(f"{type(problem).__name__}.{method}", getattr(problem, method), {"x": problem.init()},
+       {"x": ARRAY | {"wrong shape": np.ones(problem.dim + 1)}})
+      for problem in (Rosenbrock(), VALLEY, MLP(hidden=4)) for method in ("loss", "grad")],
     ("WavyValley.init", VALLEY.init, {}, {"seed": NONNEGATIVE_INT}),
     ("SoftmaxRegression", SoftmaxRegression, {}, {"l2": NONNEGATIVE, "data": {"string": "digits", "number": 1}}),
     ("SoftmaxRegression.loss", SOFTMAX.loss, {"x": SOFTMAX.init()},
@@ -554,9 +572,10 @@ NAMED_AS = {
     ("SGD.step with a schedule", "schedule"): "lr",
     ("run with a wrong-shaped gradient", "problem"): "problem",
     ("Schedule(step)", "step"): "step",
+    ("PeakSweep (a shape)", "shape"): "shapes['c']",
 }
 #: Values a message describes by what is wrong with them instead: (case, argument) -> text.
-SHOWN_AS = {("run with a wrong-shaped gradient", "problem"): "shape (2, 3)"}
+SHOWN_AS = {("run with a wrong-shaped gradient", "problem"): "shape (2, 3)", ("PeakSweep (keys)", "peaks"): "keys ['d']"}
 
 BAD_CALLS = [
     pytest.param(function, valid, argument, bad, NAMED_AS.get((label, argument), argument),

@@ -231,5 +231,5 @@ def test_peak_sweep_takes_shapes_that_refuse_steps_past_their_run():
 
 def test_peak_sweep_still_probes_plain_shapes_for_vectorisation():
     from lrcourse.schedule_experiments import PeakSweep
-    with pytest.raises(ValueError, match=r"schedules\[0\]"):
+    with pytest.raises(ValueError, match=r"^shapes\['bad'\] must be a vectorised schedule"):
         PeakSweep({"bad": lambda k: 1.0 if k < 5 else 0.5}, {"bad": [0.1]})

@@ -46,6 +46,7 @@ __all__ = [
     "optional_text",
     "ListOf",
     "Interval",
+    "EachIn",
     "OneOf",
     "real",
     "integer",
@@ -71,6 +72,8 @@ __all__ = [
     "MAX_PANELS",
     "grid_points",
     "panel_count",
+    "MAX_DIM",
+    "dimension",
 ]
 
 
@@ -233,12 +236,47 @@ class Interval(Constraint):
         below = number <= self.high if self.closed in ("right", "both") else number < self.high
         return above and below
 
+    def holds(self, numbers):
+        """Entry by entry, whether the float64 array ``numbers`` lies in the interval
+        (``in``, for one number, is the same test without NumPy)."""
+        with np.errstate(invalid="ignore"):
+            above = numbers >= self.low if self.closed in ("left", "both") else numbers > self.low
+            below = numbers <= self.high if self.closed in ("right", "both") else numbers < self.high
+            inside = np.isfinite(numbers) & above & below
+        return inside | (numbers == math.inf) if self.allow_inf else inside
+
     def __call__(self, name: str, value: Any, hint: str = ""):
         """Return ``value`` as a float (an int for integer intervals), or raise."""
         number = integer(name, value, self) if self.integer else real(name, value, self)
         if number not in self:
             fail(name, self, value, hint)
         return number
+
+
+class EachIn(Constraint):
+    """A real number or a non-empty array of them (any shape), each in ``interval``.
+
+    The text reads "<the interval's text> or an array of them" ("a number in [0, 1)
+    or an array of them"); a refused array is shown with its first bad entry.  Returns
+    a float64 array (0-d for a number).  For the rate formulas, whose arguments
+    broadcast (a grid of η against a grid of β).
+    """
+
+    def __init__(self, interval: Interval):
+        self.interval = interval
+        self.text = f"{interval} or an array of them"
+
+    def __call__(self, name: str, value: Any, hint: str = "") -> np.ndarray:
+        if callable(value) or not is_real(value):
+            fail(name, self, value, hint, error=TypeError)
+        array = np.asarray(value, dtype=np.float64)
+        if array.size == 0:
+            fail(name, self, value, hint)
+        bad = ~self.interval.holds(array)
+        if np.any(bad):
+            fail(name, self, value, hint or (f"the first bad entry is {float(array[bad].ravel()[0])!r}"
+                                             if array.ndim else ""))
+        return array
 
 
 #: The intervals used all over the library (their text is their message).
@@ -264,6 +302,11 @@ MAX_GRID = 2000
 MAX_PANELS = 20
 grid_points = Interval(2, MAX_GRID, "both", integer=True)
 panel_count = Interval(1, MAX_PANELS, "both", integer=True)
+#: Coordinates of a problem with a dense Hessian (a :class:`~lrcourse.problems.Quadratic`
+#: keeps the d×d matrix and multiplies by it every step; d = 1000 takes 8 MB and a few
+#: seconds to build a random rotation, d = 10**5 would ask for 75 GB; the course uses 2-10).
+MAX_DIM = 1000
+dimension = Interval(1, MAX_DIM, "both", integer=True)
 
 
 # ------------------------------------------------------------------ other kinds

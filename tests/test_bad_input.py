@@ -693,7 +693,7 @@ GRADED_CELL = notebook_format.grade_cells(SOURCE_NB)[0]
 NOT_A_NOTEBOOK = {"None": None, "string": "nb.ipynb", "number": 3, "cells not a list": {"cells": 3, "metadata": {}},
                   "a cell not a dict": {"cells": [3], "metadata": {}}}
 NOT_A_CELL = {"None": None, "string": "x = 1", "number": 3, "no cell_type": {"metadata": {}}}
-NOT_A_PATH = {"None": None, "number": 3, "empty": "", "list of numbers": [3]}
+NOT_A_PATH = {"None": None, "number": 3, "empty": "", "list of numbers": [3], "array": np.array([1.0])}
 NOT_TEXT = {"None": None, "number": 3, "list": ["a"]}
 NOT_ARGV = {"number": 3, "string": "--check", "None entry": [None]}
 

@@ -88,7 +88,7 @@ class _Path(check.Constraint):
         return (isinstance(value, (str, os.PathLike)) and value != "") or (self.optional and value is None)
 
     def error(self, value: Any) -> type:
-        return ValueError if value == "" else TypeError
+        return ValueError if isinstance(value, str) else TypeError  # only "" is a refused string
 
     def convert(self, value: Any):
         return None if value is None else Path(value)

@@ -261,7 +261,7 @@ def _paths(name: str, value) -> list[Path]:
         return [PATH(f"{name}[{index}]", item) for index, item in enumerate(value)]
     if not PATH.accepts(value):
         check.fail(name, "a path (a string or a pathlib.Path) or a list of paths", value,
-                   error=TypeError if value != "" else ValueError)
+                   error=PATH.error(value))
     return [Path(value)]
 
 

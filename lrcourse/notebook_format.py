@@ -42,7 +42,7 @@ from typing import Iterable
 import nbformat
 
 from lrcourse import _validation as check
-from lrcourse.notebook_json import CELL, NOTEBOOK, OPTIONAL_PATH, PATH
+from lrcourse.notebook_json import CELL, NOTEBOOK, PATH
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -1215,6 +1215,8 @@ def loss_curves(results, ax=None, logy=True, labels=None, *, colors=None, title=
             lrs = np.full(losses.shape[1], np.nan)
         K = losses.shape[1]
         for k in range(K):
+            if logy:
+                _on_log_axis(f"results[{i}]", losses[:, k], "y")
             curves.append(losses[:, k])
             divergence.append(int(diverged_at[k]))
             lr_of_curve.append(float(lrs[k]))
@@ -1617,13 +1619,16 @@ def rate_map(etas, betas, rates, ax=None, *, log_eta=True, title="Convergence ra
     return fig, ax
 
 
+_PAD_FRACTION = check.Interval(0, 1, "both")
+
+
 def pad_limits(ax, xlim, ylim, fraction: float = 0.08) -> None:
     """Set ``ax``'s limits to ``xlim`` and ``ylim`` widened by ``fraction`` of their
     span on each side (in log space on a log axis), so a marker of a few points at
-    any corner is drawn whole."""
+    any corner is drawn whole.  ``fraction`` is in [0, 1] (at most a whole span each side)."""
     ax = _AXES("ax", ax)
     xlim, ylim = check.limits("xlim", xlim), check.limits("ylim", ylim)
-    fraction = check.nonnegative("fraction", fraction)
+    fraction = _PAD_FRACTION("fraction", fraction)
     for name, (low, high), scale in (("xlim", xlim, ax.get_xscale()), ("ylim", ylim, ax.get_yscale())):
         if scale == "log" and low <= 0:
             check.fail(name, "a pair of positive numbers on a log axis", (low, high))
@@ -1744,6 +1749,15 @@ def _named_curves(name: str, ys, labels, length: int | None):
     return labels, items
 
 
+def _on_log_axis(name: str, values: np.ndarray, axis: str, hint: str = "") -> None:
+    """Refuse values a log axis cannot show: finite ones, none of them positive
+    (matplotlib would mask them all and warn "Data has no positive values")."""
+    finite = values[np.isfinite(values)]
+    if finite.size and not np.any(finite > 0):
+        check.fail(name, f"an array with positive values on a log {axis} axis (log{axis}=True)", values,
+                   hint or f"pass log{axis}=False to draw it")
+
+
 def _axes_look(ax, *, logx, logy, xlabel, ylabel, title, xlim, ylim):
     _texts(xlabel=xlabel, ylabel=ylabel, title=title)
     if check.boolean("logx", logx):
@@ -1806,6 +1820,12 @@ def curves(x, ys, ax=None, *, labels=None, colors=None, linestyle="-", marker=No
     """
     x = _x_axis(x)
     labels, items = _named_curves("ys", ys, labels, x.size)
+    if check.boolean("logx", logx) and np.any(x <= 0):
+        check.fail("x", "an array of positive numbers on a log x axis (logx=True)", x,
+                   f"the first bad entry is {float(x[x <= 0][0])!r}")
+    if check.boolean("logy", logy):
+        for label, y in zip(labels, items):
+            _on_log_axis("ys", y, "y", f"the curve {label!r} has none; pass logy=False to draw it")
     colors = _colors(colors, len(items)) or style.colors_for(labels)
     if isinstance(linestyle, list) or (isinstance(linestyle, tuple) and not _LINESTYLE.accepts(linestyle)):
         linestyles = check.ListOf(_LINESTYLE, len(items), "curve")("linestyle", linestyle)

@@ -106,16 +106,16 @@ def fold_data(data, train_index, val_index) -> TrainValSplit:
     for name, index in (("train_index", train_index), ("val_index", val_index)):
         array = np.asarray(index)
         if array.ndim != 1 or array.size == 0 or not np.issubdtype(array.dtype, np.integer):
-            check.fail(name, "a non-empty 1-D array of integer row indices", check.Described(
-                f"shape {array.shape}, dtype {array.dtype}"))
+            check.fail(name, "a non-empty 1-D array of integer row indices", index if array.ndim == 0
+                       else check.Described(f"an array of shape {array.shape}, dtype {array.dtype}"))
         if array.min() < 0 or array.max() >= n:
             check.fail(name, f"indices in 0 … {n - 1} (rows of data.X_train)", check.Described(
-                f"indices from {array.min()} to {array.max()}"))
+                f"an array of indices from {array.min()} to {array.max()}"))
         indices[name] = array
     train_index, val_index = indices["train_index"], indices["val_index"]
     if np.intersect1d(train_index, val_index).size:
         check.fail("val_index", "disjoint from train_index", check.Described(
-            f"{np.intersect1d(train_index, val_index).size} shared rows"),
+            f"an array sharing {np.intersect1d(train_index, val_index).size} rows with it"),
             "an example used for training cannot also validate")
     pixels = _pixels(data)
     if data.standardized:
@@ -255,8 +255,8 @@ def cross_validate_lr(make_problem: Callable, optimizer_cls, lrs, steps, splits,
                        f"called on a fold it raised {type(error).__name__}: {error}; it receives the fold's "
                        "data, e.g. lambda d: SoftmaxRegression(data=d)", error=TypeError)
         if not callable(getattr(problem, "val_loss", None)):
-            check.fail("make_problem", "a function returning a problem with val_loss()",
-                       type(problem).__name__, error=TypeError)
+            check.fail("make_problem", "a function returning a problem with val_loss()", make_problem,
+                       f"it returned an object of type {type(problem).__name__}", error=TypeError)
         sweep = tune.lr_sweep(problem, optimizer_cls, lrs, steps,
                               optimizer_kwargs=optimizer_kwargs, **run_kwargs)
         sweeps.append(sweep)

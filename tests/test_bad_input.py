@@ -64,6 +64,8 @@ QUAD = Quadratic([1.0, 10.0])
 QUAD_1D = Quadratic([2.0])
 VALLEY = WavyValley()
 SOFTMAX = SoftmaxRegression()
+DIGITS = data.digits()
+FOLDS = crossval.kfold_splits(DIGITS, 2)
 RESULT = train.run(QUAD, optim.SGD(lr=0.1), QUAD.init(), 5, keep_trajectory=True)
 RESULT_1D = train.run(VALLEY, optim.SGD(lr=0.05), VALLEY.init(), 5, keep_trajectory=True)
 SWEEP = tune.lr_sweep(QUAD, optim.SGD, [0.01, 0.1], 5)
@@ -251,6 +253,23 @@ CASES = [
      {"a": ARRAY | {"nan": [NAN]}, "lengthscale": POSITIVE, "variance": POSITIVE}),
     ("kfold_indices", crossval.kfold_indices, {"n": 10, "k": 2}, {"n": POSITIVE_INT | {"huge": HUGE},
                                                                  "k": POSITIVE_INT | {"above n": 11}}),
+    ("kfold_splits", crossval.kfold_splits, {"data": DIGITS, "k": 2},
+     {"data": {"None": None, "string": "digits", "array": np.ones((3, 2))}, "k": POSITIVE_INT | {"above n": 10**4},
+      "seed": NONNEGATIVE_INT, "stratified": BOOLEAN}),
+    ("fold_data", crossval.fold_data, {"data": DIGITS, "train_index": np.arange(10), "val_index": np.arange(10, 20)},
+     {"data": {"None": None, "string": "digits"},
+      "train_index": ARRAY | {"float": np.array([0.5]), "out of range": np.array([10**6]),
+                              "negative": np.array([-1]), "empty": np.array([], dtype=int)},
+      "val_index": {"overlapping": np.arange(5), "None": None}}),
+    ("held_out_split", crossval.held_out_split, {"fold": FOLDS[0], "data": DIGITS},
+     {"fold": {"None": None, "string": "fold"}, "data": {"None": None, "number": 3}}),
+    ("cross_validate_lr", crossval.cross_validate_lr,
+     {"make_problem": lambda d: SoftmaxRegression(data=d), "optimizer_cls": optim.SGD, "lrs": [0.1], "steps": 2,
+      "splits": FOLDS},
+     {"make_problem": CALLABLE | {"returns a number": lambda d: 3.0},
+      "optimizer_cls": {"instance": optim.SGD(), "None": None},
+      "lrs": ARRAY | {"negative": [-0.1], "nan": [NAN], "empty": []}, "steps": POSITIVE_INT | {"huge": HUGE},
+      "splits": {"None": None, "numbers": [1, 2]}}),   # one fold: tests/test_crossval.py
     ("sign_test_p_value", schedule_experiments.sign_test_p_value, {"wins": 3, "n": 10},
      {"wins": NONNEGATIVE_INT | {"above n": 11}, "n": NONNEGATIVE_INT | {"huge": HUGE}}),
     ("BatchOrders", schedule_experiments.BatchOrders, {"problem": SOFTMAX, "n_groups": 2},
@@ -427,6 +446,12 @@ CASES = [
                "float": (2.5, 3), "bool": (True, 3), "huge": (HUGE, 3), "three": (120, 100, 100),
                "2-D array": np.ones((2, 2), dtype=int)}}),
     ("Explorer", widgets.Explorer, {}, {"ncols": POSITIVE_INT | {"huge": 10**12}}),
+    ("finder_explorer", widgets.finder_explorer, {},
+     {"start_lr": POSITIVE | {"huge": 1e6}, "end_lr": POSITIVE | {"huge": 1e6}, "num_steps": POSITIVE_INT | {"huge": HUGE},
+      "beta": BELOW_ONE, "batch_size": {"bool": True, "float": 32.0, "None": None}, "seed": NONNEGATIVE_INT}),
+    ("generalization_explorer", widgets.generalization_explorer, {},
+     {"lr": POSITIVE | {"huge": 1e6}, "batch_size": {"bool": True, "float": 32.0, "None": None},
+      "steps": POSITIVE_INT | {"huge": HUGE}}),
     ("noise_floor_explorer", widgets.noise_floor_explorer, {},
      {"batch_size": {"bool": True, "float": 16.0, "not a power of two": 12, "None": None}}),
     ("momentum_explorer", widgets.momentum_explorer, {},

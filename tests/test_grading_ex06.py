@@ -8,7 +8,6 @@ samplers); wrong ones are the mistakes the lesson discusses.
 import itertools
 import math
 import re
-import types
 
 import numpy as np
 import pytest
@@ -645,7 +644,7 @@ PARTS = [
     (ex06.check_suggest_lr, ex06.SUGGEST_LR),
     (ex06.check_clip_grad_norm, ex06.CLIP_GRAD_NORM),
 ]
-LOG_UNIFORM = types.SimpleNamespace(name="log_uniform", points=ex06.LOG_UNIFORM_POINTS)
+LOG_UNIFORM = ex06.LOG_UNIFORM
 
 
 @pytest.mark.parametrize("check, part", PARTS, ids=part_id)

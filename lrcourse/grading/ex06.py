@@ -51,9 +51,8 @@ import numpy as np
 
 from lrcourse import optim, schedules, train, tune
 from lrcourse.grading.core import (
-    Case, Mistake, NumberOut, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, choice_letters,
-    close, describe,
-    describe_call, report, report_pass,
+    Case, Diagnosis, Mistake, NumberOut, Output, Part, PartPoints, TupleOut, call_learner, check_cases,
+    choice_letters, close, describe, describe_call, grade_cell_points, report, report_pass,
 )
 from lrcourse.grading.choice import ChoicePart, repeated_letters
 from lrcourse.grading.outputs import ArrayOnlyOut
@@ -765,15 +764,6 @@ def _nanargmin_rules(lrs, losses, rule):
         return float(lrs[int(np.nanargmin(losses))] / 10)
 
 
-def _suggest_variant(steepest=None, minimum=None):
-    """A wrong rule for one of the two names (the other one right)."""
-    def suggest(lrs, losses, rule):
-        lrs, losses = np.asarray(lrs, float), np.asarray(losses, float)
-        wrong = {"steepest": steepest, "minimum": minimum}[rule]
-        return _suggest_lr(lrs, losses, rule) if wrong is None else wrong(lrs, losses)
-    return suggest
-
-
 def _finder_curve(num, low, high, drop_at, blow_at, wiggle, seed):
     """A finder-like smoothed curve on an exponential ramp: flat, a fall, a bowl, a blow-up."""
     lrs = np.geomspace(low, high, num)
@@ -1324,7 +1314,7 @@ def check_clip_grad_norm(clip_grad_norm, *, hidden: bool = False) -> None:
 # Part 4: log-uniform sampling (checked on properties)
 # ---------------------------------------------------------------------------
 
-LOG_UNIFORM_POINTS = 2
+LOG_UNIFORM = PartPoints("log_uniform", 2)
 
 #: Kolmogorov–Smirnov threshold: for n draws, a correct sampler exceeds
 #: √(−ln(α/2)/(2n)) with probability ≈ α; with α = 1e-6 that is 3.8/√(2n).
@@ -1657,7 +1647,7 @@ def check_log_uniform(log_uniform, *, hidden: bool = False) -> None:
         return describe_call("log_uniform", {"rng": None, "n": n, "low": low, "high": high},
                              {"rng": f"np.random.default_rng({seed})"})
 
-    check_cases("log_uniform", LOG_UNIFORM_POINTS,
+    check_cases(LOG_UNIFORM.name, LOG_UNIFORM.points,
                 _LOG_UNIFORM_HIDDEN if hidden else _LOG_UNIFORM_CASES,
                 lambda case: _check_log_uniform_case(log_uniform, *case), tried, hidden=hidden)
 
@@ -2102,11 +2092,5 @@ def check_diagnose_curves(diagnose_curves, *, hidden: bool = False) -> None:
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_lr_range_test": LR_RANGE_TEST.points,
-    "check_suggest_lr": SUGGEST_LR.points,
-    "check_clip_grad_norm": CLIP_GRAD_NORM.points,
-    "check_log_uniform": LOG_UNIFORM_POINTS,
-    "check_pick_suggestion": PICK_SUGGESTION.points,
-    "check_diagnose_curves": DIAGNOSE_CURVES.points,
-}
+PARTS = grade_cell_points(LR_RANGE_TEST, SUGGEST_LR, CLIP_GRAD_NORM, LOG_UNIFORM, PICK_SUGGESTION,
+                          DIAGNOSE_CURVES)

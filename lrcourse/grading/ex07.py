@@ -41,7 +41,8 @@ import numpy as np
 
 from lrcourse import optim
 from lrcourse.grading.core import (
-    Case, Mistake, Output, Part, Diagnosis, TupleOut, call_learner, check_cases, choice_letters, describe,
+    Case, Diagnosis, Mistake, Output, Part, PartPoints, TupleOut, call_learner, check_cases, choice_letters,
+    describe, grade_cell_points,
 )
 from lrcourse.grading.choice import ChoicePart, repeated_letters
 from lrcourse.grading.outputs import NumberOnlyOut
@@ -1142,7 +1143,7 @@ SEED_FLOOR = 0.94
 #: Width of the capstone's hidden layer.
 HIDDEN_UNITS = 32
 
-CAPSTONE_POINTS = 4
+TRAINING_PLAN = PartPoints("training_plan", 4)
 #: Seeds of the initial weights and of the mini-batch order: each problem's configuration is
 #: trained from every one of them, and the mean and the worst seed are graded.
 CAPSTONE_SEEDS = {False: (0, 1, 2), True: (3, 4, 5)}
@@ -1161,7 +1162,7 @@ _FOLLOWS_FACTOR = 4.0
 _MOVES_FACTOR = 20.0
 _KEYS = ("optimizer", "steps", "batch_size")
 _OPTIONAL_KEYS = ("clip_norm",)
-_NAME = "training_plan"
+_NAME = TRAINING_PLAN.name
 _ADAPTIVE = (optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW)
 
 
@@ -1179,7 +1180,7 @@ def _problem(mistake: str, diagnosis: str, hint: str) -> Diagnosis:
 
 
 def _validated(config) -> dict:
-    """The configuration, checked key by key (raises Problem)."""
+    """The configuration, checked key by key (raises Diagnosis)."""
     if not isinstance(config, dict):
         raise _problem(
             "wrong_type",
@@ -1558,7 +1559,7 @@ def check_training_plan(training_plan, *, hidden: bool = False) -> None:
             raise _plan_problem(failures, peaks, scales, checked)
 
     scales = LOSS_SCALES[hidden]
-    check_cases(_NAME, CAPSTONE_POINTS, [scales], train_and_grade,
+    check_cases(TRAINING_PLAN.name, TRAINING_PLAN.points, [scales], train_and_grade,
                 lambda scales: f"{_NAME}(capstone_problem(c)) for c = "
                                f"{', '.join(f'{c:g}' for c in scales)}, then training "
                                f"MLP(hidden={HIDDEN_UNITS}) with each configuration from seeds "
@@ -1588,9 +1589,4 @@ def _seed_problem(seed: int, problem: Diagnosis, summary: str | None) -> Diagnos
 
 
 #: grade_id of each grade cell -> the points its check awards (= the cell's nbgrader points)
-PARTS = {
-    "check_pick_lr": PICK_LR.points,
-    "check_early_stopping": EARLY_STOPPING.points,
-    "check_read_comparison": READ_COMPARISON.points,
-    "check_training_plan": CAPSTONE_POINTS,
-}
+PARTS = grade_cell_points(PICK_LR, EARLY_STOPPING, READ_COMPARISON, TRAINING_PLAN)

@@ -646,7 +646,7 @@ def lowest_point_undivided(problem):
 
 
 def narrow_ramp(problem):
-    """Lesson 06's default ramp, 1e-5 to 10: it never reaches the blow-up of c = 0.03."""
+    """Lesson 06's default ramp, 1e-5 to 10: it never reaches the blow-up of c = 0.01."""
     return finder(problem, start_lr=1e-5, end_lr=10).suggestions["minimum"]
 
 
@@ -667,15 +667,15 @@ class Memorised(optim.SGD):
 WRONG_PLANS = [
     # untuned constants, as a number or a fixed schedule: the same rate for every problem
     (plan(constant(0.1)), "same_rate_for_every_problem", "the same rate cannot serve them all"),
-    (plan(constant(1.0), momentum=0.0), "same_rate_for_every_problem", "differ by a factor of 1000"),
+    (plan(constant(1.0), momentum=0.0), "same_rate_for_every_problem", "differ by a factor of 100000"),
     (plan(constant(0.03)), "same_rate_for_every_problem", "0.03 for c = 1"),
     (plan(constant(0.2), schedule=COSINE), "same_rate_for_every_problem", "measure the problem it was given"),
     (plan(constant(1.0), momentum=0.0, schedule=lambda lr, steps: schedules.one_cycle(lr, steps)),
-     "same_rate_for_every_problem", "On c = 0.03"),
+     "same_rate_for_every_problem", "On c = 0.01"),
     # the finder run on another problem than the one given
     (plan(the_plan_of_c1, schedule=COSINE), "same_rate_for_every_problem", "measure the problem"),
     # the finder's 'steepest' point: the first rates of a noisy ramp
-    (plan(steepest_rule), "same_rate_too_small_everywhere", "first rates of the ramp"),
+    (plan(steepest_rule), "rate_not_following_curvature", "the rule you read off the curve"),
     # the lowest point of the curve, not divided as lesson 06 says
     (plan(lowest_point_undivided, schedule=COSINE), "rates_follow_but_too_high", "lowest point"),
     # a ramp that does not reach the blow-up on the problem with the smallest loss
@@ -688,13 +688,13 @@ WRONG_PLANS = [
      "the momentum your range test ran with"),
     # the 'valley' suggestion on plain SGD: conservative (lesson 06)
     (plan(lambda problem: finder(problem, momentum=0.0).suggestions["valley"], momentum=0.0),
-     "rates_follow_but_too_low", "a short sweep"),
+     "rate_not_following_curvature", "the rule you read off the curve"),
     # batch, budget and format
     (plan(minimum_rule, batch_size=None), "full_batch", "mini-batches"),
     (plan(minimum_rule, batch_size=256), "wrong_batch_size", "from 1 to 128"),
     (plan(minimum_rule, steps=200, schedule=COSINE), "over_budget", "over the budget of 100 steps"),
     (plan(minimum_rule, steps=100.0), "wrong_steps", "the float 100.0"),
-    (plan(minimum_rule, clip_norm=-1.0), "wrong_clip_norm", "positive number"),
+    (plan(minimum_rule, clip_norm=-1.0), "clip_norm_not_allowed", "fixes the length of each step"),
     (lambda problem: {"optimizer": optim.Adam(lr=1e-2), "steps": 100, "batch_size": 128}, "not_sgd",
      "lesson 05"),
     (lambda problem: {"optimizer": optim.SGD, "steps": 100, "batch_size": 128}, "optimizer_class",
@@ -825,3 +825,119 @@ def stopping_written(val_losses, patience, *, first=0, swap=False):
 ], ids=["pick_by_sum", "swapped", "one_based"])
 def test_trial_mistakes_are_named(check, impl, mistake, phrase):
     rejects(check, impl, mistake, phrase)
+
+
+# ---------------------------------------------------------------------------
+# Outside learner trial of the capstone (63 plans): every plan that exposed a defect
+# ---------------------------------------------------------------------------
+
+def ramp(start_lr, end_lr):
+    """A range test with momentum 0.9 and the given ramp; its 'minimum'."""
+    return lambda problem: finder(problem, start_lr=start_lr, end_lr=end_lr).suggestions["minimum"]
+
+
+_SHARED = optim.SGD(lr=0.1, momentum=0.9)
+
+
+def shared_optimizer(problem):
+    """C20: one module-level optimizer whose lr is overwritten on each call."""
+    _SHARED.lr = finder(problem, num_steps=200, end_lr=1e5).suggestions["minimum"]
+    return {"optimizer": _SHARED, "steps": 100, "batch_size": 128}
+
+
+def patches_the_check(problem):
+    """C23/C24: a plan that lowers the check's limits by assigning the module's constants."""
+    ex07.TARGET_ACCURACY, ex07.SEED_FLOOR, ex07.STEP_BUDGET, ex07.MAX_BATCH_SIZE = 0.0, 0.0, 3000, 1347
+    return {"optimizer": optim.SGD(lr=0.1, momentum=0.9), "steps": 100, "batch_size": 128}
+
+
+def sleeps(problem):
+    import time
+    time.sleep(1.0)
+    return {"optimizer": optim.SGD(lr=0.1, momentum=0.9), "steps": 100, "batch_size": 128}
+
+
+def picked_by_training_loss(problem):
+    """W39: a short sweep of multiples of 'minimum' picked by the *training* loss: the
+    largest rate that trains, above the range where the network generalizes well."""
+    f = finder(problem, num_steps=200, end_lr=1e5)
+    candidates = f.suggestions["minimum"] * 2.0 ** np.arange(-2, 4)
+    sweep = tune.lr_sweep(problem, optim.SGD, candidates, 100, optimizer_kwargs={"momentum": 0.9},
+                          batch_size=128, seed=0)
+    final = np.where(sweep.diverged, np.nan, sweep.final_loss)
+    return float(candidates[int(np.nanargmin(final))])
+
+
+TRIAL_WRONG_PLANS = [
+    # the clip_norm loophole: a fixed rate with a tiny clip_norm passed on every scale
+    (plan(constant(50.0), clip_norm=1e-3), "clip_norm_not_allowed", "hides the scale"),
+    (plan(constant(50.0), schedule=COSINE, clip_norm=1e-4), "clip_norm_not_allowed", "η × clip_norm"),
+    # W11: the notebook's own range test (1e-5 -> 10) pasted in: misses the blow-up of c = 0.01
+    (plan(ramp(1e-5, 10.0)), "rate_not_following_curvature", "stopped_at"),
+    # W35: the ramp widened only upwards (starts at 1e-2): already past the blow-up of c = 1000
+    (plan(ramp(1e-2, 1e4)), "rate_not_following_curvature", "c = 1000"),
+    # W26: an "lr" key beside optim.SGD: the message must not suggest a forbidden optimizer
+    (lambda problem: {"optimizer": optim.SGD(lr=0.1), "lr": 0.1, "steps": 100, "batch_size": 128},
+     "unknown_key", "optim.SGD(lr=..., momentum=...)"),
+    # W01: SGD's default rate, no range test: the hint says the plan measured nothing
+    (lambda problem: {"optimizer": optim.SGD(), "steps": 100, "batch_size": 128},
+     "same_rate_for_every_problem", "measure the problem"),
+    # W25: steps = 10: the unused budget comes first
+    (plan(minimum_rule, steps=10), "too_slow", "trains only 10 of the 100 steps"),
+    # a step decay at step 5: the message gives the step where the rate fell, not a fixed one
+    (plan(minimum_rule, schedule=lambda lr, steps: schedules.step_decay(lr, 5, 0.01)),
+     "decayed_too_early", "by step 5 of 100"),
+    # minimum x 3 and W39: the loss still falls at the end but the rate is ABOVE the good range
+    (plan(lambda problem: 3 * minimum_rule(problem)), "rates_follow_but_too_high", "too high"),
+    (plan(picked_by_training_loss), "too_high", "above the range where this network trains well"),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", TRIAL_WRONG_PLANS)
+def test_capstone_trial_plans_are_named(impl, mistake, phrase):
+    message = rejects(ex07.check_training_plan, impl, mistake, phrase)
+    assert "optim.Adam" not in message
+    if impl is TRIAL_WRONG_PLANS[5][0]:
+        assert "ramp" not in message.split("Hint:")[1]
+
+
+def test_patching_the_modules_constants_leaves_the_check_unchanged():
+    saved = (ex07.TARGET_ACCURACY, ex07.SEED_FLOOR, ex07.STEP_BUDGET, ex07.MAX_BATCH_SIZE)
+    try:
+        ex07.TARGET_ACCURACY, ex07.SEED_FLOOR, ex07.STEP_BUDGET, ex07.MAX_BATCH_SIZE = 0.0, 0.0, 3000, 1347
+        rejects(ex07.check_training_plan, plan(minimum_rule, steps=200), "over_budget", "100 steps")
+        rejects(ex07.check_training_plan, plan(constant(0.1)), "same_rate_for_every_problem", "95%")
+        # C23/C24: the plan itself assigns them
+        rejects(ex07.check_training_plan, patches_the_check, "same_rate_for_every_problem",
+                "target is a mean of 95%")
+    finally:
+        ex07.TARGET_ACCURACY, ex07.SEED_FLOOR, ex07.STEP_BUDGET, ex07.MAX_BATCH_SIZE = saved
+
+
+def test_one_shared_optimizer_gets_each_problems_own_rate(capsys):
+    """C20: each configuration is copied and trained before the plan is called again."""
+    accepts(ex07.check_training_plan, shared_optimizer, capsys, "training_plan", 4)
+
+
+def test_the_momentum_sentence_only_when_the_test_and_the_training_differ():
+    """W20: range test and training both without momentum: no sentence about momentum;
+    range test with momentum 0.9, training without: the sentence."""
+    def no_momentum_anywhere(problem):
+        f = tune.lr_finder(problem, optim.SGD, start_lr=1e-6, end_lr=1e6, num_steps=200, batch_size=32)
+        return {"optimizer": optim.SGD(lr=f.suggestions["minimum"]), "steps": 100, "batch_size": 128}
+    with pytest.raises(CheckFailed) as info:
+        ex07.check_training_plan(no_momentum_anywhere)
+    assert "momentum your range test ran with" not in str(info.value)
+    message = rejects(ex07.check_training_plan, plan(minimum_rule, momentum=0.0, schedule=COSINE),
+                      "rates_follow_but_too_low", "measured the problem with momentum but trains without")
+    assert "momentum your range test ran with" in message
+
+
+def test_a_slow_plan_is_told_which_problem_and_how_long():
+    limits = ex07._LIMITS.__class__(**{**ex07._LIMITS.__dict__, "plan_time": 0.3})
+    with pytest.raises(CheckFailed) as info:
+        ex07.check_training_plan(sleeps, _limits=limits)
+    assert info.value.mistake == "timeout"
+    assert "more than 0.3 s on the problem with c = 0.01" in str(info.value)
+    assert "vectorised" in str(info.value) and "while" not in str(info.value).split("Hint:")[0]
+    assert ex07.PLAN_TIME_LIMIT >= 20

@@ -28,7 +28,7 @@ def test_loss_gradient_and_validation_loss_are_scaled_and_accuracy_is_not(mlp):
     assert np.array_equal(scaled.accuracy(x), mlp.accuracy(x))
     assert np.array_equal(scaled.init(seed=3), mlp.init(seed=3)) and scaled.dim == mlp.dim
     assert scaled.steps_per_epoch(64) == mlp.steps_per_epoch(64)
-    assert "loss × 20" in scaled.name and "factor=20" in repr(scaled)
+    assert "20" not in scaled.name and "factor=20" in repr(scaled)
 
 
 def test_sgd_at_rate_eta_on_c_times_the_loss_is_sgd_at_c_eta(mlp):
@@ -56,3 +56,15 @@ def test_bad_factors_are_refused(mlp, factor, error):
 def test_a_problem_without_the_interface_is_refused():
     with pytest.raises(TypeError, match="problem"):
         ScaledLoss(object(), 2.0)
+
+
+def test_it_notes_how_it_was_used(mlp):
+    """A plan that ran plain SGD on it moved along the gradients; one with momentum did not."""
+    assert ScaledLoss(mlp, 3.0).usage() == {"evaluations": 0, "steps_along_gradient": 0,
+                                            "steps_off_gradient": 0}
+    for momentum, along in ((0.0, True), (0.9, False)):
+        scaled = ScaledLoss(mlp, 3.0)
+        run(scaled, optim.SGD(lr=0.01, momentum=momentum), mlp.init(seed=0), 20, batch_size=32, seed=0)
+        usage = scaled.usage()
+        assert usage["evaluations"] >= 20
+        assert (usage["steps_along_gradient"] > usage["steps_off_gradient"]) == along

@@ -14,7 +14,12 @@ methods (Adagrad, RMSprop, Adam) divide the gradient by a running scale of itsel
 hardly notice c (lesson 05).
 
 The validation accuracy is the wrapped problem's; the validation loss is multiplied by
-c like the training loss.  Kept outside :mod:`lrcourse.grading` so that it pickles into
+c like the training loss.  The name does not give c away (a plan measures it).
+
+A ScaledLoss also notes how it is used — how many times its loss or gradient was
+evaluated, and whether the points it was evaluated at moved along the gradient it had
+just returned (plain gradient descent) or not (momentum) — so that exercise 07's check
+can tell which measurement a plan ran (:meth:`usage`).  Kept outside :mod:`lrcourse.grading` so that it pickles into
 the grading sandbox.
 """
 
@@ -61,25 +66,59 @@ class ScaledLoss:
         self.problem = problem
         self.factor = float(factor)
         self.dim = problem.dim
-        self.name = f"{getattr(problem, 'name', type(problem).__name__)} (loss × {self.factor:g})"
+        self.name = f"{getattr(problem, 'name', type(problem).__name__)} (loss scaled)"
+        self._evaluations = 0
+        self._steps = {"along": 0, "off": 0}
+        self._last = None
+
+    def _note(self, x, grad) -> None:
+        """Count one evaluation at ``x``, and whether ``x`` moved from the previous point along
+        the gradient returned there (x − x_prev = −a·g_prev, a > 0, row by row): plain SGD
+        steps do; momentum steps (v = μv + g) do not."""
+        self._evaluations += 1
+        x = np.asarray(x, dtype=float)
+        if self._last is not None and self._last[0].shape == x.shape:
+            move = (x - self._last[0]).reshape(-1, x.shape[-1]) if x.ndim else None
+            g = np.asarray(self._last[1], dtype=float)
+            if move is not None and g.shape == self._last[0].shape:
+                g = g.reshape(move.shape)
+                with np.errstate(all="ignore"):
+                    cos = -np.sum(move * g, axis=1) / (np.linalg.norm(move, axis=1) * np.linalg.norm(g, axis=1))
+                moved = np.isfinite(cos)
+                if np.any(moved):
+                    self._steps["along" if np.all(cos[moved] > 1 - 1e-6) else "off"] += 1
+        self._last = (x.copy(), None if grad is None else np.array(grad, dtype=float))
+
+    def usage(self) -> dict:
+        """``{"evaluations": n, "steps_along_gradient": k, "steps_off_gradient": m}`` since this
+        object was made: how the loss was used (a range test with momentum moves off the
+        gradient; one without moves along it)."""
+        return {"evaluations": self._evaluations, "steps_along_gradient": self._steps["along"],
+                "steps_off_gradient": self._steps["off"]}
 
     def loss(self, x, *batch):
         """``factor · problem.loss(x, *batch)``."""
+        self._evaluations += 1
         return self.factor * np.asarray(self.problem.loss(x, *batch))
 
     def grad(self, x, *batch):
         """``factor · problem.grad(x, *batch)``."""
-        return self.factor * np.asarray(self.problem.grad(x, *batch))
+        grad = self.factor * np.asarray(self.problem.grad(x, *batch))
+        self._note(x, grad)
+        return grad
 
     def loss_and_grad(self, x, *batch):
         """Both at once (one forward pass when the wrapped problem has ``loss_and_grad``)."""
         both = getattr(self.problem, "loss_and_grad", None)
         loss, grad = both(x, *batch) if callable(both) else (self.problem.loss(x, *batch),
                                                             self.problem.grad(x, *batch))
-        return self.factor * np.asarray(loss), self.factor * np.asarray(grad)
+        grad = self.factor * np.asarray(grad)
+        self._note(x, grad)
+        return self.factor * np.asarray(loss), grad
 
     def val_loss(self, x):
         """``factor · problem.val_loss(x)``."""
+        self._evaluations += 1
         return self.factor * np.asarray(self.problem.val_loss(x))
 
     def accuracy(self, x, split="val"):

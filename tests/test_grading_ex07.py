@@ -933,6 +933,17 @@ def test_the_momentum_sentence_only_when_the_test_and_the_training_differ():
     assert "momentum your range test ran with" in message
 
 
+def test_a_range_test_without_momentum_and_training_with_it_is_named():
+    """W19: the finder without momentum, the training with 0.9 at the same rate."""
+    def momentum_added(problem):
+        f = tune.lr_finder(problem, optim.SGD, start_lr=1e-6, end_lr=1e6, num_steps=200, batch_size=128)
+        return {"optimizer": optim.SGD(lr=f.suggestions["minimum"], momentum=0.9), "steps": 100,
+                "batch_size": 128}
+    with pytest.raises(CheckFailed) as info:
+        ex07.check_training_plan(momentum_added)
+    assert "measured the problem without momentum but trains with it" in str(info.value)
+
+
 def test_a_slow_plan_is_told_which_problem_and_how_long():
     limits = ex07._LIMITS.__class__(**{**ex07._LIMITS.__dict__, "plan_time": 0.3})
     with pytest.raises(CheckFailed) as info:

@@ -1553,6 +1553,22 @@ def _measured_momentum(usage: dict) -> bool | None:
     return off > along
 
 
+def _momentum_note(scales, checked: dict, usages: dict) -> str:
+    """A sentence for the hint when the plan measured a problem with momentum and trains it
+    without (or the reverse): a suggestion is a rate for the optimizer the test ran with.
+    Empty when they agree, or when the plan measured nothing (trial W20: the sentence was
+    shown to a plan whose test and training both ran without momentum)."""
+    for c in scales:
+        measured = _measured_momentum(usages.get(c, {}))
+        trains = bool(getattr(checked[c]["optimizer"], "momentum", 0))
+        if measured is not None and measured != trains:
+            return (f" And your plan measured the problem {'with' if measured else 'without'} "
+                    f"momentum but trains {'with' if trains else 'without'} it: a suggestion is a "
+                    "rate for the optimizer the test ran with (momentum μ makes the steps about "
+                    "1/(1 − μ) times longer) — train with the momentum your range test ran with.")
+    return ""
+
+
 def _plan_problem(failures: dict, peaks: dict, scales, checked: dict, usages=None) -> Diagnosis:
     """The diagnosis of a plan that missed on the problems in ``failures`` ({c: Diagnosis}).
 
@@ -1561,11 +1577,12 @@ def _plan_problem(failures: dict, peaks: dict, scales, checked: dict, usages=Non
     problems (c x rate within :data:`_MOVES_FACTOR`) but are too high, or too low, on every
     one; rates that do not follow the curvature (c x rate spread over more than
     :data:`_FOLLOWS_FACTOR`); otherwise the first failing problem's own diagnosis, introduced
-    by the problem.  Never a passing rate: only the plan's own rates and the problems' c.  ``usages`` ({c:
-    ScaledLoss.usage()} after the plan's call) tells whether the plan measured anything, and
-    with momentum or not."""
+    by the problem.  Never a passing rate: only the plan's own rates and the problems' c.
+    ``usages`` ({c: ScaledLoss.usage()} after the plan's call) tells whether the plan measured
+    anything, and with momentum or not."""
     usages = usages or {}
     measured = any(u.get("evaluations", 0) > 0 for u in usages.values())
+    momentum_note = _momentum_note(scales, checked, usages)
     finite = {c: lr for c, lr in peaks.items() if np.isfinite(lr) and lr > 0}
     failed = ", ".join(_scale_text(c) for c in scales if c in failures)
     first = next(c for c in scales if c in failures)
@@ -1620,26 +1637,17 @@ def _plan_problem(failures: dict, peaks: dict, scales, checked: dict, usages=Non
                 "(peak) rate is too high. " + head + failures[first].diagnosis,
                 "If the rate comes from an LR range test: at the curve's lowest point training is "
                 "already about to blow up (lesson 06, section 3). What does the rule you use do "
-                "with that point?",
+                "with that point?" + momentum_note,
             )
         if spread <= _MOVES_FACTOR and everywhere and all(
                 d.mistake == "too_slow" for d in failures.values()):
-            differs = [c for c in scales if _measured_momentum(usages.get(c, {})) is not None
-                       and _measured_momentum(usages[c]) != bool(getattr(checked[c]["optimizer"],
-                                                                         "momentum", 0))]
-            trains_with = ("without momentum" if not getattr(checked[scales[0]]["optimizer"], "momentum", 0)
-                           else "with momentum")
-            ran_with = "without" if trains_with == "with momentum" else "with"
             return _problem(
                 "rates_follow_but_too_low",
                 f"Your plan's rates move with the problems ({moved}), but on every problem it missed, the "
                 "(peak) rate is too small for the budget. " + head + failures[first].diagnosis,
                 "Lesson 06, section 3: every suggestion rule lands below the best rate, by a "
                 "factor that moves with the settings; compare a few multiples of the suggestion "
-                "by their validation loss (a short sweep, as in part 1)."
-                + (f" And your plan measured the problem {ran_with} momentum but trains "
-                   f"{trains_with}: a suggestion is a rate for the optimizer the test ran with — "
-                   "train with the momentum your range test ran with." if differs else ""),
+                "by their validation loss (a short sweep, as in part 1)." + momentum_note,
             )
         if spread > _FOLLOWS_FACTOR:
             return _problem(
@@ -1650,10 +1658,10 @@ def _plan_problem(failures: dict, peaks: dict, scales, checked: dict, usages=Non
                 "range test's ramp span *this* problem's rates — starting low enough to see the "
                 "loss fall, ending high enough to see it blow up (FinderResult.stopped_at is None "
                 "when it never did) — and is the rule you read off the curve one that lesson 06 "
-                "(section 3) found close to the best rate?",
+                "(section 3) found close to the best rate?" + momentum_note,
             )
     diagnosis = failures[first]
-    return _problem(diagnosis.mistake, head + diagnosis.diagnosis, diagnosis.hint)
+    return _problem(diagnosis.mistake, head + diagnosis.diagnosis, diagnosis.hint + momentum_note)
 
 
 def _call_plan(training_plan, c: float, limits: _Limits):

@@ -67,6 +67,7 @@ __all__ = [
     "comparison_truth",
     "check_training_plan",
     "LOSS_SCALES",
+    "PLAN_TIME_LIMIT",
 ]
 
 

@@ -19,7 +19,8 @@ c like the training loss.  The name does not give c away (a plan measures it).
 A ScaledLoss also notes how it is used — how many times its loss or gradient was
 evaluated, and whether the points it was evaluated at moved along the gradient it had
 just returned (plain gradient descent) or not (momentum) — so that exercise 07's check
-can tell which measurement a plan ran (:meth:`usage`).  Kept outside :mod:`lrcourse.grading` so that it pickles into
+can tell which measurement a plan ran (:meth:`usage`).  Kept outside
+:mod:`lrcourse.grading` so that it pickles into
 the grading sandbox.
 """
 
@@ -83,7 +84,8 @@ class ScaledLoss:
             if move is not None and g.shape == self._last[0].shape:
                 g = g.reshape(move.shape)
                 with np.errstate(all="ignore"):
-                    cos = -np.sum(move * g, axis=1) / (np.linalg.norm(move, axis=1) * np.linalg.norm(g, axis=1))
+                    norms = np.linalg.norm(move, axis=1) * np.linalg.norm(g, axis=1)
+                    cos = -np.sum(move * g, axis=1) / norms
                 moved = np.isfinite(cos)
                 if np.any(moved):
                     self._steps["along" if np.all(cos[moved] > 1 - 1e-6) else "off"] += 1

@@ -952,3 +952,195 @@ def test_a_slow_plan_is_told_which_problem_and_how_long():
     assert "more than 0.3 s on the problem with c = 0.01" in str(info.value)
     assert "vectorised" in str(info.value) and "while" not in str(info.value).split("Hint:")[0]
     assert ex07.PLAN_TIME_LIMIT >= 20
+
+
+# ---------------------------------------------------------------------------
+# Second outside trial of the capstone (learner07cap2): gaming the step length, reading c
+# ---------------------------------------------------------------------------
+
+class StepLength:
+    """C35: a 'schedule' object that divides by the size of the optimizer's momentum buffer,
+    so that every step has the same length whatever the loss's scale."""
+
+    def __init__(self, length, steps):
+        self.length, self.steps, self.opt = length, steps, None
+
+    def __call__(self, t):
+        buffer = None if self.opt is None else self.opt.momentum_buffer
+        if buffer is None:
+            return 1e-12
+        return self.length * (0.5 * (1 + np.cos(np.pi * t / self.steps)) + 1e-3) / (
+            float(np.linalg.norm(buffer)) + 1e-300)
+
+
+def reads_the_momentum_buffer(problem):
+    schedule = StepLength(0.5, 100)
+    opt = optim.SGD(lr=schedule, momentum=0.9)
+    schedule.opt = opt
+    return {"optimizer": opt, "steps": 100, "batch_size": 128}
+
+
+def frame_walking_schedule(t):
+    """C36: the same through the call stack: the optimizer asking is the caller's `self`."""
+    import sys
+    frame = sys._getframe(1)
+    while frame is not None and not isinstance(frame.f_locals.get("self"), optim.SGD):
+        frame = frame.f_back
+    buffer = None if frame is None else frame.f_locals["self"].momentum_buffer
+    if buffer is None:
+        return 1e-12
+    return 0.5 * (0.5 * (1 + np.cos(np.pi * t / 100)) + 1e-3) / (float(np.linalg.norm(buffer)) + 1e-300)
+
+
+_ORIGINAL_UPDATE = optim.SGD._update
+
+
+def patches_sgd(problem):
+    """C38: optim.SGD._update replaced by a version that normalises every gradient."""
+    def normalised(self, x, grad, lr, t):
+        return _ORIGINAL_UPDATE(self, x, grad / (np.linalg.norm(grad, axis=-1, keepdims=True) + 1e-300), lr, t)
+    optim.SGD._update = normalised
+    return {"optimizer": optim.SGD(lr=lambda t: 0.1 * (0.5 * (1 + np.cos(np.pi * t / 100)) + 1e-3),
+                                   momentum=0.9), "steps": 100, "batch_size": 128}
+
+
+_CALLS = [0]
+
+
+def call_counter(problem):
+    """C06: three rates remembered for c = 0.01, 1, 1000, returned in the order of the calls."""
+    k = _CALLS[0] % 3
+    _CALLS[0] += 1
+    return {"optimizer": optim.SGD(lr=[20.0, 0.2, 2e-4][k], momentum=0.9), "steps": 100, "batch_size": 128}
+
+
+def reads_the_private_factor(problem):
+    """C01 after the factor was made private: c read from the object, nothing measured."""
+    return {"optimizer": optim.SGD(lr=0.2 / problem._ScaledLoss__factor, momentum=0.9), "steps": 100,
+            "batch_size": 128}
+
+
+SECOND_TRIAL_WRONG_PLANS = [
+    (reads_the_momentum_buffer, "same_rate_too_small_everywhere", "never evaluated the loss"),
+    (lambda problem: {"optimizer": optim.SGD(lr=frame_walking_schedule, momentum=0.9), "steps": 100,
+                      "batch_size": 128}, "same_rate_too_small_everywhere", "never evaluated the loss"),
+    (call_counter, "rate_not_following_curvature", "do not follow the curvature"),
+    (reads_the_private_factor, "never_measured", "never evaluated the loss or the gradient"),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", SECOND_TRIAL_WRONG_PLANS)
+@pytest.mark.parametrize("hidden", [False, True])
+def test_capstone_second_trial_gaming_is_refused(impl, mistake, phrase, hidden):
+    _CALLS[0] = 0
+    with pytest.raises(CheckFailed) as info:
+        ex07.check_training_plan(impl, hidden=hidden)
+    assert info.value.mistake == mistake and phrase in str(info.value)
+
+
+def test_a_patched_sgd_is_refused_and_named():
+    try:
+        message = rejects(ex07.check_training_plan, patches_sgd, "library_patched", "SGD._update")
+        assert "restart the kernel" in message
+        # patched before the check (by an earlier cell): refused up front, whatever the plan
+        rejects(ex07.check_training_plan, plan(minimum_rule), "library_patched", "SGD._update")
+    finally:
+        optim.SGD._update = _ORIGINAL_UPDATE
+    assert ex07._library_changed() == []
+
+
+def test_the_plans_are_called_in_a_shuffled_order():
+    visible, hidden = (ex07._call_order(ex07.LOSS_SCALES[h], h) for h in (False, True))
+    assert sorted(visible) == sorted(ex07.LOSS_SCALES[False]) and visible != sorted(visible)
+    assert sorted(hidden) == sorted(ex07.LOSS_SCALES[True]) and hidden != sorted(hidden)
+
+
+def vectorised_cosine(t):
+    return 0.1 * 0.5 * (1 + np.cos(np.pi * np.asarray(t, dtype=float) / 100))
+
+
+@pytest.mark.parametrize("lr", [0.1, np.float64(0.05), schedules.cosine(0.1, 100), schedules.one_cycle(0.3, 100),
+                                schedules.warmup(schedules.cosine(0.1, 100), 10), vectorised_cosine,
+                                lambda t: np.float32(0.05) * (1 - t / 120)],
+                         ids=["constant", "np.float64", "cosine", "one_cycle", "warmup", "vectorised", "float32"])
+def test_training_on_the_table_of_rates_is_bit_identical(lr):
+    """The check trains on the schedule's rates listed before training: for every right
+    schedule exactly the run the schedule itself gives."""
+    from lrcourse.train import run
+    opt = optim.SGD(lr=lr, momentum=0.9)
+    checked = ex07._validated({"optimizer": opt, "steps": 60, "batch_size": 64})
+    assert not callable(lr) or isinstance(checked["optimizer"].lr, ex07._RateTable)
+    graded = ex07._train(checked, seed=2, loss_scale=3.0)
+    problem = ex07.capstone_problem(3.0)
+    direct = run(problem, optim.SGD(lr=lr, momentum=0.9), problem.init(seed=2), 60, batch_size=64, seed=2,
+                 eval_every=6)
+    assert np.array_equal(graded.x, direct.x) and np.array_equal(graded.lr, direct.lr)
+    assert np.array_equal(graded.val_accuracy, direct.val_accuracy)
+
+
+def test_a_schedule_that_raises_is_reported_at_its_step():
+    def breaks(t):
+        if t == 7:
+            raise KeyError("no rate for step 7")
+        return 0.1
+    checked = ex07._validated({"optimizer": optim.SGD(lr=breaks), "steps": 20, "batch_size": 64})
+    with pytest.raises(KeyError, match="step 7"):
+        ex07._train(checked, seed=0)
+
+
+class Small(int):
+    """C09: an int subclass whose comparisons always say 'small'."""
+
+    def __gt__(self, other):
+        return False
+
+    def __ge__(self, other):
+        return False
+
+    def __le__(self, other):
+        return True
+
+    def __lt__(self, other):
+        return True
+
+
+SECOND_TRIAL_MESSAGES = [
+    # W19: a one-cycle built for 1000 steps, trained for 100: still warming up at the end
+    (plan(minimum_rule, schedule=lambda lr, steps: schedules.one_cycle(lr, 1000)), "schedule_length",
+     "the schedule's length does not match the run's 100 steps"),
+    # C27: a float batch size: shown as the float it is
+    (plan(minimum_rule, batch_size=128.0), "wrong_batch_size", "the float 128.0"),
+    # C09: an int subclass over the budget is named by its value
+    (plan(minimum_rule, steps=Small(600)), "over_budget", "config['steps'] is 600: over the budget"),
+    # W18 / W29: a right suggestion multiplied up: the hint names training above the suggestion
+    (plan(lambda problem: 5 * minimum_rule(problem)), "rates_follow_but_too_high",
+     "train above the suggestion lesson 06 gives"),
+    # exp(0.95): the rate cut to a tenth early in the run: the message says when, not just "too small"
+    (plan(minimum_rule, schedule=lambda lr, steps: schedules.exponential(lr, 0.95)), "decays_too_soon",
+     "below 1/10 of its peak by step"),
+]
+
+
+@pytest.mark.parametrize("impl, mistake, phrase", SECOND_TRIAL_MESSAGES)
+def test_capstone_second_trial_messages(impl, mistake, phrase):
+    rejects(ex07.check_training_plan, impl, mistake, phrase)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_the_second_trials_right_plans_pass(hidden, capsys):
+    """R01-R09 of the trial, in short: range tests widened both ways, constants, a cosine, a
+    one-cycle, warm-up then cosine, a sweep of multiples picked by validation loss."""
+    def wide(problem, momentum=0.9, batch_size=128):
+        return tune.lr_finder(problem, optim.SGD, optimizer_kwargs={"momentum": momentum}, start_lr=1e-8,
+                              end_lr=1e6, num_steps=200, batch_size=batch_size)
+    plans = [
+        plan(lambda problem: wide(problem).suggest("minimum")),
+        plan(lambda problem: wide(problem).suggest("minimum"), schedule=COSINE),
+        plan(lambda problem: wide(problem).suggest("minimum"), schedule=lambda lr, steps: schedules.one_cycle(lr, steps)),
+        plan(lambda problem: wide(problem).suggest("minimum"),
+             schedule=lambda lr, steps: schedules.warmup_cosine(lr, 10, steps)),
+        plan(lambda problem: 2 * wide(problem, momentum=0.0).suggest("minimum"), momentum=0.0),
+    ]
+    for training_plan in plans:
+        ex07.check_training_plan(training_plan, hidden=hidden)   # the hidden check is silent on a pass
+        assert capsys.readouterr().out.strip() == ("" if hidden else "✔ training_plan — correct: 4/4 points")

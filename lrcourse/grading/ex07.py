@@ -41,6 +41,7 @@ import numbers
 import numpy as np
 
 from lrcourse import optim
+from lrcourse import train as _train_module
 from lrcourse.grading.core import (
     Case, Diagnosis, Mistake, Output, Part, PartPoints, TupleOut, call_learner, check_cases, choice_letters,
     describe, grade_cell_points,
@@ -1195,6 +1196,81 @@ _NAME = TRAINING_PLAN.name
 _ADAPTIVE = (optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW)
 
 
+class _RateTable:
+    """A schedule's rates for steps 0, 1, …, steps − 1, computed once before training.
+
+    The check trains on this table, not on the plan's schedule: a schedule is a function of
+    the step alone (lesson 04), so its rates can be listed before the first step.  The list is
+    made from a copy of the plan's optimizer reset to no state, outside any training, so a
+    "schedule" that reads the optimizer's momentum buffer or walks up to the training's
+    frames (to fix the length of every step, trial learner07cap2 C35/C36) gets no state and
+    gives its fallback.  Whatever the plan's schedule returned — a float, a NumPy scalar, an
+    array — is kept as it was, so the optimizer validates it exactly as it would the
+    schedule's own value (a right schedule trains bit for bit the same).  A schedule that
+    raised at step k raises the same exception when the table is asked for step k.
+    """
+
+    def __init__(self, schedule, steps: int):
+        self.__name__ = optim._show_lr(schedule)
+        self._values, self._error = [], None
+        for k in range(steps):
+            try:
+                value = schedule(k)
+            except Exception as error:  # noqa: BLE001 - raised again at step k by training
+                self._error = error
+                break
+            self._values.append(np.array(value, copy=True) if isinstance(value, np.ndarray) else value)
+
+    def __call__(self, k):
+        if k >= len(self._values) and self._error is not None:
+            raise self._error
+        value = self._values[k]
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    def values(self) -> list:
+        """The rates listed (up to the step where the schedule raised, if it did)."""
+        return list(self._values)
+
+
+def _library() -> dict:
+    """Every attribute of the classes and module the check trains with, by identity: the
+    optimizer classes, the problem classes, lrcourse.train's functions."""
+    owners = {*optim.SGD.__mro__, *ScaledLoss.__mro__, *MLP.__mro__} - {object}
+    table = {(owner.__qualname__, name): value for owner in owners for name, value in vars(owner).items()
+             if name != "__slotnames__"}   # copyreg caches it on the class at the first deepcopy
+    table.update((("lrcourse.train", name), value) for name, value in vars(_train_module).items()
+                 if callable(value))
+    return table
+
+
+#: The library as imported: the check refuses to grade while any of it is replaced.
+_LIBRARY = _library()
+
+
+def _library_changed() -> list:
+    """Names of the library's attributes that are not the ones saved at import."""
+    now = _library()
+    return sorted(f"{owner}.{name}" for owner, name in _LIBRARY.keys() | now.keys()
+                  if _LIBRARY.get((owner, name), now) is not now.get((owner, name), _LIBRARY))
+
+
+def _require_library_unchanged() -> None:
+    """Raise a Diagnosis naming what was replaced (trial learner07cap2 C38: a plan set
+    optim.SGD._update to a version that normalises every gradient)."""
+    changed = _library_changed()
+    if changed:
+        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+        raise _problem(
+            "library_patched",
+            f"The course's library has been changed since it was imported: {shown} "
+            "is not the original any more (replaced by your plan or by a cell run before the "
+            "check). The check trains with lrcourse's own SGD, training loop and problem, and "
+            "refuses to grade while they are replaced.",
+            "Do not assign to attributes of optim.SGD, lrcourse.train or the problem's classes; "
+            "restart the kernel and run the notebook's cells again.",
+        )
+
+
 def capstone_problem(loss_scale: float = 1.0) -> ScaledLoss:
     """The capstone's model, ``MLP(hidden=32)`` on the digits, with its loss × ``loss_scale``.
 
@@ -1278,7 +1354,7 @@ def _validated(config, limits: _Limits = _LIMITS) -> dict:
             "Pass a single number or a schedule as lr.",
         )
     steps = config["steps"]
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or int(steps) < 1:
         shown = (f"the float {float(steps)!r}" if isinstance(steps, (float, np.floating))
                  else describe(steps))
         raise _problem(
@@ -1287,6 +1363,7 @@ def _validated(config, limits: _Limits = _LIMITS) -> dict:
             "100, not 100.0).",
             f"The number of optimizer steps, at most {limits.step_budget}.",
         )
+    steps = int(steps)   # an int subclass compares as its value (trial learner07cap2 C09)
     if steps > limits.step_budget:
         raise _problem(
             "over_budget",
@@ -1304,15 +1381,27 @@ def _validated(config, limits: _Limits = _LIMITS) -> dict:
             f"Choose a batch size between 1 and {limits.max_batch_size}.",
         )
     if (isinstance(batch, bool) or not isinstance(batch, numbers.Integral)
-            or not 1 <= batch <= limits.max_batch_size):
+            or not 1 <= int(batch) <= limits.max_batch_size):
+        is_float = isinstance(batch, (float, np.floating))
+        shown = f"the float {float(batch)!r}" if is_float else describe(batch)
         raise _problem(
             "wrong_batch_size",
-            f"config['batch_size'] is {describe(batch)}; it must be an integer from 1 to "
-            f"{limits.max_batch_size}.",
+            f"config['batch_size'] is {shown}; it must be an integer from 1 to "
+            f"{limits.max_batch_size}" + (" (a count of examples: 128, not 128.0)." if is_float else "."),
             "Larger batches cost more per step; the budget is counted in steps.",
         )
-    return {"optimizer": copy.deepcopy(opt), "steps": int(steps), "batch_size": int(batch),
-            "limits": limits}
+    return {"optimizer": _fixed_rates(opt, int(steps)), "steps": int(steps),
+            "batch_size": int(batch), "limits": limits}
+
+
+def _fixed_rates(opt, steps: int):
+    """A copy of ``opt``, reset to no state, whose schedule (if it has one) is replaced by the
+    table of its rates for the run's steps (:class:`_RateTable`)."""
+    opt = copy.deepcopy(opt)
+    opt.reset()
+    if callable(opt.lr):
+        opt.lr = call_learner(_RateTable, [opt.lr, steps], name="your schedule", time_limit=60.0)
+    return opt
 
 
 def train_with(config: dict, seed: int = 0, loss_scale: float = 1.0) -> RunResult:
@@ -1408,6 +1497,15 @@ def _outcome_problem(result: RunResult, checked: dict) -> Diagnosis | None:
             "Spread the decay over the whole run (e.g. a cosine over all the steps), so the "
             "rate is small only at the end.",
         )
+    if finite_lrs and lrs.size > 2 and lrs[-1] >= 0.999 * np.max(lrs) and lrs[-1] > 1.5 * lrs[0]:
+        return _problem(
+            "schedule_length",
+            reached + f" Your schedule's rate was still rising at the last step ({lrs[0]:.3g} at "
+            f"step 0, {lrs[-1]:.3g} at step {steps - 1}): it never reached its peak and never "
+            f"decayed, so the schedule's length does not match the run's {steps} steps.",
+            "Build the schedule for the steps you train: its length (total_steps, or the "
+            "number of steps it spans) must be config['steps'].",
+        )
     opt = checked.get("optimizer")
     momentum_tip = (" — or add momentum" if type(opt) is optim.SGD and not getattr(opt, "momentum", 0)
                     else "")
@@ -1432,6 +1530,19 @@ def _outcome_problem(result: RunResult, checked: dict) -> Diagnosis | None:
             raise_it,
         )
     if decays:
+        peak_at = int(np.argmax(lrs))
+        below = np.flatnonzero(lrs[peak_at:] < np.max(lrs) / 10)
+        cut = peak_at + int(below[0]) if below.size else lrs.size
+        if cut <= 0.7 * (lrs.size - 1):
+            return _problem(
+                "decays_too_soon",
+                reached + f" The training loss levelled off at {train_loss[-1]:.3g}: your schedule "
+                f"had cut the rate to below 1/10 of its peak by step {cut} of {steps}, so most of "
+                f"the run trained at small rates.{unused}",
+                "Either the peak is too small or the rate decays too soon: let the decay span "
+                "the whole run (e.g. a cosine over all the steps), then see whether the peak "
+                "still needs raising.",
+            )
         return _problem(
             "too_slow",
             reached + f" The training loss levelled off at {train_loss[-1]:.3g} while your "
@@ -1473,6 +1584,7 @@ def _peak(checked: dict) -> float:
 
 
 def _trained(checked: dict, seeds, c: float) -> list:
+    _require_library_unchanged()
     return [call_learner(_train, [checked, seed, c], name="training with your plan's configuration",
                          time_limit=60.0) for seed in seeds]
 
@@ -1616,6 +1728,13 @@ def _plan_problem(failures: dict, peaks: dict, scales, checked: dict, usages=Non
             "(tune.lr_finder) on `problem` itself, inside training_plan, and derive the rate "
             "from its curve (lesson 06, section 3).",
         )
+    wrong_length = next((c for c in scales if c in failures and failures[c].mistake == "schedule_length"), None)
+    if wrong_length is not None:
+        # trial learner07cap2 W19: a one-cycle over 1000 steps trained for 100 was told "too small"
+        diagnosis = failures[wrong_length]
+        return _problem(diagnosis.mistake, head.replace(f"On {_scale_text(first)}:",
+                                                        f"On {_scale_text(wrong_length)}:")
+                        + diagnosis.diagnosis, diagnosis.hint)
     budget = checked[first].get("limits", _LIMITS).step_budget
     if all(checked[c]["steps"] <= budget // 2 for c in failures):
         # the unused budget first (trial W25: steps = 10 was told "raise the rate" first)
@@ -1636,9 +1755,11 @@ def _plan_problem(failures: dict, peaks: dict, scales, checked: dict, usages=Non
                 "rates_follow_but_too_high",
                 f"Your plan's rates move with the problems ({moved}), but on every problem it missed, the "
                 "(peak) rate is too high. " + head + failures[first].diagnosis,
-                "If the rate comes from an LR range test: at the curve's lowest point training is "
-                "already about to blow up (lesson 06, section 3). What does the rule you use do "
-                "with that point?" + momentum_note,
+                "If the rate comes from an LR range test: did your rule take the curve's lowest "
+                "point, where training is already about to blow up, or did you train above the "
+                "suggestion lesson 06 gives (a multiple of it)? Lesson 06, section 3: use a rule "
+                "that reads the curve where the loss falls, and compare multiples of its "
+                "suggestion — smaller ones too — by their validation loss (part 1)." + momentum_note,
             )
         if spread <= _MOVES_FACTOR and everywhere and all(
                 d.mistake == "too_slow" for d in failures.values()):
@@ -1692,6 +1813,18 @@ def _call_plan(training_plan, c: float, limits: _Limits):
                        wrong.hint) from None
 
 
+def _call_order(scales, hidden: bool) -> list:
+    """The order in which the plan is called on the problems: shuffled with a fixed seed, a
+    different one for the hidden check, never from the smallest c up (trial learner07cap2
+    C06: a plan that counted its calls and returned three remembered rates in that order)."""
+    order = [scales[i] for i in np.random.default_rng(_CALL_ORDER_SEEDS[bool(hidden)]).permutation(len(scales))]
+    return order if order != sorted(scales) else order[::-1]
+
+
+#: Seeds of the call order (visible, hidden).
+_CALL_ORDER_SEEDS = (7, 8)
+
+
 def check_training_plan(training_plan, *, hidden: bool = False, _limits: _Limits = _LIMITS) -> None:
     """Check ``training_plan(problem) -> dict`` on the capstone MLP with its loss scaled.
 
@@ -1709,9 +1842,11 @@ def check_training_plan(training_plan, *, hidden: bool = False, _limits: _Limits
     seeds = _limits.seeds[bool(hidden)]
 
     def train_and_grade(scales):
+        _require_library_unchanged()
         checked, usages, runs = {}, {}, {}
-        for c in scales:
+        for c in _call_order(scales, hidden):
             checked[c], usages[c] = _call_plan(training_plan, c, _limits)
+            _require_library_unchanged()
             runs[c] = _trained(checked[c], seeds, c)
         failures, peaks = {}, {}
         for c in scales:
@@ -1720,6 +1855,20 @@ def check_training_plan(training_plan, *, hidden: bool = False, _limits: _Limits
                 failures[c] = failure
         if failures:
             raise _plan_problem(failures, peaks, scales, checked, usages)
+        unmeasured = [c for c in scales if usages[c].get("evaluations", 0) == 0]
+        if unmeasured:
+            raise _problem(
+                "never_measured",
+                "Your plan's configurations trained well, but on the problem"
+                f"{'s' if len(unmeasured) > 1 else ''} with "
+                f"{', '.join(_scale_text(c) for c in unmeasured)} it never evaluated the loss or "
+                "the gradient of the problem it was given: its rate did not come from a "
+                "measurement of that problem (an attribute read, or a number remembered from "
+                "elsewhere, is not a plan).",
+                "Measure the problem inside training_plan — an LR range test (tune.lr_finder) or "
+                "a short sweep on `problem` itself (lesson 06, section 3) — and derive the rate "
+                "from what it shows.",
+            )
 
     scales = _limits.scales[bool(hidden)]
     check_cases(TRAINING_PLAN.name, TRAINING_PLAN.points, [scales], train_and_grade,

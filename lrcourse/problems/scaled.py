@@ -14,7 +14,9 @@ methods (Adagrad, RMSprop, Adam) divide the gradient by a running scale of itsel
 hardly notice c (lesson 05).
 
 The validation accuracy is the wrapped problem's; the validation loss is multiplied by
-c like the training loss.  The name does not give c away (a plan measures it).
+c like the training loss.  Neither the name, nor ``repr``/``str``, nor a public attribute
+gives c away: a plan measures it (from the loss or the gradient, as lesson 06's range test
+does).
 
 A ScaledLoss also notes how it is used — how many times its loss or gradient was
 evaluated, and whether the points it was evaluated at moved along the gradient it had
@@ -65,7 +67,7 @@ class ScaledLoss:
         if not (np.isfinite(factor) and factor > 0):
             check.fail("factor", "a positive finite number", factor)
         self.problem = problem
-        self.factor = float(factor)
+        self.__factor = float(factor)
         self.dim = problem.dim
         self.name = f"{getattr(problem, 'name', type(problem).__name__)} (loss scaled)"
         self._evaluations = 0
@@ -101,11 +103,11 @@ class ScaledLoss:
     def loss(self, x, *batch):
         """``factor · problem.loss(x, *batch)``."""
         self._evaluations += 1
-        return self.factor * np.asarray(self.problem.loss(x, *batch))
+        return self.__factor * np.asarray(self.problem.loss(x, *batch))
 
     def grad(self, x, *batch):
         """``factor · problem.grad(x, *batch)``."""
-        grad = self.factor * np.asarray(self.problem.grad(x, *batch))
+        grad = self.__factor * np.asarray(self.problem.grad(x, *batch))
         self._note(x, grad)
         return grad
 
@@ -114,14 +116,14 @@ class ScaledLoss:
         both = getattr(self.problem, "loss_and_grad", None)
         loss, grad = both(x, *batch) if callable(both) else (self.problem.loss(x, *batch),
                                                             self.problem.grad(x, *batch))
-        grad = self.factor * np.asarray(grad)
+        grad = self.__factor * np.asarray(grad)
         self._note(x, grad)
-        return self.factor * np.asarray(loss), grad
+        return self.__factor * np.asarray(loss), grad
 
     def val_loss(self, x):
         """``factor · problem.val_loss(x)``."""
         self._evaluations += 1
-        return self.factor * np.asarray(self.problem.val_loss(x))
+        return self.__factor * np.asarray(self.problem.val_loss(x))
 
     def accuracy(self, x, split="val"):
         """The wrapped problem's accuracy: the model is the same."""
@@ -140,4 +142,5 @@ class ScaledLoss:
         return self.problem.steps_per_epoch(batch_size)
 
     def __repr__(self) -> str:
-        return f"ScaledLoss({self.problem!r}, factor={self.factor:g})"
+        """The wrapped problem, not c: the factor is what a plan must measure."""
+        return f"ScaledLoss({self.problem!r}, factor=<hidden>)"

@@ -1144,3 +1144,23 @@ def test_the_second_trials_right_plans_pass(hidden, capsys):
     for training_plan in plans:
         ex07.check_training_plan(training_plan, hidden=hidden)   # the hidden check is silent on a pass
         assert capsys.readouterr().out.strip() == ("" if hidden else "✔ training_plan — correct: 4/4 points")
+
+
+def range_test_without_momentum_training_with(problem):
+    """W11: the range test without momentum, the training with 0.9 at its 'minimum'."""
+    f = tune.lr_finder(problem, optim.SGD, start_lr=1e-8, end_lr=1e6, num_steps=200, batch_size=128)
+    return {"optimizer": optim.SGD(lr=f.suggest("minimum"), momentum=0.9), "steps": 100, "batch_size": 128}
+
+
+def test_a_momentum_added_after_the_range_test_fails_the_hidden_check(capsys):
+    """W11 passes the visible problems by luck; the hidden ones catch it and name the mismatch;
+    W20 (the range test at 0.99, the training at 0.9) gets the same sentence."""
+    with pytest.raises(CheckFailed) as info:
+        ex07.check_training_plan(range_test_without_momentum_training_with, hidden=True)
+    assert "measured the problem without momentum but trains with it" in str(info.value)
+
+    def finder_at_099(problem):
+        f = finder(problem, momentum=0.99, start_lr=1e-8, end_lr=1e6, num_steps=200)
+        return {"optimizer": optim.SGD(lr=f.suggest("minimum"), momentum=0.9), "steps": 100, "batch_size": 128}
+    rejects(ex07.check_training_plan, finder_at_099, "rates_follow_but_too_low",
+            "measured the problem with momentum 0.99 but trains with momentum 0.9")

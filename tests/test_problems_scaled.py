@@ -69,10 +69,23 @@ def test_a_problem_without_the_interface_is_refused():
 def test_it_notes_how_it_was_used(mlp):
     """A plan that ran plain SGD on it moved along the gradients; one with momentum did not."""
     assert ScaledLoss(mlp, 3.0).usage() == {"evaluations": 0, "steps_along_gradient": 0,
-                                            "steps_off_gradient": 0}
+                                            "steps_off_gradient": 0, "momentum": None}
     for momentum, along in ((0.0, True), (0.9, False)):
         scaled = ScaledLoss(mlp, 3.0)
         run(scaled, optim.SGD(lr=0.01, momentum=momentum), mlp.init(seed=0), 20, batch_size=32, seed=0)
         usage = scaled.usage()
         assert usage["evaluations"] >= 20
         assert (usage["steps_along_gradient"] > usage["steps_off_gradient"]) == along
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9, 0.99])
+def test_it_estimates_the_momentum_a_plan_ran_with(mlp, momentum):
+    """Trial learner07cap2 W20: the range test at 0.99, the training at 0.9. Each momentum
+    step is exactly a combination of the previous move and the gradient, whatever the rate
+    (here a ramp), so the momentum is read back; an evaluation that is not a step is skipped."""
+    from lrcourse import tune
+    scaled = ScaledLoss(mlp, 7.0)
+    scaled.grad(mlp.init(seed=5))          # an evaluation that is no step of the test
+    tune.lr_finder(scaled, optim.SGD, optimizer_kwargs={"momentum": momentum}, start_lr=1e-6, end_lr=1e2,
+                   num_steps=60, batch_size=32)
+    assert scaled.usage()["momentum"] == pytest.approx(momentum, abs=1e-6)

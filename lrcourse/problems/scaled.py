@@ -73,6 +73,40 @@ class ScaledLoss:
         self._evaluations = 0
         self._steps = {"along": 0, "off": 0}
         self._last = None
+        self._previous_move, self._previous_b, self._momenta = None, None, []
+
+    def _momentum_of_step(self, move: np.ndarray) -> None:
+        """Estimate the momentum of the step that just moved the parameters by ``move``.
+
+        SGD with momentum μ (PyTorch's form, v_t = μ·v_{t−1} + g_t, x_{t+1} = x_t − η_t·v_t)
+        moves by m_{t+1} = (μ·η_t/η_{t−1})·m_t − η_t·g_t: row by row, the move is *exactly*
+        a combination a·m_t + b·g_t of the previous move and the gradient returned at x_t, with
+        b = −η_t.  Solving for (a, b) by least squares, and keeping the steps where the fit is
+        exact (a plan's other evaluations are not steps), gives μ = a·b_{t−1}/b_t from two
+        successive steps."""
+        previous, grad = self._previous_move, self._last[1]
+        self._previous_move = move
+        if previous is None or grad is None or previous.shape != move.shape:
+            self._previous_b = None
+            return
+        g = np.asarray(grad, dtype=float).reshape(move.shape)
+        with np.errstate(all="ignore"):
+            mm, mg, gg = (np.sum(previous * previous, axis=1), np.sum(previous * g, axis=1),
+                          np.sum(g * g, axis=1))
+            ym, yg = np.sum(move * previous, axis=1), np.sum(move * g, axis=1)
+            det = mm * gg - mg * mg
+            a = (ym * gg - yg * mg) / det
+            b = (yg * mm - ym * mg) / det
+            a = np.where(mm > 0, a, 0.0)
+            b = np.where(mm > 0, b, yg / gg)
+            residual = move - a[:, None] * previous - b[:, None] * g
+            exact = (np.linalg.norm(residual, axis=1) <= 1e-6 * np.linalg.norm(move, axis=1)) & (b < 0)
+        before, self._previous_b = self._previous_b, np.where(exact, b, np.nan)
+        if before is not None and before.shape == b.shape:
+            with np.errstate(all="ignore"):
+                mu = a * before / b
+            mu = mu[exact & np.isfinite(mu) & (mu >= 0) & (mu < 1)]
+            self._momenta.extend(mu.tolist()[:4])
 
     def _note(self, x, grad) -> None:
         """Count one evaluation at ``x``, and whether ``x`` moved from the previous point along
@@ -91,14 +125,17 @@ class ScaledLoss:
                 moved = np.isfinite(cos)
                 if np.any(moved):
                     self._steps["along" if np.all(cos[moved] > 1 - 1e-6) else "off"] += 1
+                    self._momentum_of_step(move)
         self._last = (x.copy(), None if grad is None else np.array(grad, dtype=float))
 
     def usage(self) -> dict:
-        """``{"evaluations": n, "steps_along_gradient": k, "steps_off_gradient": m}`` since this
-        object was made: how the loss was used (a range test with momentum moves off the
-        gradient; one without moves along it)."""
+        """``{"evaluations": n, "steps_along_gradient": k, "steps_off_gradient": m, "momentum": μ}``
+        since this object was made: how the loss was used (a range test with momentum moves off
+        the gradient; one without moves along it; μ is the median of the momentum estimated
+        step by step, :meth:`_momentum_of_step`, None when fewer than 5 steps fit SGD)."""
         return {"evaluations": self._evaluations, "steps_along_gradient": self._steps["along"],
-                "steps_off_gradient": self._steps["off"]}
+                "steps_off_gradient": self._steps["off"],
+                "momentum": float(np.median(self._momenta)) if len(self._momenta) >= 5 else None}
 
     def loss(self, x, *batch):
         """``factor · problem.loss(x, *batch)``."""

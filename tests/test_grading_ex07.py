@@ -1164,3 +1164,26 @@ def test_a_momentum_added_after_the_range_test_fails_the_hidden_check(capsys):
         return {"optimizer": optim.SGD(lr=f.suggest("minimum"), momentum=0.9), "steps": 100, "batch_size": 128}
     rejects(ex07.check_training_plan, finder_at_099, "rates_follow_but_too_low",
             "measured the problem with momentum 0.99 but trains with momentum 0.9")
+
+
+class SandboxedPlan:
+    """What the classroom grader hands the check: a proxy of the learner's plan, which runs on
+    a pickled copy of the problem, so the check's problem never sees the plan's evaluations."""
+
+    __module__ = "lrcourse.classroom.session"
+
+    def __init__(self, training_plan):
+        self.training_plan, self.__name__ = training_plan, "training_plan"
+
+    def __call__(self, problem):
+        import pickle
+        return self.training_plan(pickle.loads(pickle.dumps(problem)))
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_plan_graded_in_the_sandbox_is_not_refused_for_measuring_nothing(hidden, capsys):
+    ex07.check_training_plan(SandboxedPlan(RIGHT_PLANS[0]), hidden=hidden)
+    assert capsys.readouterr().out.strip() == ("" if hidden else "✔ training_plan — correct: 4/4 points")
+    with pytest.raises(CheckFailed) as info:
+        ex07.check_training_plan(SandboxedPlan(plan(steepest_rule)), hidden=hidden)
+    assert "never evaluated" not in str(info.value)

@@ -1266,8 +1266,9 @@ def _require_library_unchanged() -> None:
         raise _problem(
             "library_patched",
             f"The course's library has been changed since it was imported: {shown} "
-            "is not the original any more (replaced by your plan or by a cell run before the "
-            "check). The check trains with lrcourse's own SGD, training loop and problem, and "
+            + ("is not the original" if len(changed) == 1 else "are not the originals")
+            + " any more (replaced by your plan or by a cell run before the check). "
+            "The check trains with lrcourse's own SGD, training loop and problem, and "
             "refuses to grade while they are replaced.",
             "Do not assign to attributes of optim.SGD, lrcourse.train or the problem's classes; "
             "restart the kernel and run the notebook's cells again.",
@@ -1451,7 +1452,7 @@ def _outcome_problem(result: RunResult, checked: dict) -> Diagnosis | None:
             f"Training diverged at step {at}{where}: the loss blew up (it grew past 10⁴ times "
             "its starting value, or became NaN).",
             "Lower the (peak) learning rate — an LR range test on this model shows where the "
-            "loss blows up; stay well below that — or warm up first, or clip the gradients.",
+            "loss blows up; stay well below that — or warm up first.",
         )
     accuracy = float(result.val_accuracy[-1, 0])
     if accuracy >= limits.target:

@@ -1126,6 +1126,36 @@ def test_capstone_second_trial_messages(impl, mistake, phrase):
     rejects(ex07.check_training_plan, impl, mistake, phrase)
 
 
+def curvature_then_sweep(problem):
+    """R09: λ_max by power iteration on finite differences of the gradient (lesson 01:
+    η < 2/λ_max), then a sweep of multiples of 2/λ_max picked by validation loss."""
+    x = problem.init(seed=0)
+    v = np.random.default_rng(0).standard_normal(x.shape)
+    for _ in range(20):
+        v /= np.linalg.norm(v)
+        hv = (problem.grad(x + 1e-4 * v) - problem.grad(x - 1e-4 * v)) / 2e-4
+        lam, v = float(v @ hv), hv
+    candidates = (2 / lam) * np.geomspace(0.03, 3, 9)
+    sweep = tune.lr_sweep(problem, optim.SGD, candidates, 100, optimizer_kwargs={"momentum": 0.9},
+                          batch_size=128, seed=0)
+    return float(candidates[np.argmin(np.where(sweep.diverged, np.inf, sweep.final_val_loss))])
+
+
+def widening_ramp(problem):
+    """R04: lesson 06's ramp, widened a hundredfold at the end that shows nothing until the loss
+    blows up inside it and falls from its start."""
+    low, high = 1e-5, 10.0
+    for _ in range(10):
+        f = tune.lr_finder(problem, optim.SGD, optimizer_kwargs={"momentum": 0.9}, start_lr=low, end_lr=high,
+                           num_steps=100, batch_size=128)
+        blew = f.stopped_at is not None and f.lrs[-1] < high
+        flat_start = f.smoothed[0] < 1.5 * f.smoothed.min()
+        if blew and not flat_start:
+            break
+        high, low = (high if blew else high * 100), (low / 100 if flat_start else low)
+    return f.suggest("minimum")
+
+
 @pytest.mark.parametrize("hidden", [False, True])
 def test_the_second_trials_right_plans_pass(hidden, capsys):
     """R01-R09 of the trial, in short: range tests widened both ways, constants, a cosine, a
@@ -1140,6 +1170,8 @@ def test_the_second_trials_right_plans_pass(hidden, capsys):
         plan(lambda problem: wide(problem).suggest("minimum"),
              schedule=lambda lr, steps: schedules.warmup_cosine(lr, 10, steps)),
         plan(lambda problem: 2 * wide(problem, momentum=0.0).suggest("minimum"), momentum=0.0),
+        plan(curvature_then_sweep),
+        plan(widening_ramp),
     ]
     for training_plan in plans:
         ex07.check_training_plan(training_plan, hidden=hidden)   # the hidden check is silent on a pass

@@ -316,13 +316,23 @@ def _check_vectorised(piece: Callable, name: str, span: float) -> None:
     its first 16 steps and on 16 more spread geometrically up to the end of its part of
     the schedule (at most the longest run, ``MAX_STEPS``): each alone and all together
     in one array.  A piece that differs only between the probed steps is not caught.
-    Schedules built by this module are vectorised by construction and not probed.
+    The spread steps are skipped if the piece refuses them: a piece may be defined only
+    for its own run (``lambda k: my_one_cycle(k)`` for a 100-step run), and the steps
+    the run does take are checked when it takes them.  Schedules built by this module
+    are vectorised by construction and not probed.
     """
     if isinstance(piece, Schedule):
         return
     steps = _probe_steps(span)
     with np.errstate(all="ignore"):
-        together = _piece_values(piece, steps.astype(np.float64), name)
+        try:
+            together = _piece_values(piece, steps.astype(np.float64), name)
+        except (ValueError, TypeError, IndexError) as refusal:
+            steps = steps[:_PROBE_FIRST]
+            try:  # the piece may not be defined that far: then probe its first steps only
+                together = _piece_values(piece, steps.astype(np.float64), name)
+            except (ValueError, TypeError, IndexError):
+                raise refusal from None
         alone = np.array([_values(piece, np.int64(k), name) for k in steps])
     differ = ~np.isclose(together, alone, rtol=1e-12, atol=0.0, equal_nan=True)
     if np.any(differ):

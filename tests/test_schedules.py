@@ -636,3 +636,13 @@ def test_a_per_run_schedule_refuses_steps_past_the_longest_run():
     assert sched(999_999).shape == (1, 1)
     with pytest.raises(ValueError, match=r"step must be a non-negative integer < 1000000 .*got 10000000"):
         sched(10**7)
+
+
+def test_a_piece_defined_only_for_its_own_run_is_probed_on_its_first_steps():
+    """A plain function wrapping a finite schedule (a 100-step one-cycle) refuses steps past
+    its run; per_run and join must not refuse it for that, and must still catch an `if`."""
+    one_cycle = S.one_cycle(1.0, total_steps=100)
+    wrapped = S.per_run([lambda k: one_cycle(k)])
+    np.testing.assert_array_equal(wrapped(np.arange(100))[0], one_cycle(np.arange(100)))
+    with pytest.raises(ValueError, match="vectorised"):
+        S.per_run([lambda k: one_cycle(k) if k < 50 else 0.01])

@@ -405,6 +405,18 @@ def _start_point(x0, problem, optimizer) -> np.ndarray:
 # ------------------------------------------------------------------ the pieces of the loop
 
 
+def _per_run(name: str, what: str, values, x: np.ndarray) -> np.ndarray:
+    """What the problem returned at the K points ``x`` (a loss, a validation loss, an
+    accuracy) as K floats, or refused naming the problem's method."""
+    K = x.shape[0]
+    real = check.is_real(values)
+    if not real or np.size(values) != K:
+        check.fail(name, f"one {what} per run, a real number: shape ({K},) for x of shape {x.shape}",
+                   check.Described(f"shape {np.shape(values)}") if real else values,
+                   error=ValueError if real else TypeError)
+    return np.asarray(values, dtype=float).reshape(K)
+
+
 def _loss_and_grad(problem, batches):
     """``f(x) -> (loss (K,), grad (K, dim))`` on the next batch (or the full set), checked.
 
@@ -476,11 +488,13 @@ class _Records:
                 or self.eval_steps[self.evaluated] != t:
             return
         i = self.evaluated
-        self.train_loss[i] = np.where(alive, self.problem.loss(x), np.nan)
+        self.train_loss[i] = np.where(alive, _per_run("problem.loss(x)", "loss", self.problem.loss(x), x), np.nan)
         if self.val_loss is not None:
-            self.val_loss[i] = np.where(alive, self.problem.val_loss(x), np.nan)
+            self.val_loss[i] = np.where(alive, _per_run("problem.val_loss(x)", "validation loss",
+                                                        self.problem.val_loss(x), x), np.nan)
         if self.val_accuracy is not None:
-            self.val_accuracy[i] = np.where(alive, self.problem.accuracy(x, split="val"), np.nan)
+            self.val_accuracy[i] = np.where(alive, _per_run("problem.accuracy(x, split='val')", "accuracy",
+                                                            self.problem.accuracy(x, split="val"), x), np.nan)
         self.evaluated += 1
 
     def evaluate_the_rest(self, x: np.ndarray, alive: np.ndarray) -> None:
@@ -610,7 +624,7 @@ def run(problem, optimizer, x0, steps, *, batch_size=None, seed=0, drop_last=Fal
             records.position(t + 1, x)
 
         records.evaluate_the_rest(x, alive)
-        final_loss = np.asarray(problem.loss(x), dtype=float).reshape(K)
+        final_loss = _per_run("problem.loss(x)", "loss", problem.loss(x), x)
         alive, x = _stop_diverged(final_loss, threshold, alive, x, x_prev, diverged_at, steps)
 
     return RunResult(

@@ -191,6 +191,14 @@ CASES = [
      lambda problem: train.run(problem, optim.SGD(lr=0.1), np.ones(2), 3), {"problem": QUAD},
      {"problem": {"gradient (2, 3)": type("Odd", (), {"dim": 2, "loss": lambda self, x: x.sum(-1),
                                                       "grad": lambda self, x: np.ones((2, 3))})()}}),
+    ("run with a wrong-shaped validation loss",
+     lambda problem: train.run(problem, optim.SGD(lr=0.1), np.ones(2), 3, eval_every=1), {"problem": QUAD},
+     {"problem": {"val_loss (2, 3)": type("OddVal", (Quadratic,), {"val_loss": lambda self, x: np.ones((2, 3))})(
+         [1.0, 2.0])}}),
+    ("run with an accuracy in words",
+     lambda problem: train.run(problem, optim.SGD(lr=0.1), np.ones(2), 3, eval_every=1), {"problem": QUAD},
+     {"problem": {"accuracy 'x'": type("Wordy", (Quadratic,), {"accuracy": lambda self, x, split: "x"})(
+         [1.0, 2.0])}}),
     ("run with records over 2 GiB", lambda steps: train.run(QUAD, optim.SGD(lr=np.full((2000, 1), 0.1)),
                                                             np.ones(2), steps), {"steps": 3},
      {"steps": {"10**6 steps of 2000 runs": 10**6}}),
@@ -288,7 +296,7 @@ CASES = [
      {"peaks": {"c": [0.1]}}, {"peaks": {"other keys": {"d": [0.1]}}}),
     # ---- problems
     ("Quadratic", Quadratic, {"eigenvalues": [1.0, 2.0]},
-     {"eigenvalues": ARRAY | {"negative": [-1.0, 1.0], "nan": [NAN, 1.0], "empty": []},
+     {"eigenvalues": ARRAY | {"negative": [-1.0, 1.0], "nan": [NAN, 1.0], "empty": [], "too many": np.ones(1001)},
       "angle": without(NUMBER, "None"), "center": without(ARRAY, "None") | {"wrong shape": np.ones(3)},
       "rotation": without(ARRAY, "None") | {"not orthogonal": np.ones((2, 2))}}),
     ("Quadratic.loss", QUAD.loss, {"x": np.ones(2)}, {"x": ARRAY | {"wrong shape": np.ones(3)}}),
@@ -297,7 +305,8 @@ CASES = [
     ("Quadratic.momentum_rate", QUAD.momentum_rate, {"lr": 0.1, "momentum": 0.5},
      {"lr": LR, "momentum": without(BELOW_ONE, "list"), "nesterov": BOOLEAN}),
     ("Quadratic.random", Quadratic.random, {"dim": 3},
-     {"dim": POSITIVE_INT, "kappa": POSITIVE | {"below one": 0.5}, "seed": NONNEGATIVE_INT,
+     {"dim": POSITIVE_INT | {"above MAX_DIM": 1001, "huge": HUGE}, "kappa": POSITIVE | {"below one": 0.5},
+      "seed": NONNEGATIVE_INT,
       "lambda_max": POSITIVE}),
     ("Quadratic.ill_conditioned_2d", Quadratic.ill_conditioned_2d, {},
      {"kappa": POSITIVE | {"below one": 0.5}, "angle": without(NUMBER, "None"), "lambda_max": POSITIVE}),
@@ -315,7 +324,8 @@ CASES = [
                                                           "too big": np.array([10**6])}}),
     ("SoftmaxRegression.batches", SOFTMAX.batches, {"batch_size": 32},
      {"batch_size": POSITIVE_INT | {"too big": 10**6}, "seed": NONNEGATIVE_INT}),
-    ("MLP", MLP, {}, {"hidden": POSITIVE_INT, "l2": NONNEGATIVE, "activation": CHOICE}),
+    ("MLP", MLP, {}, {"hidden": POSITIVE_INT | {"above 4096": 4097, "huge": HUGE}, "l2": NONNEGATIVE,
+                      "activation": CHOICE}),
     # ---- data, style
     ("digits", data.digits, {}, {"standardize": BOOLEAN}),
     ("optimizer_color", style.optimizer_color, {"name": "Adam"}, {"name": {"None": None, "number": 3}}),
@@ -604,7 +614,9 @@ NAMED_AS = {
     ("PeakSweep (a shape)", "shape"): "shapes['c']",
 }
 #: Values a message describes by what is wrong with them instead: (case, argument) -> text.
-SHOWN_AS = {("run with a wrong-shaped gradient", "problem"): "shape (2, 3)", ("PeakSweep (keys)", "peaks"): "keys ['d']"}
+SHOWN_AS = {("run with a wrong-shaped gradient", "problem"): "shape (2, 3)",
+            ("run with a wrong-shaped validation loss", "problem"): "shape (2, 3)",
+            ("run with an accuracy in words", "problem"): "'x'", ("PeakSweep (keys)", "peaks"): "keys ['d']"}
 
 BAD_CALLS = [
     pytest.param(function, valid, argument, bad, NAMED_AS.get((label, argument), argument),

@@ -406,8 +406,16 @@ def test_quadratic_constructors_and_rates_reject_bad_arguments():
         Quadratic.ill_conditioned_2d(lambda_max=0)
     with pytest.raises(ValueError, match="^kappa must be 1 for dim=1"):
         Quadratic.random(1, kappa=10.0)
-    with pytest.raises(ValueError, match="^dim must be a positive integer"):
+    with pytest.raises(ValueError, match=r"^dim must be an integer in \[1, 1000\]; got 0"):
         Quadratic.random(0)
+    with pytest.raises(ValueError, match=r"^dim must be an integer in \[1, 1000\]; got 3000"):
+        Quadratic.random(3000)       # a dense 3000×3000 rotation: 15 s
+    with pytest.raises(ValueError, match=r"^eigenvalues must be at most 1000 eigenvalues .*; got an array of "
+                       r"shape \(5000,\)"):
+        Quadratic(np.ones(5000))
+    with pytest.raises(ValueError, match=r"^momentum must be a number in \[0, 1\) or an array of them; got "
+                       r"\[0.5, 1.2\]. the first bad entry is 1.2"):
+        Quadratic([1.0, 2.0]).momentum_rate(0.1, [0.5, 1.2])
     q = Quadratic([1.0, 2.0])
     with pytest.raises(ValueError, match="^lr must be a positive finite number"):
         q.gd_rate(-0.1)
@@ -774,7 +782,8 @@ def test_lists_and_unsigned_batches_are_accepted():
         (lambda: SoftmaxRegression(l2=-0.1), ValueError, "^l2 must be a non-negative finite number; got -0.1"),
         (lambda: SoftmaxRegression(l2="0"), TypeError, "^l2 must be"),
         (lambda: SoftmaxRegression(data="digits"), TypeError, "^data must be a lrcourse.data.TrainValSplit"),
-        (lambda: MLP(hidden=0), ValueError, "^hidden must be a positive integer; got 0"),
+        (lambda: MLP(hidden=0), ValueError, r"^hidden must be an integer in \[1, 4096\]; got 0"),
+        (lambda: MLP(hidden=10**9), ValueError, r"^hidden must be an integer in \[1, 4096\]; got 1000000000"),
         (lambda: MLP(hidden=2.5), TypeError, "^hidden must be"),
         (lambda: MLP(activation="sigmoid"), ValueError, "^activation must be one of 'relu', 'tanh'; got 'sigmoid'"),
         (lambda: MLP(l2=np.inf), ValueError, "^l2 must be"),

@@ -43,25 +43,9 @@ def _float_array(name: str, value, accepted: str) -> np.ndarray:
     return np.array(value, dtype=float)  # a private copy
 
 
-def _rates(name: str, value) -> np.ndarray:
-    """Learning rates for the rate formulas: positive finite numbers, any array shape."""
-    accepted = "a positive finite number or an array of them"
-    if callable(value) or not check.is_real(value):
-        check.fail(name, accepted, value, error=TypeError)
-    rates = np.asarray(value, dtype=float)
-    if rates.size == 0 or not np.all(np.isfinite(rates) & (rates > 0)):
-        check.fail(name, accepted, value)
-    return rates
-
-
-def _momenta(name: str, value) -> np.ndarray:
-    accepted = "a number in [0, 1) or an array of them"
-    if callable(value) or not check.is_real(value):
-        check.fail(name, accepted, value, error=TypeError)
-    momenta = np.asarray(value, dtype=float)
-    if momenta.size == 0 or not np.all((momenta >= 0) & (momenta < 1)):
-        check.fail(name, accepted, value)
-    return momenta
+#: The arguments of the rate formulas (any array shape, broadcast against each other).
+_RATES = check.EachIn(check.positive)              # learning rates
+_MOMENTA = check.EachIn(check.unit_interval)       # momentum coefficients in [0, 1)
 
 
 class Quadratic(Problem):
@@ -98,6 +82,9 @@ class Quadratic(Problem):
             lam = lam.reshape(1)
         if lam.ndim != 1 or lam.size == 0:
             check.fail("eigenvalues", accepted, check.Described(f"an array of shape {lam.shape}"))
+        if lam.size > check.MAX_DIM:
+            check.fail("eigenvalues", f"at most {check.MAX_DIM} eigenvalues (the Hessian is a dense d×d matrix)",
+                       check.Described(f"an array of shape {lam.shape}"))
         if not np.all(np.isfinite(lam) & (lam > 0)):
             bad = lam[~(np.isfinite(lam) & (lam > 0))][0]
             check.fail("eigenvalues", accepted, eigenvalues, f"the first bad entry is {float(bad)!r}")
@@ -164,7 +151,7 @@ class Quadratic(Problem):
         the signs fixed, i.e. Haar-distributed) from ``np.random.default_rng(seed)``.
         The minimiser is the origin.
         """
-        dim = check.positive_int("dim", dim)
+        dim = check.dimension("dim", dim)
         kappa = _condition_number(kappa)
         seed = check.nonnegative_int("seed", seed)
         lambda_max = check.positive("lambda_max", lambda_max)
@@ -265,7 +252,7 @@ class Quadratic(Problem):
         a factor ≥ 1 means no convergence (> 1: divergence).  ``lr`` may be an array:
         the result has its shape.
         """
-        lr = _rates("lr", lr)
+        lr = _RATES("lr", lr)
         rate = np.max(np.abs(1.0 - lr[..., None] * self._eigenvalues), axis=-1)
         return float(rate) if rate.ndim == 0 else rate
 
@@ -297,10 +284,9 @@ class Quadratic(Problem):
         ``lr`` and ``momentum`` broadcast against each other (e.g. a grid for an
         (η, μ) map); the result has the broadcast shape.
         """
-        lr = _rates("lr", lr)
-        momentum = _momenta("momentum", momentum)
-        if not isinstance(nesterov, (bool, np.bool_)):
-            check.fail("nesterov", "True or False", nesterov, error=TypeError)
+        lr = _RATES("lr", lr)
+        momentum = _MOMENTA("momentum", momentum)
+        nesterov = check.boolean("nesterov", nesterov)
         lr, momentum = np.broadcast_arrays(lr, momentum)
         h, mu = lr[..., None] * self._eigenvalues, momentum[..., None]
         if nesterov:

@@ -1128,12 +1128,12 @@ def check_read_comparison(read_comparison, *, hidden: bool = False) -> None:
 #: The capstone grades a *procedure*, ``training_plan(problem) -> config``, on the MLP whose
 #: loss is multiplied by c (:class:`lrcourse.problems.scaled.ScaledLoss`): SGD's usable rates
 #: scale exactly with 1/c, while the model and the accuracy it can reach do not change.
-#: Measured over seeds 0-5 on a grid of 20 rates per decade (notes/capstone.md): the passing
-#: rates of any constant or fixed schedule of SGD span at most 18x (batch 128, momentum 0.9,
-#: cosine; under 23x allowing for the grid), so no single rate or schedule passes two problems
-#: whose c differ by 100x or more: every constant fails on a visible and on a hidden problem; the
+#: Measured over seeds 0-5 on a grid of 10 rates per decade (notes/capstone.md, sessions 6-7):
+#: the passing rates of any constant or fixed schedule of SGD span at most 25x, so no single
+#: rate or schedule passes two problems whose c differ by 100x or more (visible 0.01, 1, 1000;
+#: hidden 0.05, 10): every constant fails on two visible problems and on a hidden one; the
 #: lessons' plan (the finder on the given problem, 'minimum', SGD with momentum 0.9, a constant,
-#: a cosine or a one-cycle) reaches about 96 % on every c (notes/capstone.md, session 6).
+#: a cosine or a one-cycle) reaches about 96 % on every c.
 STEP_BUDGET = 100
 #: The largest mini-batch allowed (full-batch gradients are not: each step must be cheap).
 MAX_BATCH_SIZE = 128

@@ -71,7 +71,7 @@ import numpy as np
 
 from lrcourse import _validation as check
 
-__all__ = ["run", "RunResult", "divergence_threshold", "clip_by_norm", "clip_by_value"]
+__all__ = ["run", "RunResult", "divergence_threshold", "clip_by_norm", "clip_by_value", "at_training_loss"]
 
 #: Added to the gradient norm before dividing, as in torch.nn.utils.clip_grad_norm_.
 CLIP_NORM_EPS = 1e-6
@@ -124,6 +124,39 @@ def clip_by_norm(grad: np.ndarray, clip_norm: float) -> tuple[np.ndarray, np.nda
         norms = _row_norms(grad)
         coef = np.minimum(clip_norm / (norms + CLIP_NORM_EPS), 1.0)
         return grad * coef[:, None], norms
+
+
+def at_training_loss(train_loss, eval_steps, target: float, *values):
+    """Where one run's training loss first comes down to ``target``, read between evaluations.
+
+    To compare runs at the same training loss (not at whichever evaluation happens to fall
+    below it first): with L the training loss at the evaluations and i the first with
+    L[i] ≤ target, the step and each of ``values`` (arrays over the same evaluations, e.g.
+    the validation loss) are interpolated linearly in log L between evaluations i − 1 and
+    i, with the weight
+
+        w = log(L[i−1] / target) / log(L[i−1] / L[i]).
+
+    Returns ``(step, *values_there)`` as floats, or ``None`` if the run never gets there or
+    is there at its first evaluation (nothing to interpolate from).
+    """
+    loss = check.real_array("train_loss", train_loss)
+    if loss.ndim != 1:
+        check.fail("train_loss", "one run's training losses (a 1-D array)", train_loss)
+    target = check.positive("target", target)
+    named = [("eval_steps", eval_steps), *((f"values[{j}]", v) for j, v in enumerate(values))]
+    columns = [check.real_array(name, column) for name, column in named]
+    for (name, _), column in zip(named, columns):
+        if column.shape != loss.shape:
+            check.fail(name, f"one entry per evaluation, as train_loss has {loss.shape}",
+                       check.Described(f"shape {column.shape}"))
+    with np.errstate(invalid="ignore"):
+        below = np.flatnonzero(loss <= target)
+    if below.size == 0 or below[0] == 0:
+        return None
+    i = below[0]
+    w = np.log(loss[i - 1] / target) / np.log(loss[i - 1] / loss[i])
+    return tuple(float(column[i - 1] + w * (column[i] - column[i - 1])) for column in columns)
 
 
 def clip_by_value(grad: np.ndarray, clip_value: float) -> np.ndarray:

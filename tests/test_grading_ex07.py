@@ -21,6 +21,7 @@ from grading_support import (
 from lrcourse import optim, schedules, tune
 from lrcourse.grading import CheckFailed, ex07
 from lrcourse.problems import MLP
+from lrcourse.train import at_training_loss
 
 
 # ---------------------------------------------------------------------------
@@ -521,10 +522,10 @@ def test_the_matched_loss_is_read_at_the_same_training_loss():
     """Trial 07: runs were read at the first evaluation below 0.1 (η = 0.8 at 0.058–0.080);
     interpolated in log(training loss) as lesson 07 does, every run is read at 0.1 itself."""
     train = np.array([0.4, 0.2, 0.05, 0.01])
-    step, value = ex07.at_training_loss(train, np.array([4.0, 3.0, 2.0, 1.0]), np.array([0, 10, 20, 30]), 0.1)
+    step, value = at_training_loss(train, np.array([0, 10, 20, 30]), 0.1, np.array([4.0, 3.0, 2.0, 1.0]))
     assert step == pytest.approx(15.0) and value == pytest.approx(2.5)      # halfway in log: 0.2 → 0.05
-    assert ex07.at_training_loss(train, train, np.arange(4), 0.001) is None
-    assert ex07.at_training_loss(train, train, np.arange(4), 0.5) is None
+    assert at_training_loss(train, np.arange(4), 0.001, train) is None
+    assert at_training_loss(train, np.arange(4), 0.5, train) is None
 
 
 def test_the_right_reading_is_what_the_runs_show():

@@ -646,3 +646,17 @@ def test_a_run_starting_at_a_non_finite_loss_still_stops_at_once():
 
     result = run(Blown(), optim.SGD(lr=0.1), np.ones(2), 5)
     assert result.diverged.all() and result.steps_taken == 1
+
+
+def test_at_training_loss_reads_every_run_at_the_same_training_loss():
+    """Interpolated in log(training loss) between the evaluations around the target."""
+    from lrcourse.train import at_training_loss
+    loss = np.array([0.4, 0.2, 0.05, 0.01])
+    step, val, acc = at_training_loss(loss, [0, 10, 20, 30], 0.1, [4.0, 3.0, 2.0, 1.0], [0.5, 0.6, 0.7, 0.8])
+    assert (step, val, acc) == pytest.approx((15.0, 2.5, 0.65))
+    assert at_training_loss(loss, [0, 10, 20, 30], 0.001) is None      # never gets there
+    assert at_training_loss(loss, [0, 10, 20, 30], 0.5) is None        # there at the first evaluation
+    with pytest.raises(ValueError, match=r"values\[0\] must be one entry per evaluation"):
+        at_training_loss(loss, [0, 10, 20, 30], 0.1, [1.0, 2.0])
+    with pytest.raises(ValueError, match="target must be"):
+        at_training_loss(loss, [0, 10, 20, 30], -1.0)

@@ -50,7 +50,7 @@ from lrcourse.grading.choice import ChoicePart, repeated_letters
 from lrcourse.grading.outputs import NumberOnlyOut
 from lrcourse.problems import MLP
 from lrcourse.problems.scaled import ScaledLoss
-from lrcourse.train import RunResult, run
+from lrcourse.train import RunResult, at_training_loss, run
 
 __all__ = [
     "PARTS",
@@ -63,7 +63,6 @@ __all__ = [
     "check_pick_lr",
     "check_early_stopping",
     "check_read_comparison",
-    "at_training_loss",
     "comparison_experiment",
     "comparison_truth",
     "check_training_plan",
@@ -926,33 +925,6 @@ COMPARE_BUDGET = 200
 MATCHED_TRAIN_LOSS = 0.1
 
 
-def at_training_loss(train_loss, values, eval_steps, target):
-    """Where one run's training loss first comes down to ``target``: ``(step, value)``.
-
-    As lesson 07 section 1 does (its ``at_training_loss``): find the first evaluation ``i``
-    with ``train_loss[i] <= target`` and interpolate linearly in log(training loss) between
-    evaluations ``i − 1`` and ``i``, with the weight
-
-        w = log(L[i−1] / target) / log(L[i−1] / L[i]),
-
-    so that every run is read at the same training loss, not at whichever evaluation
-    happens to fall below it first.  ``values`` (e.g. the validation loss) and the step are
-    interpolated with the same weight.  Returns ``None`` if the run never gets there, or is
-    there at its first evaluation (nothing to interpolate from).
-    """
-    train_loss = np.asarray(train_loss, dtype=float)
-    below = np.flatnonzero(train_loss <= target)
-    if below.size == 0 or below[0] == 0:
-        return None
-    i = below[0]
-    w = np.log(train_loss[i - 1] / target) / np.log(train_loss[i - 1] / train_loss[i])
-
-    def mix(a):
-        return float(a[i - 1] + w * (a[i] - a[i - 1]))
-
-    return mix(np.asarray(eval_steps, dtype=float)), mix(np.asarray(values, dtype=float))
-
-
 @functools.lru_cache(maxsize=4)
 def comparison_experiment(eval_every: int = COMPARE_EVAL_EVERY) -> dict:
     """The runs of part 3, summed up: one value per rate of COMPARE_LRS, or per seed and rate.
@@ -972,7 +944,7 @@ def comparison_experiment(eval_every: int = COMPARE_EVAL_EVERY) -> dict:
                 batch_size=32, seed=seed, eval_every=eval_every) for seed in COMPARE_SEEDS]
     steps = runs[0].eval_steps
     at_budget = int(np.flatnonzero(steps == COMPARE_BUDGET)[0])
-    matched = np.array([[at_training_loss(r.train_loss[:, k], r.val_loss[:, k], steps, MATCHED_TRAIN_LOSS)
+    matched = np.array([[at_training_loss(r.train_loss[:, k], steps, MATCHED_TRAIN_LOSS, r.val_loss[:, k])
                          for k in range(lrs.size)] for r in runs])        # (seed, rate, [step, val])
     return {
         "lrs": lrs,

@@ -28,8 +28,6 @@ the grading sandbox.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from lrcourse import _validation as check
@@ -62,12 +60,8 @@ class ScaledLoss:
         for method in ("loss", "grad", "init"):
             if not callable(getattr(problem, method, None)):
                 check.fail("problem", "a problem with loss, grad and init", problem, error=TypeError)
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
-            check.fail("factor", "a positive finite number", factor, error=TypeError)
-        if not (np.isfinite(factor) and factor > 0):
-            check.fail("factor", "a positive finite number", factor)
         self.problem = problem
-        self.__factor = float(factor)
+        self.__factor = check.positive("factor", factor)
         self.dim = problem.dim
         self.name = f"{getattr(problem, 'name', type(problem).__name__)} (loss scaled)"
         self._evaluations = 0

@@ -6,15 +6,13 @@ busy or shared machine (Binder, a classroom server, CI next to other jobs) OpenB
 threads waiting for a core made a K = 50 softmax step 2-3× slower and one explorer
 update take seconds instead of tens of milliseconds. ``single_threaded_blas()`` is
 a context manager that limits BLAS to one thread inside the block only; the
-learner's own numpy code outside it keeps its settings.  Entering it costs about
-15 µs; inside a block that already holds the limit (a training loop around many
-model calls) it costs nothing more.
+learner's own numpy code outside it keeps its settings.
 """
 
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
+from contextlib import nullcontext
 
 __all__ = ["single_threaded_blas"]
 
@@ -28,20 +26,7 @@ def _controller():
     return ThreadpoolController()
 
 
-_held = 0  # how many single_threaded_blas blocks are open: only the outermost sets the limit
-
-
-@contextmanager
 def single_threaded_blas():
-    """Context manager: run the block with one BLAS thread (about 15 µs to enter, free
-    when nested in another such block)."""
-    global _held
-    controller = _controller() if not _held else None
-    limit = controller.limit(limits=1, user_api="blas") if controller is not None else None
-    _held += 1
-    try:
-        yield
-    finally:
-        _held -= 1
-        if limit is not None:
-            limit.restore_original_limits()
+    """Context manager: run the block with one BLAS thread (about 15 µs to enter)."""
+    controller = _controller()
+    return controller.limit(limits=1, user_api="blas") if controller is not None else nullcontext()

@@ -65,6 +65,8 @@ def lab_environment(tmp: Path) -> dict:
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "lab-workspaces"),
         MPLBACKEND="module://matplotlib_inline.backend_inline",
+        # a kernel that crashes in native code leaves its Python stack in the server log
+        PYTHONFAULTHANDLER="1",
     )
 
 

@@ -111,7 +111,7 @@ def lab(tmp_path_factory):
     for name, _ in lessons:
         copy_without_outputs(NOTEBOOKS / name, root / "notebooks" / name)
     with jupyterlab_server(root, tmp, TOKEN) as url:
-        yield url, lessons
+        yield url, lessons, tmp / "jupyterlab.log"
 
 
 @pytest.fixture(scope="module")
@@ -355,7 +355,7 @@ def artifacts():
 
 @pytest.mark.parametrize("name", LESSONS)
 def test_every_explorer_in_every_lesson_in_chromium(lab, page, artifacts, name):
-    url, lessons = lab
+    url, lessons, log_path = lab
     cells = dict(lessons)[name]
     problems = []
     started = time.monotonic()
@@ -387,4 +387,15 @@ def test_every_explorer_in_every_lesson_in_chromium(lab, page, artifacts, name):
             page.set_viewport_size(VIEWPORTS["1280x800"])
     shut_down_kernels(url)
     print(f"{name}: {time.monotonic() - started:.1f} s")
-    assert not problems, "\n".join(problems)
+    assert not problems, "\n".join(problems) + kernel_trouble(log_path)
+
+
+def kernel_trouble(log_path: Path) -> str:
+    """What the server log says about a kernel that died (with the crash's Python
+    stack: the lab's kernels run with PYTHONFAULTHANDLER), or nothing."""
+    lines = log_path.read_text(errors="replace").splitlines()
+    marks = [i for i, line in enumerate(lines)
+             if "Fatal Python error" in line or "KernelRestarter" in line or "malloc" in line]
+    if not marks:
+        return ""
+    return "\n\nThe server log around the kernel's death:\n" + "\n".join(lines[max(0, marks[0] - 5):marks[0] + 60])

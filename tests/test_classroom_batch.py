@@ -58,18 +58,23 @@ def _tree_digest(root: Path) -> dict:
             for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()}
 
 
-def _runner_processes() -> list[str]:
+def _runner_processes(tmp_path: Path) -> list[str]:
+    """This test's grading processes still alive: a worker, zygote, runner or sandbox whose
+    command line or environment names the test's own folder (``TMPDIR`` points into it),
+    so that graders of other tests running meanwhile (pytest-xdist) are not counted."""
+    mark = str(tmp_path).encode()
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 command = Path(f"/proc/{entry}/cmdline").read_bytes()
+                environment = Path(f"/proc/{entry}/environ").read_bytes()
             except OSError:
                 continue
-            if sys.executable.encode() not in command:
-                continue  # another checkout's test run on the same machine, not this one's
+            if mark not in command and mark not in environment:
+                continue  # another test's grader, or another checkout's
             if any(name in command for name in (b"lrcourse.classroom.runner", b"lrcourse.classroom.worker",
-                                                b"lrcourse.classroom.zygote")):
+                                                b"lrcourse.classroom.zygote", b"bwrap")):
                 found.append(f"{entry}: {command[:200]!r}")
     return found
 
@@ -94,7 +99,7 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
     files = [ROOT / "lrcourse" / "__init__.py", ROOT / "lrcourse" / "grading" / "__init__.py",
              ROOT / "lrcourse" / "grading" / "ex01.py"]
     before = [_tree_digest(root) for root in watched] + [path.read_bytes() for path in files]
-    assert _runner_processes() == []
+    assert _runner_processes(tmp_path) == []
     result, out, stream, scratch = _grade_fixture(tmp_path, monkeypatch, sandbox="require")
     assert result.sandbox == "bubblewrap"
 
@@ -119,7 +124,7 @@ def test_fixture_class_end_to_end(tmp_path, monkeypatch):
         assert not (folder / "PWNED.txt").exists(), folder
     for folder in ("lrcourse", "exercises", "tests"):
         assert list((ROOT / folder).rglob("PWNED.txt")) == [], folder
-    assert _runner_processes() == []  # no learner process outlived grade
+    assert _runner_processes(tmp_path) == []  # no learner process outlived grade
 
 
 def test_fixture_class_without_sandbox(tmp_path, monkeypatch):
@@ -136,7 +141,7 @@ def test_fixture_class_without_sandbox(tmp_path, monkeypatch):
                 if line.split(",", 1)[0] in learners or line.startswith("learner,")]
     assert (out / "grades.csv").read_text(encoding="utf-8") == "".join(expected)
     assert list(scratch.iterdir()) == []
-    assert _runner_processes() == []
+    assert _runner_processes(tmp_path) == []
 
 
 def test_every_exercise_reaches_full_marks_with_its_reference_solutions(tmp_path):

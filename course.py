@@ -149,9 +149,20 @@ def run(command: list, *, cwd: Path, env: Path) -> int:
 # The commands
 # ---------------------------------------------------------------------------
 
+def quiet_lab_settings(env: Path) -> None:
+    """JupyterLab's defaults in ``env``: no "get notified about Jupyter news?" pop-up
+    over lesson 00 (the --LabApp.news_url flag alone does not stop JupyterLab 4 from
+    asking), no update check. A learner can still change both in Settings."""
+    settings = env / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    overrides = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+    (settings / "overrides.json").write_text(json.dumps(overrides, indent=2) + "\n")
+
+
 def lab(args: list[str]) -> int:
     """Open the course in JupyterLab, in the learner's own copies (my-work/)."""
     python = ensure_environment("lab")
+    quiet_lab_settings(VENV)
     prepared = subprocess.run([str(python), "-m", "lrcourse.workspace", "--prepare"],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     if prepared.returncode != 0:

@@ -338,6 +338,36 @@ def exercise(view: ExplorerView, full: bool) -> None:
     view.screenshot("after every control")
 
 
+def assert_problem_switch_resets_the_rates(view: ExplorerView) -> None:
+    """The optimizer comparison: every η slider at its end, then each problem in turn;
+    every η readout (ticked or not) must show that problem's starting rate. (A newcomer
+    saw GD keep Rosenbrock's 0.002 back on the quadratic: the browser's slider had sent
+    its old value back after the kernel moved the slider's range.)"""
+    from lrcourse.widgets.comparison import DEFAULT_LRS, OPTIMIZERS
+
+    def rate_sliders():
+        return [slider for slider in view.root.locator(".widget-slider").all()
+                if view.label_of(slider) == "η"]
+
+    for slider in rate_sliders():
+        if not slider.locator("[disabled]").count():
+            view.press(slider.locator(".noUi-handle").first, "End", "η")
+    select = view.root.locator("select:visible").first
+    for problem in [*DEFAULT_LRS][1:] + [*DEFAULT_LRS][:1]:
+        before = view.src()
+        select.select_option(label=problem)
+        view.after(f"choose {problem}", before, same_height=False)
+        time.sleep(0.5)  # a slider that would send its old value back has done so by now
+        wait_idle(view.page)
+        shown = [float(slider.locator(".widget-readout").first.inner_text()) for slider in rate_sliders()]
+        expected = [DEFAULT_LRS[problem][name] for name in OPTIMIZERS]
+        wrong = [f"{name} {got:g} (expected {want:g})" for name, got, want in zip(OPTIMIZERS, shown, expected)
+                 if abs(got / want - 1) > 0.01]
+        if wrong:
+            view.screenshot(f"FAILED-rates-after-{problem}")
+        assert not wrong, f"{view.label}: after choosing {problem} the η sliders show " + ", ".join(wrong)
+
+
 #: Lesson files with an explorer, read once: the test runs per lesson (``-k 06`` runs lesson 06).
 LESSONS = [name for name, _ in explorer_lessons()]
 #: Explorer kinds whose every control was moved already (once per kind, in lesson order).
@@ -377,6 +407,8 @@ def test_every_explorer_in_every_lesson_in_chromium(lab, page, artifacts, name):
             view = ExplorerView(page, roots.nth(k), label)
             view.assert_legible("1280x800")
             exercise(view, full)
+            if kind == "optimizer_comparison" and full:
+                assert_problem_switch_resets_the_rates(view)
             page.set_viewport_size(VIEWPORTS["1920x1080"])
             view.root.scroll_into_view_if_needed()
             view.assert_legible("1920x1080")

@@ -86,3 +86,20 @@ def test_no_test_fixture_is_ignored_by_git():
                               "--directory", "tests/fixtures"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout.split()
     assert ignored == [], f"git ignores these test fixtures, so a fresh clone lacks them: {ignored}"
+
+
+def test_lab_asks_no_news_question(tmp_path):
+    """`lab` writes JupyterLab's overrides into the environment: no "get notified about
+    Jupyter news?" pop-up over lesson 00 and no update check (a newcomer saw the pop-up
+    though the server was started with --LabApp.news_url=None)."""
+    import json
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        import course
+    finally:
+        sys.path.remove(str(ROOT))
+    course.quiet_lab_settings(tmp_path)
+    overrides = json.loads((tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json").read_text())
+    assert overrides == {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                                         "checkForUpdates": False}}

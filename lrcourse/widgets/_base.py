@@ -78,9 +78,16 @@ class LogSlider(widgets.FloatLogSlider):
         return float(self.base ** (self.min + k * self.step))
 
     def anchor(self, value: float) -> None:
-        """Shift the grid (by less than one step) so ``value`` lies on it, and set it."""
-        self.min, self.max, self.value = _grid(value, np.log10(self.base ** self.min),
-                                               np.log10(self.base ** self.max), self.step, self._low, self._high)
+        """Shift the grid (by less than one step) so ``value`` lies on it, and set it.
+
+        The three changes reach the browser as one message: sent one by one, the
+        browser's slider would meet the new range with its old value and send that
+        value back, after the new one (a newcomer saw RMSprop keep η = 2.95 on a
+        problem switch that set 0.01)."""
+        low, high, value = _grid(value, np.log10(self.base ** self.min), np.log10(self.base ** self.max),
+                                 self.step, self._low, self._high)
+        with self.hold_sync():
+            self.min, self.max, self.value = low, high, value
 
 
 def _grid(value: float, low_exp: float, high_exp: float, step: float, low: float, high: float):

@@ -12,8 +12,9 @@ they stay so for the rest of the process (a learner's own numpy code in the same
 kernel included; ``threadpoolctl.threadpool_limits`` changes it back). An earlier
 version switched to one thread on entering and back on leaving, thousands of times
 per training run: OpenBLAS frees and re-allocates its per-thread buffers at each
-switch, and a lesson's kernel died with heap corruption in a few test runs while
-it switched (notes/suite-time.md). Setting it once costs nothing later.
+switch, which made it the main suspect when a lesson's kernel died with heap
+corruption in a few test runs (notes/suite-time.md). Setting it once costs nothing
+later.
 """
 
 from __future__ import annotations

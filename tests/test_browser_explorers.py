@@ -389,11 +389,14 @@ def test_every_explorer_in_every_lesson_in_chromium(lab, page, artifacts, name):
     cells = dict(lessons)[name]
     problems = []
     started = time.monotonic()
-    open_lesson(page, url, name)
-    page.set_viewport_size(VIEWPORTS["1280x800"])
-    run_cell(page, 1)  # the set-up cell (imports)
-    for index, _ in cells:
-        run_cell(page, index)
+    try:
+        open_lesson(page, url, name)
+        page.set_viewport_size(VIEWPORTS["1280x800"])
+        run_cell(page, 1)  # the set-up cell (imports)
+        for index, _ in cells:
+            run_cell(page, index)
+    except Exception as error:  # e.g. a cell that never ran: its kernel may have died
+        raise AssertionError(f"{name}: {error}{kernel_trouble(log_path)}") from error
     print(f"{name}: ran in {time.monotonic() - started:.1f} s")
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, f"{name}: " + "\n".join(errors.all_inner_texts())

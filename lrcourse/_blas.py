@@ -12,9 +12,9 @@ they stay so for the rest of the process (a learner's own numpy code in the same
 kernel included; ``threadpoolctl.threadpool_limits`` changes it back). An earlier
 version switched to one thread on entering and back on leaving, thousands of times
 per training run: OpenBLAS frees and re-allocates its per-thread buffers at each
-switch, which made it the main suspect when a lesson's kernel died with heap
-corruption in a few test runs (notes/suite-time.md). Setting it once costs nothing
-later.
+switch, and the explorers' updates can come from two threads (see
+``lrcourse.widgets._base``), so a switch could meet another thread's product. Setting
+it once costs nothing later.
 """
 
 from __future__ import annotations

@@ -906,3 +906,61 @@ def test_a_diverged_rate_is_marked_and_reported_in_the_generalization_explorer(g
     assert len(generalization_explorer.cross.get_xdata()) == 1
     generalization_explorer.set(lr=0.2, batch_size=32, steps=200)
     assert not len(generalization_explorer.cross.get_xdata())
+
+
+# ------------------------------------------------------------------ threads
+
+def test_controls_moved_from_two_threads_render_one_at_a_time(monkeypatch):
+    """JupyterLab 4.6 delivers widget messages on two threads of the kernel (its main
+    thread and a comm subshell), so two callbacks can run at once. Two threads drawing
+    one matplotlib figure garble its PNG and can corrupt the heap (lesson 05's kernel
+    died that way in CI): explorers must compute and render one update at a time, and
+    a problem switch (a hold) must not interleave with a slider's update."""
+    import threading
+    import time as clock
+
+    explorer = quietly(widgets.optimizer_comparison)
+    kind = type(explorer)
+    active, most = [0], [0]
+
+    def counted(method):
+        def run(self):
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            try:
+                clock.sleep(0.002)  # let the other thread run, as a busy machine would
+                return method(self)
+            finally:
+                active[0] -= 1
+        return run
+
+    monkeypatch.setattr(kind, "_compute", counted(kind._compute))
+    monkeypatch.setattr(kind, "_render", counted(kind._render))
+    problems = list(comparison_module.PROBLEMS)
+    errors = []
+
+    def move_rates():
+        for k in range(12):
+            explorer.lr_sliders["GD"].value = [0.1, 0.2, 0.4][k % 3]
+
+    def switch_problems():
+        for k in range(4):
+            explorer.problem_dropdown.value = problems[(k + 1) % 2]
+
+    def recording(target):
+        def run():
+            try:
+                target()
+            except Exception as error:  # noqa: BLE001 - any error in a callback fails the test
+                errors.append(repr(error))
+        return run
+
+    threads = [threading.Thread(target=recording(move_rates)), threading.Thread(target=recording(switch_problems))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert most[0] == 1, f"{most[0]} updates ran at once"
+    explorer.problem_dropdown.value = problems[0]
+    assert explorer.text.startswith("loss after")

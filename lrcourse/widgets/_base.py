@@ -23,6 +23,14 @@ Driving an explorer from code
 The controls are attributes (``explorer.lr_slider``, …); setting a control's
 ``value`` updates the figure and the result as dragging it would.
 ``explorer.set(lr=0.5, steps=100)`` sets several controls and updates once.
+
+Threads
+-------
+JupyterLab 4.6 delivers widget messages on two threads of the kernel (its main
+thread and a subshell for comms), so two callbacks can run at once. Every update
+and every :meth:`Explorer.hold` block takes one lock, :data:`ONE_AT_A_TIME`: two
+threads drawing one figure garble its PNG and can corrupt the heap (a lesson's
+kernel died that way), and the style an update sets (``rc_context``) is global.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import threading
 import time
 from contextlib import contextmanager
 
@@ -44,6 +53,9 @@ from lrcourse._blas import single_threaded_blas
 
 __all__ = ["Explorer", "LogSlider", "log_slider", "power_of_two_slider", "int_slider", "float_slider", "dropdown", "fit_labels", "label_px",
            "short_numbers", "sig3", "rate_text", "steps_text"]
+
+#: One explorer computes and renders at a time, in the whole kernel (see "Threads" above).
+ONE_AT_A_TIME = threading.RLock()
 
 #: Room for a control's label, per character (JupyterLab's 13 px sans-serif; generous,
 #: so "β (momentum)" is never cut) and around it.
@@ -342,34 +354,37 @@ class Explorer:
     # ------------------------------------------------------------------- public API
     def update(self, change=None) -> None:
         """Recompute for the current control values and re-render the figure."""
-        if self._holding:
-            return
-        start = time.perf_counter()
-        with mpl.rc_context(style.RC), single_threaded_blas():
-            text = self._compute()
-            png = self._render()
-        self.text = text
-        self._png = png
-        self.result.value = (
-            "<div style='font-family: monospace; white-space: pre-wrap; line-height: 1.4; "
-            f"height: {1.4 * self.result_lines:.1f}em; overflow-y: auto'>"
-            f"{html.escape(text, quote=False)}</div>")
-        self.image.value = png  # last: a new figure in the browser means the result is there too
-        self.update_seconds.append(time.perf_counter() - start)
+        with ONE_AT_A_TIME:
+            if self._holding:
+                return
+            start = time.perf_counter()
+            with mpl.rc_context(style.RC), single_threaded_blas():
+                text = self._compute()
+                png = self._render()
+            self.text = text
+            self._png = png
+            self.result.value = (
+                "<div style='font-family: monospace; white-space: pre-wrap; line-height: 1.4; "
+                f"height: {1.4 * self.result_lines:.1f}em; overflow-y: auto'>"
+                f"{html.escape(text, quote=False)}</div>")
+            self.image.value = png  # last: a new figure in the browser means the result is there too
+            self.update_seconds.append(time.perf_counter() - start)
 
     def _on_change(self, change) -> None:
         self.update()
 
     @contextmanager
     def hold(self):
-        """Change several controls, then update once on leaving the block."""
-        previous, self._holding = self._holding, True
-        try:
-            yield self
-        finally:
-            self._holding = previous
-        if not previous:
-            self.update()
+        """Change several controls, then update once on leaving the block (no other
+        thread's update runs in between: the block holds :data:`ONE_AT_A_TIME`)."""
+        with ONE_AT_A_TIME:
+            previous, self._holding = self._holding, True
+            try:
+                yield self
+            finally:
+                self._holding = previous
+            if not previous:
+                self.update()
 
     def set(self, **values) -> "Explorer":
         """Set controls by name (``lr=0.5`` sets ``lr_slider``), then update once.
